@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs every LispVm test: unit tests (.NET), the kernel image as a Linux process, the GC-stress
+# pass, and — with --lab or LISPVM_LAB=1 (CI sets it) — the Xen lab end-to-end tests.
+# Installs what it needs (apt packages, NuGet restore) so a clean clone passes as root.
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+LAB=${LISPVM_LAB:-0}
+[ "${CI:-}" = "true" ] && LAB=1
+for a in "$@"; do
+  case "$a" in
+    --lab) LAB=1 ;;
+    --no-lab) LAB=0 ;;
+    -h|--help) echo "usage: ./test.sh [--lab|--no-lab]"; exit 0 ;;
+    *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+export LISPVM_LAB=$LAB DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+PASSED=0; FAILED=0; SKIPPED=0
+LOG=$ROOT/artifacts/test-logs; mkdir -p "$LOG"
+step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+fail_step() { echo "FAILED: $*"; FAILED=$((FAILED + 1)); }
+
+# 1. Host tools the build needs.
+step "host packages"
+need=()
+for t in as:binutils ld:binutils readelf:binutils gcc:gcc; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t#*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+  else echo "missing tools (${need[*]}); run as root or install them" >&2; fi
+fi
+
+# 2. .NET build of the whole solution.
+step "dotnet build"
+if ! dotnet build LispVm.sln -c Release -v q -nologo > "$LOG/build.log" 2>&1; then
+  tail -40 "$LOG/build.log"; fail_step "dotnet build"
+fi
+
+# 3. The kernel image.
+step "kernel image"
+if ! bash build/kernel.sh > "$LOG/kernel.log" 2>&1; then
+  tail -40 "$LOG/kernel.log"; fail_step "build/kernel.sh"
+else
+  tail -3 "$LOG/kernel.log"
+fi
+
+# 4. The lab (cached under /var/cache/lispvm-lab; instant when warm).
+if [ "$LAB" = 1 ]; then
+  step "Xen lab"
+  if ! bash lab/build.sh > "$LOG/lab.log" 2>&1; then
+    tail -40 "$LOG/lab.log"; fail_step "lab/build.sh"
+  else
+    tail -3 "$LOG/lab.log"
+  fi
+fi
+
+# 5. xunit projects. Each summary line "Passed!/Failed!  - Failed: F, Passed: P, Skipped: S" is summed.
+run_tests() { # name project [env...]
+  local name=$1 proj=$2; shift 2
+  step "tests: $name"
+  env "$@" dotnet test "$proj" -c Release --no-build -v q -nologo \
+      --logger "console;verbosity=normal" > "$LOG/$name.log" 2>&1
+  local rc=$?
+  grep -E '^\s*(Failed|Skipped) ' "$LOG/$name.log" | head -40
+  local line; line=$(grep -E '(Passed|Failed)!\s+-\s+Failed:' "$LOG/$name.log" | tail -1)
+  if [ -z "$line" ]; then
+    tail -30 "$LOG/$name.log"; fail_step "$name: no test summary (rc=$rc)"; return
+  fi
+  echo "$line"
+  local f p s
+  f=$(sed -E 's/.*Failed:\s*([0-9]+).*/\1/' <<<"$line")
+  p=$(sed -E 's/.*Passed:\s*([0-9]+).*/\1/' <<<"$line")
+  s=$(sed -E 's/.*Skipped:\s*([0-9]+).*/\1/' <<<"$line")
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+}
+run_tests xenpv tests/XenPv.Tests/XenPv.Tests.csproj
+run_tests engine tests/LispVm.Tests/LispVm.Tests.csproj
+run_tests engine-gc-stress tests/LispVm.Tests/LispVm.Tests.csproj LISPVM_GC_STRESS=1 \
+  --filter "Category=Stress"
+run_tests image tests/Image.Tests/Image.Tests.csproj
+
+echo
+echo "logs: $LOG"
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" = 0 ]
