@@ -1,0 +1,235 @@
+// Why: signed integer arithmetic on Big registers (add, sub, mul, floor/truncate
+// division, gcd, ash, two's-complement logic, radix text). One instance per VM owns the
+// scratch registers it needs, allocated once at boot, so no operation allocates.
+namespace LispVm.Reader.Numbers
+{
+    public sealed class BigArith
+    {
+        public readonly int MaxDigits;           // capacity of every register, in 32-bit digits
+        public IInterruptPoll Poll;
+        readonly Big t1, t2, t3, t4, un, vn;
+        readonly uint[] lx, ly;                  // two's complement scratch for logic ops
+
+        public BigArith(int maxDigits)
+        {
+            MaxDigits = maxDigits;
+            t1 = new Big(maxDigits + 2); t2 = new Big(maxDigits + 2); t3 = new Big(maxDigits + 2);
+            t4 = new Big(maxDigits + 2); un = new Big(maxDigits + 3); vn = new Big(maxDigits + 2);
+            lx = new uint[maxDigits + 2]; ly = new uint[maxDigits + 2];
+        }
+
+        public Big NewRegister() => new Big(MaxDigits + 2);   // boot-time only
+
+        static NumStatus AddSigned(Big a, bool aneg, Big b, bool bneg, Big r)
+        {
+            if (aneg == bneg)
+            {
+                NumStatus st = Mag.Add(a, b, r);
+                if (st != NumStatus.Ok) return st;
+                r.Neg = aneg && r.N != 0;
+                return NumStatus.Ok;
+            }
+            int c = Mag.Cmp(a, b);
+            if (c == 0) { r.SetZero(); return NumStatus.Ok; }
+            if (c > 0) { Mag.Sub(a, b, r); r.Neg = aneg && r.N != 0; }
+            else { Mag.Sub(b, a, r); r.Neg = bneg && r.N != 0; }
+            return NumStatus.Ok;
+        }
+
+        /// <summary>r = a + b (r may alias a or b).</summary>
+        public NumStatus Add(Big a, Big b, Big r) => AddSigned(a, a.Neg, b, b.Neg, r);
+        /// <summary>r = a - b (r may alias a or b).</summary>
+        public NumStatus Sub(Big a, Big b, Big r) => AddSigned(a, a.Neg, b, !b.Neg && b.N != 0, r);
+
+        /// <summary>r = a * b (r may alias a or b).</summary>
+        public NumStatus Mul(Big a, Big b, Big r)
+        {
+            bool neg = a.Neg != b.Neg;
+            NumStatus st = Mag.Mul(a, b, t1, Poll);
+            if (st != NumStatus.Ok) return st;
+            r.CopyFrom(t1); r.Neg = neg && r.N != 0;
+            return NumStatus.Ok;
+        }
+
+        /// <summary>Truncating division: q = trunc(a/b), r = a - q*b (sign of a). q, r distinct from a, b.</summary>
+        public NumStatus Truncate(Big a, Big b, Big q, Big r)
+        {
+            bool qneg = a.Neg != b.Neg, rneg = a.Neg;
+            NumStatus st = BigDiv.DivMod(a, b, q, r, un, vn, Poll);
+            if (st != NumStatus.Ok) return st;
+            q.Neg = qneg && q.N != 0; r.Neg = rneg && r.N != 0;
+            return NumStatus.Ok;
+        }
+
+        /// <summary>Floor division: q = floor(a/b), r = a - q*b (sign of b).</summary>
+        public NumStatus Floor(Big a, Big b, Big q, Big r)
+        {
+            bool bneg = b.Neg;
+            t2.CopyFrom(b);
+            NumStatus st = Truncate(a, b, q, r);
+            if (st != NumStatus.Ok) return st;
+            if (r.N != 0 && r.Neg != bneg)
+            {
+                t3.SetLong(1);
+                st = Sub(q, t3, q); if (st != NumStatus.Ok) return st;
+                st = Add(r, t2, r); if (st != NumStatus.Ok) return st;
+            }
+            return NumStatus.Ok;
+        }
+
+        public static int Compare(Big a, Big b)
+        {
+            if (a.Neg != b.Neg) return a.Neg ? -1 : 1;
+            int c = Mag.Cmp(a, b);
+            return a.Neg ? -c : c;
+        }
+
+        /// <summary>r = gcd(|a|, |b|) by Euclid's algorithm (r distinct from a, b).</summary>
+        public NumStatus Gcd(Big a, Big b, Big r)
+        {
+            Big x = t1, y = t2, q = t3, m = t4;
+            x.CopyFrom(a); x.Neg = false; y.CopyFrom(b); y.Neg = false;
+            int guard = 0;
+            while (y.N != 0)
+            {
+                if (Poll != null && (++guard & 63) == 0 && Poll.InterruptPending()) return NumStatus.Interrupted;
+                NumStatus st = BigDiv.DivMod(x, y, q, m, un, vn, Poll);
+                if (st != NumStatus.Ok) return st;
+                Big t = x; x = y; y = m; m = t;
+            }
+            r.CopyFrom(x);
+            return NumStatus.Ok;
+        }
+
+        /// <summary>r = a * 2^s (s may be negative: floor division, as CL ash). r may alias a.</summary>
+        public NumStatus Ash(Big a, long s, Big r)
+        {
+            if (s >= 0)
+            {
+                if (a.N != 0 && (s >> 5) + a.N + 1 > r.Capacity) return NumStatus.TooLarge;
+                bool neg = a.Neg;
+                NumStatus st = Mag.Shl(a, s, r);
+                r.Neg = neg && r.N != 0;
+                return st;
+            }
+            long k = -s;
+            if (!a.Neg) { Mag.Shr(a, k, r); return NumStatus.Ok; }
+            // floor(-m / 2^k) = -((m - 1) >> k) - 1
+            t3.SetLong(1);
+            t4.CopyFrom(a); t4.Neg = false;
+            Mag.Sub(t4, t3, t4);
+            Mag.Shr(t4, k, t4);
+            NumStatus st2 = Mag.Add(t4, t3, r);
+            r.Neg = r.N != 0;
+            return st2;
+        }
+
+        // Two's complement view with L digits (L large enough to hold a sign digit).
+        static void ToTwos(Big a, uint[] dst, int L)
+        {
+            for (int i = 0; i < L; i++) dst[i] = i < a.N ? a.D[i] : 0;
+            if (a.Neg)
+            {
+                ulong carry = 1;
+                for (int i = 0; i < L; i++) { carry += (uint)~dst[i]; dst[i] = (uint)carry; carry >>= 32; }
+            }
+        }
+
+        static void FromTwos(uint[] src, int L, Big r)
+        {
+            bool neg = (src[L - 1] & 0x80000000u) != 0;
+            if (neg)
+            {
+                ulong carry = 1;
+                for (int i = 0; i < L; i++) { carry += (uint)~src[i]; r.D[i] = (uint)carry; carry >>= 32; }
+            }
+            else for (int i = 0; i < L; i++) r.D[i] = src[i];
+            r.N = L; r.Neg = neg; r.Trim();
+        }
+
+        /// <summary>op: 0 = and, 1 = ior, 2 = xor. r may alias a or b.</summary>
+        public NumStatus Logic(int op, Big a, Big b, Big r)
+        {
+            int L = (a.N > b.N ? a.N : b.N) + 1;
+            if (L > lx.Length || L > r.Capacity) return NumStatus.TooLarge;
+            ToTwos(a, lx, L); ToTwos(b, ly, L);
+            for (int i = 0; i < L; i++)
+                lx[i] = op == 0 ? lx[i] & ly[i] : op == 1 ? lx[i] | ly[i] : lx[i] ^ ly[i];
+            FromTwos(lx, L, r);
+            return NumStatus.Ok;
+        }
+
+        /// <summary>r = lognot(a) = -a - 1. r may alias a.</summary>
+        public NumStatus Not(Big a, Big r)
+        {
+            t3.SetLong(1);
+            bool neg = a.Neg;
+            r.CopyFrom(a); r.Neg = !neg && r.N != 0;
+            if (r.N == 0) { r.SetLong(-1); return NumStatus.Ok; }
+            // -a - 1: if a >= 0: -(a + 1); if a < 0: |a| - 1
+            if (!neg) { NumStatus st = Mag.Add(r, t3, r); r.Neg = true; return st; }
+            Mag.Sub(r, t3, r); r.Neg = false;
+            return NumStatus.Ok;
+        }
+
+        /// <summary>Parse digits (ASCII) in the given radix into r. Returns NotANumber on a bad digit.</summary>
+        public NumStatus FromDigits(byte[] text, int start, int len, int radix, bool negative, Big r)
+        {
+            r.SetZero();
+            // Group digits so that radix^k fits in a uint.
+            uint maxMul = 1; int per = 0;
+            while ((ulong)maxMul * (ulong)radix <= 0xFFFFFFFFUL) { maxMul *= (uint)radix; per++; }
+            int i = 0;
+            while (i < len)
+            {
+                uint mul = 1, acc = 0; int k = 0;
+                while (k < per && i < len)
+                {
+                    int dv = DigitValue(text[start + i]);
+                    if (dv < 0 || dv >= radix) return NumStatus.NotANumber;
+                    acc = acc * (uint)radix + (uint)dv; mul *= (uint)radix; k++; i++;
+                }
+                NumStatus st = Mag.MulAddSmall(r, mul, acc);
+                if (st != NumStatus.Ok) return st;
+                if (r.N == 0 && acc != 0) { r.D[0] = acc; r.N = 1; }
+            }
+            r.Neg = negative && r.N != 0;
+            return NumStatus.Ok;
+        }
+
+        public static int DigitValue(int c)
+        {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+            return -1;
+        }
+
+        /// <summary>
+        /// Writes |a| in the radix (upper-case letters) into buf, most significant first,
+        /// returning the number of characters, or -1 if buf is too small. Destroys t4.
+        /// </summary>
+        public int ToDigits(Big a, int radix, byte[] buf)
+        {
+            Big w = t4; w.CopyFrom(a); w.Neg = false;
+            uint chunk = 1; int per = 0;
+            while ((ulong)chunk * (ulong)radix <= 0xFFFFFFFFUL) { chunk *= (uint)radix; per++; }
+            int pos = buf.Length;
+            if (w.N == 0) { if (pos < 1) return -1; buf[0] = (byte)'0'; return 1; }
+            while (w.N != 0)
+            {
+                uint rem = Mag.DivSmall(w, chunk);
+                for (int k = 0; k < per; k++)
+                {
+                    if (w.N == 0 && rem == 0) break;
+                    if (pos == 0) return -1;
+                    uint d = rem % (uint)radix; rem /= (uint)radix;
+                    buf[--pos] = (byte)(d < 10 ? '0' + d : 'A' + d - 10);
+                }
+            }
+            int n = buf.Length - pos;
+            for (int i = 0; i < n; i++) buf[i] = buf[pos + i];
+            return n;
+        }
+    }
+}

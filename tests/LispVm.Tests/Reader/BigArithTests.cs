@@ -1,0 +1,100 @@
+// Why: checks the register-level bignum kernels (Knuth D, two's-complement logic, ash,
+// radix text) against System.Numerics.BigInteger on random operands of many sizes.
+using System.Numerics;
+using LispVm.Reader.Numbers;
+using Xunit;
+
+namespace LispVm.Tests.Reader
+{
+    public class BigArithTests
+    {
+        static readonly BigArith Ar = new BigArith(4096);
+
+        internal static void Load(Big r, BigInteger v)
+        {
+            r.Neg = v.Sign < 0;
+            byte[] b = BigInteger.Abs(v).ToByteArray(isUnsigned: true, isBigEndian: false);
+            int n = (b.Length + 3) / 4;
+            for (int i = 0; i < n; i++)
+            {
+                uint d = 0;
+                for (int k = 0; k < 4; k++) if (i * 4 + k < b.Length) d |= (uint)b[i * 4 + k] << (8 * k);
+                r.D[i] = d;
+            }
+            r.N = n; r.Trim();
+        }
+
+        internal static BigInteger Get(Big r)
+        {
+            BigInteger v = BigInteger.Zero;
+            for (int i = r.N - 1; i >= 0; i--) v = (v << 32) + r.D[i];
+            return r.Neg ? -v : v;
+        }
+
+        internal static BigInteger RandomBig(Random rng, int maxBits)
+        {
+            int bits = rng.Next(0, maxBits + 1);
+            byte[] b = new byte[bits / 8 + 1];
+            rng.NextBytes(b);
+            var v = new BigInteger(b, isUnsigned: true);
+            v &= (BigInteger.One << bits) - 1;
+            if (rng.Next(4) == 0) v = (BigInteger.One << bits) - 1;   // all-ones edge cases
+            return rng.Next(2) == 0 ? -v : v;
+        }
+
+        [Fact]
+        public void ArithmeticMatchesBigInteger()
+        {
+            var rng = new Random(42);
+            Big a = Ar.NewRegister(), b = Ar.NewRegister(), r = Ar.NewRegister(), q = Ar.NewRegister();
+            for (int iter = 0; iter < 3000; iter++)
+            {
+                int bits = iter % 3 == 0 ? 3500 : 200;
+                BigInteger x = RandomBig(rng, bits), y = RandomBig(rng, iter % 5 == 0 ? 40 : bits);
+                Load(a, x); Load(b, y);
+                Assert.Equal(NumStatus.Ok, Ar.Add(a, b, r)); Assert.Equal(x + y, Get(r));
+                Assert.Equal(NumStatus.Ok, Ar.Sub(a, b, r)); Assert.Equal(x - y, Get(r));
+                Assert.Equal(NumStatus.Ok, Ar.Mul(a, b, r)); Assert.Equal(x * y, Get(r));
+                Assert.Equal(BigArith.Compare(a, b), x.CompareTo(y) < 0 ? -1 : x.CompareTo(y) > 0 ? 1 : 0);
+                if (!y.IsZero)
+                {
+                    Assert.Equal(NumStatus.Ok, Ar.Truncate(a, b, q, r));
+                    Assert.Equal(BigInteger.Divide(x, y), Get(q));
+                    Assert.Equal(BigInteger.Remainder(x, y), Get(r));
+                    Assert.Equal(NumStatus.Ok, Ar.Floor(a, b, q, r));
+                    BigInteger fq = BigInteger.Divide(x, y), fr = x - fq * y;
+                    if (!fr.IsZero && (fr.Sign < 0) != (y.Sign < 0)) { fq -= 1; fr += y; }
+                    Assert.Equal(fq, Get(q)); Assert.Equal(fr, Get(r));
+                }
+                else Assert.Equal(NumStatus.DivisionByZero, Ar.Truncate(a, b, q, r));
+                Assert.Equal(NumStatus.Ok, Ar.Gcd(a, b, r)); Assert.Equal(BigInteger.GreatestCommonDivisor(x, y), Get(r));
+                Assert.Equal(NumStatus.Ok, Ar.Logic(0, a, b, r)); Assert.Equal(x & y, Get(r));
+                Assert.Equal(NumStatus.Ok, Ar.Logic(1, a, b, r)); Assert.Equal(x | y, Get(r));
+                Assert.Equal(NumStatus.Ok, Ar.Logic(2, a, b, r)); Assert.Equal(x ^ y, Get(r));
+                Assert.Equal(NumStatus.Ok, Ar.Not(a, r)); Assert.Equal(-x - 1, Get(r));
+                int s = rng.Next(-300, 300);
+                Assert.Equal(NumStatus.Ok, Ar.Ash(a, s, r));
+                Assert.Equal(s >= 0 ? x << s : x >> -s, Get(r));   // BigInteger >> floors
+            }
+        }
+
+        [Fact]
+        public void RadixTextRoundTrips()
+        {
+            var rng = new Random(7);
+            Big a = Ar.NewRegister(), b = Ar.NewRegister();
+            byte[] buf = new byte[20000];
+            for (int iter = 0; iter < 500; iter++)
+            {
+                BigInteger x = BigInteger.Abs(RandomBig(rng, 3400));
+                int radix = 2 + rng.Next(35);
+                Load(a, x);
+                int n = Ar.ToDigits(a, radix, buf);
+                Assert.True(n > 0);
+                if (radix == 10) Assert.Equal(x.ToString(), System.Text.Encoding.ASCII.GetString(buf, 0, n));
+                Assert.Equal(NumStatus.Ok, Ar.FromDigits(buf, 0, n, radix, false, b));
+                Assert.Equal(x, Get(b));
+            }
+        }
+    }
+}
