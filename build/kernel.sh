@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Builds the kernel image artifacts/lispvm.elf: csc (no BCL) over our corelib + XenPv.* +
+# LispVm.Kernel (+ extra source dirs), ILC (pinned NativeAOT compiler) to an object file,
+# GNU as for the entry stub, GNU ld with build's linker script. Idempotent; one command.
+#   build/kernel.sh                      build the image
+#   build/kernel.sh --check-engine       compile the engine sources (Gc, Reader, Eval) against
+#                                        the corelib and report what is not kernel-safe
+#   LISPVM_KERNEL_EXTRA="src/A src/B"    extra source directories compiled into the image
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+ILC_VERSION=10.0.12
+TOOLS=$ROOT/build/.tools
+OUT=$ROOT/artifacts
+OBJ=$OUT/obj/kernel
+MODE=image
+EXTRA=${LISPVM_KERNEL_EXTRA:-}
+ENGINE_DIRS="src/LispVm.Gc src/LispVm.Reader src/LispVm.Eval"
+for a in "$@"; do
+  case "$a" in
+    --check-engine) MODE=check ;;
+    --with-engine) EXTRA="$EXTRA $ENGINE_DIRS" ;;
+    --extra=*) EXTRA="$EXTRA ${a#--extra=}" ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "kernel.sh: unknown argument $a" >&2; exit 2 ;;
+  esac
+done
+
+die() { echo "kernel.sh: $*" >&2; exit 1; }
+for t in dotnet as ld readelf; do
+  command -v $t >/dev/null 2>&1 || die "missing tool '$t' (binutils: apt-get install binutils; .NET SDK 10 for dotnet)"
+done
+
+# csc from the installed SDK.
+SDK_LINE=$(dotnet --list-sdks | grep '^10\.' | tail -1)
+[ -n "$SDK_LINE" ] || die "no .NET 10 SDK found (dotnet --list-sdks)"
+SDK_DIR="$(sed -E 's/^([^ ]+) \[(.*)\]$/\2/' <<<"$SDK_LINE")/$(cut -d' ' -f1 <<<"$SDK_LINE")"
+CSC=$SDK_DIR/Roslyn/bincore/csc.dll
+[ -f "$CSC" ] || die "csc not found at $CSC"
+
+# Pinned ILC, restored once into build/.tools (git-ignored).
+ILC=$TOOLS/packages/runtime.linux-x64.microsoft.dotnet.ilcompiler/$ILC_VERSION/tools/ilc
+if [ ! -x "$ILC" ]; then
+  echo "restoring ILC $ILC_VERSION into build/.tools ..."
+  dotnet restore build/tools/IlcTools.csproj --packages "$TOOLS/packages" -v q -nologo >/dev/null \
+    || die "dotnet restore of build/tools/IlcTools.csproj failed"
+  [ -x "$ILC" ] || die "ILC not found at $ILC after restore"
+fi
+
+mkdir -p "$OBJ"
+# Sources of one directory: every .cs except build output and hosted-only files
+# (convention: a `Hosted/` subfolder holds code that needs the BCL).
+sources_of() {
+  find "$1" -name '*.cs' -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/Hosted/*' | sort
+}
+CSC_FLAGS=(-noconfig -nostdlib -unsafe -optimize -deterministic -langversion:latest
+  -runtimemetadataversion:v4.0.30319 -target:library -nologo -warn:0 -nowarn:CS8500)
+
+if [ "$MODE" = check ]; then
+  # Each engine project separately, with corelib (+ its in-repo dependencies), so the
+  # report says which project is not kernel-safe.
+  status=0
+  for d in $ENGINE_DIRS; do
+    [ -d "$d" ] || continue
+    srcs=$(sources_of "$d")
+    [ -n "$srcs" ] || { echo "== $d: no sources yet"; continue; }
+    deps=""
+    case "$d" in
+      src/LispVm.Reader) deps="src/LispVm.Gc" ;;
+      src/LispVm.Eval) deps="src/LispVm.Gc src/LispVm.Reader" ;;
+    esac
+    all=$(for x in src/LispVm.Corelib $deps $d; do sources_of "$x"; done)
+    log=$OBJ/check-$(basename "$d").log
+    if dotnet exec "$CSC" "${CSC_FLAGS[@]}" -out:"$OBJ/check.dll" $all > "$log" 2>&1; then
+      echo "== $d: compiles against the corelib"
+    else
+      n=$(grep -c ': error ' "$log" || true)
+      echo "== $d: $n errors (first 40; full log $log)"
+      grep ': error ' "$log" | sed "s|$ROOT/||" | head -40
+      status=1
+    fi
+  done
+  exit $status
+fi
+
+SRC_DIRS="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/LispVm.Kernel $EXTRA"
+ALL=$(for d in $SRC_DIRS; do [ -d "$d" ] || die "no source directory $d"; sources_of "$d"; done)
+DEFINES=""
+[ -n "$EXTRA" ] && DEFINES="-define:LISPVM_KERNEL;LISPVM_ENGINE" || DEFINES="-define:LISPVM_KERNEL"
+echo "csc: $(wc -l <<<"$ALL") files from $SRC_DIRS"
+dotnet exec "$CSC" "${CSC_FLAGS[@]}" $DEFINES -out:"$OBJ/LispVmKernel.dll" $ALL > "$OBJ/csc.log" 2>&1 \
+  || { grep -E 'error' "$OBJ/csc.log" | sed "s|$ROOT/||" | head -60; die "csc failed (log $OBJ/csc.log)"; }
+
+echo "ilc $ILC_VERSION"
+"$ILC" "$OBJ/LispVmKernel.dll" -o "$OBJ/kernel.o" --systemmodule:LispVmKernel --nativelib -O \
+  --targetos:linux --targetarch:x64 --instruction-set:x86-64 > "$OBJ/ilc.log" 2>&1 \
+  || { cat "$OBJ/ilc.log" | head -60; die "ilc failed (log $OBJ/ilc.log)"; }
+grep -v '^$' "$OBJ/ilc.log" | grep -v 'Expected .* not found' | head -20 || true
+
+as --64 -o "$OBJ/entry.o" src/LispVm.Kernel/Asm/entry.S || die "as failed"
+ld -static -nostdlib --no-dynamic-linker -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments \
+  -T src/LispVm.Kernel/Asm/kernel.ld -o "$OUT/lispvm.elf" "$OBJ/entry.o" "$OBJ/kernel.o" \
+  2> "$OBJ/ld.log" || { head -60 "$OBJ/ld.log"; die "ld failed (log $OBJ/ld.log)"; }
+
+SIZE=$(stat -c %s "$OUT/lispvm.elf")
+echo "artifacts/lispvm.elf: $SIZE bytes ($((SIZE / 1024)) KiB)"
+[ "$SIZE" -lt 1048576 ] || die "image is not below 1 MiB"

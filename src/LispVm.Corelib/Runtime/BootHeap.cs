@@ -1,0 +1,63 @@
+// Why: C# objects in the image come from a bump allocator over a fixed region and are never
+// freed (every Lisp value lives in the Lisp heap). Once start-up is declared finished
+// (Sealed), any C# allocation is a bug and panics with a clear message.
+using System.Runtime;
+
+namespace Internal.Runtime
+{
+    public static unsafe class BootHeap
+    {
+        static byte* s_next;
+        static byte* s_end;
+        public static bool Sealed;
+
+        // The first 8 bytes stay free: every object is preceded by an 8-byte header slot.
+        public static void Init(byte* start, ulong size) { s_next = start + 8; s_end = start + size; }
+        public static ulong Used(byte* start) { return (ulong)(s_next - start); }
+
+        internal static void* Alloc(ulong size)
+        {
+            if (Sealed) Panic.Fail("C# allocation after start-up (Boot.Sealed): use the Lisp heap or allocate at boot");
+            size = (size + 7) & ~7UL;
+            if (s_next == null || (ulong)(s_end - s_next) < size) Panic.Fail("boot heap exhausted (C# objects at start-up)");
+            byte* p = s_next;
+            s_next += size;
+            for (ulong i = 0; i < size; i += 8) *(ulong*)(p + i) = 0;
+            return p;
+        }
+
+        [RuntimeExport("RhpNewFast")]
+        static void* RhpNewFast(MethodTable* mt)
+        {
+            void* o = Alloc(mt->_uBaseSize);
+            *(MethodTable**)o = mt;
+            return o;
+        }
+
+        [RuntimeExport("RhpNewFinalizable")]
+        static void* RhpNewFinalizable(MethodTable* mt) { return RhpNewFast(mt); }
+
+        [RuntimeExport("RhpNewArray")]
+        static void* RhpNewArray(MethodTable* mt, int count)
+        {
+            if (count < 0) Panic.Fail("negative array length");
+            ulong size = mt->_uBaseSize + (ulong)count * mt->_usComponentSize;
+            void* o = Alloc(size);
+            *(MethodTable**)o = mt;
+            *(int*)((byte*)o + 8) = count;
+            return o;
+        }
+
+        [RuntimeExport("RhpNewArrayFast")]
+        static void* RhpNewArrayFast(MethodTable* mt, int count) { return RhpNewArray(mt, count); }
+
+        [RuntimeExport("RhpNewPtrArrayFast")]
+        static void* RhpNewPtrArrayFast(MethodTable* mt, int count) { return RhpNewArray(mt, count); }
+
+        [RuntimeExport("RhNewString")]
+        static void* RhNewString(MethodTable* mt, int count) { return RhpNewArray(mt, count); }
+
+        [RuntimeExport("RhpNewArrayFastAlign8")]
+        static void* RhpNewArrayFastAlign8(MethodTable* mt, int count) { return RhpNewArray(mt, count); }
+    }
+}

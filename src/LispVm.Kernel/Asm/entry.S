@@ -1,0 +1,274 @@
+/* Why: the few instructions C# cannot express: the two entry points (Xen: rsi=start_info,
+ * switch to our own stack; Linux: the process stack), the Xen ELF notes, the hypercall
+ * page, syscall/hypercall trampolines, trap stubs that save registers for the panic path,
+ * barriers, and deliberate faults for testing. Everything else is C#. */
+
+        .set VIRT_BASE, 0x400000
+
+/* ---- Xen ELF notes (name "Xen"): read by the domain builder, ignored by Linux. ---- */
+        .section .note.Xen, "a", @note
+        .macro XEN_NOTE type, kind, value
+        .p2align 2
+        .long 4
+        .long 2f - 1f
+        .long \type
+        .asciz "Xen"
+        .p2align 2
+1:
+        .ifc \kind, quad
+        .quad \value
+        .else
+        .asciz "\value"
+        .endif
+2:
+        .endm
+        XEN_NOTE 6, str, "LispVm"
+        XEN_NOTE 5, str, "xen-3.0"
+        XEN_NOTE 3, quad, VIRT_BASE
+        XEN_NOTE 4, quad, VIRT_BASE
+        XEN_NOTE 1, quad, _start_xen
+        XEN_NOTE 2, quad, hypercall_page
+        XEN_NOTE 8, str, "generic"
+        .p2align 2
+
+/* ---- Hypercall page: Xen fills it at boot; under Linux it stays int3 bytes. ---- */
+        .section .text.hypercall, "ax", @progbits
+        .p2align 12
+        .globl hypercall_page
+hypercall_page:
+        .fill 4096, 1, 0xcc
+
+        .text
+/* Xen entry: 64-bit, ring 3, rsi = start_info VA, a one-page boot stack. */
+        .globl _start_xen
+_start_xen:
+        cld
+        lea lispvm_stack_top(%rip), %rsp
+        mov %rsi, %rdi
+        xor %ebp, %ebp
+        call lispvm_xen_main
+1:      jmp 1b
+
+/* Linux entry (ELF e_entry): rsp -> argc, argv..., envp... */
+        .globl _start_linux
+_start_linux:
+        xor %ebp, %ebp
+        mov %rsp, %rdi
+        and $-16, %rsp
+        call lispvm_linux_main
+        mov %eax, %edi
+        mov $231, %eax          /* exit_group */
+        syscall
+1:      jmp 1b
+
+/* long lispvm_syscall(nr, a1, a2, a3, a4, a5) */
+        .globl lispvm_syscall
+lispvm_syscall:
+        mov %rdi, %rax
+        mov %rsi, %rdi
+        mov %rdx, %rsi
+        mov %rcx, %rdx
+        mov %r8, %r10
+        mov %r9, %r8
+        syscall
+        ret
+
+/* long lispvm_hypercall(nr, a1, a2, a3, a4, a5): tail-jump into hypercall_page + 32*nr. */
+        .globl lispvm_hypercall
+lispvm_hypercall:
+        lea hypercall_page(%rip), %r11
+        shl $5, %rdi
+        add %rdi, %r11
+        mov %rsi, %rdi
+        mov %rdx, %rsi
+        mov %rcx, %rdx
+        mov %r8, %r10
+        mov %r9, %r8
+        jmp *%r11
+
+        .globl lispvm_rdtsc
+lispvm_rdtsc:
+        rdtsc
+        shl $32, %rdx
+        or %rdx, %rax
+        ret
+
+/* Full barrier: also a compiler barrier, since C# cannot see through the call. */
+        .globl lispvm_mb
+lispvm_mb:
+        mfence
+        ret
+
+/* void lispvm_sync_clear_bit(ulong* word, long bit): locked, so Xen's concurrent sets are not lost. */
+        .globl lispvm_sync_clear_bit
+lispvm_sync_clear_bit:
+        lock btrq %rsi, (%rdi)
+        ret
+
+        .globl lispvm_layout_ptr
+lispvm_layout_ptr:
+        lea lispvm_layout(%rip), %rax
+        ret
+
+        .globl lispvm_read_rbp
+lispvm_read_rbp:
+        mov %rbp, %rax
+        ret
+
+/* Deliberate faults for the panic-path tests (#fault ...). */
+        .globl lispvm_fault_null
+lispvm_fault_null:
+        xor %eax, %eax
+        mov (%rax), %rax
+        ret
+        .globl lispvm_fault_div
+lispvm_fault_div:
+        xor %ecx, %ecx
+        mov $1, %eax
+        cltd
+        idiv %ecx
+        ret
+        .globl lispvm_fault_ud
+lispvm_fault_ud:
+        ud2
+        ret
+
+        .globl lispvm_die
+lispvm_die:
+        ud2
+1:      jmp 1b
+
+/* GC write-barrier helper with its special convention: *rdi = *rsi; rdi += 8; rsi += 8. */
+        .globl RhpByRefAssignRef
+RhpByRefAssignRef:
+        mov (%rsi), %rcx
+        mov %rcx, (%rdi)
+        add $8, %rdi
+        add $8, %rsi
+        ret
+
+/* Linux signal return (SA_RESTORER); the panic path never returns, but the kernel wants one. */
+        .globl lispvm_sigreturn
+lispvm_sigreturn:
+        mov $15, %eax
+        syscall
+        ud2
+
+/* Xen trap stubs: Xen leaves {rcx, r11, [error], rip, cs, rflags, rsp, ss} on the current
+ * stack. Each stub pushes (has-error, vector), then the common path pushes the general
+ * registers and calls the C# panic path with a pointer to the whole frame. */
+        .macro TRAP vec, haserr
+        .globl lispvm_trap_\vec
+lispvm_trap_\vec:
+        push $\haserr
+        push $\vec
+        jmp lispvm_trap_common
+        .endm
+        TRAP 0, 0
+        TRAP 1, 0
+        TRAP 3, 0
+        TRAP 4, 0
+        TRAP 5, 0
+        TRAP 6, 0
+        TRAP 7, 0
+        TRAP 10, 1
+        TRAP 11, 1
+        TRAP 12, 1
+        TRAP 13, 1
+        TRAP 14, 1
+        TRAP 16, 0
+        TRAP 17, 1
+        TRAP 19, 0
+lispvm_trap_common:
+        push %rax
+        push %rbx
+        push %rdx
+        push %rsi
+        push %rdi
+        push %rbp
+        push %r8
+        push %r9
+        push %r10
+        push %r12
+        push %r13
+        push %r14
+        push %r15
+        mov %rsp, %rdi
+        and $-16, %rsp
+        call lispvm_xen_trap
+1:      jmp 1b
+
+        .section .rodata
+/* trap_info: {u8 vector, u8 flags (DPL), u16 cs, u64 address}, terminated by address 0. */
+        .macro TRAPINFO vec, dpl
+        .byte \vec, \dpl
+        .word 0xe033
+        .long 0
+        .quad lispvm_trap_\vec
+        .endm
+        .p2align 4
+        .globl lispvm_trap_table
+lispvm_trap_table:
+        TRAPINFO 0, 0
+        TRAPINFO 1, 0
+        TRAPINFO 3, 3
+        TRAPINFO 4, 3
+        TRAPINFO 5, 0
+        TRAPINFO 6, 0
+        TRAPINFO 7, 0
+        TRAPINFO 10, 0
+        TRAPINFO 11, 0
+        TRAPINFO 12, 0
+        TRAPINFO 13, 0
+        TRAPINFO 14, 0
+        TRAPINFO 16, 0
+        TRAPINFO 17, 0
+        TRAPINFO 19, 0
+        .quad 0, 0
+
+/* Addresses C# needs, in a fixed order (see Kernel/Layout.cs). */
+        .p2align 3
+        .globl lispvm_layout
+lispvm_layout:
+        .quad lispvm_stack_guard
+        .quad lispvm_stack_top
+        .quad lispvm_boot_heap
+        .quad lispvm_boot_heap_end
+        .quad lispvm_shared_info_va
+        .quad lispvm_sigstack
+        .quad lispvm_sigstack_end
+        .quad lispvm_trap_table
+        .quad lispvm_hypercall
+        .quad lispvm_sigreturn
+        .quad __modules_start
+        .quad __modules_end
+        .quad __image_start
+        .quad __image_end
+        .quad lispvm_syscall
+
+        .section .bss.lispvm, "aw", @nobits
+        .p2align 12
+lispvm_stack_guard:                     /* unmapped on Xen: overflow faults, never corrupts */
+        .skip 4096
+        .skip 512 * 1024
+lispvm_stack_top:
+        .p2align 12
+lispvm_shared_info_va:                  /* remapped onto the shared_info frame on Xen */
+        .skip 4096
+lispvm_sigstack:
+        .skip 64 * 1024
+lispvm_sigstack_end:
+        .p2align 12
+lispvm_boot_heap:
+        .skip 4 * 1024 * 1024
+lispvm_boot_heap_end:
+
+        .section .note.GNU-stack, "", @progbits
+
+/* Stack-buffer guard value ILC's stackalloc checks compare against (a constant is enough
+ * to catch overruns; we have no per-boot entropy this early). */
+        .data
+        .p2align 3
+        .globl __security_cookie
+__security_cookie:
+        .quad 0x2f4c69737056d2a1

@@ -1,0 +1,93 @@
+// Why: the kernel main shared by both platforms: banner (platform, pages owned, time from
+// entry to banner), then a line echo until `halt` (or end of input). Hidden `#fault ...`
+// lines trigger deliberate CPU faults to exercise the panic path. No C# allocation here:
+// start-up is declared finished (BootHeap.Sealed) before the loop.
+using Internal.Runtime;
+
+namespace LispVm.Kernel
+{
+    internal static unsafe class KernelMain
+    {
+        const int LineMax = 1024;
+        static byte[] s_leak;
+
+        public static int Run(Platform p, ulong entryNs)
+        {
+            ulong bannerNs = p.MonotonicNs();
+            p.Write("LispVm kernel on ");
+            p.WriteName();
+            p.Write(": ");
+            p.WriteDec(p.OwnedPages);
+            p.Write(" pages, ");
+            p.WriteDec((bannerNs - entryNs) / 1000);
+            p.Write(" us from entry to banner");
+            p.Write(p.NewLine);
+            p.Flush();
+
+            SelfTest.Prepare();
+            BootHeap.Sealed = true;
+
+            byte* line = stackalloc byte[LineMax];
+            byte* buf = stackalloc byte[256];
+            int len = 0;
+            bool lastCr = false;
+            for (;;)
+            {
+                int n = p.Read(buf, 256);
+                if (n < 0)
+                {
+                    if (len > 0) Line(p, line, len);
+                    p.Flush();
+                    p.Exit(0);
+                }
+                if (n == 0) { p.WaitForInput(p.MonotonicNs() + 1000000000UL); continue; }
+                for (int i = 0; i < n; i++)
+                {
+                    byte b = buf[i];
+                    if (b == '\n' && lastCr) { lastCr = false; continue; }
+                    lastCr = b == '\r';
+                    if (b == '\n' || b == '\r')
+                    {
+                        Line(p, line, len);
+                        len = 0;
+                    }
+                    else if (len < LineMax) line[len++] = b;
+                }
+                p.Flush();
+            }
+        }
+
+        static bool Is(byte* line, int len, string s)
+        {
+            if (len != s.Length) return false;
+            for (int i = 0; i < len; i++) if (line[i] != s[i]) return false;
+            return true;
+        }
+
+        static void Line(Platform p, byte* line, int len)
+        {
+            if (Is(line, len, "halt"))
+            {
+                p.Write("halting");
+                p.Write(p.NewLine);
+                p.Flush();
+                p.Exit(0);
+            }
+            if (Is(line, len, "#fault null")) { p.Flush(); Native.FaultNull(); }
+            if (Is(line, len, "#fault div")) { p.Flush(); Native.FaultDiv(); }
+            if (Is(line, len, "#fault ud")) { p.Flush(); Native.FaultUd(); }
+            if (Is(line, len, "#fault alloc")) { p.Flush(); s_leak = new byte[16]; }
+            if (Is(line, len, "#selftest"))
+            {
+                int fails = SelfTest.Run();
+                p.Write(fails == 0 ? "selftest: ok" : "selftest: FAILED mask ");
+                if (fails != 0) p.WriteHex((ulong)fails, 4);
+                p.Write(p.NewLine);
+                return;
+            }
+            p.Write("echo: ");
+            p.Write(line, len);
+            p.Write(p.NewLine);
+        }
+    }
+}

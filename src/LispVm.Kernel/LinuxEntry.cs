@@ -1,0 +1,65 @@
+// Why: start of day when the image runs as a Linux process (ELF e_entry): runtime set-up
+// (boot heap, GC statics), fault signals on an alternate stack routed to the panic path,
+// then the shared kernel main. Returns the exit code to the asm entry (exit_group).
+using System.Runtime.InteropServices;
+using Internal.Runtime;
+using Internal.Runtime.CompilerHelpers;
+
+namespace LispVm.Kernel
+{
+    internal static unsafe class LinuxEntry
+    {
+        const long SYS_rt_sigaction = 13, SYS_sigaltstack = 131;
+
+        [UnmanagedCallersOnly(EntryPoint = "lispvm_linux_main")]
+        static int Main(ulong* sp)
+        {
+            Layout* L = Layout.Current;
+            Panic.Handler = &KernelPanic.FromCorelib;
+            BootHeap.Init((byte*)L->BootHeap, L->BootHeapEnd - L->BootHeap);
+            StartupCodeHelpers.InitializeModules((void**)L->ModulesStart, (void**)L->ModulesEnd);
+
+            ulong pages = (L->BootHeapEnd - L->BootHeap + L->StackTop - L->StackGuard) / 4096;
+            LinuxPlatform p = new LinuxPlatform(pages);
+            ulong entryNs = p.MonotonicNs();
+            KernelPanic.Install(p);
+            InstallSignals(L);
+            return KernelMain.Run(p, entryNs);
+        }
+
+        static void InstallSignals(Layout* L)
+        {
+            // stack_t {void* ss_sp; int ss_flags; size_t ss_size}
+            ulong* ss = stackalloc ulong[3];
+            ss[0] = L->SigStack; ss[1] = 0; ss[2] = L->SigStackEnd - L->SigStack;
+            Native.Syscall(SYS_sigaltstack, (long)ss, 0, 0, 0, 0);
+
+            // kernel sigaction {handler, flags, restorer, mask}
+            ulong* sa = stackalloc ulong[4];
+            sa[0] = (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&Signal;
+            sa[1] = 0x04 /* SA_SIGINFO */ | 0x08000000 /* SA_ONSTACK */ | 0x04000000 /* SA_RESTORER */;
+            sa[2] = L->SigReturn;
+            sa[3] = 0;
+            int* sigs = stackalloc int[4];
+            sigs[0] = 11; sigs[1] = 8; sigs[2] = 4; sigs[3] = 7;   // SEGV, FPE, ILL, BUS
+            for (int i = 0; i < 4; i++)
+                Native.Syscall(SYS_rt_sigaction, sigs[i], (long)sa, 0, 8, 0);
+        }
+
+        // ucontext_t: uc_mcontext.gregs at offset 40: R8..R15, RDI, RSI, RBP, RBX, RDX, RAX,
+        // RCX, RSP, RIP, EFL, CSGSFS, ERR, TRAPNO, OLDMASK, CR2. siginfo si_addr at offset 16.
+        [UnmanagedCallersOnly(EntryPoint = "lispvm_linux_signal")]
+        static void Signal(int sig, byte* info, byte* uc)
+        {
+            ulong* g = (ulong*)(uc + 40);
+            Regs r;
+            r.R8 = g[0]; r.R9 = g[1]; r.R10 = g[2]; r.R11 = g[3]; r.R12 = g[4]; r.R13 = g[5];
+            r.R14 = g[6]; r.R15 = g[7]; r.Rdi = g[8]; r.Rsi = g[9]; r.Rbp = g[10]; r.Rbx = g[11];
+            r.Rdx = g[12]; r.Rax = g[13]; r.Rcx = g[14]; r.Rsp = g[15]; r.Rip = g[16]; r.Rflags = g[17];
+            r.Error = g[19];
+            r.Vector = (int)g[20];
+            r.FaultAddress = *(ulong*)(info + 16);
+            KernelPanic.Fault(&r);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+// Why: the C# view of Asm/entry.S — direct calls (no P/Invoke transition) to the syscall
+// and hypercall trampolines, rdtsc, barriers and the deliberate faults, plus the table of
+// link-time addresses (stack, boot heap, trap table...) the entry code needs.
+using System.Runtime;
+using System.Runtime.CompilerServices;
+
+namespace LispVm.Kernel
+{
+    internal static unsafe class Native
+    {
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_syscall")]
+        internal static extern long Syscall(long nr, long a1, long a2, long a3, long a4, long a5);
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_rdtsc")]
+        internal static extern ulong Rdtsc();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_sync_clear_bit")]
+        internal static extern void SyncClearBit(ulong* word, long bit);
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_read_rbp")]
+        internal static extern ulong ReadRbp();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_fault_null")]
+        internal static extern void FaultNull();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_fault_div")]
+        internal static extern void FaultDiv();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_fault_ud")]
+        internal static extern void FaultUd();
+    }
+
+    // Mirrors `lispvm_layout` in entry.S (same order).
+    internal unsafe struct Layout
+    {
+        public ulong StackGuard, StackTop, BootHeap, BootHeapEnd, SharedInfoVa, SigStack, SigStackEnd,
+            TrapTable, Hypercall, SigReturn, ModulesStart, ModulesEnd, ImageStart, ImageEnd, Syscall;
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_layout_ptr")]
+        static extern Layout* Get();
+
+        public static Layout* Current => Get();
+    }
+}

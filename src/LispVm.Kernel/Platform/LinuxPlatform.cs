@@ -1,0 +1,93 @@
+// Why: the image run as a plain Linux process (tests, benchmarks without Xen): console on
+// fds 0/1, frames from mmap/mprotect/madvise, CLOCK_MONOTONIC, poll() for waiting and
+// exit_group. "Owned pages" reports the boot-heap + stack pages of the image (the process
+// has no fixed memory size of its own; the Lisp heap will reserve more through Reserve).
+namespace LispVm.Kernel
+{
+    internal sealed unsafe class LinuxPlatform : Platform
+    {
+        const long SYS_read = 0, SYS_write = 1, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11,
+            SYS_madvise = 28, SYS_poll = 7, SYS_clock_gettime = 228, SYS_exit_group = 231;
+        const long EINTR = -4, EAGAIN = -11;
+
+        bool _eof;
+        readonly ulong _ownedPages;
+
+        public LinuxPlatform(ulong ownedPages) { _ownedPages = ownedPages; }
+
+        public override void WriteName() { Write("Linux"); }
+        public override string NewLine => "\n";
+        public override ulong OwnedPages => _ownedPages;
+
+        public override void Write(byte* p, int n)
+        {
+            while (n > 0)
+            {
+                long r = Native.Syscall(SYS_write, 1, (long)p, n, 0, 0);
+                if (r == EINTR || r == EAGAIN) continue;
+                if (r <= 0) return;          // stdout gone: drop output, keep running
+                p += r; n -= (int)r;
+            }
+        }
+
+        public override void Flush() { }
+
+        public override int Read(byte* dst, int max)
+        {
+            if (_eof) return -1;
+            // Only read when poll says there is something, so Read never blocks.
+            long* pfd = stackalloc long[1];
+            *(int*)pfd = 0; ((short*)pfd)[2] = 1; ((short*)pfd)[3] = 0;   // {fd 0, POLLIN}
+            long r = Native.Syscall(SYS_poll, (long)pfd, 1, 0, 0, 0);
+            if (r <= 0) return 0;
+            r = Native.Syscall(SYS_read, 0, (long)dst, max, 0, 0);
+            if (r == EINTR || r == EAGAIN) return 0;
+            if (r <= 0) { _eof = true; return -1; }
+            return (int)r;
+        }
+
+        public override void WaitForInput(ulong deadlineNs)
+        {
+            if (_eof) return;
+            ulong now = MonotonicNs();
+            if (deadlineNs != 0 && deadlineNs <= now) return;
+            long timeoutMs = deadlineNs == 0 ? -1 : (long)((deadlineNs - now + 999999) / 1000000);
+            long* pfd = stackalloc long[1];
+            *(int*)pfd = 0; ((short*)pfd)[2] = 1; ((short*)pfd)[3] = 0;
+            Native.Syscall(SYS_poll, (long)pfd, 1, timeoutMs, 0, 0);
+        }
+
+        public override ulong MonotonicNs()
+        {
+            long* ts = stackalloc long[2];
+            Native.Syscall(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)ts, 0, 0, 0);
+            return (ulong)ts[0] * 1000000000UL + (ulong)ts[1];
+        }
+
+        public override byte* Reserve(ulong bytes)
+        {
+            // PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE
+            long r = Native.Syscall(SYS_mmap, 0, (long)bytes, 0, 0x02 | 0x20 | 0x4000, -1);
+            return r < 0 && r > -4096 ? null : (byte*)r;
+        }
+
+        public override bool Commit(byte* p, ulong bytes)
+        {
+            return Native.Syscall(SYS_mprotect, (long)p, (long)bytes, 3 /* RW */, 0, 0) == 0;
+        }
+
+        public override bool Decommit(byte* p, ulong bytes)
+        {
+            if (Native.Syscall(SYS_madvise, (long)p, (long)bytes, 4 /* MADV_DONTNEED */, 0, 0) != 0) return false;
+            return Native.Syscall(SYS_mprotect, (long)p, (long)bytes, 0, 0, 0) == 0;
+        }
+
+        public override void Exit(int code)
+        {
+            Flush();
+            for (;;) Native.Syscall(SYS_exit_group, code, 0, 0, 0, 0);
+        }
+
+        public override void Crash() { Exit(70); }
+    }
+}

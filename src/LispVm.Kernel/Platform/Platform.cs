@@ -1,0 +1,72 @@
+// Why: the one small interface between the shared kernel (main loop, later the Lisp VM) and
+// the machine it runs on. XenPlatform (hypercalls, console ring) and LinuxPlatform
+// (syscalls) both live in the image; the entry that ran picks one. An abstract class rather
+// than an interface so calls are plain virtual calls (no interface dispatch in the image).
+namespace LispVm.Kernel
+{
+    internal abstract unsafe class Platform
+    {
+        // Writes the platform's name for the banner ("Xen 4.17", "Linux").
+        public abstract void WriteName();
+
+        // Console: Write may buffer; Flush pushes everything out (blocking until accepted).
+        public abstract void Write(byte* p, int n);
+        public abstract void Flush();
+        // Reads up to max available input bytes without blocking; -1 = end of input.
+        public abstract int Read(byte* dst, int max);
+        // Waits until input may be available or the monotonic clock reaches deadlineNs.
+        public abstract void WaitForInput(ulong deadlineNs);
+
+        public abstract ulong MonotonicNs();
+
+        // Frames: reserve address space, commit (make usable, zeroed) and decommit (give back).
+        public abstract byte* Reserve(ulong bytes);
+        public abstract bool Commit(byte* p, ulong bytes);
+        public abstract bool Decommit(byte* p, ulong bytes);
+
+        // Pages the kernel owns (Xen: nr_pages; Linux: see LinuxPlatform).
+        public abstract ulong OwnedPages { get; }
+        public abstract string NewLine { get; }
+
+        public abstract void Exit(int code);           // never returns
+        public abstract void Crash();                   // never returns
+
+        // Helpers over the primitives above.
+        public void Write(string s)
+        {
+            fixed (char* c = &s.GetPinnableReference())
+            {
+                byte* b = stackalloc byte[64];
+                int i = 0;
+                while (i < s.Length)
+                {
+                    int n = 0;
+                    while (n < 64 && i < s.Length) b[n++] = (byte)c[i++];
+                    Write(b, n);
+                }
+            }
+        }
+
+        public void WriteLine(string s) { Write(s); Write(NewLine); }
+
+        public void WriteDec(ulong v)
+        {
+            byte* b = stackalloc byte[24];
+            int n = 24;
+            do { b[--n] = (byte)('0' + v % 10); v /= 10; } while (v != 0);
+            Write(b + n, 24 - n);
+        }
+
+        public void WriteHex(ulong v, int digits)
+        {
+            byte* b = stackalloc byte[18];
+            b[0] = (byte)'0'; b[1] = (byte)'x';
+            for (int i = 0; i < digits; i++)
+            {
+                int d = (int)((v >> ((digits - 1 - i) * 4)) & 15);
+                b[2 + i] = (byte)(d < 10 ? '0' + d : 'a' + d - 10);
+            }
+            Write(b, 2 + digits);
+        }
+    }
+}

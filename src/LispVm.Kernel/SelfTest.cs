@@ -1,0 +1,90 @@
+// Why: proves at run time that the corelib supports what engine code relies on (interface
+// and virtual dispatch, generics over our own types, static readonly tables, class
+// constructors, arrays, casts, string literals, function pointers). Run with the hidden
+// console command `#selftest`; the image test checks for "selftest: ok".
+namespace LispVm.Kernel
+{
+    internal interface IShape { int Area(); }
+    internal interface INamed { int NameLength(); }
+
+    internal sealed class Square : IShape, INamed
+    {
+        readonly int _s;
+        public Square(int s) { _s = s; }
+        public int Area() { return _s * _s; }
+        public int NameLength() { return "square".Length; }
+    }
+
+    internal sealed class Rect : IShape
+    {
+        readonly int _w, _h;
+        public Rect(int w, int h) { _w = w; _h = h; }
+        public int Area() { return _w * _h; }
+    }
+
+    internal abstract class Base { public abstract int V(); public virtual int W() { return 1; } }
+    internal sealed class Derived : Base { public override int V() { return 7; } public override int W() { return 2; } }
+
+    internal struct Pair<T> where T : struct { public T A, B; }
+
+    internal sealed class Box<T> where T : class
+    {
+        public T Value;
+        public Box(T v) { Value = v; }
+    }
+
+    internal static class Tables
+    {
+        public static readonly byte[] Primes = { 2, 3, 5, 7, 11, 13 };
+        public static readonly int[] Squares;
+        public static int CctorRuns;
+        static Tables()
+        {
+            Squares = new int[8];
+            for (int i = 0; i < 8; i++) Squares[i] = i * i;
+            CctorRuns++;
+        }
+    }
+
+    internal static unsafe class SelfTest
+    {
+        static IShape[] s_shapes;
+        static int Twice(int x) { return 2 * x; }
+
+        static T First<T>(T[] a) { return a[0]; }
+
+        // Allocates (boot-time only): call before BootHeap.Sealed.
+        public static void Prepare()
+        {
+            s_shapes = new IShape[] { new Square(3), new Rect(2, 5) };
+        }
+
+        public static int Run()
+        {
+            int fails = 0;
+            int sum = 0;
+            for (int i = 0; i < s_shapes.Length; i++) sum += s_shapes[i].Area();
+            if (sum != 19) fails |= 1;
+            object o = s_shapes[0];
+            INamed n = o as INamed;
+            if (n == null || n.NameLength() != 6) fails |= 2;
+            if (s_shapes[1] is INamed) fails |= 4;
+            Base b = Derived0;
+            if (b.V() + b.W() != 9) fails |= 8;
+            Pair<long> p; p.A = 40; p.B = 2;
+            if (p.A + p.B != 42) fails |= 16;
+            if (Tables.Primes[5] != 13 || Tables.Primes.Length != 6) fails |= 32;
+            if (Tables.Squares[7] != 49 || Tables.CctorRuns != 1) fails |= 64;
+            delegate*<int, int> f = &Twice;
+            if (f(21) != 42) fails |= 128;
+            if (First(s_shapes).Area() != 9) fails |= 256;
+            string s = "h\u00e9llo";
+            if (s.Length != 5 || s[1] != 0xe9) fails |= 512;
+            if (BoxOf.Value.Area() != 9) fails |= 1024;
+            return fails;
+        }
+
+        static Base Derived0 = new Derived();
+        static Box<IShape> BoxOf = new Box<IShape>(new Square(3));
+    }
+}

@@ -1,0 +1,80 @@
+// Why: start of day on Xen (ENTRY note): we arrive in ring 3 on our own stack (set by the
+// asm entry) with start_info. Set up the runtime, install the trap table so CPU faults
+// reach the panic path, map shared_info, unmap the stack guard page, find the console
+// ring, then run the shared kernel main on a XenPlatform.
+using System.Runtime.InteropServices;
+using Internal.Runtime;
+using Internal.Runtime.CompilerHelpers;
+
+namespace LispVm.Kernel
+{
+    internal static unsafe class XenEntry
+    {
+        const ulong VirtBase = 0x400000;
+        const long HYPERVISOR_set_trap_table = 0, HYPERVISOR_update_va_mapping = 14;
+        const ulong UVMF_INVLPG = 2;
+
+        static XenPlatform s_xen;
+
+        [UnmanagedCallersOnly(EntryPoint = "lispvm_xen_main")]
+        static void Main(byte* startInfo)
+        {
+            ulong tsc0 = Native.Rdtsc();
+            Layout* L = Layout.Current;
+            Panic.Handler = &KernelPanic.FromCorelib;
+            BootHeap.Init((byte*)L->BootHeap, L->BootHeapEnd - L->BootHeap);
+            StartupCodeHelpers.InitializeModules((void**)L->ModulesStart, (void**)L->ModulesEnd);
+
+            Hyper.Call(HYPERVISOR_set_trap_table, (long)L->TrapTable, 0, 0, 0, 0);
+
+            // start_info.shared_info is already a machine address: map it as is (P|RW|U|A).
+            ulong sharedInfoMa = *(ulong*)(startInfo + 40);
+            long rc = Hyper.Call(HYPERVISOR_update_va_mapping, (long)L->SharedInfoVa, (long)(sharedInfoMa | 0x27), (long)UVMF_INVLPG, 0, 0);
+            byte* sharedInfo = rc == 0 ? (byte*)L->SharedInfoVa : null;
+
+            // Guard page below our stack: unmapped, so an overflow faults instead of corrupting.
+            Hyper.Call(HYPERVISOR_update_va_mapping, (long)L->StackGuard, 0, (long)UVMF_INVLPG, 0, 0);
+
+            ulong nrPages = *(ulong*)(startInfo + 32);
+            ulong consoleMfn = *(ulong*)(startInfo + 72);
+            uint consolePort = *(uint*)(startInfo + 80);
+            ulong* p2m = *(ulong**)(startInfo + 104);
+            byte* ring = null;
+            for (ulong pfn = 0; pfn < nrPages; pfn++)
+                if (p2m[pfn] == consoleMfn) { ring = (byte*)(VirtBase + pfn * 4096); break; }
+
+            // Free frames inside the boot mapping: after the boot stack (one page above the
+            // page tables) up to the end of the mapping (boot end + 512 KiB, 4 MiB aligned).
+            ulong ptBase = *(ulong*)(startInfo + 88), nrPt = *(ulong*)(startInfo + 96);
+            ulong bootEnd = ptBase + nrPt * 4096 + 4096;
+            ulong mapEnd = (bootEnd + 512 * 1024 + 0x3fffff) & ~0x3fffffUL;
+
+            XenPlatform p = new XenPlatform(startInfo, sharedInfo, ring, consolePort, nrPages, bootEnd, mapEnd);
+            s_xen = p;
+            KernelPanic.Install(p);
+            if (ring == null) p.Crash();
+            KernelMain.Run(p, p.TscToNs(tsc0));
+            p.Exit(0);
+        }
+
+        // Frame left by Xen + Asm/entry.S (low to high): r15 r14 r13 r12 r10 r9 r8 rbp rdi rsi
+        // rdx rbx rax, vector, has-error, rcx r11 [error] rip cs rflags rsp ss.
+        [UnmanagedCallersOnly(EntryPoint = "lispvm_xen_trap")]
+        static void Trap(ulong* f)
+        {
+            Regs r;
+            r.R15 = f[0]; r.R14 = f[1]; r.R13 = f[2]; r.R12 = f[3]; r.R10 = f[4]; r.R9 = f[5]; r.R8 = f[6];
+            r.Rbp = f[7]; r.Rdi = f[8]; r.Rsi = f[9]; r.Rdx = f[10]; r.Rbx = f[11]; r.Rax = f[12];
+            r.Vector = (int)f[13];
+            bool hasErr = f[14] != 0;
+            r.Rcx = f[15]; r.R11 = f[16];
+            ulong* x = f + 17;
+            r.Error = hasErr ? *x++ : 0;
+            r.Rip = x[0]; r.Rflags = x[2]; r.Rsp = x[3];
+            XenPlatform p = s_xen;
+            r.FaultAddress = p != null ? p.Cr2() : 0;
+            if (p == null) Hyper.Call(29, 2, 0, 0, 0, 0);
+            KernelPanic.Fault(&r);
+        }
+    }
+}
