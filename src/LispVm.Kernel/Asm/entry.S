@@ -110,6 +110,30 @@ lispvm_layout_ptr:
         lea lispvm_layout(%rip), %rax
         ret
 
+/* ulong lispvm_atomic_and64(ulong* p, ulong v) / _or64: locked read-modify-write, returns old. */
+        .globl lispvm_atomic_and64
+lispvm_atomic_and64:
+        mov (%rdi), %rax
+1:      mov %rax, %rcx
+        and %rsi, %rcx
+        lock cmpxchg %rcx, (%rdi)
+        jne 1b
+        ret
+        .globl lispvm_atomic_or64
+lispvm_atomic_or64:
+        mov (%rdi), %rax
+1:      mov %rax, %rcx
+        or %rsi, %rcx
+        lock cmpxchg %rcx, (%rdi)
+        jne 1b
+        ret
+/* ulong lispvm_atomic_cmpxchg64(ulong* p, ulong value, ulong comparand): returns old. */
+        .globl lispvm_atomic_cmpxchg64
+lispvm_atomic_cmpxchg64:
+        mov %rdx, %rax
+        lock cmpxchg %rsi, (%rdi)
+        ret
+
         .globl lispvm_read_rbp
 lispvm_read_rbp:
         mov %rbp, %rax
