@@ -1,0 +1,91 @@
+// Why: the PV console driver on a ByteRing (struct xencons_interface). Output is batched
+// in a buffer allocated at boot and pushed on Flush with ONE event-channel notification
+// per flush (xenconsoled rate-limits events). When the ring is full we notify and sleep on
+// the port (SCHEDOP_poll, absolute deadline) until the backend has consumed: output always
+// drains, without spinning and without dropping.
+using XenPv.Shim;
+
+namespace XenPv.Console
+{
+    public unsafe sealed class XenConsole
+    {
+        public const int BufferSize = 4096;
+        public const ulong FullWaitNs = 10000000; // one wait while the ring is full: 10 ms
+
+        private ByteRing ring;
+        private readonly IEventPort port;
+        private readonly byte[] pending;
+        private int count;
+
+        // Diagnostics (and tests): waits because the ring was full, notifications sent.
+        public int FullWaits;
+        public int Notifications;
+
+        public XenConsole(byte* ringPage, uint port, ulong* sharedInfo)
+            : this(ringPage, new EventChannel(port, (SharedInfo*)sharedInfo)) { }
+
+        public XenConsole(byte* ringPage, IEventPort port)
+        {
+            ring = new ByteRing(ringPage, RingLayout.Console);
+            this.port = port;
+            pending = new byte[BufferSize];
+        }
+
+        public int RingResets { get { return ring.Resets; } }
+        public int Buffered { get { return count; } }
+
+        public void Write(byte* data, int n)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (count == BufferSize) Flush();
+                pending[count++] = data[i];
+            }
+        }
+
+        public void Flush()
+        {
+            if (count == 0) return;
+            int done = 0;
+            fixed (byte* p = pending)
+            {
+                while (done < count)
+                {
+                    port.ClearPending();
+                    int k = ring.Write(p + done, count - done);
+                    done += k;
+                    if (k == 0)
+                    {
+                        // Ring full: tell the backend there is data, sleep until it consumed some.
+                        port.Notify();
+                        Notifications++;
+                        FullWaits++;
+                        port.WaitUntil(port.NowNs() + FullWaitNs);
+                    }
+                }
+            }
+            count = 0;
+            port.Notify();
+            Notifications++;
+        }
+
+        // Non-blocking: bytes read (0 if none). Tells the backend there is room again.
+        public int Read(byte* dst, int max)
+        {
+            int k = ring.Read(dst, max);
+            if (k > 0) { port.Notify(); Notifications++; }
+            return k;
+        }
+
+        public int InAvailable { get { return ring.InAvailable; } }
+
+        // Sleeps until input may be there or the deadline (absolute Xen time, 0 = none) passed.
+        // Clear the pending bit first, then check the ring: an event after the check wakes the poll.
+        public void WaitForInput(ulong absoluteDeadlineNs)
+        {
+            port.ClearPending();
+            if (ring.InAvailable > 0) return;
+            port.WaitUntil(absoluteDeadlineNs);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+// Why: the one place where the guest calls Xen. Typed wrappers over the hypercall page
+// (hypercall_page + 32*nr, args rdi rsi rdx r10 r8) that return XenError instead of raw
+// -errno. The raw entry is a function pointer the kernel sets at boot (an asm stub that
+// moves args into Xen's registers), so this file also compiles on .NET (never called).
+using System.Runtime.InteropServices;
+
+namespace XenPv.Shim
+{
+    public enum XenError : long
+    {
+        Ok = 0, EPERM = -1, ENOENT = -2, ESRCH = -3, EINTR = -4, EIO = -5, E2BIG = -7,
+        EAGAIN = -11, ENOMEM = -12, EACCES = -13, EFAULT = -14, EBUSY = -16, EEXIST = -17,
+        EINVAL = -22, ENOSPC = -28, ENOSYS = -38, NotBooted = -1000,
+    }
+
+    // struct trap_info: one trap-table entry; the table ends with address 0.
+    [StructLayout(LayoutKind.Explicit, Size = 16)]
+    public struct TrapInfo
+    {
+        [FieldOffset(0)] public byte vector;
+        [FieldOffset(1)] public byte flags;      // bits 0-1: lowest privilege level allowed to raise it (int n)
+        [FieldOffset(2)] public ushort cs;
+        [FieldOffset(8)] public ulong address;
+    }
+
+    // struct mmu_update: ptr = machine address of the PTE | command, val = new PTE.
+    [StructLayout(LayoutKind.Explicit, Size = 16)]
+    public struct MmuUpdate
+    {
+        [FieldOffset(0)] public ulong ptr;
+        [FieldOffset(8)] public ulong val;
+    }
+
+    // struct sched_poll
+    [StructLayout(LayoutKind.Explicit, Size = 24)]
+    public struct SchedPoll
+    {
+        [FieldOffset(0)] public ulong ports;      // guest handle: evtchn_port_t*
+        [FieldOffset(8)] public uint nr_ports;
+        [FieldOffset(16)] public ulong timeout;   // ABSOLUTE Xen system time in ns, 0 = forever
+    }
+
+    public static unsafe class Hypercalls
+    {
+        public const int MmuUpdateNr = 1, SetTrapTableNr = 0, SetCallbacksNr = 4, MemoryOpNr = 12,
+            UpdateVaMappingNr = 14, XenVersionNr = 17, ConsoleIoNr = 18, VcpuOpNr = 24,
+            MmuextOpNr = 26, SchedOpNr = 29, EventChannelOpNr = 32;
+
+        public const int SchedOpYield = 0, SchedOpBlock = 1, SchedOpShutdown = 2, SchedOpPoll = 3;
+        public const uint ShutdownPoweroff = 0, ShutdownReboot = 1, ShutdownSuspend = 2, ShutdownCrash = 3;
+        public const int EvtchnOpSend = 4, EvtchnOpUnmask = 9;
+        public const ulong UvmfInvlpg = 2;
+        public const ushort DomidSelf = 0x7FF0;
+        public const ushort FlatKernelCs64 = 0xe033;
+        public const int XenverVersion = 0;
+
+        // Set by the kernel's Xen entry; null on .NET and under Linux.
+        public static delegate* unmanaged[SuppressGCTransition]<ulong, ulong, ulong, ulong, ulong, ulong, long> Raw;
+
+        private static long Call(int nr, ulong a1, ulong a2, ulong a3, ulong a4, ulong a5)
+        {
+            if (Raw == null) return (long)XenError.NotBooted;
+            return Raw((ulong)nr, a1, a2, a3, a4, a5);
+        }
+
+        private static XenError Err(long r) { return r >= 0 ? XenError.Ok : (XenError)r; }
+
+        // table: TrapInfo entries ending with address 0; Xen copies it.
+        public static XenError SetTrapTable(void* table) { return Err(Call(SetTrapTableNr, (ulong)table, 0, 0, 0, 0)); }
+
+        public static XenError MmuUpdates(MmuUpdate* reqs, uint count, uint* done)
+        {
+            return Err(Call(MmuUpdateNr, (ulong)reqs, count, (ulong)done, DomidSelf, 0));
+        }
+
+        public static XenError UpdateVaMapping(ulong va, ulong pte, ulong flags) { return Err(Call(UpdateVaMappingNr, va, pte, flags, 0, 0)); }
+
+        // XENVER_version: returns (major << 16) | minor.
+        public static XenError XenVersion(out int major, out int minor)
+        {
+            long r = Call(XenVersionNr, XenverVersion, 0, 0, 0, 0);
+            major = r >= 0 ? (int)(r >> 16) : 0;
+            minor = r >= 0 ? (int)(r & 0xFFFF) : 0;
+            return Err(r);
+        }
+
+        public static XenError EventChannelSend(uint port)
+        {
+            uint* send = stackalloc uint[1];
+            send[0] = port;
+            return Err(Call(EventChannelOpNr, EvtchnOpSend, (ulong)send, 0, 0, 0));
+        }
+
+        public static XenError Yield() { return Err(Call(SchedOpNr, SchedOpYield, 0, 0, 0, 0)); }
+
+        // SCHEDOP_shutdown: returns only if Xen refused.
+        public static XenError SchedShutdown(uint reason)
+        {
+            uint* r = stackalloc uint[1];
+            r[0] = reason;
+            return Err(Call(SchedOpNr, SchedOpShutdown, (ulong)r, 0, 0, 0));
+        }
+
+        // SCHEDOP_poll: blocks until one of the ports is pending or Xen system time reaches
+        // absoluteTimeoutNs (0 = no timeout). A relative value here would make every wait a busy loop.
+        public static XenError SchedPollPorts(uint* ports, uint count, ulong absoluteTimeoutNs)
+        {
+            SchedPoll* p = stackalloc SchedPoll[1];
+            p->ports = (ulong)ports;
+            p->nr_ports = count;
+            p->timeout = absoluteTimeoutNs;
+            return Err(Call(SchedOpNr, SchedOpPoll, (ulong)p, 0, 0, 0));
+        }
+
+        public static XenError SchedPoll(uint port, ulong absoluteTimeoutNs)
+        {
+            uint* ports = stackalloc uint[1];
+            ports[0] = port;
+            return SchedPollPorts(ports, 1, absoluteTimeoutNs);
+        }
+
+        public static long MemoryOp(int cmd, void* arg) { return Call(MemoryOpNr, (ulong)cmd, (ulong)arg, 0, 0, 0); }
+
+        public static XenError MmuextOp(void* ops, uint count, uint* done)
+        {
+            return Err(Call(MmuextOpNr, (ulong)ops, count, (ulong)done, DomidSelf, 0));
+        }
+    }
+}
