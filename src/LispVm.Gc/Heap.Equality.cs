@@ -1,0 +1,388 @@
+// eql / equal / equalp and the matching hashes for heap hash tables. No C# recursion:
+// equal/equalp walk with an explicit stack (the idle mark stack; no GC can run because
+// nothing here allocates) and hashing visits a bounded number of nodes. Identity-compared
+// objects hash by address only at the top of a key (the table then rehashes after GCs).
+namespace LispVm.Gc
+{
+    public sealed unsafe partial class Heap
+    {
+        internal const ulong HashSeed = 0xcbf29ce484222325UL;
+        internal const ulong HashMask = (1UL << 60) - 1;
+        internal static ulong HashStep(ulong h, uint c) { return (h ^ c) * 0x100000001b3UL; }
+
+        static ulong Mix(ulong x)
+        {
+            x ^= x >> 33; x *= 0xff51afd7ed558ccdUL;
+            x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53UL;
+            x ^= x >> 33;
+            return x & HashMask;
+        }
+
+        /// <summary>Hash of a Lisp string's code points (same as interning uses).</summary>
+        public ulong StringHash(ulong s) { NameKey k = NameKey.OfLisp(s); return k.Hash(); }
+
+        static bool IsNumberType(byte t)
+        {
+            return t == (byte)ObjType.Bignum || t == (byte)ObjType.DoubleFloat
+                || t == (byte)ObjType.Ratio || t == (byte)ObjType.Complex;
+        }
+
+        byte ObjTypeByte(ulong w) { return (byte)(*(ulong*)(w & ~7UL) >> 8); }
+
+        // ------------------------------------------------------------------ eql
+
+        public bool Eql(ulong a, ulong b)
+        {
+            if (a == b) return true;
+            if ((a & 7) != W.TagObj || (b & 7) != W.TagObj) return false;
+            ulong ha = Header(a), hb = Header(b);
+            if (ha != hb) return false;      // same type and length (and flags)
+            byte t = (byte)(ha >> 8);
+            if (t == (byte)ObjType.DoubleFloat || t == (byte)ObjType.Bignum)
+                return RawBodyEqual(a, b, ObjTypes.BodyWords(ha));
+            if (t == (byte)ObjType.Ratio || t == (byte)ObjType.Complex)
+            {
+                for (int i = 0; i < 2 && i < (int)(ha >> 32); i++)
+                    if (!EqlShallow(Slot(a, i), Slot(b, i))) return false;
+                return true;
+            }
+            return false;
+        }
+
+        // eql for the parts of a ratio/complex: fixnums, floats, bignums, ratios (one level).
+        bool EqlShallow(ulong a, ulong b)
+        {
+            if (a == b) return true;
+            if ((a & 7) != W.TagObj || (b & 7) != W.TagObj) return false;
+            ulong ha = Header(a);
+            if (ha != Header(b)) return false;
+            byte t = (byte)(ha >> 8);
+            if (t == (byte)ObjType.DoubleFloat || t == (byte)ObjType.Bignum)
+                return RawBodyEqual(a, b, ObjTypes.BodyWords(ha));
+            if (t == (byte)ObjType.Ratio)
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    ulong x = Slot(a, i), y = Slot(b, i);
+                    if (x == y) continue;
+                    if ((x & 7) != W.TagObj || (y & 7) != W.TagObj || Header(x) != Header(y)) return false;
+                    if (!RawBodyEqual(x, y, ObjTypes.BodyWords(Header(x)))) return false;
+                }
+                return true;
+            }
+            return false;
+        }
+
+        bool RawBodyEqual(ulong a, ulong b, ulong words)
+        {
+            ulong* p = (ulong*)((a & ~7UL) + 8), q = (ulong*)((b & ~7UL) + 8);
+            for (ulong i = 0; i < words; i++) if (p[i] != q[i]) return false;
+            return true;
+        }
+
+        // ------------------------------------------------------------------ equal / equalp
+
+        public bool Equal(ulong a, ulong b) { return DeepEqual(a, b, false); }
+        public bool Equalp(ulong a, ulong b) { return DeepEqual(a, b, true); }
+
+        /// <summary>Frames of 3 words on the mark stack: (x, y, index). index = ~0 means
+        /// "compare x and y"; otherwise x and y are vectors/instances compared from index on.
+        /// Structure nested deeper than the stack (about 87,000 levels) compares false.</summary>
+        bool DeepEqual(ulong a, ulong b, bool p)
+        {
+            if (inGc) return false;
+            ulong* st = markStack;
+            ulong cap = markStackCap - 3, sp = 0;
+            st[0] = a; st[1] = b; st[2] = ~0UL; sp = 3;
+            while (sp > 0)
+            {
+                sp -= 3;
+                ulong x = st[sp], y = st[sp + 1], idx = st[sp + 2];
+                if (idx != ~0UL)
+                {
+                    ulong n = Header(x) >> 32;
+                    if (idx >= n) continue;
+                    if (sp + 6 > cap) return false;
+                    st[sp + 2] = idx + 1; sp += 3;              // continue this vector later
+                    st[sp] = Slot(x, (int)idx); st[sp + 1] = Slot(y, (int)idx); st[sp + 2] = ~0UL; sp += 3;
+                    continue;
+                }
+                while (true)
+                {
+                    if (x == y) break;
+                    if ((x & 7) == W.TagCons)
+                    {
+                        if ((y & 7) != W.TagCons) return false;
+                        if (sp + 3 > cap) return false;
+                        st[sp] = Cdr(x); st[sp + 1] = Cdr(y); st[sp + 2] = ~0UL; sp += 3;
+                        x = Car(x); y = Car(y);
+                        continue;
+                    }
+                    if (!p) { if (!EqualAtom(x, y)) return false; break; }
+                    int r = EqualpAtom(x, y);
+                    if (r == 0) return false;
+                    if (r == 2)
+                    {
+                        if (sp + 3 > cap) return false;
+                        st[sp] = x; st[sp + 1] = y; st[sp + 2] = 0; sp += 3;
+                    }
+                    break;
+                }
+            }
+            return true;
+        }
+
+        bool EqualAtom(ulong x, ulong y)
+        {
+            if (Eql(x, y)) return true;
+            if ((x & 7) != W.TagObj || (y & 7) != W.TagObj) return false;
+            byte tx = ObjTypeByte(x), ty = ObjTypeByte(y);
+            if (IsStringType(tx) && IsStringType(ty)) return StringsEqual(x, y, false);
+            if (tx == (byte)ObjType.BitVector && ty == tx)
+                return Header(x) == Header(y) && RawBodyEqual(x, y, ObjTypes.BodyWords(Header(x)));
+            return false;
+        }
+
+        static bool IsStringType(byte t) { return t == (byte)ObjType.String8 || t == (byte)ObjType.String32; }
+
+        /// <summary>0 = not equalp, 1 = equalp, 2 = same-shaped vectors/instances: compare elements.</summary>
+        int EqualpAtom(ulong x, ulong y)
+        {
+            if (W.IsChar(x) && W.IsChar(y)) return CharUpcase(W.CharCode(x)) == CharUpcase(W.CharCode(y)) ? 1 : 0;
+            if (IsNumber(x) && IsNumber(y)) return NumEqual(x, y) ? 1 : 0;
+            if ((x & 7) != W.TagObj || (y & 7) != W.TagObj) return 0;
+            byte tx = ObjTypeByte(x), ty = ObjTypeByte(y);
+            if (IsStringType(tx) && IsStringType(ty)) return StringsEqual(x, y, true) ? 1 : 0;
+            if (tx != ty || Length(x) != Length(y)) return 0;
+            if (tx == (byte)ObjType.BitVector) return RawBodyEqual(x, y, ObjTypes.BodyWords(Header(x))) ? 1 : 0;
+            if (tx == (byte)ObjType.SimpleVector || tx == (byte)ObjType.Instance) return 2;
+            return 0;
+        }
+
+        public static int CharUpcase(int c)
+        {
+            if (c >= 'a' && c <= 'z') return c - 32;
+            if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 32;
+            return c;
+        }
+
+        bool StringsEqual(ulong x, ulong y, bool fold)
+        {
+            int n = Length(x);
+            if (n != Length(y)) return false;
+            for (int i = 0; i < n; i++)
+            {
+                int a = StringChar(x, i), b = StringChar(y, i);
+                if (a != b && (!fold || CharUpcase(a) != CharUpcase(b))) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Any Lisp number: fixnum, single float, or a number object.</summary>
+        public bool IsNumber(ulong x)
+        {
+            if (W.IsFixnum(x) || W.IsSingle(x)) return true;
+            return (x & 7) == W.TagObj && IsNumberType(ObjTypeByte(x));
+        }
+
+        // Numeric = for equalp: exact for rationals (canonical, so eql), via double otherwise.
+        bool NumEqual(ulong x, ulong y)
+        {
+            if (Eql(x, y)) return true;
+            bool cx = (x & 7) == W.TagObj && ObjTypeByte(x) == (byte)ObjType.Complex;
+            bool cy = (y & 7) == W.TagObj && ObjTypeByte(y) == (byte)ObjType.Complex;
+            if (cx || cy)
+            {
+                ulong xr = cx ? Slot(x, 0) : x, xi = cx ? Slot(x, 1) : W.Fix(0);
+                ulong yr = cy ? Slot(y, 0) : y, yi = cy ? Slot(y, 1) : W.Fix(0);
+                return RealEqual(xr, yr) && RealEqual(xi, yi);
+            }
+            return RealEqual(x, y);
+        }
+
+        bool RealEqual(ulong x, ulong y)
+        {
+            if (Eql(x, y)) return true;
+            if (!IsFloat(x) && !IsFloat(y)) return false;   // distinct canonical rationals
+            return ToDouble(x) == ToDouble(y);
+        }
+
+        bool IsFloat(ulong x) { return W.IsSingle(x) || ((x & 7) == W.TagObj && ObjTypeByte(x) == (byte)ObjType.DoubleFloat); }
+
+        /// <summary>Approximate double value of a real (fixnum, float, bignum, ratio).</summary>
+        public double ToDouble(ulong x)
+        {
+            if (W.IsFixnum(x)) return (double)W.FixVal(x);
+            if (W.IsSingle(x)) return (double)W.SingleValue(x);
+            if ((x & 7) != W.TagObj) return 0;
+            byte t = ObjTypeByte(x);
+            if (t == (byte)ObjType.DoubleFloat) return DoubleValue(x);
+            if (t == (byte)ObjType.Bignum) return BignumToDouble(x);
+            if (t == (byte)ObjType.Ratio) return ToDoubleInt(Slot(x, 0)) / ToDoubleInt(Slot(x, 1));
+            return 0;
+        }
+
+        double ToDoubleInt(ulong x) { return W.IsFixnum(x) ? (double)W.FixVal(x) : BignumToDouble(x); }
+
+        double BignumToDouble(ulong x)
+        {
+            int n = Length(x);
+            ulong* l = (ulong*)RawData(x);
+            bool neg = n > 0 && (long)l[n - 1] < 0;
+            double r = 0, scale = 1;
+            ulong borrow = 1;   // two's complement negate on the fly when negative
+            for (int i = 0; i < n; i++)
+            {
+                ulong limb = l[i];
+                if (neg) { limb = ~limb + borrow; borrow = (borrow == 1 && limb == 0) ? 1UL : 0UL; }
+                r += (double)limb * scale;
+                scale *= 18446744073709551616.0;
+            }
+            return neg ? -r : r;
+        }
+
+        // ------------------------------------------------------------------ hashing
+
+        /// <summary>Stable equal-hash (CL sxhash): never depends on addresses.</summary>
+        public ulong Sxhash(ulong x) { bool addr; return KeyHash(x, HashTest.Equal, false, out addr); }
+
+        /// <summary>Hash of a key under a table test. When `top` is true an identity-compared
+        /// object hashes by address and `addr` is set (the table must rehash after GCs).</summary>
+        internal ulong KeyHash(ulong x, HashTest test, bool top, out bool addr)
+        {
+            addr = false;
+            ulong tag = x & 7;
+            if (tag == W.TagSymbol || x == W.Nil) return SymbolHashOf(x);
+            if (tag != W.TagCons && tag != W.TagObj)
+            {
+                if (test == HashTest.Equalp)
+                {
+                    if (W.IsChar(x)) return Mix(W.MakeChar(CharUpcase(W.CharCode(x))));
+                    if (W.IsFixnum(x) || W.IsSingle(x)) return EqualpNumberHash(x);
+                }
+                return Mix(x);
+            }
+            if (test == HashTest.Eq)
+            {
+                if (top) { addr = true; return Mix(x); }
+                return (ulong)tag * 0x9E3779B97F4A7C15UL & HashMask;
+            }
+            if (tag == W.TagObj)
+            {
+                byte t = ObjTypeByte(x);
+                if (IsNumberType(t)) return test == HashTest.Equalp ? EqualpNumberHash(x) : NumberHash(x);
+                if (test != HashTest.Eql)
+                {
+                    if (IsStringType(t)) return StringKeyHash(x, test == HashTest.Equalp);
+                    if (t == (byte)ObjType.BitVector) return RawHash(x);
+                    if (test == HashTest.Equalp && (t == (byte)ObjType.SimpleVector || t == (byte)ObjType.Instance))
+                        return BoundedHash(x, test);
+                }
+                if (top) { addr = true; return Mix(x); }
+                return Mix((ulong)t + 0x100);
+            }
+            // cons
+            if (test == HashTest.Eql) { if (top) { addr = true; return Mix(x); } return Mix(1); }
+            return BoundedHash(x, test);
+        }
+
+        ulong SymbolHashOf(ulong s) { return (ulong)W.FixVal(Slot(SymObj(s), SymHashSlot)) & HashMask; }
+
+        ulong NumberHash(ulong x)
+        {
+            ulong h = Header(x);
+            byte t = (byte)(h >> 8);
+            if (t == (byte)ObjType.Ratio || t == (byte)ObjType.Complex)
+            {
+                ulong r = HashSeed;
+                for (int i = 0; i < 2 && i < (int)(h >> 32); i++)
+                {
+                    ulong part = Slot(x, i);
+                    r = HashStep(r, (uint)((part & 7) == W.TagObj ? RawHash(part) : Mix(part)));
+                }
+                return Mix(r);
+            }
+            return RawHash(x);
+        }
+
+        ulong RawHash(ulong x)
+        {
+            ulong h = Header(x);
+            ulong words = ObjTypes.BodyWords(h);
+            if (words > 64) words = 64;
+            ulong r = HashSeed ^ (h >> 32);
+            ulong* p = (ulong*)RawData(x);
+            for (ulong i = 0; i < words; i++) r = Mix(r ^ p[i]);
+            return r;
+        }
+
+        // Numbers that are = must hash alike: integral values by value, the rest by class.
+        ulong EqualpNumberHash(ulong x)
+        {
+            if (W.IsFixnum(x)) return Mix(x);
+            if ((x & 7) == W.TagObj)
+            {
+                byte t = ObjTypeByte(x);
+                if (t == (byte)ObjType.Bignum) return 0x5151;
+                if (t == (byte)ObjType.Ratio) return 0x5252;
+                if (t == (byte)ObjType.Complex) return 0x5353;
+            }
+            double d = ToDouble(x);
+            if (d >= -2305843009213693952.0 && d < 2305843009213693952.0)
+            {
+                long n = (long)d;
+                if ((double)n == d) return Mix(W.Fix(n));
+                return 0x5252;
+            }
+            if (d - d == 0) return 0x5151;   // finite integral beyond fixnum range (like a bignum)
+            return 0x5454;
+        }
+
+        ulong StringKeyHash(ulong s, bool fold)
+        {
+            int n = Length(s);
+            ulong h = HashSeed;
+            for (int i = 0; i < n; i++)
+            {
+                int c = StringChar(s, i);
+                h = HashStep(h, (uint)(fold ? CharUpcase(c) : c));
+            }
+            return h & HashMask;
+        }
+
+        /// <summary>Content hash of conses/vectors visiting at most 32 nodes breadth-first
+        /// from a 16-entry queue; nested identity objects contribute only their type.</summary>
+        ulong BoundedHash(ulong x, HashTest test)
+        {
+            ulong* q = stackalloc ulong[16];
+            int head = 0, tail = 0, budget = 32;
+            ulong h = HashSeed;
+            q[tail++ & 15] = x;
+            while (head < tail && budget-- > 0)
+            {
+                ulong v = q[head++ & 15];
+                if ((v & 7) == W.TagCons)
+                {
+                    h = HashStep(h, 0xC0);
+                    if (tail - head < 15) q[tail++ & 15] = Car(v);
+                    if (tail - head < 15) q[tail++ & 15] = Cdr(v);
+                    continue;
+                }
+                if ((v & 7) == W.TagObj)
+                {
+                    byte t = ObjTypeByte(v);
+                    if (test == HashTest.Equalp && (t == (byte)ObjType.SimpleVector || t == (byte)ObjType.Instance))
+                    {
+                        int n = Length(v);
+                        h = HashStep(h, (uint)n);
+                        for (int i = 0; i < n && tail - head < 15; i++) q[tail++ & 15] = Slot(v, i);
+                        continue;
+                    }
+                }
+                bool a;
+                h = HashStep(h, (uint)KeyHash(v, test, false, out a));
+            }
+            return Mix(h);
+        }
+    }
+}

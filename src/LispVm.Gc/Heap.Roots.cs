@@ -1,0 +1,105 @@
+// Precise roots and the write barrier. C# code keeps heap pointers that must survive an
+// allocation on the root stack (RootMark/PushRoot/Root/PopRoots, DESIGN.md §4); other
+// subsystems register IGcRoots. The barrier marks the card of an old slot that may now
+// point into the nursery, so a minor collection scans only dirty cards of the old space.
+using System.Runtime.CompilerServices;
+
+namespace LispVm.Gc
+{
+    public sealed unsafe partial class Heap
+    {
+        enum GcMode : byte { None, Minor, Mark, Update, Verify }
+        GcMode mode;
+
+        /// <summary>Current root-stack height, to restore with PopRoots.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int RootMark() { return rootTop; }
+
+        /// <summary>Protects x; returns its index for Root/SetRoot.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int PushRoot(ulong x)
+        {
+            int i = rootTop;
+            if (i >= rootStack.Length) { Die("heap: root stack overflow"); return 0; }
+            rootStack[i] = x;
+            rootTop = i + 1;
+            return i;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong Root(int index) { return rootStack[index]; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void SetRoot(int index, ulong x) { rootStack[index] = x; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void PopRoots(int mark) { rootTop = mark; }
+
+        /// <summary>Registers a root set visited at every collection.</summary>
+        public void AddRoots(IGcRoots r)
+        {
+            if (extraRootCount >= extraRoots.Length) { Die("heap: too many root sets"); return; }
+            extraRoots[extraRootCount++] = r;
+        }
+
+        public void RemoveRoots(IGcRoots r)
+        {
+            for (int i = 0; i < extraRootCount; i++)
+            {
+                if (extraRoots[i] == r)
+                {
+                    for (int j = i + 1; j < extraRootCount; j++) extraRoots[j - 1] = extraRoots[j];
+                    extraRoots[--extraRootCount] = null;
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Called by IGcRoots.VisitRoots for each root slot; may update the slot.</summary>
+        public void VisitRoot(ref ulong slot)
+        {
+            switch (mode)
+            {
+                case GcMode.Minor: slot = Evacuate(slot); break;
+                case GcMode.Mark: MarkValue(slot); break;
+                case GcMode.Update: slot = Forwarded(slot); break;
+                case GcMode.Verify: VerifyValue(slot, 0); break;
+            }
+        }
+
+        void VisitAllRoots()
+        {
+            for (int i = 0; i < rootTop; i++) VisitRoot(ref rootStack[i]);
+            for (int i = 0; i < heapRoots.Length; i++) VisitRoot(ref heapRoots[i]);
+            for (int i = 0; i < extraRootCount; i++) extraRoots[i].VisitRoots(this);
+        }
+
+        /// <summary>True if w points into the old space.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool IsOld(ulong w) { return W.IsPointer(w) && (w & ~7UL) < nurBase; }
+
+        /// <summary>True if w points into the nursery.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool IsYoung(ulong w) { return W.IsPointer(w) && (w & ~7UL) - nurBase < nurSize; }
+
+        /// <summary>Barrier for a store of v at address slotAddr (inside some object).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        void StoreBarrier(ulong slotAddr, ulong v)
+        {
+            if (v - nurBase < nurSize + 8 && slotAddr < nurBase)
+                cards[(slotAddr - oldBase) >> CardShift] = 1;
+        }
+
+        /// <summary>Call after raw stores into obj (through RawData or pointers): marks
+        /// every card the object spans if it is old.</summary>
+        public void Barrier(ulong obj)
+        {
+            if (!W.IsPointer(obj)) return;
+            ulong a = obj & ~7UL;
+            if (a >= nurBase) return;
+            ulong size = ObjBytesAt(a);
+            ulong c0 = (a - oldBase) >> CardShift, c1 = (a + size - 1 - oldBase) >> CardShift;
+            for (ulong c = c0; c <= c1; c++) cards[c] = 1;
+        }
+    }
+}

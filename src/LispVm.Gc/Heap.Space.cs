@@ -1,0 +1,212 @@
+// Address-space layout and page commitment: the old space commits pages as it grows
+// (side tables follow it), TrimFrames hands the tail back after a full compaction, and
+// the limit/reserve logic decides how big the nursery may be before the next collection.
+namespace LispVm.Gc
+{
+    public sealed unsafe partial class Heap
+    {
+        // Side tables: bytes of table per heap byte, as shifts. Each table has an old part
+        // (covering [oldBase, oldBase+oldMax)) followed by a nursery part.
+        const int MarkShift = 6;      // 1 bit per 8-byte word
+        const int DestShift = 6;      // 8 bytes per 512-byte block
+        const int CrossShift = 7;     // 4 bytes per 512-byte card
+        ulong markCommitted, destCommitted, cardCommitted, crossCommitted; // old parts, bytes
+        const ulong OldCommitChunk = 1UL << 20;
+        const ulong MarkStackBytes = 256UL << 10;
+
+        static ulong RoundUp(ulong x, ulong a) { return (x + a - 1) & ~(a - 1); }
+
+        bool Layout(ulong nurseryBytes)
+        {
+            pageSize = frames.PageSize;
+            if (pageSize == 0 || pageSize > 4096 || (pageSize & (pageSize - 1)) != 0) return false;
+            nurSize = RoundUp(nurseryBytes < Align2M ? Align2M : nurseryBytes, Align2M);
+            if (limitBytes < nurSize + Align2M) limitBytes = nurSize + Align2M;
+            ulong soft = limitBytes - nurSize;
+            ulong reserve = RoundUp(reserveOpt < (256UL << 10) ? (256UL << 10) : reserveOpt, pageSize);
+            oldMax = RoundUp(soft + reserve, Align2M);
+            ulong H = oldMax + nurSize;
+            ulong metaBytes = (H >> MarkShift) + (H >> DestShift) + (H >> CardShift) + (H >> CrossShift) + MarkStackBytes;
+            reserveBytes = H + metaBytes;
+            reserveBase = frames.Reserve(reserveBytes);
+            if (reserveBase == 0) return false;
+            oldBase = reserveBase;
+            nurBase = oldBase + oldMax;
+            nurEnd = nurBase + nurSize;
+            markBits = (ulong*)(reserveBase + H);
+            blockDest = (ulong*)((ulong)markBits + (H >> MarkShift));
+            cards = (byte*)((ulong)blockDest + (H >> DestShift));
+            crossing = (uint*)((ulong)cards + (H >> CardShift));
+            markStack = (ulong*)((ulong)crossing + (H >> CrossShift));
+            markStackCap = MarkStackBytes / 8;
+
+            // Nursery and its side-table parts, and the mark stack, are committed for good.
+            if (!CommitRange(nurBase, nurSize)) return false;
+            if (!CommitRange((ulong)markBits + (oldMax >> MarkShift), nurSize >> MarkShift)) return false;
+            if (!CommitRange((ulong)blockDest + (oldMax >> DestShift), nurSize >> DestShift)) return false;
+            if (!CommitRange((ulong)cards + (oldMax >> CardShift), nurSize >> CardShift)) return false;
+            if (!CommitRange((ulong)crossing + (oldMax >> CrossShift), nurSize >> CrossShift)) return false;
+            if (!CommitRange((ulong)markStack, MarkStackBytes)) return false;
+
+            oldTop = oldBase;
+            oldCommitEnd = oldBase;
+            oldSoftEnd = oldBase + soft;
+            oldHardEnd = oldBase + soft + reserve;
+            oldCapEnd = oldSoftEnd;
+            minNursery = 64UL << 10;
+            nextFullAt = InitialFullTrigger();
+            nurTop = nurBase;
+            nurAllocEnd = nurEnd;
+            nurLimit = stressEvery > 0 ? nurTop : nurAllocEnd;
+            return true;
+        }
+
+        ulong InitialFullTrigger() { ulong t = 16UL << 20; return t; }
+
+        bool CommitRange(ulong addr, ulong bytes)
+        {
+            if (bytes == 0) return true;
+            if (!frames.Commit(addr, bytes)) return false;
+            framesCommitted += bytes / pageSize;
+            return true;
+        }
+
+        void DecommitRange(ulong addr, ulong bytes)
+        {
+            if (bytes == 0) return;
+            frames.Decommit(addr, bytes);
+            framesCommitted -= bytes / pageSize;
+        }
+
+        /// <summary>Makes sure [oldBase, end) and its side tables are committed.</summary>
+        bool EnsureOldCommitted(ulong end)
+        {
+            if (end <= oldCommitEnd) return true;
+            if (end > oldBase + oldMax) return false;
+            ulong target = RoundUp(end - oldBase, OldCommitChunk);
+            if (target > oldMax) target = oldMax;
+            ulong have = oldCommitEnd - oldBase;
+            // Side tables first, so a failure leaves the old space consistent.
+            if (!GrowMeta((ulong)markBits, ref markCommitted, target >> MarkShift)) return false;
+            if (!GrowMeta((ulong)blockDest, ref destCommitted, target >> DestShift)) return false;
+            if (!GrowMeta((ulong)cards, ref cardCommitted, target >> CardShift)) return false;
+            if (!GrowMeta((ulong)crossing, ref crossCommitted, target >> CrossShift)) return false;
+            if (!CommitRange(oldBase + have, target - have)) return false;
+            oldCommitEnd = oldBase + target;
+            return true;
+        }
+
+        bool GrowMeta(ulong table, ref ulong committed, ulong need)
+        {
+            need = RoundUp(need, pageSize);
+            if (need <= committed) return true;
+            if (!CommitRange(table + committed, need - committed)) return false;
+            committed = need;
+            return true;
+        }
+
+        void ShrinkMeta(ulong table, ref ulong committed, ulong need)
+        {
+            need = RoundUp(need, pageSize);
+            if (need >= committed) return;
+            DecommitRange(table + need, committed - need);
+            committed = need;
+        }
+
+        /// <summary>Decommits old-space pages above what the heap needs now (used + room for
+        /// one nursery evacuation) and the matching side tables. Call after Collect(true) to
+        /// give the most back. Returns the number of frames freed.</summary>
+        public ulong TrimFrames()
+        {
+            if (dead) return 0;
+            ulong before = framesCommitted;
+            ulong keepEnd = oldTop + (nurAllocEnd - nurBase);
+            if (keepEnd > oldCommitEnd) keepEnd = oldCommitEnd;
+            ulong keep = RoundUp(keepEnd - oldBase, pageSize);
+            ulong have = oldCommitEnd - oldBase;
+            if (keep < have)
+            {
+                DecommitRange(oldBase + keep, have - keep);
+                oldCommitEnd = oldBase + keep;
+            }
+            ShrinkMeta((ulong)markBits, ref markCommitted, keep >> MarkShift);
+            ShrinkMeta((ulong)blockDest, ref destCommitted, keep >> DestShift);
+            ShrinkMeta((ulong)cards, ref cardCommitted, keep >> CardShift);
+            ShrinkMeta((ulong)crossing, ref crossCommitted, keep >> CrossShift);
+            return before - framesCommitted;
+        }
+
+        /// <summary>Changes the soft limit (e.g. after a balloon shrink). Never below what
+        /// is in use; takes effect at the next allocation that needs the slow path.</summary>
+        public void SetLimit(ulong bytes)
+        {
+            ulong soft = bytes > nurSize ? bytes - nurSize : 0;
+            ulong maxSoft = oldHardEnd - oldBase - (reserveOpt < (256UL << 10) ? (256UL << 10) : reserveOpt);
+            if (soft > maxSoft) soft = maxSoft;
+            if (soft < oldTop - oldBase) soft = oldTop - oldBase;
+            limitBytes = soft + nurSize;
+            oldSoftEnd = oldBase + soft;
+            if (!exhausted) oldCapEnd = oldSoftEnd;
+            UpdateNurseryLimit();
+        }
+
+        /// <summary>After a collection: how much nursery may fill before the next one, so
+        /// that promoting all of it still fits under the cap. Sets StorageExhausted (and
+        /// moves to the hard cap) or panics when there is no room left.</summary>
+        void UpdateNurseryLimit()
+        {
+            ulong want = nurSize;
+            ulong avail = oldCapEnd > oldTop ? oldCapEnd - oldTop : 0;
+            if (avail < minNursery && !exhausted)
+            {
+                exhausted = true;
+                oldCapEnd = oldHardEnd;
+                avail = oldCapEnd > oldTop ? oldCapEnd - oldTop : 0;
+            }
+            if (want > avail) want = avail & ~7UL;
+            // Commit ahead what the next minor GC will need; shrink the nursery if frames are short.
+            while (want >= minNursery && !EnsureOldCommitted(oldTop + want)) want = (want >> 1) & ~7UL;
+            if (want < minNursery)
+            {
+                if (!exhausted) { exhausted = true; oldCapEnd = oldHardEnd; }
+                Die("heap: storage exhausted, emergency reserve used up");
+                return;
+            }
+            nurAllocEnd = nurBase + want;
+            if (nurAllocEnd < nurTop) nurAllocEnd = nurTop;
+            nurLimit = stressEvery > 0 ? nurTop : nurAllocEnd;
+        }
+
+        /// <summary>Snapshot of heap statistics for (room) and tests.</summary>
+        public HeapStats Stats
+        {
+            get
+            {
+                HeapStats s;
+                s.PageSize = pageSize;
+                s.FramesCommitted = framesCommitted;
+                s.LimitBytes = limitBytes;
+                s.NurseryBytes = nurSize;
+                s.OldBytesUsed = oldTop - oldBase;
+                s.LiveBytesAfterLastGc = liveAfterGc;
+                s.BytesAllocatedTotal = bytesAllocatedBefore + (nurTop - nurBase);
+                s.MinorCollections = minorCount;
+                s.FullCollections = fullCount;
+                s.GcTicksTotal = gcTicks;
+                s.MaxPauseTicks = maxPause;
+                s.TicksPerSecond = clock != null ? clock.TicksPerSecond : 0;
+                return s;
+            }
+        }
+
+        /// <summary>Releases the whole reservation. The heap must not be used afterwards.</summary>
+        public void Destroy()
+        {
+            if (reserveBase != 0) frames.Release(reserveBase, reserveBytes);
+            reserveBase = 0;
+            framesCommitted = 0;
+            dead = true;
+            nurLimit = 0;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// Type codes of headed objects (DESIGN.md §3). Codes below 0x80 are boxed (every body
+// word is a Lisp value the collector scans); codes from 0x80 are raw (the collector only
+// needs the body size, computed from the element size below).
+namespace LispVm.Gc
+{
+    public enum ObjType : byte
+    {
+        Symbol = 0x01,
+        SimpleVector = 0x02,
+        Ratio = 0x03,
+        Closure = 0x04,
+        Function = 0x05,
+        HashTable = 0x06,
+        Instance = 0x07,
+        Package = 0x08,
+        ArrayHeader = 0x09,
+        Stream = 0x0A,
+        ValueCell = 0x0B,
+        Complex = 0x0C,
+        LispThread = 0x0D,
+
+        String8 = 0x80,
+        String32 = 0x81,
+        ByteVector = 0x82,
+        Bignum = 0x83,
+        DoubleFloat = 0x84,
+        DoubleVector = 0x85,
+        WordVector = 0x86,
+        BitVector = 0x87,
+    }
+
+    public static class ObjTypes
+    {
+        public const int FirstRaw = 0x80;
+
+        public static bool IsRaw(ObjType t) { return (byte)t >= FirstRaw; }
+
+        /// <summary>Body size in words of an object with this header. Raw element sizes:
+        /// String8/ByteVector 1 byte, String32 4, Bignum/DoubleFloat/DoubleVector/WordVector 8,
+        /// BitVector 1 bit; unknown raw types count bytes.</summary>
+        public static ulong BodyWords(ulong header)
+        {
+            ulong len = header >> 32;
+            byte t = (byte)(header >> 8);
+            if (t < FirstRaw) return len;
+            switch (t)
+            {
+                case 0x81: return (len * 4 + 7) >> 3;
+                case 0x83: case 0x84: case 0x85: case 0x86: return len;
+                case 0x87: return (len + 63) >> 6;
+                default: return (len + 7) >> 3;
+            }
+        }
+
+        /// <summary>Body size in words for `n` elements of type `t`.</summary>
+        public static ulong BodyWordsFor(ObjType t, ulong n) { return BodyWords((n << 32) | ((ulong)(byte)t << 8)); }
+    }
+
+    /// <summary>Test of a heap hash table.</summary>
+    public enum HashTest : byte { Eq = 0, Eql = 1, Equal = 2, Equalp = 3 }
+
+    /// <summary>How FindSymbol/Intern found a name (CL's second value).</summary>
+    public enum SymbolStatus : byte { None = 0, Internal = 1, External = 2, Inherited = 3 }
+
+    /// <summary>Bits of a symbol's flags word (a fixnum in slot 6).</summary>
+    public static class SymbolFlags
+    {
+        public const long Special = 1;
+        public const long Constant = 2;
+        public const long Keyword = 4;
+    }
+}
