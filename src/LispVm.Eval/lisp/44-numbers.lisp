@@ -1,0 +1,287 @@
+;;;; 44-numbers.lisp — numeric functions on top of the engine's arithmetic: expt, sqrt,
+;;;; isqrt, exp/log/trig (through the C# %math-fn over src/LispVm.Reader/Numbers), signum,
+;;;; lcm, bit functions, byte specifiers, float decoding (%float-bits), rational,
+;;;; numerator/denominator, parse-integer and a seedable xorshift random generator.
+
+(defconstant most-positive-fixnum (- (ash 1 61) 1))
+(defconstant most-negative-fixnum (- (ash 1 61)))
+(defconstant pi 3.141592653589793d0)
+(defconstant boole-clr 0)
+
+(defun %double-p (x) (eq (type-of x) 'double-float))
+
+(defun %real-arg (x)
+  (unless (realp x) (%type-error x 'real))
+  x)
+
+;; Result of a float function: double when the argument was double, else single.
+(defun %fres (arg d) (if (%double-p arg) d (float d 1.0)))
+
+;; %math-fn codes: 0 sqrt 1 exp 2 log 3 sin 4 cos 5 tan 6 atan 7 atan2
+(defun sqrt (x)
+  (%real-arg x)
+  (when (minusp x) (error "SQRT of the negative number ~S: complex results are not supported." x))
+  (%fres x (%math-fn 0 x)))
+
+(defun isqrt (n)
+  (unless (and (integerp n) (>= n 0)) (%type-error n '(integer 0 *)))
+  (if (< n 2) n
+      (let ((x (ash 1 (ceiling (integer-length n) 2))))
+        (loop (let ((y (ash (+ x (floor n x)) -1)))
+                (if (>= y x) (return x) (setq x y)))))))
+
+(defun exp (x) (%real-arg x) (%fres x (%math-fn 1 x)))
+
+(defun %ln (x)
+  (%real-arg x)
+  (when (minusp x) (error "LOG of the negative number ~S: complex results are not supported." x))
+  (when (zerop x) (error 'division-by-zero :operation 'log :operands (list x)))
+  (if (and (integerp x) (> (integer-length x) 1000))
+      ;; too large for a double: log(x) = log(x / 2^k) + k log 2
+      (let ((k (- (integer-length x) 60)))
+        (+ (%math-fn 2 (ash x (- k))) (* k (%math-fn 2 2))))
+      (%math-fn 2 x)))
+
+(defun log (number &optional (base nil basep))
+  (if basep
+      (let ((r (/ (%ln number) (%ln base))))
+        (if (or (%double-p number) (%double-p base)) r (float r 1.0)))
+      (%fres number (%ln number))))
+
+(defun sin (x) (%real-arg x) (%fres x (%math-fn 3 x)))
+(defun cos (x) (%real-arg x) (%fres x (%math-fn 4 x)))
+(defun tan (x) (%real-arg x) (%fres x (%math-fn 5 x)))
+(defun atan (y &optional (x nil xp))
+  (%real-arg y)
+  (if xp
+      (let ((r (%math-fn 7 y (%real-arg x))))
+        (if (or (%double-p y) (%double-p x)) r (float r 1.0)))
+      (%fres y (%math-fn 6 y))))
+(defun asin (x)
+  (%real-arg x)
+  (when (> (abs x) 1) (error "ASIN of ~S: complex results are not supported." x))
+  (%fres x (%math-fn 7 x (%math-fn 0 (- 1 (* (float x 1d0) x))))))
+(defun acos (x)
+  (%real-arg x)
+  (when (> (abs x) 1) (error "ACOS of ~S: complex results are not supported." x))
+  (%fres x (- (/ pi 2) (%math-fn 7 x (%math-fn 0 (- 1 (* (float x 1d0) x)))))))
+(defun sinh (x) (let ((e (exp (float x 1d0)))) (%fres x (/ (- e (/ 1 e)) 2))))
+(defun cosh (x) (let ((e (exp (float x 1d0)))) (%fres x (/ (+ e (/ 1 e)) 2))))
+(defun tanh (x) (let ((e (exp (* 2 (float x 1d0))))) (%fres x (/ (- e 1) (+ e 1)))))
+
+(defun expt (base power)
+  (cond ((and (integerp power) (rationalp base))
+         (if (minusp power) (/ 1 (expt base (- power)))
+             (let ((result 1) (b base) (p power))
+               (loop (when (oddp p) (setq result (* result b)))
+                     (setq p (ash p -1))
+                     (when (zerop p) (return result))
+                     (setq b (* b b))))))
+        ((integerp power)
+         ;; float base: exact repeated squaring keeps integer powers of floats accurate
+         (if (minusp power) (/ 1 (expt base (- power)))
+             (let ((result (float 1 base)) (b base) (p power))
+               (loop (when (oddp p) (setq result (* result b)))
+                     (setq p (ash p -1))
+                     (when (zerop p) (return result))
+                     (setq b (* b b))))))
+        ((zerop base) (if (plusp power) (* base power) (error "EXPT: 0 to the power ~S." power)))
+        (t (let ((r (exp (* (float power 1d0) (log (float base 1d0))))))
+             (if (or (%double-p base) (%double-p power)) r (float r 1.0))))))
+
+(defun signum (x)
+  (cond ((not (realp x)) (%type-error x 'real))
+        ((zerop x) x)
+        ((plusp x) (if (floatp x) (float 1 x) 1))
+        (t (if (floatp x) (float -1 x) -1))))
+
+(defun lcm (&rest integers)
+  (let ((r 1))
+    (dolist (n integers r)
+      (setq r (if (or (zerop r) (zerop n)) 0 (/ (abs (* r n)) (gcd r n)))))))
+
+(defun conjugate (x) x)
+(defun realpart (x) x)
+(defun imagpart (x) (* 0 x))
+(defun phase (x) (if (minusp x) (float pi (if (floatp x) x 1.0)) (* 0 (if (floatp x) x 1.0))))
+(defun cis (x) (declare (ignore x)) (error "CIS: complex numbers are not supported."))
+
+;;; Integers and bits
+
+(defun integer-length (n)
+  (unless (integerp n) (%type-error n 'integer))
+  (when (minusp n) (setq n (lognot n)))
+  (let ((len 0))
+    (loop (if (>= n (ash 1 62)) (setq n (ash n -62) len (+ len 62)) (return)))
+    (loop (if (zerop n) (return len) (setq n (ash n -1) len (+ len 1))))))
+
+(defun logcount (n)
+  (unless (integerp n) (%type-error n 'integer))
+  (when (minusp n) (setq n (lognot n)))
+  (let ((c 0))
+    (loop (when (zerop n) (return c))
+          (let ((chunk (logand n #xFFFFFFFF)))
+            (loop (when (zerop chunk) (return))
+                  (setq chunk (logand chunk (- chunk 1)) c (+ c 1))))
+          (setq n (ash n -32)))))
+
+(defun logbitp (index integer) (oddp (ash integer (- index))))
+(defun logtest (a b) (not (zerop (logand a b))))
+(defun lognand (a b) (lognot (logand a b)))
+(defun lognor (a b) (lognot (logior a b)))
+(defun logeqv (&rest ns) (lognot (apply #'logxor ns)))
+(defun logandc1 (a b) (logand (lognot a) b))
+(defun logandc2 (a b) (logand a (lognot b)))
+(defun logorc1 (a b) (logior (lognot a) b))
+(defun logorc2 (a b) (logior a (lognot b)))
+
+(defun byte (size position) (cons size position))
+(defun byte-size (b) (car b))
+(defun byte-position (b) (cdr b))
+(defun ldb (b n) (logand (ash n (- (cdr b))) (- (ash 1 (car b)) 1)))
+(defun ldb-test (b n) (not (zerop (ldb b n))))
+(defun mask-field (b n) (logand n (ash (- (ash 1 (car b)) 1) (cdr b))))
+(defun dpb (new b n)
+  (let ((mask (ash (- (ash 1 (car b)) 1) (cdr b))))
+    (logior (logand n (lognot mask)) (logand (ash new (cdr b)) mask))))
+(defun deposit-field (new b n)
+  (let ((mask (ash (- (ash 1 (car b)) 1) (cdr b))))
+    (logior (logand n (lognot mask)) (logand new mask))))
+(define-setf-expander ldb (b place &environment env)
+  (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)
+    (let ((bt (gensym "BYTE")) (s (gensym "NEW")))
+      (values (cons bt temps) (cons b vals) (list s)
+              `(let ((,(car stores) (dpb ,s ,bt ,access))) ,store ,s)
+              `(ldb ,bt ,access)))))
+
+;;; Floats: decoded from their IEEE bits (%float-bits gives the bits as an integer).
+
+(defun %float-fields (f)
+  "Values: sign (0/1), biased exponent, fraction bits, fraction width, bias."
+  (let ((bits (%float-bits f)))
+    (if (%double-p f)
+        (values (ldb (byte 1 63) bits) (ldb (byte 11 52) bits) (ldb (byte 52 0) bits) 52 1075)
+        (values (ldb (byte 1 31) bits) (ldb (byte 8 23) bits) (ldb (byte 23 0) bits) 23 150))))
+
+(defun integer-decode-float (f)
+  (unless (floatp f) (%type-error f 'float))
+  (multiple-value-bind (sign e frac width bias) (%float-fields f)
+    (cond ((and (zerop e) (zerop frac)) (values 0 0 (if (zerop sign) 1 -1)))
+          ((zerop e) (values frac (- 1 bias) (if (zerop sign) 1 -1)))
+          (t (values (logior frac (ash 1 width)) (- e bias) (if (zerop sign) 1 -1))))))
+
+(defun rational (x)
+  (cond ((rationalp x) x)
+        ((floatp x)
+         (multiple-value-bind (m e s) (integer-decode-float x)
+           (if (minusp e) (* s (/ m (ash 1 (- e)))) (* s m (ash 1 e)))))
+        (t (%type-error x 'real))))
+(defun rationalize (x) (rational x))
+
+(defun float-digits (f) (if (%double-p f) 53 24))
+(defun float-precision (f) (if (zerop f) 0 (float-digits f)))
+(defun float-radix (f) (declare (ignore f)) 2)
+(defun float-sign (f &optional (g (float 1 f)))
+  (let ((neg (multiple-value-bind (s) (%float-fields f) (= s 1))))
+    (if neg (- (abs g)) (abs g))))
+(defun decode-float (f)
+  (multiple-value-bind (m e s) (integer-decode-float f)
+    (if (zerop m) (values (float 0 f) 0 (float s f))
+        (let ((d (float-digits f)))
+          (values (float (/ m (ash 1 d)) f) (+ e d) (float s f))))))
+(defun scale-float (f k) (* f (expt (float 2 f) k)))
+
+(defun ffloor (x &optional (d 1)) (multiple-value-bind (q r) (floor x d) (values (float q (if (floatp x) x 1.0)) r)))
+(defun fceiling (x &optional (d 1)) (multiple-value-bind (q r) (ceiling x d) (values (float q (if (floatp x) x 1.0)) r)))
+(defun ftruncate (x &optional (d 1)) (multiple-value-bind (q r) (truncate x d) (values (float q (if (floatp x) x 1.0)) r)))
+(defun fround (x &optional (d 1)) (multiple-value-bind (q r) (round x d) (values (float q (if (floatp x) x 1.0)) r)))
+
+;;; Ratios: numerator/denominator from the continued fraction (exact, O(log q) steps).
+
+(defun %ratio-parts (r)
+  (if (integerp r) (values r 1)
+      (let ((h0 0) (h1 1) (k0 1) (k1 0) (x r))
+        (loop (multiple-value-bind (a rem) (floor x)
+                (psetq h0 h1 h1 (+ (* a h1) h0))
+                (psetq k0 k1 k1 (+ (* a k1) k0))
+                (when (zerop rem) (return (values h1 k1)))
+                (setq x (/ 1 rem)))))))
+
+(defun numerator (r)
+  (unless (rationalp r) (%type-error r 'rational))
+  (values (%ratio-parts r)))
+(defun denominator (r)
+  (unless (rationalp r) (%type-error r 'rational))
+  (nth-value 1 (%ratio-parts r)))
+
+;;; parse-integer
+
+(define-condition %integer-parse-error (parse-error)
+  ((string :initarg :string :reader %integer-parse-error-string))
+  (:report (lambda (c s)
+             (format s "~S does not contain an integer." (%integer-parse-error-string c)))))
+
+(defun %whitespace-char-p (c)
+  (member c '(#\Space #\Tab #\Newline #\Return #\Page #\Linefeed)))
+
+(defun parse-integer (string &key (start 0) end (radix 10) junk-allowed)
+  (let* ((len (length string)) (e (%check-bounds string start end len)) (i start)
+         (sign 1) (n 0) (digits 0))
+    (loop (if (and (< i e) (%whitespace-char-p (char string i))) (incf i) (return)))
+    (when (< i e)
+      (case (char string i) (#\- (setq sign -1) (incf i)) (#\+ (incf i))))
+    (loop (when (>= i e) (return))
+          (let ((d (digit-char-p (char string i) radix)))
+            (unless d (return))
+            (setq n (+ (* n radix) d) digits (+ digits 1) i (+ i 1))))
+    (loop (if (and (< i e) (%whitespace-char-p (char string i))) (incf i) (return)))
+    (cond (junk-allowed (values (if (> digits 0) (* sign n) nil) i))
+          ((or (zerop digits) (< i e))
+           (error '%integer-parse-error :string string))
+          (t (values (* sign n) i)))))
+
+;;; Random numbers: xorshift64* kept in 32-bit halves so all arithmetic stays in fixnums.
+
+(defun %make-random-state-object (seed)
+  (let ((v (make-array 3)))
+    (setf (svref v 0) '%random-state
+          (svref v 1) (logior 1 (logand seed #xFFFFFFFF))
+          (svref v 2) (logand (ash seed -32) #xFFFFFFFF))
+    v))
+
+(defun random-state-p (x)
+  (and (simple-vector-p x) (= (length x) 3) (eq (svref x 0) '%random-state)))
+
+(defvar *random-state* (%make-random-state-object 20261128))
+
+(defun make-random-state (&optional state)
+  (cond ((null state) (let ((s *random-state*)) (%make-random-state-object (logior (svref s 1) (ash (svref s 2) 32)))))
+        ((eq state t) (%make-random-state-object (+ (get-internal-real-time) 88172645)))
+        ((random-state-p state) (%make-random-state-object (logior (svref state 1) (ash (svref state 2) 32))))
+        ((integerp state) (%make-random-state-object state))
+        (t (%type-error state '(or random-state null (eql t))))))
+
+(defun seed-random-state (&optional seed) (make-random-state seed))
+
+(defun %random32 (s)
+  "Next 32 random bits of state S (xorshift32 on the low word mixed with a Weyl sequence)."
+  (let ((x (svref s 1)))
+    (setq x (logxor x (logand (ash x 13) #xFFFFFFFF)))
+    (setq x (logxor x (ash x -17)))
+    (setq x (logxor x (logand (ash x 5) #xFFFFFFFF)))
+    (setf (svref s 1) x)
+    (let ((w (logand (+ (svref s 2) #x9E3779B9) #xFFFFFFFF)))
+      (setf (svref s 2) w)
+      (logand (+ x w) #xFFFFFFFF))))
+
+(defun random (limit &optional (state *random-state*))
+  (cond ((and (integerp limit) (plusp limit))
+         (let ((bits 0) (nbits 0) (need (+ (integer-length limit) 32)))
+           (loop (when (>= nbits need) (return))
+                 (setq bits (logior (ash bits 32) (%random32 state)) nbits (+ nbits 32)))
+           (mod bits limit)))
+        ((and (floatp limit) (plusp limit))
+         (let ((r (/ (float (logior (ash (%random32 state) 21) (ash (%random32 state) -11)) 1d0)
+                     9007199254740992d0)))
+           (let ((v (* limit r))) (if (>= v limit) (float 0 limit) v))))
+        (t (error 'type-error :datum limit :expected-type '(or (integer 1) (float (0)))))))
