@@ -31,6 +31,9 @@ namespace LispVm.Kernel
             ulong sharedInfoMa = *(ulong*)(startInfo + 40);
             long rc = Hyper.Call(HYPERVISOR_update_va_mapping, (long)L->SharedInfoVa, (long)(sharedInfoMa | 0x27), (long)UVMF_INVLPG, 0, 0);
             byte* sharedInfo = rc == 0 ? (byte*)L->SharedInfoVa : null;
+            // No event callback is registered: keep upcalls masked (vcpu_info[0].evtchn_upcall_mask)
+            // and wait with SCHEDOP_poll instead.
+            if (sharedInfo != null) sharedInfo[1] = 1;
 
             // Guard page below our stack: unmapped, so an overflow faults instead of corrupting.
             Hyper.Call(HYPERVISOR_update_va_mapping, (long)L->StackGuard, 0, (long)UVMF_INVLPG, 0, 0);
@@ -73,7 +76,12 @@ namespace LispVm.Kernel
             r.Rip = x[0]; r.Rflags = x[2]; r.Rsp = x[3];
             XenPlatform p = s_xen;
             r.FaultAddress = p != null ? p.Cr2() : 0;
-            if (p == null) Hyper.Call(29, 2, 0, 0, 0, 0);
+            if (p == null)
+            {
+                uint* reason = stackalloc uint[1];
+                reason[0] = 3;      // SHUTDOWN_crash: a fault before the console exists
+                for (;;) Hyper.Call(29 /* sched_op */, 2 /* SCHEDOP_shutdown */, (long)reason, 0, 0, 0);
+            }
             KernelPanic.Fault(&r);
         }
     }
