@@ -1,0 +1,107 @@
+// Why: the console driver's promises: output batched with one notification per flush,
+// a full ring makes it wait on the port (never spin, never drop) until the backend
+// drains, input is read without blocking and WaitForInput does clear -> check -> poll.
+using System.Text;
+using XenPv.Console;
+using XenPv.Shim;
+using Xunit;
+
+namespace XenPv.Tests;
+
+public unsafe class XenConsoleTests
+{
+    // Plays xenconsoled: each wait consumes up to DrainPerWait bytes of output.
+    private sealed class FakeBackend : IEventPort
+    {
+        public readonly SharedPage Page;
+        public int Notifies, Clears, Waits, DrainPerWait = 512;
+        public ulong Now = 1000, LastDeadline;
+        public readonly List<byte> Received = new();
+        public List<string> Log = new();
+        public FakeBackend(SharedPage page) { Page = page; }
+        public void Notify() { Notifies++; Log.Add("notify"); }
+        public void ClearPending() { Clears++; Log.Add("clear"); }
+        public bool IsPending => false;
+        public ulong NowNs() => Now;
+        public void WaitUntil(ulong deadline)
+        {
+            Waits++; LastDeadline = deadline; Log.Add("wait");
+            Received.AddRange(Page.Consume(RingLayout.Console, DrainPerWait));
+        }
+    }
+
+    private static void Write(XenConsole c, string s)
+    {
+        byte[] b = Encoding.ASCII.GetBytes(s);
+        fixed (byte* p = b) c.Write(p, b.Length);
+    }
+
+    [Fact]
+    public void OutputIsBatchedOneNotificationPerFlush()
+    {
+        using var page = new SharedPage();
+        var be = new FakeBackend(page);
+        var con = new XenConsole(page.P, be);
+        for (int i = 0; i < 20; i++) Write(con, $"line {i}\r\n");
+        Assert.Equal(0, be.Notifies);                 // nothing sent before the flush
+        Assert.Equal(0u, page[RingLayout.Console.OutProdOffset]);
+        con.Flush();
+        Assert.Equal(1, be.Notifies);
+        con.Flush();                                  // nothing buffered: no event
+        Assert.Equal(1, be.Notifies);
+        string got = Encoding.ASCII.GetString(page.Consume(RingLayout.Console));
+        Assert.StartsWith("line 0\r\nline 1\r\n", got);
+        Assert.EndsWith("line 19\r\n", got);
+    }
+
+    [Fact]
+    public void FullRingWaitsOnThePortAndDropsNothing()
+    {
+        using var page = new SharedPage();
+        var be = new FakeBackend(page) { DrainPerWait = 700 };
+        var con = new XenConsole(page.P, be);
+        var sb = new StringBuilder();
+        for (int i = 0; i < 1000; i++) sb.Append($"{i:D5}\r\n");   // 7000 bytes > ring + buffer
+        Write(con, sb.ToString());
+        con.Flush();
+        be.Received.AddRange(page.Consume(RingLayout.Console));
+        Assert.Equal(sb.ToString(), Encoding.ASCII.GetString(be.Received.ToArray()));
+        Assert.True(be.Waits > 0, "a full ring must wait on the event channel");
+        Assert.Equal(be.Waits, con.FullWaits);
+        Assert.Equal(be.Now + XenConsole.FullWaitNs, be.LastDeadline); // absolute deadline
+        Assert.Equal(0, con.RingResets);
+    }
+
+    [Fact]
+    public void ReadIsNonBlockingAndNotifiesWhenItConsumed()
+    {
+        using var page = new SharedPage();
+        var be = new FakeBackend(page);
+        var con = new XenConsole(page.P, be);
+        byte[] buf = new byte[64];
+        fixed (byte* p = buf)
+        {
+            Assert.Equal(0, con.Read(p, 64));
+            Assert.Equal(0, be.Notifies);
+            page.Produce(RingLayout.Console, Encoding.ASCII.GetBytes("halt\r"));
+            Assert.Equal(5, con.Read(p, 64));
+        }
+        Assert.Equal("halt\r", Encoding.ASCII.GetString(buf, 0, 5));
+        Assert.Equal(1, be.Notifies);
+    }
+
+    [Fact]
+    public void WaitForInputClearsThenChecksThenPolls()
+    {
+        using var page = new SharedPage();
+        var be = new FakeBackend(page);
+        var con = new XenConsole(page.P, be);
+        con.WaitForInput(5000);
+        Assert.Equal(new[] { "clear", "wait" }, be.Log);
+        Assert.Equal(5000ul, be.LastDeadline);
+        be.Log.Clear();
+        page.Produce(RingLayout.Console, new byte[] { (byte)'x' });
+        con.WaitForInput(6000);                       // input already there: no sleep
+        Assert.Equal(new[] { "clear" }, be.Log);
+    }
+}

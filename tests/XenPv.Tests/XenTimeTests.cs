@@ -1,0 +1,41 @@
+// Why: Xen system time = system_time + scaled TSC delta; a wrong scale makes every
+// SCHEDOP_poll deadline wrong (busy loop or oversleep). Checks the 32.32 scaling, the
+// shift, and the version protocol through a fake rdtsc.
+using System.Runtime.InteropServices;
+using XenPv.Shim;
+using Xunit;
+
+namespace XenPv.Tests;
+
+public unsafe class XenTimeTests
+{
+    [Fact]
+    public void ScaleDeltaIsA32Dot32Multiply()
+    {
+        Assert.Equal(1000ul, XenTime.ScaleDelta(2000, 0x80000000, 0));      // x 0.5
+        Assert.Equal(4000ul, XenTime.ScaleDelta(2000, 0x80000000, 2));      // << 2 then x 0.5
+        Assert.Equal(250ul, XenTime.ScaleDelta(2000, 0x80000000, -2));      // >> 2 then x 0.5
+        // Large deltas do not overflow: 2^40 ticks at 1/3 ns each.
+        ulong d = 1UL << 40;
+        Assert.Equal((ulong)((System.Numerics.BigInteger)d * 0x55555555 >> 32), XenTime.ScaleDelta(d, 0x55555555, 0));
+    }
+
+    private static ulong fakeTsc;
+
+    [UnmanagedCallersOnly]
+    private static ulong FakeRdtsc() => fakeTsc;
+
+    [Fact]
+    public void NowNsReadsAStableRecord()
+    {
+        var t = new VcpuTimeInfo { version = 2, tsc_timestamp = 1000, system_time = 5_000_000, tsc_to_system_mul = 0x80000000, tsc_shift = 1 };
+        fakeTsc = 1600;
+        var saved = XenTime.Rdtsc;
+        XenTime.Rdtsc = &FakeRdtsc;
+        try
+        {
+            Assert.Equal(5_000_000ul + 600ul, XenTime.NowNs(&t)); // (600 << 1) * 0.5
+        }
+        finally { XenTime.Rdtsc = saved; }
+    }
+}
