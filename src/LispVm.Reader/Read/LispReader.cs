@@ -1,0 +1,334 @@
+// Why: the Lisp reader as a loop over an explicit frame stack (no C# recursion on
+// nesting, so 100,000 nested parentheses are just 100,000 frames). Frame values live in
+// arrays this object reports as GC roots. Backquote choice: `x reads as
+// (QUASIQUOTE x), ,x as (UNQUOTE x), ,@x as (UNQUOTE-SPLICING x); the three symbols live
+// in the system package (see SymbolOps) and the compiler's QUASIQUOTE macro expands them.
+using LispVm.Gc;
+using LispVm.Reader.Numbers;
+
+namespace LispVm.Reader
+{
+    public sealed unsafe partial class LispReader : IGcRoots
+    {
+        readonly Heap heap;
+        readonly Num num;
+        public readonly int MaxDepth, MaxToken, MaxString;
+
+        const byte KList = 1, KVector = 2, KWrap = 3, KEval = 4, KFeature = 5;
+        readonly byte[] fKind, fState;
+        readonly bool[] fSuppress;
+        readonly int[] fLine, fCol;
+        readonly ulong[] fAcc, fTail, fVal;     // GC roots (only [0, depth) are live)
+        int depth;
+        readonly ulong[] scratch = new ulong[4];  // GC roots for list building
+
+        int suppress, keywordMode;
+        IReadSource src;
+        ReadOptions opt;
+
+        /// <summary>Position of the next character (1-based); the VM may set them per stream.</summary>
+        public int Line = 1, Column = 1;
+
+        public ReadErrorKind ErrorKind;
+        public readonly byte[] ErrorText = new byte[600];   // UTF-8 message of the last Error
+        public int ErrorLength, ErrorLine, ErrorColumn;
+
+        public LispReader(Heap heap, Num num, int maxDepth = 1 << 17, int maxToken = 4096, int maxString = 1 << 16)
+        {
+            this.heap = heap; this.num = num;
+            MaxDepth = maxDepth; MaxToken = maxToken; MaxString = maxString;
+            fKind = new byte[maxDepth]; fState = new byte[maxDepth]; fSuppress = new bool[maxDepth];
+            fLine = new int[maxDepth]; fCol = new int[maxDepth];
+            fAcc = new ulong[maxDepth]; fTail = new ulong[maxDepth]; fVal = new ulong[maxDepth];
+            tok = new int[maxToken]; tokEsc = new bool[maxToken];
+            nameBuf = new byte[maxToken * 4 + 16];
+            strBuf = new int[maxString];
+            digitBuf = new byte[maxToken];
+            mant = num.Ar.NewRegister(); den = num.Ar.NewRegister();
+            for (int i = 0; i < scratch.Length; i++) scratch[i] = W.Nil;
+            for (int i = 0; i < syms.Length; i++) syms[i] = W.Nil;
+            heap.AddRoots(this);
+            InitSymbols();
+        }
+
+        public void VisitRoots(Heap h)
+        {
+            for (int i = 0; i < depth; i++) { h.VisitRoot(ref fAcc[i]); h.VisitRoot(ref fTail[i]); h.VisitRoot(ref fVal[i]); }
+            for (int i = 0; i < scratch.Length; i++) h.VisitRoot(ref scratch[i]);
+            for (int i = 0; i < syms.Length; i++) h.VisitRoot(ref syms[i]);
+            if (opt.Package != 0) h.VisitRoot(ref opt.Package);
+            if (opt.Features != 0) h.VisitRoot(ref opt.Features);
+        }
+
+        // ------------------------------------------------------------ characters
+
+        int Next()
+        {
+            int c = src.Read();
+            if (c == '\n') { Line++; Column = 1; }
+            else if (c >= 0) Column++;
+            return c;
+        }
+
+        int Peek() => src.Peek();
+
+        // ------------------------------------------------------------ frames
+
+        bool Push(byte kind, int line, int col)
+        {
+            if (depth >= MaxDepth)
+            {
+                Error(ReadErrorKind.TooLarge, line, col, "form nested too deeply (more than ");
+                AppendInt(MaxDepth); Append(" levels)");
+                return false;
+            }
+            fKind[depth] = kind; fState[depth] = 0; fSuppress[depth] = false;
+            fLine[depth] = line; fCol[depth] = col;
+            fAcc[depth] = W.Nil; fTail[depth] = W.Nil; fVal[depth] = W.Nil;
+            depth++;
+            return true;
+        }
+
+        void Pop() { depth--; fAcc[depth] = W.Nil; fTail[depth] = W.Nil; fVal[depth] = W.Nil; }
+
+        // ------------------------------------------------------------ main loop
+
+        /// <summary>Reads one object. On Ok, value is the object; see ReadStatus for the rest.</summary>
+        public ReadStatus Read(IReadSource source, ReadOptions options, out ulong value)
+        {
+            src = source; opt = options;
+            if (opt.ReadBase < 2 || opt.ReadBase > 36) opt.ReadBase = 10;
+            depth = 0; suppress = opt.Suppress ? 1 : 0; keywordMode = 0;
+            ErrorKind = ReadErrorKind.None; ErrorLength = 0;
+            ReadStatus st = Loop(out value);
+            while (depth > 0) Pop();
+            for (int i = 0; i < scratch.Length; i++) scratch[i] = W.Nil;
+            src = null; opt.Package = 0; opt.Features = 0; opt.EvalHook = null;
+            if (st != ReadStatus.Ok) value = W.Nil;
+            return st;
+        }
+
+        ReadStatus EndOfInput(string what, int line, int col)
+        {
+            if (!src.AtRealEnd) return ReadStatus.NeedMore;
+            Error(ReadErrorKind.EndOfFile, Line, Column, "end of file ");
+            Append(what);
+            if (line > 0) { Append(" starting at "); AppendInt(line); Append(":"); AppendInt(col); }
+            return ReadStatus.Error;
+        }
+
+        ReadStatus Loop(out ulong value)
+        {
+            value = W.Nil;
+            while (true)
+            {
+                // ---- find the start of the next object
+                int c = Next();
+                if (c < 0)
+                {
+                    if (depth == 0) return ReadStatus.Eof;
+                    int d = depth - 1;
+                    string what = fKind[d] == KList ? "inside list" : fKind[d] == KVector ? "inside vector"
+                        : fKind[d] == KFeature ? "after #+/#- " : fKind[d] == KEval ? "after #." : "after quote character";
+                    return EndOfInput(what, fLine[d], fCol[d]);
+                }
+                if (CharSyntax.IsWhitespace(c)) continue;
+                int sl = Line, sc = Column - 1;   // position of c
+                if (c == ';') { while (true) { int e = Next(); if (e < 0 || e == '\n') break; } continue; }
+                bool have = false;   // an object was completed into `value`
+                switch (c)
+                {
+                    case '(':
+                        if (!Push(KList, sl, sc)) return ReadStatus.Error;
+                        continue;
+                    case ')':
+                        {
+                            if (depth == 0 || (fKind[depth - 1] != KList && fKind[depth - 1] != KVector))
+                            { Error(ReadErrorKind.Syntax, sl, sc, "unexpected )"); return ReadStatus.Error; }
+                            int d = depth - 1;
+                            if (fKind[d] == KList && fState[d] == 1)
+                            { Error(ReadErrorKind.Syntax, sl, sc, "nothing after . in list starting at "); AppendPos(fLine[d], fCol[d]); return ReadStatus.Error; }
+                            if (!FinishSequence(out value)) return ReadStatus.Error;
+                            have = true;
+                            break;
+                        }
+                    case '\'': if (!PushWrap(SymQuote, sl, sc)) return ReadStatus.Error; continue;
+                    case '`': if (!PushWrap(SymQuasi, sl, sc)) return ReadStatus.Error; continue;
+                    case ',':
+                        {
+                            int p = Peek();
+                            if (p == '@' || p == '.') { Next(); if (!PushWrap(SymUnquoteSplicing, sl, sc)) return ReadStatus.Error; }
+                            else if (!PushWrap(SymUnquote, sl, sc)) return ReadStatus.Error;
+                            continue;
+                        }
+                    case '"':
+                        {
+                            ReadStatus s = ReadString(sl, sc, out value);
+                            if (s != ReadStatus.Ok) return s;
+                            have = true;
+                            break;
+                        }
+                    case '#':
+                        {
+                            ReadStatus s = Dispatch(sl, sc, out value, out have);
+                            if (s != ReadStatus.Ok) return s;
+                            if (!have) continue;
+                            break;
+                        }
+                    default:
+                        {
+                            ReadStatus s = ReadToken(c, sl, sc);
+                            if (s != ReadStatus.Ok) return s;
+                            if (suppress > 0) { value = W.Nil; have = true; break; }
+                            if (IsDotToken())
+                            {
+                                int d = depth - 1;
+                                if (depth == 0 || fKind[d] != KList)
+                                { Error(ReadErrorKind.Syntax, sl, sc, "dot context error: . outside a list"); return ReadStatus.Error; }
+                                if (fState[d] != 0) { Error(ReadErrorKind.Syntax, sl, sc, "too many dots"); return ReadStatus.Error; }
+                                if (fAcc[d] == W.Nil) { Error(ReadErrorKind.Syntax, sl, sc, "nothing before . in list"); return ReadStatus.Error; }
+                                fState[d] = 1;
+                                continue;
+                            }
+                            s = InterpretToken(sl, sc, out value);
+                            if (s != ReadStatus.Ok) return s;
+                            have = true;
+                            break;
+                        }
+                }
+                // ---- deliver the completed object to the enclosing frames
+                while (have)
+                {
+                    if (depth == 0) return ReadStatus.Ok;
+                    int d = depth - 1;
+                    switch (fKind[d])
+                    {
+                        case KList:
+                            if (fState[d] == 0) { fAcc[d] = heap.Cons(value, fAcc[d]); have = false; }
+                            else if (fState[d] == 1) { fTail[d] = value; fState[d] = 2; have = false; }
+                            else
+                            {
+                                Error(ReadErrorKind.Syntax, sl, sc, "more than one object after . in list starting at ");
+                                AppendPos(fLine[d], fCol[d]);
+                                return ReadStatus.Error;
+                            }
+                            break;
+                        case KVector:
+                            fAcc[d] = heap.Cons(value, fAcc[d]); have = false;
+                            break;
+                        case KWrap:
+                            {
+                                ulong inner = heap.Cons(value, W.Nil);
+                                value = heap.Cons(fVal[d], inner);
+                                Pop();
+                                if (suppress > 0) value = W.Nil;
+                                break;
+                            }
+                        case KEval:
+                            {
+                                Pop();
+                                if (suppress > 0) { value = W.Nil; break; }
+                                if (!opt.ReadEval)
+                                { Error(ReadErrorKind.Syntax, sl, sc, "#. is not allowed: *read-eval* is false"); return ReadStatus.Error; }
+                                if (opt.EvalHook == null || !opt.EvalHook.ReadEval(value, out value))
+                                { Error(ReadErrorKind.Eval, sl, sc, "error while evaluating the #. form"); return ReadStatus.Error; }
+                                break;
+                            }
+                        case KFeature:
+                            if (fState[d] == 0)
+                            {
+                                keywordMode--;
+                                bool skip;
+                                if (suppress > 0) skip = true;
+                                else
+                                {
+                                    int r = FeatureTrue(value, 0);
+                                    if (r < 0) { Error(ReadErrorKind.Syntax, fLine[d], fCol[d], "bad feature expression"); return ReadStatus.Error; }
+                                    bool want = fVal[d] == W.Fix(1);
+                                    skip = (r == 1) != want;
+                                }
+                                if (skip) { suppress++; fSuppress[d] = true; }
+                                fState[d] = 1;
+                                have = false;
+                            }
+                            else
+                            {
+                                bool dropped = fSuppress[d];
+                                Pop();
+                                if (dropped) { suppress--; have = false; }
+                            }
+                            break;
+                    }
+                }
+            }
+        }
+
+        bool PushWrap(int symIndex, int line, int col)
+        {
+            if (!Push(KWrap, line, col)) return false;
+            fVal[depth - 1] = syms[symIndex];
+            return true;
+        }
+
+        /// <summary>Builds the list (or vector) of the top frame and pops it.</summary>
+        bool FinishSequence(out ulong value)
+        {
+            int d = depth - 1;
+            if (fKind[d] == KVector)
+            {
+                int n = 0;
+                for (ulong p = fAcc[d]; p != W.Nil; p = heap.Cdr(p)) n++;
+                ulong v = heap.MakeVector(n, W.Nil);
+                int i = n;
+                for (ulong p = fAcc[d]; p != W.Nil; p = heap.Cdr(p)) heap.SetSlot(v, --i, heap.Car(p));
+                Pop();
+                value = suppress > 0 ? W.Nil : v;
+                return true;
+            }
+            // list: acc holds the elements reversed; cons them onto the tail
+            scratch[0] = fTail[d];
+            scratch[1] = fAcc[d];
+            while (scratch[1] != W.Nil)
+            {
+                ulong cell = heap.Cons(heap.Car(scratch[1]), scratch[0]);
+                scratch[0] = cell;
+                scratch[1] = heap.Cdr(scratch[1]);
+            }
+            value = scratch[0];
+            scratch[0] = W.Nil;
+            Pop();
+            if (suppress > 0) value = W.Nil;
+            return true;
+        }
+
+        /// <summary>1 if the feature expression holds, 0 if not, -1 if malformed.</summary>
+        int FeatureTrue(ulong e, int level)
+        {
+            if (level > 32) return -1;
+            if (W.IsSymbol(e))
+            {
+                for (ulong p = opt.Features; W.IsCons(p); p = heap.Cdr(p))
+                    if (heap.Car(p) == e) return 1;
+                return 0;
+            }
+            if (!W.IsCons(e)) return -1;
+            ulong op = heap.Car(e);
+            if (!W.IsSymbol(op)) return -1;
+            ulong name = heap.SymbolName(op);
+            bool isAnd = heap.StringEquals(name, "AND"), isOr = heap.StringEquals(name, "OR"), isNot = heap.StringEquals(name, "NOT");
+            if (!isAnd && !isOr && !isNot) return -1;
+            int count = 0;
+            for (ulong p = heap.Cdr(e); W.IsCons(p); p = heap.Cdr(p))
+            {
+                int r = FeatureTrue(heap.Car(p), level + 1);
+                if (r < 0) return -1;
+                count++;
+                if (isNot) { if (count > 1) return -1; continue; }
+                if (isAnd && r == 0) return 0;
+                if (isOr && r == 1) return 1;
+            }
+            if (isNot) return count == 1 ? (FeatureTrue(heap.Car(heap.Cdr(e)), level + 1) == 1 ? 0 : 1) : -1;
+            return isAnd ? 1 : 0;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+// Why: the contract between the reader and the VM: where characters come from (a
+// stream or the REPL's line buffer, which can say "no more yet" instead of "end"), the
+// reader variables the VM copies in from its specials, and the #. evaluation hook.
+namespace LispVm.Reader
+{
+    /// <summary>Character source. Read/Peek return a Unicode code point, or -1 when no
+    /// more input is available right now.</summary>
+    public interface IReadSource
+    {
+        int Read();
+        int Peek();
+        /// <summary>True when -1 means the real end of the stream (a file or string);
+        /// false when more input may arrive later (an interactive line buffer).</summary>
+        bool AtRealEnd { get; }
+    }
+
+    /// <summary>Evaluates the form after #. ; returns false (and sets nothing) if the
+    /// evaluation failed, in which case the reader reports an error.</summary>
+    public interface IReadEvalHook
+    {
+        bool ReadEval(ulong form, out ulong value);
+    }
+
+    public struct ReadOptions
+    {
+        public int ReadBase;            // *read-base*, 2..36 (0 means 10)
+        public ulong Package;           // *package* (a package object)
+        public ulong Features;          // *features*: a list of keywords
+        public bool DefaultDouble;      // *read-default-float-format* is double-float
+        public bool ReadEval;           // *read-eval*
+        public bool Suppress;           // *read-suppress*
+        public IReadEvalHook EvalHook;
+    }
+
+    public enum ReadStatus : byte
+    {
+        Ok,            // a value was read
+        Eof,           // clean end of input before any object (only whitespace/comments)
+        NeedMore,      // input ended inside an object but more may come: re-read from the
+                       // start of the form once more input is appended
+        Error,         // see LispReader.ErrorKind / ErrorText / ErrorLine / ErrorColumn
+    }
+
+    public enum ReadErrorKind : byte { None, Syntax, EndOfFile, Package, TooLarge, Eval }
+}
