@@ -1,0 +1,119 @@
+#!/bin/bash
+# Boots IMAGE as a Xen PV domU inside the cached lab (Xen + Debian Dom0 under QEMU TCG)
+# and joins the guest console to this command's stdin/stdout, so it works in a pipe:
+#   printf 'hello\nhalt\n' | lab/run.sh artifacts/lispvm.elf
+# Why this shape: Dom0 reaches the image and its scripts over a 9p share; the console goes
+# guest pty -> socat -> Dom0 ttyS1 -> QEMU unix socket -> here. Exit: 0 guest gone,
+# 2 guest crashed (xl dmesg + xenctx printed on stderr), 3 timeout, 1 lab failure.
+set -uo pipefail
+
+usage() {
+  echo "usage: lab/run.sh IMAGE [--memory MB] [--maxmem MB] [--extra STR] [--timeout S] [--dom0 SCRIPT]" >&2
+  echo "  --dom0 SCRIPT runs in Dom0 (bash, \$DOMID set) while the guest runs; its output is" >&2
+  echo "  printed on stderr at the end. LAB_VERBOSE=1 streams the Xen/Dom0 console to stderr." >&2
+  exit 1
+}
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="${LISPVM_LAB_CACHE:-/var/cache/lispvm-lab}"
+IMAGE="" MEM=32 MAXMEM="" EXTRA="" TIMEOUT=120 DOM0=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --memory) MEM="$2"; shift 2;;
+    --maxmem) MAXMEM="$2"; shift 2;;
+    --extra) EXTRA="$2"; shift 2;;
+    --timeout) TIMEOUT="$2"; shift 2;;
+    --dom0) DOM0="$2"; shift 2;;
+    -h|--help) usage;;
+    -*) echo "lab/run.sh: unknown option $1" >&2; usage;;
+    *) [ -z "$IMAGE" ] || usage; IMAGE="$1"; shift;;
+  esac
+done
+[ -n "$IMAGE" ] || usage
+[ -f "$IMAGE" ] || { echo "lab/run.sh: no such image: $IMAGE" >&2; exit 1; }
+[ -z "$DOM0" ] || [ -f "$DOM0" ] || { echo "lab/run.sh: no such script: $DOM0" >&2; exit 1; }
+MAXMEM="${MAXMEM:-$MEM}"
+
+"$LAB_DIR/build.sh" >&2 || exit 1
+
+SHARE="$(mktemp -d /tmp/lispvm-lab.XXXXXX)"
+QEMU_PID="" WATCH_PID="" OUT_PID="" IN_PID="" TAIL_PID=""
+cleanup() {
+  for p in $IN_PID $OUT_PID $WATCH_PID $TAIL_PID $QEMU_PID; do kill "$p" 2>/dev/null; done
+  [ -n "${LAB_KEEP:-}" ] && echo "lab/run.sh: kept $SHARE" >&2 || rm -rf "$SHARE"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cp "$IMAGE" "$SHARE/guest.elf"
+cp "$LAB_DIR/dom0/run-guest.sh" "$SHARE/dom0.sh"
+[ -n "$DOM0" ] && cp "$DOM0" "$SHARE/extra-dom0.sh"
+cat >"$SHARE/guest.cfg" <<EOF
+name = "lab-guest"
+type = "pv"
+kernel = "/mnt/share/guest.elf"
+memory = $MEM
+maxmem = $MAXMEM
+vcpus = 1
+extra = "$EXTRA"
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "preserve"
+EOF
+
+T0=$(date +%s%N)
+ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }
+qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 3072 -smp 2 -no-reboot \
+  -display none -monitor none \
+  -kernel "$CACHE/xen" \
+  -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 smap=0 smep=0 loglvl=all guest_loglvl=all" \
+  -initrd "$CACHE/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen quiet,$CACHE/initrd.img" \
+  -drive "file=$CACHE/dom0.ext4,format=raw,if=virtio,snapshot=on" \
+  -virtfs "local,path=$SHARE,mount_tag=share,security_model=none" \
+  -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 \
+  -serial "file:$SHARE/com1.log" \
+  -serial "unix:$SHARE/ttyS1.sock,server=on,wait=on" \
+  >"$SHARE/qemu.log" 2>&1 &
+QEMU_PID=$!
+(sleep "$TIMEOUT"; echo "lab/run.sh: timeout after ${TIMEOUT}s" >&2; touch "$SHARE/timeout"; kill $QEMU_PID) &
+WATCH_PID=$!
+if [ -n "${LAB_VERBOSE:-}" ]; then
+  (while [ ! -f "$SHARE/com1.log" ]; do sleep 0.1; done; tail -f "$SHARE/com1.log" >&2) & TAIL_PID=$!
+fi
+while [ ! -S "$SHARE/ttyS1.sock" ]; do
+  kill -0 $QEMU_PID 2>/dev/null || { cat "$SHARE/qemu.log" >&2; exit 1; }
+  sleep 0.05
+done
+coproc CONS { socat - "UNIX-CONNECT:$SHARE/ttyS1.sock"; }
+# Plain fds: bash does not pass coproc fds to background children.
+exec {CONS_OUT}<&"${CONS[0]}" {CONS_IN}>&"${CONS[1]}"
+
+# Wait for Dom0 to have the guest created and its console bridged before sending input.
+ready=""
+while IFS= read -r line <&$CONS_OUT; do
+  case "$line" in
+    *@@LAB-GUEST-READY*) ready=1; break;;
+    *@@LAB-FAILED*) break;;
+  esac
+done
+if [ -z "$ready" ]; then
+  echo "lab/run.sh: Dom0 did not start the guest; Xen/Dom0 console:" >&2
+  tail -40 "$SHARE/com1.log" >&2; [ -f "$SHARE/timeout" ] && exit 3 || exit 1
+fi
+echo "lab/run.sh: guest started, Dom0 ready after $(ms) ms" >&2
+cat <&$CONS_OUT & OUT_PID=$!
+exec {STDIN}<&0   # background jobs would otherwise get /dev/null as stdin
+cat <&$STDIN >&$CONS_IN & IN_PID=$!
+
+wait $QEMU_PID; QEMU_PID=""
+sleep 0.2
+kill $IN_PID 2>/dev/null; IN_PID=""
+wait $OUT_PID 2>/dev/null; OUT_PID=""
+echo "lab/run.sh: QEMU exited after $(ms) ms" >&2
+if [ -f "$SHARE/extra-dom0.log" ]; then echo "=== --dom0 script output ===" >&2; cat "$SHARE/extra-dom0.log" >&2; fi
+state="$(cat "$SHARE/guest-state" 2>/dev/null)"
+case "$state" in
+  gone) exit 0;;
+  crashed) echo "lab/run.sh: guest crashed" >&2; cat "$SHARE/crash.txt" >&2; exit 2;;
+  *) [ -f "$SHARE/timeout" ] && exit 3
+     echo "lab/run.sh: no guest state; Xen/Dom0 console:" >&2; tail -40 "$SHARE/com1.log" >&2; exit 1;;
+esac
