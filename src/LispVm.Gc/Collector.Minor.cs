@@ -1,10 +1,114 @@
-// Minor collection (stub for the first API commit).
+// Minor collection: Cheney copy of everything reachable in the nursery straight into
+// the old space (no aging). Roots are the root stack, heap roots, registered IGcRoots and
+// the dirty cards of the old space; the copied objects themselves are the Cheney queue.
+// A forwarded nursery object's first word becomes newAddress | 111.
 namespace LispVm.Gc
 {
     public sealed unsafe partial class Heap
     {
-        void RunMinor() { }
-        ulong Evacuate(ulong v) { return v; }
-        void NoteOldObject(ulong a, ulong bytes) { }
+        void RunMinor()
+        {
+            long t0 = GcStart();
+            mode = GcMode.Minor;
+            bytesAllocatedBefore += nurTop - nurBase;
+            ulong oldStart = oldTop;
+            VisitAllRoots();
+            ScanDirtyCards(oldStart);
+            CheneyScan(oldStart);
+            nurTop = nurBase;
+            minorCount++;
+            mode = GcMode.None;
+            GcEnd(t0);
+        }
+
+        /// <summary>Copies a nursery object to the old space (once) and returns the new pointer.
+        /// The caller guaranteed room: old space has at least the nursery's used bytes free.</summary>
+        ulong Evacuate(ulong v)
+        {
+            if (!W.IsPointer(v)) return v;
+            ulong a = v & ~7UL;
+            if (a - nurBase >= nurSize) return v;
+            ulong first = *(ulong*)a;
+            if ((first & 7) == W.TagForward) return (first & ~7UL) | (v & 7);
+            ulong size = (first & 7) == W.TagHeader ? 8 + ObjTypes.BodyWords(first) * 8 : 16;
+            ulong d = oldTop;
+            oldTop = d + size;
+            Bits.CopyWords((ulong*)d, (ulong*)a, size >> 3);
+            NoteOldObject(d, size);
+            *(ulong*)a = d | W.TagForward;
+            return d | (v & 7);
+        }
+
+        void CheneyScan(ulong scan)
+        {
+            while (scan < oldTop)
+            {
+                ulong* p = (ulong*)scan;
+                ulong h = p[0];
+                if ((h & 7) == W.TagHeader)
+                {
+                    ulong words = ObjTypes.BodyWords(h);
+                    if ((byte)(h >> 8) < ObjTypes.FirstRaw)
+                        for (ulong i = 1; i <= words; i++) p[i] = Evacuate(p[i]);
+                    scan += 8 + words * 8;
+                }
+                else
+                {
+                    p[0] = Evacuate(h);
+                    p[1] = Evacuate(p[1]);
+                    scan += 16;
+                }
+            }
+        }
+
+        /// <summary>Evacuates what the slots on dirty cards below `limit` point to, and
+        /// cleans the cards (after a minor GC nothing in the old space points young).</summary>
+        void ScanDirtyCards(ulong limit)
+        {
+            ulong n = (limit - oldBase + CardBytes - 1) >> CardShift;
+            ulong c = 0;
+            while (c < n)
+            {
+                if ((c & 7) == 0 && c + 8 <= n && *(ulong*)(cards + c) == 0) { c += 8; continue; }
+                if (cards[c] != 0) { cards[c] = 0; ScanCard(c, limit); }
+                c++;
+            }
+        }
+
+        void ScanCard(ulong c, ulong limit)
+        {
+            ulong cardStart = oldBase + (c << CardShift);
+            ulong cardEnd = cardStart + CardBytes;
+            if (cardEnd > limit) cardEnd = limit;
+            ulong a = oldBase + (ulong)crossing[c] * 8;
+            while (a < cardEnd)
+            {
+                ulong h = *(ulong*)a;
+                ulong size, lo;
+                if ((h & 7) == W.TagHeader)
+                {
+                    size = 8 + ObjTypes.BodyWords(h) * 8;
+                    if ((byte)(h >> 8) >= ObjTypes.FirstRaw) { a += size; continue; }
+                    lo = a + 8;
+                }
+                else { size = 16; lo = a; }
+                ulong hi = a + size;
+                if (lo < cardStart) lo = cardStart;
+                if (hi > cardEnd) hi = cardEnd;
+                for (ulong p = lo; p < hi; p += 8) *(ulong*)p = Evacuate(*(ulong*)p);
+                a += size;
+            }
+        }
+
+        /// <summary>Records a new old-space object [a, a+bytes) in the crossing map: every
+        /// card whose first byte it covers points back at it.</summary>
+        void NoteOldObject(ulong a, ulong bytes)
+        {
+            ulong off = a - oldBase;
+            ulong c = (off + CardBytes - 1) >> CardShift;
+            ulong end = off + bytes;
+            uint w = (uint)(off >> 3);
+            while ((c << CardShift) < end) { crossing[c] = w; c++; }
+        }
     }
 }

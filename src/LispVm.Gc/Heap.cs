@@ -144,7 +144,7 @@ namespace LispVm.Gc
             ulong n = (ulong)(uint)nwords;
             ulong bytes = 8 + n * 8;
             ulong p = nurTop;
-            if (p + bytes <= nurLimit) nurTop = p + bytes;
+            if (p + bytes <= nurLimit && bytes < largeBytes) nurTop = p + bytes;
             else p = AllocSlow(bytes);
             *(ulong*)p = W.MakeHeader(type, (uint)n, 0);
             Bits.FillWords((ulong*)(p + 8), W.Nil, n);
@@ -158,7 +158,7 @@ namespace LispVm.Gc
             ulong words = ObjTypes.BodyWordsFor(type, n);
             ulong bytes = 8 + words * 8;
             ulong p = nurTop;
-            if (p + bytes <= nurLimit) nurTop = p + bytes;
+            if (p + bytes <= nurLimit && bytes < largeBytes) nurTop = p + bytes;
             else p = AllocSlow(bytes);
             *(ulong*)p = W.MakeHeader(type, (uint)n, 0);
             Bits.FillWords((ulong*)(p + 8), 0, words);
