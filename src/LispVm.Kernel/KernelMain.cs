@@ -25,6 +25,9 @@ namespace LispVm.Kernel
             p.Flush();
 
             SelfTest.Prepare();
+#if LISPVM_ENGINE
+            EngineSmoke.Prepare(p);
+#endif
             BootHeap.Sealed = true;
 
             byte* line = stackalloc byte[LineMax];
@@ -77,6 +80,9 @@ namespace LispVm.Kernel
             if (Is(line, len, "#fault div")) { p.Flush(); Native.FaultDiv(); }
             if (Is(line, len, "#fault ud")) { p.Flush(); Native.FaultUd(); }
             if (Is(line, len, "#fault alloc")) { p.Flush(); s_leak = new byte[16]; }
+#if LISPVM_ENGINE
+            if (Is(line, len, "#heap")) { EngineSmoke.Run(p); return; }
+#endif
             if (Is(line, len, "#selftest"))
             {
                 int fails = SelfTest.Run();

@@ -11,6 +11,9 @@ namespace LispVm.Kernel
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_syscall")]
         internal static extern long Syscall(long nr, long a1, long a2, long a3, long a4, long a5);
 
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_syscall6")]
+        internal static extern long Syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_rdtsc")]
         internal static extern ulong Rdtsc();
 

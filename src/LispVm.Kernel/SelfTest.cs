@@ -22,6 +22,15 @@ namespace LispVm.Kernel
         public int Area() { return _w * _h; }
     }
 
+    // Three or more implementations defeat ILC's guarded devirtualization, so calls through
+    // ICounter go through a real dispatch cell and the corelib's resolver.
+    internal interface ICounter { int Next(int x); int Id { get; } }
+    internal sealed class AddOne : ICounter { public int Next(int x) { return x + 1; } public int Id => 1; }
+    internal sealed class Twice2 : ICounter { public int Next(int x) { return x * 2; } public int Id => 2; }
+    internal class Square2 : ICounter { public virtual int Next(int x) { return x * x; } public int Id => 3; }
+    internal sealed class Cube : Square2 { public override int Next(int x) { return x * x * x; } }
+    internal sealed class Neg : ICounter { public int Next(int x) { return -x; } public int Id => 5; }
+
     internal abstract class Base { public abstract int V(); public virtual int W() { return 1; } }
     internal sealed class Derived : Base { public override int V() { return 7; } public override int W() { return 2; } }
 
@@ -49,6 +58,7 @@ namespace LispVm.Kernel
     internal static unsafe class SelfTest
     {
         static IShape[] s_shapes;
+        static ICounter[] s_counters;
         static int Twice(int x) { return 2 * x; }
 
         static T First<T>(T[] a) { return a[0]; }
@@ -57,6 +67,7 @@ namespace LispVm.Kernel
         public static void Prepare()
         {
             s_shapes = new IShape[] { new Square(3), new Rect(2, 5) };
+            s_counters = new ICounter[] { new AddOne(), new Twice2(), new Square2(), new Cube(), new Neg() };
         }
 
         public static int Run()
@@ -81,6 +92,10 @@ namespace LispVm.Kernel
             string s = "h\u00e9llo";
             if (s.Length != 5 || s[1] != 0xe9) fails |= 512;
             if (BoxOf.Value.Area() != 9) fails |= 1024;
+            int acc = 0, ids = 0;
+            for (int round = 0; round < 3; round++)
+                for (int i = 0; i < s_counters.Length; i++) { acc += s_counters[i].Next(3); ids += s_counters[i].Id; }
+            if (acc != 3 * (4 + 6 + 9 + 27 - 3) || ids != 3 * (1 + 2 + 3 + 3 + 5)) fails |= 2048;
             return fails;
         }
 

@@ -26,6 +26,16 @@ namespace Internal.Runtime
             return p;
         }
 
+        // Raw zeroed memory for runtime tables (allowed after Sealed: runtime-internal, bounded).
+        internal static void* AllocRaw(ulong size)
+        {
+            bool sealedNow = Sealed;
+            Sealed = false;
+            void* p = Alloc(size);
+            Sealed = sealedNow;
+            return p;
+        }
+
         [RuntimeExport("RhpNewFast")]
         static void* RhpNewFast(MethodTable* mt)
         {

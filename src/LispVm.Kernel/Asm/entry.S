@@ -73,6 +73,19 @@ lispvm_syscall:
         syscall
         ret
 
+/* long lispvm_syscall6(nr, a1, a2, a3, a4, a5, a6): a6 arrives on the stack. */
+        .globl lispvm_syscall6
+lispvm_syscall6:
+        mov %rdi, %rax
+        mov %rsi, %rdi
+        mov %rdx, %rsi
+        mov %rcx, %rdx
+        mov %r8, %r10
+        mov %r9, %r8
+        mov 8(%rsp), %r9
+        syscall
+        ret
+
 /* long lispvm_hypercall(nr, a1, a2, a3, a4, a5): tail-jump into hypercall_page + 32*nr. */
         .globl lispvm_hypercall
 lispvm_hypercall:
@@ -170,6 +183,50 @@ RhpByRefAssignRef:
         add $8, %rdi
         add $8, %rsi
         ret
+
+/* Interface dispatch cell stub: r11 = cell, rdi = receiver. Saves the argument registers,
+ * asks the C# resolver (corelib InterfaceDispatch.Resolve) for the target, then tail-jumps. */
+        .globl RhpInitialDynamicInterfaceDispatch
+RhpInitialDynamicInterfaceDispatch:
+        push %rbp
+        mov %rsp, %rbp
+        push %rdi
+        push %rsi
+        push %rdx
+        push %rcx
+        push %r8
+        push %r9
+        push %r10
+        sub $136, %rsp
+        movdqu %xmm0, 0(%rsp)
+        movdqu %xmm1, 16(%rsp)
+        movdqu %xmm2, 32(%rsp)
+        movdqu %xmm3, 48(%rsp)
+        movdqu %xmm4, 64(%rsp)
+        movdqu %xmm5, 80(%rsp)
+        movdqu %xmm6, 96(%rsp)
+        movdqu %xmm7, 112(%rsp)
+        mov (%rdi), %rdi
+        mov %r11, %rsi
+        call lispvm_resolve_interface
+        movdqu 0(%rsp), %xmm0
+        movdqu 16(%rsp), %xmm1
+        movdqu 32(%rsp), %xmm2
+        movdqu 48(%rsp), %xmm3
+        movdqu 64(%rsp), %xmm4
+        movdqu 80(%rsp), %xmm5
+        movdqu 96(%rsp), %xmm6
+        movdqu 112(%rsp), %xmm7
+        add $136, %rsp
+        pop %r10
+        pop %r9
+        pop %r8
+        pop %rcx
+        pop %rdx
+        pop %rsi
+        pop %rdi
+        pop %rbp
+        jmp *%rax
 
 /* Linux signal return (SA_RESTORER); the panic path never returns, but the kernel wants one. */
         .globl lispvm_sigreturn

@@ -67,7 +67,7 @@ namespace LispVm.Kernel
         public override byte* Reserve(ulong bytes)
         {
             // PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE
-            long r = Native.Syscall(SYS_mmap, 0, (long)bytes, 0, 0x02 | 0x20 | 0x4000, -1);
+            long r = Native.Syscall6(SYS_mmap, 0, (long)bytes, 0, 0x02 | 0x20 | 0x4000, -1, 0);
             return r < 0 && r > -4096 ? null : (byte*)r;
         }
 
