@@ -150,3 +150,10 @@
         (dotimes (i (min n (array-dimension array 0)))
           (%aset new i (aref array i))))
     new))
+
+(defun %set-fill-pointer* (v n)
+  (unless (and (integerp n) (<= 0 n (%array-capacity v)))
+    (error "Fill pointer ~S out of range for ~S." n v))
+  (%set-fill-pointer v n)
+  n)
+(defsetf fill-pointer %set-fill-pointer*)

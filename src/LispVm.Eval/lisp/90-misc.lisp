@@ -1,0 +1,102 @@
+;;;; 90-misc.lisp — the rest of the library: TIME, functions on functions (complement),
+;;;; gentemp, simple trace/untrace, defpackage over the engine's package primitives,
+;;;; with-compilation-unit, implementation information.
+
+(defmacro time (form)
+  (let ((real (gensym "REAL")) (run (gensym "RUN")) (gc (gensym "GC")) (bytes (gensym "BYTES")))
+    `(let ((,real (get-internal-real-time)) (,run (get-internal-run-time))
+           (,gc (%gc-time)) (,bytes (%bytes-allocated)))
+       (multiple-value-prog1 ,form
+         (%report-time (- (get-internal-real-time) ,real) (- (get-internal-run-time) ,run)
+                       (- (%gc-time) ,gc) (- (%bytes-allocated) ,bytes))))))
+
+(defun %gc-time () (if (fboundp '%gc-run-time) (funcall '%gc-run-time) 0))
+(defun %bytes-allocated () (if (fboundp '%gc-bytes-allocated) (funcall '%gc-bytes-allocated) 0))
+
+(defun %report-time (real run gc bytes)
+  (let ((u internal-time-units-per-second) (s *trace-output*))
+    (format s "~&Evaluation took:~%")
+    (format s "  ~,3F seconds of real time~%" (/ real u))
+    (format s "  ~,3F seconds of total run time~%" (/ run u))
+    (format s "  ~,3F seconds of GC time~%" (/ gc u))
+    (format s "  ~:D bytes consed~%" bytes)))
+
+(defun complement (fn)
+  (let ((f (%fn fn))) (lambda (&rest args) (not (apply f args)))))
+
+(defvar *gentemp-counter* 0)
+(defun gentemp (&optional (prefix "T") (package *package*))
+  (loop
+    (setq *gentemp-counter* (+ *gentemp-counter* 1))
+    (let ((name (format nil "~A~D" prefix *gentemp-counter*)))
+      (unless (find-symbol name package) (return (intern name package))))))
+
+;;; trace / untrace: wrap the global function, keep the original on the plist.
+
+(defvar *%traced* nil)
+(defvar *%trace-depth* 0)
+
+(defun %trace-1 (name)
+  (unless (get name '%traced-original)
+    (let ((orig (symbol-function name)))
+      (%put name '%traced-original orig)
+      (%set-symbol-function
+       name
+       (lambda (&rest args)
+         (let ((*%trace-depth* (+ *%trace-depth* 1)))
+           (format *trace-output* "~&~vT~D: ~S~%" (* 2 (- *%trace-depth* 1)) *%trace-depth* (cons name args))
+           (let ((results (multiple-value-list (apply orig args))))
+             (format *trace-output* "~&~vT~D: ~S returned~{ ~S~}~%" (* 2 (- *%trace-depth* 1)) *%trace-depth* name results)
+             (values-list results)))))
+      (push name *%traced*)))
+  name)
+
+(defun %untrace-1 (name)
+  (let ((orig (get name '%traced-original)))
+    (when orig
+      (%set-symbol-function name orig)
+      (remprop name '%traced-original)
+      (setq *%traced* (remove name *%traced*))))
+  name)
+
+(defmacro trace (&rest names)
+  (if names `(mapcar #'%trace-1 ',names) '*%traced*))
+(defmacro untrace (&rest names)
+  (if names `(mapcar #'%untrace-1 ',names) '(mapcar #'%untrace-1 *%traced*)))
+
+;;; Packages: defpackage needs make-package/use-package/export from the engine.
+
+(defmacro defpackage (name &rest options)
+  (let ((pname (string name)) (nicknames nil) (use nil) (export nil) (shadow nil) (use-seen nil))
+    (dolist (o options)
+      (case (car o)
+        (:nicknames (setq nicknames (append nicknames (mapcar #'string (cdr o)))))
+        (:use (setq use-seen t use (append use (mapcar #'string (cdr o)))))
+        (:export (setq export (append export (mapcar #'string (cdr o)))))
+        (:shadow (setq shadow (append shadow (mapcar #'string (cdr o)))))
+        ((:documentation :size :import-from :shadowing-import-from :intern :local-nicknames))))
+    `(%defpackage ,pname ',nicknames ',(if use-seen use '("COMMON-LISP")) ',export ',shadow)))
+
+(defun %defpackage (name nicknames use export shadow)
+  (let ((pkg (or (find-package name) (make-package name :nicknames nicknames :use nil))))
+    (dolist (s shadow) (shadow s pkg))
+    (dolist (u use) (use-package u pkg))
+    (dolist (e export) (export (intern e pkg) pkg))
+    pkg))
+
+(defmacro do-symbols ((var &optional (package '*package*) result) &body body)
+  `(dolist (,var (%package-symbol-list ,package nil) ,result) ,@body))
+(defmacro do-external-symbols ((var &optional (package '*package*) result) &body body)
+  `(dolist (,var (%package-symbol-list ,package t) ,result) ,@body))
+
+(defmacro with-compilation-unit (options &body body)
+  (declare (ignore options))
+  `(progn ,@body))
+
+(defun lisp-implementation-type () "LispVm")
+(defun lisp-implementation-version () "0.1")
+(defun machine-type () "X86-64")
+(defun software-type () (if (fboundp '%platform-name) (funcall '%platform-name) "LispVm"))
+(defun short-site-name () nil)
+(defun long-site-name () nil)
+(defvar *features* '(:lispvm :common-lisp :x86-64))
