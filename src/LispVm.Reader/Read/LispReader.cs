@@ -226,12 +226,13 @@ namespace LispVm.Reader
                             }
                         case KEval:
                             {
+                                int el = fLine[d], ec = fCol[d];
                                 Pop();
                                 if (suppress > 0) { value = W.Nil; break; }
                                 if (!opt.ReadEval)
-                                { Error(ReadErrorKind.Syntax, sl, sc, "#. is not allowed: *read-eval* is false"); return ReadStatus.Error; }
+                                { Error(ReadErrorKind.Syntax, el, ec, "#. is not allowed: *read-eval* is false"); return ReadStatus.Error; }
                                 if (opt.EvalHook == null || !opt.EvalHook.ReadEval(value, out value))
-                                { Error(ReadErrorKind.Eval, sl, sc, "error while evaluating the #. form"); return ReadStatus.Error; }
+                                { Error(ReadErrorKind.Eval, el, ec, "error while evaluating the #. form"); return ReadStatus.Error; }
                                 break;
                             }
                         case KFeature:
