@@ -157,6 +157,21 @@ namespace LispVm.Gc
 
         public ulong Intern(string name, ulong pkg) { SymbolStatus st; return Intern(name, pkg, out st); }
 
+        /// <summary>Intern name[start..] (e.g. start 1 to skip a keyword's colon).</summary>
+        public ulong Intern(string name, int start, ulong pkg)
+        {
+            NameKey k = NameKey.Of(name, start);
+            SymbolStatus status;
+            ulong s = FindSymbolKey(ref k, pkg, out status);
+            if (status != SymbolStatus.None) return s;
+            int m = rootTop;
+            int r = PushRoot(pkg);
+            ulong str = MakeStringFromKey(ref k);
+            s = AddNewSymbol(str, rootStack[r]);
+            rootTop = m;
+            return s;
+        }
+
         /// <summary>Intern from UTF-8 bytes (the reader's token). p must not point into the heap.</summary>
         public ulong InternBytes(byte* p, int n, ulong pkg, out SymbolStatus status)
         {

@@ -7,11 +7,20 @@ namespace LispVm.Gc
     internal unsafe struct NameKey
     {
         string cs;
+        int start;          // first char of a C# string key
         byte* bytes;        // UTF-8 bytes, or Lisp string body
         int kind;           // 0 = C# string, 1 = UTF-8, 2 = String8 body, 3 = String32 body
         public int Length;  // in units of the source (chars, bytes, elements)
 
         public static NameKey Of(string s) { NameKey k = default; k.cs = s; k.kind = 0; k.Length = s.Length; return k; }
+        public static NameKey Of(string s, int start)
+        {
+            NameKey k = default; k.cs = s; k.kind = 0;
+            if (start < 0) start = 0;
+            if (start > s.Length) start = s.Length;
+            k.start = start; k.Length = s.Length - start;
+            return k;
+        }
         public static NameKey OfUtf8(byte* p, int n) { NameKey k = default; k.bytes = p; k.kind = 1; k.Length = n < 0 ? 0 : n; return k; }
         public static NameKey OfLisp(ulong str)
         {
@@ -30,10 +39,10 @@ namespace LispVm.Gc
             {
                 case 0:
                 {
-                    int c = cs[pos++];
+                    int c = cs[start + pos++];
                     if (c >= 0xD800 && c < 0xDC00 && pos < Length)
                     {
-                        int d = cs[pos];
+                        int d = cs[start + pos];
                         if (d >= 0xDC00 && d < 0xE000) { pos++; return 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00); }
                     }
                     return c;

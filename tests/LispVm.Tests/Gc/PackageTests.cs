@@ -110,6 +110,17 @@ namespace LispVm.Tests.Gc
         }
 
         [Fact]
+        public void InternFromOffsetSkipsPrefix()
+        {
+            using var t = new GcTestHeap();
+            var h = t.H;
+            ulong k = h.Intern(":COLOR", 1, h.KeywordPackage);
+            Assert.Equal("COLOR", t.Str(h.SymbolName(k)));
+            Assert.True(h.IsKeyword(k));
+            Assert.Equal(k, h.Intern("COLOR", h.KeywordPackage));
+        }
+
+        [Fact]
         public void ManySymbolsSurviveFullCollections()
         {
             using var t = new GcTestHeap();
