@@ -52,7 +52,7 @@ namespace LispVm.Kernel
             ulong bootEnd = ptBase + nrPt * 4096 + 4096;
             ulong mapEnd = (bootEnd + 512 * 1024 + 0x3fffff) & ~0x3fffffUL;
 
-            XenPlatform p = new XenPlatform(startInfo, sharedInfo, ring, consolePort, nrPages, bootEnd, mapEnd);
+            XenPlatform p = new XenPlatform(startInfo, sharedInfo, ring, consolePort, nrPages, new XenFrames(startInfo, bootEnd, mapEnd));
             s_xen = p;
             KernelPanic.Install(p);
             if (ring == null) p.Crash();

@@ -26,6 +26,9 @@ namespace Internal.Runtime
             return p;
         }
 
+        // Zeroed, 8-byte aligned memory for tables sized at boot (panics after Sealed like objects).
+        public static void* AllocZeroed(ulong size) { return Alloc(size); }
+
         // Raw zeroed memory for runtime tables (allowed after Sealed: runtime-internal, bounded).
         internal static void* AllocRaw(ulong size)
         {

@@ -22,13 +22,13 @@ namespace LispVm.Kernel
         readonly int _verMajor, _verMinor;
         uint _outProd, _inCons;
         bool _outPending;
-        ulong _freeNext, _freeEnd;
+        readonly XenFrames _frames;
         public ulong RingResets;
 
-        public XenPlatform(byte* startInfo, byte* shared, byte* ring, uint port, ulong nrPages, ulong freeStart, ulong freeEnd)
+        public XenPlatform(byte* startInfo, byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames)
         {
             _startInfo = startInfo; _shared = shared; _ring = ring; _port = port; _nrPages = nrPages;
-            _freeNext = freeStart; _freeEnd = freeEnd;
+            _frames = frames;
             long v = Hyper.Call(HYPERVISOR_xen_version, 0 /* XENVER_version */, 0, 0, 0, 0);
             if (v > 0) { _verMajor = (int)(v >> 16); _verMinor = (int)(v & 0xffff); }
             if (ring != null)
@@ -184,23 +184,9 @@ namespace LispVm.Kernel
 
         public ulong Cr2() { return _shared == null ? 0 : *(ulong*)(_shared + 16); }
 
-        // Minimal frames: the free, already mapped pages at the end of the boot mapping.
-        public override byte* Reserve(ulong bytes)
-        {
-            bytes = (bytes + 4095) & ~4095UL;
-            if (_freeEnd - _freeNext < bytes) return null;
-            byte* p = (byte*)_freeNext;
-            _freeNext += bytes;
-            return p;
-        }
-
-        public override bool Commit(byte* p, ulong bytes)
-        {
-            for (ulong i = 0; i < bytes; i += 8) *(ulong*)(p + i) = 0;
-            return true;
-        }
-
-        public override bool Decommit(byte* p, ulong bytes) { return true; }
+        public override byte* Reserve(ulong bytes) { return _frames.Reserve(bytes); }
+        public override bool Commit(byte* p, ulong bytes) { return _frames.Commit(p, bytes); }
+        public override bool Decommit(byte* p, ulong bytes) { return _frames.Decommit(p, bytes); }
 
         void Shutdown(uint reason)
         {
