@@ -76,7 +76,7 @@ namespace LispVm.Tests.Reader
         public ulong Read(string s)
         {
             var st = Reader.Read(new StringSource(s), ReadOpts, out ulong v);
-            if (st != ReadStatus.Ok) throw new Exception($"read {s}: {st} {Error()}");
+            if (st != ReadStatus.Ok) throw new Exception($"read {(s.Length > 60 ? s.Substring(0, 60) : s)}: {st} {Error()}");
             return v;
         }
 
