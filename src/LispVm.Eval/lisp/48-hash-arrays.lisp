@@ -129,6 +129,13 @@
 (defsetf bit %aset*)
 (defsetf sbit %aset*)
 
+(defun %set-fill-pointer* (v n)
+  (unless (and (integerp n) (<= 0 n (%array-capacity v)))
+    (error "Fill pointer ~S out of range for ~S." n v))
+  (%set-fill-pointer v n)
+  n)
+(defsetf fill-pointer %set-fill-pointer*)
+
 (defun vector-pop (v)
   (let ((fp (fill-pointer v)))
     (when (<= fp 0) (error "VECTOR-POP: the fill pointer of ~S is already 0." v))
@@ -151,9 +158,3 @@
           (%aset new i (aref array i))))
     new))
 
-(defun %set-fill-pointer* (v n)
-  (unless (and (integerp n) (<= 0 n (%array-capacity v)))
-    (error "Fill pointer ~S out of range for ~S." n v))
-  (%set-fill-pointer v n)
-  n)
-(defsetf fill-pointer %set-fill-pointer*)

@@ -44,9 +44,9 @@
        name
        (lambda (&rest args)
          (let ((*%trace-depth* (+ *%trace-depth* 1)))
-           (format *trace-output* "~&~vT~D: ~S~%" (* 2 (- *%trace-depth* 1)) *%trace-depth* (cons name args))
+           (format *trace-output* "~&~A~D: ~S~%" (make-string (* 2 (- *%trace-depth* 1)) :initial-element #\Space) *%trace-depth* (cons name args))
            (let ((results (multiple-value-list (apply orig args))))
-             (format *trace-output* "~&~vT~D: ~S returned~{ ~S~}~%" (* 2 (- *%trace-depth* 1)) *%trace-depth* name results)
+             (format *trace-output* "~&~A~D: ~S returned~{ ~S~}~%" (make-string (* 2 (- *%trace-depth* 1)) :initial-element #\Space) *%trace-depth* name results)
              (values-list results)))))
       (push name *%traced*)))
   name)
