@@ -130,6 +130,7 @@ namespace LispVm.Gc
             int m = rootTop;
             int a = PushRoot(car); PushRoot(cdr);
             ulong p = AllocSlow(16);
+            if (p == 0) return W.Nil;
             ((ulong*)p)[0] = rootStack[a];
             ((ulong*)p)[1] = rootStack[a + 1];
             rootTop = m;
@@ -145,7 +146,7 @@ namespace LispVm.Gc
             ulong bytes = 8 + n * 8;
             ulong p = nurTop;
             if (p + bytes <= nurLimit && bytes < largeBytes) nurTop = p + bytes;
-            else p = AllocSlow(bytes);
+            else if ((p = AllocSlow(bytes)) == 0) return W.Nil;
             *(ulong*)p = W.MakeHeader(type, (uint)n, 0);
             Bits.FillWords((ulong*)(p + 8), W.Nil, n);
             return p | (type == ObjType.Symbol ? W.TagSymbol : W.TagObj);
@@ -159,7 +160,7 @@ namespace LispVm.Gc
             ulong bytes = 8 + words * 8;
             ulong p = nurTop;
             if (p + bytes <= nurLimit && bytes < largeBytes) nurTop = p + bytes;
-            else p = AllocSlow(bytes);
+            else if ((p = AllocSlow(bytes)) == 0) return W.Nil;
             *(ulong*)p = W.MakeHeader(type, (uint)n, 0);
             Bits.FillWords((ulong*)(p + 8), 0, words);
             return p | W.TagObj;
@@ -169,17 +170,19 @@ namespace LispVm.Gc
         /// a user-supplied size before allocating).</summary>
         public ulong MaxObjectBytes { get { return oldHardEnd - oldBase; } }
 
+        /// <summary>Address of `bytes` fresh bytes. On a dead heap (the panic hook returned)
+        /// a scratch area in the nursery for small requests, 0 (callers return NIL) for big ones.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         ulong AllocSlow(ulong bytes)
         {
-            if (dead) return nurBase;
+            if (dead) return DeadSink(bytes);
             if (bytes >= largeBytes) return AllocOld(bytes);
             if (stressEvery > 0 && !inGc)
             {
                 if (++stressCount >= stressEvery) { stressCount = 0; StressCollect(); }
             }
             if (nurTop + bytes > nurAllocEnd) CollectForAllocation();
-            if (dead) return nurBase;
+            if (dead) return DeadSink(bytes);
             if (nurTop + bytes > nurAllocEnd) return AllocOld(bytes);
             ulong p = nurTop;
             nurTop = p + bytes;
@@ -199,7 +202,7 @@ namespace LispVm.Gc
                 {
                     exhausted = true;
                     oldCapEnd = oldHardEnd;
-                    if (!OldRoom(bytes)) { Die("heap: storage exhausted, emergency reserve used up"); return nurBase; }
+                    if (!OldRoom(bytes)) { Die("heap: storage exhausted, emergency reserve used up"); return DeadSink(bytes); }
                 }
             }
             ulong p = oldTop;
@@ -218,6 +221,8 @@ namespace LispVm.Gc
             if (end > oldCapEnd || end < oldTop) return false;
             return EnsureOldCommitted(end);
         }
+
+        ulong DeadSink(ulong bytes) { return bytes <= nurSize ? nurBase : 0; }
 
         void Die(string reason)
         {
