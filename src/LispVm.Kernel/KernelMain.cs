@@ -83,6 +83,20 @@ namespace LispVm.Kernel
 #if LISPVM_ENGINE
             if (Is(line, len, "#heap")) { EngineSmoke.Run(p); return; }
 #endif
+            if (Is(line, len, "#flood"))
+            {
+                // 1000 lines of 64 bytes: far more than the 2 KiB console ring holds.
+                for (int i = 0; i < 1000; i++)
+                {
+                    p.Write("flood ");
+                    p.WriteDec((ulong)i);
+                    p.Write(" 0123456789012345678901234567890123456789012345678");
+                    p.Write(p.NewLine);
+                }
+                p.Write("flood: done");
+                p.Write(p.NewLine);
+                return;
+            }
             if (Is(line, len, "#selftest"))
             {
                 int fails = SelfTest.Run();

@@ -37,7 +37,7 @@ namespace LispVm.Kernel
     internal unsafe struct Layout
     {
         public ulong StackGuard, StackTop, BootHeap, BootHeapEnd, SharedInfoVa, SigStack, SigStackEnd,
-            TrapTable, Hypercall, SigReturn, ModulesStart, ModulesEnd, ImageStart, ImageEnd, Syscall;
+            TrapTable, Hypercall, SigReturn, ModulesStart, ModulesEnd, ImageStart, ImageEnd, Syscall, Rdtsc;
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_layout_ptr")]
         static extern Layout* Get();

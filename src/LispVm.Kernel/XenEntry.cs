@@ -5,13 +5,14 @@
 using System.Runtime.InteropServices;
 using Internal.Runtime;
 using Internal.Runtime.CompilerHelpers;
+using XenPv.Shim;
 
 namespace LispVm.Kernel
 {
     internal static unsafe class XenEntry
     {
         const ulong VirtBase = 0x400000;
-        const long HYPERVISOR_set_trap_table = 0, HYPERVISOR_update_va_mapping = 14;
+        const long HYPERVISOR_update_va_mapping = 14;
         const ulong UVMF_INVLPG = 2;
 
         static XenPlatform s_xen;
@@ -25,7 +26,10 @@ namespace LispVm.Kernel
             BootHeap.Init((byte*)L->BootHeap, L->BootHeapEnd - L->BootHeap);
             StartupCodeHelpers.InitializeModules((void**)L->ModulesStart, (void**)L->ModulesEnd);
 
-            Hyper.Call(HYPERVISOR_set_trap_table, (long)L->TrapTable, 0, 0, 0, 0);
+            // The XenPv.* code reaches the hypercall page and rdtsc through these pointers.
+            Hypercalls.Raw = (delegate* unmanaged[SuppressGCTransition]<ulong, ulong, ulong, ulong, ulong, ulong, long>)L->Hypercall;
+            XenTime.Rdtsc = (delegate* unmanaged<ulong>)L->Rdtsc;
+            Hypercalls.SetTrapTable((void*)L->TrapTable);
 
             // start_info.shared_info is already a machine address: map it as is (P|RW|U|A).
             ulong sharedInfoMa = *(ulong*)(startInfo + 40);
@@ -52,7 +56,7 @@ namespace LispVm.Kernel
             ulong bootEnd = ptBase + nrPt * 4096 + 4096;
             ulong mapEnd = (bootEnd + 512 * 1024 + 0x3fffff) & ~0x3fffffUL;
 
-            XenPlatform p = new XenPlatform(startInfo, sharedInfo, ring, consolePort, nrPages, new XenFrames(startInfo, bootEnd, mapEnd));
+            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, new XenFrames(startInfo, bootEnd, mapEnd));
             s_xen = p;
             KernelPanic.Install(p);
             if (ring == null) p.Crash();

@@ -326,6 +326,7 @@ lispvm_layout:
         .quad __image_start
         .quad __image_end
         .quad lispvm_syscall
+        .quad lispvm_rdtsc
 
         .section .bss.lispvm, "aw", @nobits
         .p2align 12
@@ -353,3 +354,15 @@ lispvm_boot_heap_end:
         .globl __security_cookie
 __security_cookie:
         .quad 0x2f4c69737056d2a1
+
+/* Unmanaged calls without SuppressGCTransition check this flag and may call RhpGcPoll; we
+ * have no C# GC to cooperate with, so the flag stays 0 and the poll does nothing. */
+        .data
+        .p2align 2
+        .globl RhpTrapThreads
+RhpTrapThreads:
+        .long 0
+        .text
+        .globl RhpGcPoll
+RhpGcPoll:
+        ret
