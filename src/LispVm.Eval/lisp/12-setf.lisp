@@ -265,8 +265,9 @@
 
 ;;; The standard places.
 
-(defun %setcar (c v) (rplaca c v) v)
-(defun %setcdr (c v) (rplacd c v) v)
+(unless (fboundp '%setcar)
+  (defun %setcar (c v) (rplaca c v) v)
+  (defun %setcdr (c v) (rplacd c v) v))
 (defsetf car %setcar)
 (defsetf cdr %setcdr)
 (defsetf first %setcar)

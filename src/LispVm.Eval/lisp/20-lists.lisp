@@ -34,16 +34,6 @@
              (go top)))
         root)))
 
-(defun list-length (list)
-  (let ((n 0) (fast list) (slow list))
-    (tagbody
-     top
-       (when (endp fast) (return-from list-length n))
-       (when (endp (cdr fast)) (return-from list-length (+ n 1)))
-       (setq fast (cddr fast) slow (cdr slow) n (+ n 2))
-       (when (and (eq fast slow) (consp fast)) (return-from list-length nil))
-       (go top))))
-
 (defun last (list &optional (n 1))
   (if (eql n 1)
       (progn (tagbody top (when (consp (cdr list)) (setq list (cdr list)) (go top))) list)

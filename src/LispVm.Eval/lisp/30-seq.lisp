@@ -93,9 +93,14 @@
 (defun copy-seq (seq)
   (if (listp seq) (copy-list seq) (subseq seq 0)))
 
+(unless (fboundp '%list-reverse)
+  (%set-symbol-function '%list-reverse
+                        (if (fboundp 'reverse) (symbol-function 'reverse)
+                            (lambda (l) (let ((r nil)) (dolist (x l r) (push x r)))))))
+
 (defun reverse (seq)
   (if (listp seq)
-      (let ((r nil)) (dolist (x seq r) (push x r)))
+      (%list-reverse seq)
       (let* ((n (length seq)) (new (%make-seq-like seq n)))
         (dotimes (i n new) (%aset new (- n i 1) (aref seq i))))))
 

@@ -17,20 +17,16 @@
 ;; Result of a float function: double when the argument was double, else single.
 (defun %fres (arg d) (if (%double-p arg) d (float d 1.0)))
 
-;; %math-fn codes: 0 sqrt 1 exp 2 log 3 sin 4 cos 5 tan 6 atan 7 atan2
+;; The engine's %math-fn (code x), codes 0 sqrt 1 exp 2 log 3 sin 4 cos 5 tan 6 atan;
+;; we always pass a double and narrow the result again for non-double arguments.
+(defun %m (code x) (%math-fn code (float x 1d0)))
+
 (defun sqrt (x)
   (%real-arg x)
   (when (minusp x) (error "SQRT of the negative number ~S: complex results are not supported." x))
-  (%fres x (%math-fn 0 x)))
+  (%fres x (%m 0 x)))
 
-(defun isqrt (n)
-  (unless (and (integerp n) (>= n 0)) (%type-error n '(integer 0 *)))
-  (if (< n 2) n
-      (let ((x (ash 1 (ceiling (integer-length n) 2))))
-        (loop (let ((y (ash (+ x (floor n x)) -1)))
-                (if (>= y x) (return x) (setq x y)))))))
-
-(defun exp (x) (%real-arg x) (%fres x (%math-fn 1 x)))
+(defun exp (x) (%real-arg x) (%fres x (%m 1 x)))
 
 (defun %ln (x)
   (%real-arg x)
@@ -39,8 +35,8 @@
   (if (and (integerp x) (> (integer-length x) 1000))
       ;; too large for a double: log(x) = log(x / 2^k) + k log 2
       (let ((k (- (integer-length x) 60)))
-        (+ (%math-fn 2 (ash x (- k))) (* k (%math-fn 2 2))))
-      (%math-fn 2 x)))
+        (+ (%m 2 (ash x (- k))) (* k (%m 2 2))))
+      (%m 2 x)))
 
 (defun log (number &optional (base nil basep))
   (if basep
@@ -48,46 +44,36 @@
         (if (or (%double-p number) (%double-p base)) r (float r 1.0)))
       (%fres number (%ln number))))
 
-(defun sin (x) (%real-arg x) (%fres x (%math-fn 3 x)))
-(defun cos (x) (%real-arg x) (%fres x (%math-fn 4 x)))
-(defun tan (x) (%real-arg x) (%fres x (%math-fn 5 x)))
+(defun sin (x) (%real-arg x) (%fres x (%m 3 x)))
+(defun cos (x) (%real-arg x) (%fres x (%m 4 x)))
+(defun tan (x) (%real-arg x) (%fres x (%m 5 x)))
+
+(defun %atan2 (y x)
+  "Double-float atan of y/x in the right quadrant."
+  (let ((y (float y 1d0)) (x (float x 1d0)))
+    (cond ((> x 0) (%m 6 (/ y x)))
+          ((< x 0) (if (minusp y) (- (%m 6 (/ y x)) pi) (+ (%m 6 (/ y x)) pi)))
+          ((> y 0) (/ pi 2))
+          ((< y 0) (- (/ pi 2)))
+          (t 0d0))))
+
 (defun atan (y &optional (x nil xp))
   (%real-arg y)
   (if xp
-      (let ((r (%math-fn 7 y (%real-arg x))))
+      (let ((r (%atan2 y (%real-arg x))))
         (if (or (%double-p y) (%double-p x)) r (float r 1.0)))
-      (%fres y (%math-fn 6 y))))
+      (%fres y (%m 6 y))))
 (defun asin (x)
   (%real-arg x)
   (when (> (abs x) 1) (error "ASIN of ~S: complex results are not supported." x))
-  (%fres x (%math-fn 7 x (%math-fn 0 (- 1 (* (float x 1d0) x))))))
+  (%fres x (%atan2 x (%m 0 (- 1 (* (float x 1d0) x))))))
 (defun acos (x)
   (%real-arg x)
   (when (> (abs x) 1) (error "ACOS of ~S: complex results are not supported." x))
-  (%fres x (- (/ pi 2) (%math-fn 7 x (%math-fn 0 (- 1 (* (float x 1d0) x)))))))
+  (%fres x (- (/ pi 2) (%atan2 x (%m 0 (- 1 (* (float x 1d0) x)))))))
 (defun sinh (x) (let ((e (exp (float x 1d0)))) (%fres x (/ (- e (/ 1 e)) 2))))
 (defun cosh (x) (let ((e (exp (float x 1d0)))) (%fres x (/ (+ e (/ 1 e)) 2))))
 (defun tanh (x) (let ((e (exp (* 2 (float x 1d0))))) (%fres x (/ (- e 1) (+ e 1)))))
-
-(defun expt (base power)
-  (cond ((and (integerp power) (rationalp base))
-         (if (minusp power) (/ 1 (expt base (- power)))
-             (let ((result 1) (b base) (p power))
-               (loop (when (oddp p) (setq result (* result b)))
-                     (setq p (ash p -1))
-                     (when (zerop p) (return result))
-                     (setq b (* b b))))))
-        ((integerp power)
-         ;; float base: exact repeated squaring keeps integer powers of floats accurate
-         (if (minusp power) (/ 1 (expt base (- power)))
-             (let ((result (float 1 base)) (b base) (p power))
-               (loop (when (oddp p) (setq result (* result b)))
-                     (setq p (ash p -1))
-                     (when (zerop p) (return result))
-                     (setq b (* b b))))))
-        ((zerop base) (if (plusp power) (* base power) (error "EXPT: 0 to the power ~S." power)))
-        (t (let ((r (exp (* (float power 1d0) (log (float base 1d0))))))
-             (if (or (%double-p base) (%double-p power)) r (float r 1.0))))))
 
 (defun signum (x)
   (cond ((not (realp x)) (%type-error x 'real))
