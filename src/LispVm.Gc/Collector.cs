@@ -45,7 +45,6 @@ namespace LispVm.Gc
             ulong used = oldTop - oldBase;
             ulong grow = used < (16UL << 20) ? (16UL << 20) : used;
             nextFullAt = used + grow;
-            if (used <= oldSoftEnd - oldBase && exhausted == false) { }
         }
 
         long GcStart()

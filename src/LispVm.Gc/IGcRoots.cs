@@ -4,7 +4,9 @@
 namespace LispVm.Gc
 {
     /// <summary>A set of root slots. At each collection the heap calls VisitRoots(heap),
-    /// which must call heap.VisitRoot(ref slot) once for every slot holding a Lisp value.</summary>
+    /// which must call heap.VisitRoot(ref slot) exactly once for every slot holding a Lisp
+    /// value (a full GC rewrites the slot; visiting it twice would move it twice). Slots
+    /// live outside the Lisp heap (C# arrays/fields); objects in the heap are traced anyway.</summary>
     public interface IGcRoots
     {
         void VisitRoots(Heap heap);
