@@ -56,10 +56,11 @@ sources_of() {
 CSC_FLAGS=(-noconfig -nostdlib -unsafe -optimize -deterministic -langversion:latest
   -runtimemetadataversion:v4.0.30319 -target:library -nologo -warn:0 -nowarn:CS8500)
 
+status=0
+OK_DIRS=""
 if [ "$MODE" = check ]; then
   # Each engine project separately, with corelib (+ its in-repo dependencies), so the
   # report says which project is not kernel-safe.
-  status=0
   for d in $ENGINE_DIRS; do
     [ -d "$d" ] || continue
     srcs=$(sources_of "$d")
@@ -73,6 +74,7 @@ if [ "$MODE" = check ]; then
     log=$OBJ/check-$(basename "$d").log
     if dotnet exec "$CSC" "${CSC_FLAGS[@]}" -out:"$OBJ/check.dll" $all > "$log" 2>&1; then
       echo "== $d: compiles against the corelib"
+      OK_DIRS="$OK_DIRS $deps $d"
     else
       n=$(grep -c ': error ' "$log" || true)
       echo "== $d: $n errors (first 40; full log $log)"
@@ -80,28 +82,43 @@ if [ "$MODE" = check ]; then
       status=1
     fi
   done
+fi
+
+# build_image EXTRA_DIRS OUTPUT: csc -> ilc -> as -> ld.
+build_image() {
+  local extra=$1 out=$2 src_dirs defines all
+  src_dirs="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/LispVm.Kernel $extra"
+  all=$(for d in $src_dirs; do [ -d "$d" ] || die "no source directory $d"; sources_of "$d"; done)
+  defines="-define:LISPVM_KERNEL"
+  [ -n "${extra// /}" ] && defines="-define:LISPVM_KERNEL;LISPVM_ENGINE"
+  echo "csc: $(wc -l <<<"$all") files from $src_dirs"
+  dotnet exec "$CSC" "${CSC_FLAGS[@]}" $defines -out:"$OBJ/LispVmKernel.dll" $all > "$OBJ/csc.log" 2>&1 \
+    || { grep -E 'error' "$OBJ/csc.log" | sed "s|$ROOT/||" | head -60; die "csc failed (log $OBJ/csc.log)"; }
+
+  echo "ilc $ILC_VERSION"
+  "$ILC" "$OBJ/LispVmKernel.dll" -o "$OBJ/kernel.o" --systemmodule:LispVmKernel --nativelib -O \
+    --targetos:linux --targetarch:x64 --instruction-set:x86-64 > "$OBJ/ilc.log" 2>&1 \
+    || { grep -v '^   at ' "$OBJ/ilc.log" | head -40; die "ilc failed (log $OBJ/ilc.log)"; }
+
+  as --64 -o "$OBJ/entry.o" src/LispVm.Kernel/Asm/entry.S || die "as failed"
+  ld -static -nostdlib --no-dynamic-linker -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments \
+    -T src/LispVm.Kernel/Asm/kernel.ld -o "$out" "$OBJ/entry.o" "$OBJ/kernel.o" \
+    2> "$OBJ/ld.log" || { head -40 "$OBJ/ld.log"; die "ld failed (log $OBJ/ld.log)"; }
+}
+
+if [ "$MODE" = check ]; then
+  # The projects that compile also go through ILC and the linker (ILC compiles only what the
+  # kernel reaches, so this catches missing runtime helpers as the kernel uses more).
+  OK_DIRS=$(tr ' ' '\n' <<<"$OK_DIRS" | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+  if [ -n "${OK_DIRS// /}" ]; then
+    ( build_image "$OK_DIRS" "$OBJ/engine-check.elf" ) > "$OBJ/engine-image.log" 2>&1 \
+      && echo "== image with $OK_DIRS: links" \
+      || { tail -20 "$OBJ/engine-image.log"; echo "== image with $OK_DIRS: FAILS"; status=1; }
+  fi
   exit $status
 fi
 
-SRC_DIRS="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/LispVm.Kernel $EXTRA"
-ALL=$(for d in $SRC_DIRS; do [ -d "$d" ] || die "no source directory $d"; sources_of "$d"; done)
-DEFINES=""
-[ -n "$EXTRA" ] && DEFINES="-define:LISPVM_KERNEL;LISPVM_ENGINE" || DEFINES="-define:LISPVM_KERNEL"
-echo "csc: $(wc -l <<<"$ALL") files from $SRC_DIRS"
-dotnet exec "$CSC" "${CSC_FLAGS[@]}" $DEFINES -out:"$OBJ/LispVmKernel.dll" $ALL > "$OBJ/csc.log" 2>&1 \
-  || { grep -E 'error' "$OBJ/csc.log" | sed "s|$ROOT/||" | head -60; die "csc failed (log $OBJ/csc.log)"; }
-
-echo "ilc $ILC_VERSION"
-"$ILC" "$OBJ/LispVmKernel.dll" -o "$OBJ/kernel.o" --systemmodule:LispVmKernel --nativelib -O \
-  --targetos:linux --targetarch:x64 --instruction-set:x86-64 > "$OBJ/ilc.log" 2>&1 \
-  || { cat "$OBJ/ilc.log" | head -60; die "ilc failed (log $OBJ/ilc.log)"; }
-grep -v '^$' "$OBJ/ilc.log" | grep -v 'Expected .* not found' | head -20 || true
-
-as --64 -o "$OBJ/entry.o" src/LispVm.Kernel/Asm/entry.S || die "as failed"
-ld -static -nostdlib --no-dynamic-linker -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments \
-  -T src/LispVm.Kernel/Asm/kernel.ld -o "$OUT/lispvm.elf" "$OBJ/entry.o" "$OBJ/kernel.o" \
-  2> "$OBJ/ld.log" || { head -60 "$OBJ/ld.log"; die "ld failed (log $OBJ/ld.log)"; }
-
+build_image "$EXTRA" "$OUT/lispvm.elf"
 SIZE=$(stat -c %s "$OUT/lispvm.elf")
 echo "artifacts/lispvm.elf: $SIZE bytes ($((SIZE / 1024)) KiB)"
 [ "$SIZE" -lt 1048576 ] || die "image is not below 1 MiB"
