@@ -47,6 +47,8 @@ if [ ! -x "$ILC" ]; then
   [ -x "$ILC" ] || die "ILC not found at $ILC after restore"
 fi
 
+# The check mode keeps its own intermediates so it never disturbs a normal build.
+[ "$MODE" = check ] && OBJ=$OUT/obj/kernel-check
 mkdir -p "$OBJ"
 # Sources of one directory: every .cs except build output and hosted-only files
 # (convention: a `Hosted/` subfolder holds code that needs the BCL).
