@@ -176,8 +176,10 @@ namespace LispVm.Gc
                           || ((f & HtfYoung) != 0 && (ulong)W.FixVal(Slot(t, HtEpoch)) != gcEpoch);
                 if (stale) Rehash(t);
             }
-            SetSlot(t, HtEpoch, W.Fix((long)gcEpoch));
-            SetSlot(t, HtFullEpoch, W.Fix((long)fullEpoch));
+            // Epochs are fixnums: plain stores, no barrier needed.
+            ulong* body = (ulong*)((t & ~7UL) + 8);
+            body[HtEpoch] = W.Fix((long)gcEpoch);
+            body[HtFullEpoch] = W.Fix((long)fullEpoch);
         }
 
         /// <summary>Recomputes every live entry's hash and rebuilds the index (no allocation).</summary>

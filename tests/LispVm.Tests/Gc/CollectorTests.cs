@@ -298,6 +298,44 @@ namespace LispVm.Tests.Gc
         }
 
         [Fact]
+        public void EmptyAndOddSizedObjectsSurviveStress()
+        {
+            using var t = new GcTestHeap(stressEvery: 1, stressFull: 5, verify: true);
+            var h = t.H;
+            t[0] = W.Nil;
+            for (int i = 0; i < 200; i++)
+            {
+                ulong o;
+                switch (i % 6)
+                {
+                    case 0: o = h.MakeVector(0, W.Nil); break;
+                    case 1: o = h.MakeString(""); break;
+                    case 2: o = h.AllocRaw(ObjType.BitVector, i); break;
+                    case 3: o = h.AllocRaw(ObjType.String32, i % 5); break;
+                    case 4: o = h.MakeDouble(i + 0.5); break;
+                    default: o = h.AllocRaw(ObjType.ByteVector, i % 9); break;
+                }
+                t[0] = h.Cons(o, t[0]);
+            }
+            Assert.Null(h.LastVerifyError);
+            int n = 199;
+            for (ulong l = t[0]; l != W.Nil; l = h.Cdr(l), n--)
+            {
+                ulong o = h.Car(l);
+                switch (n % 6)
+                {
+                    case 0: Assert.True(h.Is(o, ObjType.SimpleVector) && h.Length(o) == 0); break;
+                    case 1: Assert.True(h.Is(o, ObjType.String8) && h.Length(o) == 0); break;
+                    case 2: Assert.True(h.Is(o, ObjType.BitVector) && h.Length(o) == n); break;
+                    case 3: Assert.True(h.Is(o, ObjType.String32) && h.Length(o) == n % 5); break;
+                    case 4: Assert.Equal(n + 0.5, h.DoubleValue(o)); break;
+                    default: Assert.True(h.Is(o, ObjType.ByteVector) && h.Length(o) == n % 9); break;
+                }
+            }
+            Assert.Equal(-1, n);
+        }
+
+        [Fact]
         public void StatsCountAllocationAndTime()
         {
             using var t = new GcTestHeap();
