@@ -55,6 +55,15 @@ namespace LispVm.Kernel
         }
     }
 
+    // Not preinitialisable by ILC (reads a mutable static), so its cctor runs on first use,
+    // which is after start-up: allowed, since a cctor runs once.
+    internal static class LateTable
+    {
+        public static int Seed = 3;
+        public static readonly int[] Values = Make();
+        static int[] Make() { int[] a = new int[4]; for (int i = 0; i < 4; i++) a[i] = Seed + i; return a; }
+    }
+
     internal static unsafe class SelfTest
     {
         static IShape[] s_shapes;
@@ -92,6 +101,7 @@ namespace LispVm.Kernel
             string s = "h\u00e9llo";
             if (s.Length != 5 || s[1] != 0xe9) fails |= 512;
             if (BoxOf.Value.Area() != 9) fails |= 1024;
+            if (LateTable.Values[3] != 6) fails |= 4096;
             int acc = 0, ids = 0;
             for (int round = 0; round < 3; round++)
                 for (int i = 0; i < s_counters.Length; i++) { acc += s_counters[i].Next(3); ids += s_counters[i].Id; }

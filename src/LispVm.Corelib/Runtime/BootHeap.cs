@@ -10,6 +10,9 @@ namespace Internal.Runtime
         static byte* s_next;
         static byte* s_end;
         public static bool Sealed;
+        // >0 while a class constructor runs: a cctor runs once per type, so its allocations
+        // are bounded boot-time work even when its first use comes after start-up.
+        internal static int CctorDepth;
 
         // The first 8 bytes stay free: every object is preceded by an 8-byte header slot.
         public static void Init(byte* start, ulong size) { s_next = start + 8; s_end = start + size; }
@@ -17,7 +20,7 @@ namespace Internal.Runtime
 
         internal static void* Alloc(ulong size)
         {
-            if (Sealed) Panic.Fail("C# allocation after start-up (Boot.Sealed): use the Lisp heap or allocate at boot");
+            if (Sealed && CctorDepth == 0) Panic.Fail("C# allocation after start-up (Boot.Sealed): use the Lisp heap or allocate at boot");
             size = (size + 7) & ~7UL;
             if (s_next == null || (ulong)(s_end - s_next) < size) Panic.Fail("boot heap exhausted (C# objects at start-up)");
             byte* p = s_next;

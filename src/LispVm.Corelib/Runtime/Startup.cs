@@ -68,7 +68,9 @@ namespace System.Runtime.CompilerServices
             if (address.ToPointer() != null)
             {
                 context->cctorMethodAddress = default;
+                Internal.Runtime.BootHeap.CctorDepth++;
                 ((delegate*<void>)address.ToPointer())();
+                Internal.Runtime.BootHeap.CctorDepth--;
             }
         }
 
