@@ -95,7 +95,17 @@
         ((null keys) nil)
         ((atom keys) `(eql ,g ',keys))
         ((null (cdr keys)) `(eql ,g ',(car keys)))
-        (t `(member ,g ',keys))))
+        ((null (cdr (cdr (cdr (cdr keys)))))
+         (cons 'or (let ((r nil)) (dolist (k keys (nreverse r)) (setq r (cons `(eql ,g ',k) r))))))
+        (t `(%memql ,g ',keys))))
+
+(defun %memql (x list)
+  (tagbody top
+     (when (consp list)
+       (when (eql x (car list)) (return-from %memql list))
+       (setq list (cdr list))
+       (go top)))
+  nil)
 
 (defun %case-clauses (g clauses)
   (let ((out nil))

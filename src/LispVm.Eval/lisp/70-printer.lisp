@@ -8,6 +8,9 @@
   (%set-symbol-function '%engine-prin1-to-string (symbol-function 'prin1-to-string))
   (%set-symbol-function '%engine-princ-to-string (symbol-function 'princ-to-string)))
 
+(defvar *print-escape* t)
+(defvar *print-base* 10)
+(defvar *print-readably* nil)
 (defvar *print-pretty* nil)
 (defvar *print-circle* nil)
 (defvar *print-level* nil)
