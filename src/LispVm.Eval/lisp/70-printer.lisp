@@ -77,7 +77,8 @@ before its first appearance when shared."
       (10 nil)
       (t (write-string "#" stream) (let ((*print-base* 10)) (write-string (%engine-princ-to-string *print-base*) stream))
          (write-string "r" stream))))
-  (write-string (%engine-princ-to-string x) stream)
+  (write-string (if (eql *print-base* 10) (%engine-princ-to-string x) (%integer-string x *print-base*))
+                stream)
   (when (and *print-radix* (eql *print-base* 10)) (write-string "." stream)))
 
 (defun %print-struct (x stream)
