@@ -87,7 +87,8 @@ namespace LispVm.Gc
 
         /// <summary>Frames of 3 words on the mark stack: (x, y, index). index = ~0 means
         /// "compare x and y"; otherwise x and y are vectors/instances compared from index on.
-        /// Structure nested deeper than the stack (about 87,000 levels) compares false.</summary>
+        /// Car-nested chains with atom cdrs need no stack; other structure nested deeper than
+        /// the stack (about 10,000 levels of trees branching in car and cdr) compares false.</summary>
         bool DeepEqual(ulong a, ulong b, bool p)
         {
             if (inGc) return false;
@@ -113,21 +114,38 @@ namespace LispVm.Gc
                     if ((x & 7) == W.TagCons)
                     {
                         if ((y & 7) != W.TagCons) return false;
-                        if (sp + 3 > cap) return false;
-                        st[sp] = Cdr(x); st[sp + 1] = Cdr(y); st[sp + 2] = ~0UL; sp += 3;
+                        ulong dx = Cdr(x), dy = Cdr(y);
+                        if (dx != dy)
+                        {
+                            // Atom cdrs are compared now, so car-nested chains use no stack.
+                            if ((dx & 7) == W.TagCons || (dy & 7) == W.TagCons)
+                            {
+                                if (sp + 3 > cap) return false;
+                                st[sp] = dx; st[sp + 1] = dy; st[sp + 2] = ~0UL; sp += 3;
+                            }
+                            else if (!AtomEqual(dx, dy, p, st, ref sp, cap)) return false;
+                        }
                         x = Car(x); y = Car(y);
                         continue;
                     }
-                    if (!p) { if (!EqualAtom(x, y)) return false; break; }
-                    int r = EqualpAtom(x, y);
-                    if (r == 0) return false;
-                    if (r == 2)
-                    {
-                        if (sp + 3 > cap) return false;
-                        st[sp] = x; st[sp + 1] = y; st[sp + 2] = 0; sp += 3;
-                    }
+                    if (!AtomEqual(x, y, p, st, ref sp, cap)) return false;
                     break;
                 }
+            }
+            return true;
+        }
+
+        /// <summary>Compares two non-cons values; for equalp vectors/instances pushes an
+        /// element frame instead (false if the stack is full).</summary>
+        bool AtomEqual(ulong x, ulong y, bool p, ulong* st, ref ulong sp, ulong cap)
+        {
+            if (!p) return EqualAtom(x, y);
+            int r = EqualpAtom(x, y);
+            if (r == 0) return false;
+            if (r == 2)
+            {
+                if (sp + 3 > cap) return false;
+                st[sp] = x; st[sp + 1] = y; st[sp + 2] = 0; sp += 3;
             }
             return true;
         }

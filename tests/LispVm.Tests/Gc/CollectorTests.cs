@@ -116,6 +116,12 @@ namespace LispVm.Tests.Gc
             for (y = t[1]; y != W.Nil; y = h.Car(y)) n++;
             Assert.Equal(depth, n);
             Assert.True(h.Equal(t[1], t[1]));
+            // Two distinct 100,000-deep structures: equal must walk them without recursion.
+            y = W.Nil;
+            for (int i = 0; i < depth; i++) y = h.Cons(y, W.Nil);
+            Assert.True(h.Equal(t[1], y));
+            Assert.True(h.Equalp(t[1], y));
+            Assert.False(h.Equal(t[1], h.Cons(W.Nil, W.Nil)));
         }
 
         [Fact]
