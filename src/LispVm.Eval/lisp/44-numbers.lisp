@@ -8,7 +8,8 @@
 (defconstant pi 3.141592653589793d0)
 (defconstant boole-clr 0)
 
-(defun %double-p (x) (eq (type-of x) 'double-float))
+(unless (fboundp '%double-p)
+  (defun %double-p (x) (eq (type-of x) 'double-float)))
 
 (defun %real-arg (x)
   (unless (realp x) (%type-error x 'real))

@@ -28,6 +28,7 @@
 
 (defun hash-table-keys (table) (%hash-table-key-list table))
 
+(unless (fboundp 'sxhash)
 (defun sxhash (x)
   (cond ((stringp x)
          (let ((h 5381))
@@ -38,7 +39,7 @@
         ((integerp x) (logand (abs x) #x3FFFFFFF))
         ((numberp x) (sxhash (princ-to-string x)))
         ((consp x) (logand (+ (* 31 (sxhash (car x))) (sxhash (cdr x))) #x3FFFFFFF))
-        (t 42)))
+        (t 42))))
 
 ;;; Arrays. Vectors are the engine's; arrays of rank /= 1 are %marray structures (dims +
 ;;; a row-major storage vector) that aref/arrayp/array-* know about.
@@ -200,9 +201,15 @@
     new))
 
 
+(unless (fboundp '%array-element-type-1)
+  (%set-symbol-function '%array-element-type-1
+                        (if (fboundp 'array-element-type)
+                            (symbol-function 'array-element-type)
+                            (lambda (a) (cond ((stringp a) 'character)
+                                              ((%arrayp-1 a) t)
+                                              (t (%type-error a 'array)))))))
 (defun array-element-type (a)
-  (cond ((%marray-p a) (array-element-type (%marray-storage a)))
-        ((stringp a) 'character)
-        ((arrayp a) t)
-        (t (%type-error a 'array))))
+  (if (%marray-p a)
+      (%array-element-type-1 (%marray-storage a))
+      (%array-element-type-1 a)))
 (defun adjustable-array-p (a) (and (not (%marray-p a)) (array-has-fill-pointer-p a)))

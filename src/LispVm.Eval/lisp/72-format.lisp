@@ -528,7 +528,9 @@ X = 0.DIGITS * 10^E, from the engine's shortest printed form."
            (let ((str (get-output-stream-string s)))
              (dotimes (i (length str)) (vector-push-extend (char str i) destination)))
            nil))
-        (t (%format (%out-stream destination) control args nil) nil)))
+        (t (let ((s (%out-stream destination)))
+             (%format s control args (if (fboundp '%stream-column) (%stream-column s) nil)))
+           nil)))
 
 (defmacro formatter (control)
   (let ((s (gensym "STREAM")) (args (gensym "ARGS")))
