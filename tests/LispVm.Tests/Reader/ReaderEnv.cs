@@ -69,13 +69,31 @@ namespace LispVm.Tests.Reader
             foreach (string n in new[] { "CAR", "CDR", "CONS", "LIST", "QUOTE", "FUNCTION" })
                 Heap.InternExternal(n, Heap.CommonLispPackage);
             ReadOpts = new ReadOptions { ReadBase = 10, Package = Heap.UserPackage, Features = W.Nil, ReadEval = true };
+            featuresRoot = Heap.PushRoot(W.Nil);
         }
 
-        public ReadStatus TryRead(string s, out ulong v) => Reader.Read(new StringSource(s), ReadOpts, out v);
+        readonly int featuresRoot;
+
+        /// <summary>Sets *features* to keywords (kept in a GC root: objects move).</summary>
+        public void SetFeatures(params string[] names)
+        {
+            Heap.SetRoot(featuresRoot, W.Nil);
+            foreach (string n in names) Heap.SetRoot(featuresRoot, Heap.Cons(Heap.Intern(n, Heap.KeywordPackage), Heap.Root(featuresRoot)));
+        }
+
+        /// <summary>The options with heap words re-read now (a GC may have moved them).</summary>
+        public ReadOptions Opts()
+        {
+            ReadOpts.Package = Heap.UserPackage;
+            ReadOpts.Features = Heap.Root(featuresRoot);
+            return ReadOpts;
+        }
+
+        public ReadStatus TryRead(string s, out ulong v) => Reader.Read(new StringSource(s), Opts(), out v);
 
         public ulong Read(string s)
         {
-            var st = Reader.Read(new StringSource(s), ReadOpts, out ulong v);
+            var st = Reader.Read(new StringSource(s), Opts(), out ulong v);
             if (st != ReadStatus.Ok) throw new Exception($"read {(s.Length > 60 ? s.Substring(0, 60) : s)}: {st} {Error()}");
             return v;
         }

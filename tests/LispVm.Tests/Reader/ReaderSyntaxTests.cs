@@ -83,7 +83,7 @@ namespace LispVm.Tests.Reader
         [InlineData("#.(a b)", "EVALED")]
         public void ReadsAndPrints(string input, string expect)
         {
-            E.ReadOpts.Features = E.Heap.Cons(E.Heap.Intern("LISPVM", E.Heap.KeywordPackage), W.Nil);
+            E.SetFeatures("LISPVM");
             E.ReadOpts.EvalHook = new ConstHook(E.Sym("EVALED"));
             Assert.Equal(expect, E.RT(input));
         }
@@ -153,9 +153,9 @@ namespace LispVm.Tests.Reader
         public void IncompleteInteractiveInputAsksForMore()
         {
             foreach (string s in new[] { "(a b", "\"abc", "'", "#", "#|x", "(a . ", "#+foo", "|ab" })
-                Assert.Equal(ReadStatus.NeedMore, E.Reader.Read(new StringSource(s, realEnd: false), E.ReadOpts, out _));
-            Assert.Equal(ReadStatus.Eof, E.Reader.Read(new StringSource("  ; just a comment\n", realEnd: false), E.ReadOpts, out _));
-            Assert.Equal(ReadStatus.Ok, E.Reader.Read(new StringSource("(a b)", realEnd: false), E.ReadOpts, out _));
+                Assert.Equal(ReadStatus.NeedMore, E.Reader.Read(new StringSource(s, realEnd: false), E.Opts(), out _));
+            Assert.Equal(ReadStatus.Eof, E.Reader.Read(new StringSource("  ; just a comment\n", realEnd: false), E.Opts(), out _));
+            Assert.Equal(ReadStatus.Ok, E.Reader.Read(new StringSource("(a b)", realEnd: false), E.Opts(), out _));
         }
 
         [Fact]
@@ -163,7 +163,7 @@ namespace LispVm.Tests.Reader
         {
             var src = new StringSource("a (b) \"c\" 4 ");
             string got = "";
-            while (E.Reader.Read(src, E.ReadOpts, out ulong v) == ReadStatus.Ok) got += E.Print(v) + "|";
+            while (E.Reader.Read(src, E.Opts(), out ulong v) == ReadStatus.Ok) got += E.Print(v) + "|";
             Assert.Equal("A|(B)|\"c\"|4|", got);
         }
 
