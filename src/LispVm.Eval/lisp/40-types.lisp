@@ -75,7 +75,15 @@
          (cond (layout (%struct-typep x layout))
                (t (multiple-value-bind (exp expanded) (%expand-deftype type)
                     (if expanded (typep x exp)
-                        (%typep-basic x type)))))))))
+                        (%typep-other x type)))))))))
+
+(defun %typep-other (x type)
+  "Types the library does not know: the engine's classes (conditions ...)."
+  (cond ((fboundp '%typep-basic) (funcall '%typep-basic x type))
+        ((eq (type-of x) type) t)
+        ((and (symbolp type) (fboundp '%condition-class-p) (funcall '%condition-class-p type))
+         (and (fboundp '%condition-typep) (funcall '%condition-typep x type)))
+        (t nil)))
 
 (defun typep (x type &optional env)
   (declare (ignore env))
