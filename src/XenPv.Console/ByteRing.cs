@@ -109,6 +109,23 @@ namespace XenPv.Console
             return k;
         }
 
+        // Copies up to max bytes from the in array without consuming them.
+        public int Peek(byte* dst, int max)
+        {
+            if (page == null || max <= 0) return 0;
+            uint prod = *U(l.InProdOffset);
+            Interlocked.MemoryBarrier(); // read in_prod before reading the bytes it covers
+            uint cons = *U(l.InConsOffset);
+            uint avail = prod - cons;
+            if (avail > (uint)l.InSize) return 0;
+            int k = (int)avail < max ? (int)avail : max;
+            uint mask = (uint)l.InSize - 1;
+            byte* inArr = page + l.InOffset;
+            for (int i = 0; i < k; i++)
+                dst[i] = inArr[(cons + (uint)i) & mask];
+            return k;
+        }
+
         // Bytes waiting to be read (0 if the index is nonsense).
         public int InAvailable
         {
