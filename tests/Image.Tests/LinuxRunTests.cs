@@ -104,6 +104,18 @@ public class LinuxRunTests
     }
 
     [Fact]
+    public void FloodPrintsAThousandLinesInOrder()
+    {
+        // #flood writes 1000 numbered lines in one go (on Xen: through a full console ring).
+        var r = KernelImage.Run("#flood\nhalt\n");
+        Assert.Equal(0, r.ExitCode);
+        var flood = Lines(r.Stdout).Where(l => l.StartsWith("flood ")).ToArray();
+        Assert.Equal(1000, flood.Length);
+        for (int i = 0; i < 1000; i++) Assert.StartsWith($"flood {i} ", flood[i]);
+        Assert.Contains("flood: done\n", r.Stdout);
+    }
+
+    [Fact]
     public void CorelibSelfTestPasses()
     {
         // #selftest exercises corelib features inside the image (statics, interfaces, casts, ...).
