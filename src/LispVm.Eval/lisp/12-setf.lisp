@@ -55,6 +55,11 @@
 (defun %setf-1 (place value env)
   (cond ((%plain-symbol-place-p place env) (list 'setq place value))
         ((and (consp place) (symbolp (car place))
+              (let ((fast (get (car place) '%setf-fast)))
+                (and fast (eql (car fast) (length (cdr place))))))
+         ;; e.g. (gethash k h) or (aref v i): a direct call, subforms then value in order
+         (append (cons (cdr (get (car place) '%setf-fast)) (cdr place)) (list value)))
+        ((and (consp place) (symbolp (car place))
               (not (get (car place) '%setf-expander))
               (get (car place) '%setf-updater))
          ;; Short defsetf: subforms, then the value, evaluated in order by the call.
@@ -209,10 +214,12 @@
 
 (defun %set-setf-updater (name updater)
   (%remprop-internal name '%setf-expander)
+  (%remprop-internal name '%setf-fast)
   (%put name '%setf-updater updater))
 
 (defun %set-setf-expander (name fn)
   (%remprop-internal name '%setf-updater)
+  (%remprop-internal name '%setf-fast)
   (%put name '%setf-expander fn))
 
 (defun %remove-env-param (lambda-list)
@@ -317,6 +324,7 @@
 (defsetf gethash (key table &optional default) (v)
   `(progn ,default (%puthash* ,key ,table ,v)))
 (defun %puthash* (k h v) (%puthash k h v) v)
+(%put 'gethash '%setf-fast '(2 . %puthash*))
 
 (define-setf-expander getf (place indicator &optional default &environment env)
   (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)

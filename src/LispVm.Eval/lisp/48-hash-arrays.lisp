@@ -124,6 +124,7 @@
       `(%set-aref ,array ,@subscripts ,v)))
 (defun %aset* (a i v)
   (if (%marray-p a) (%set-aref a i v) (progn (%aset a i v) v)))
+(%put 'aref '%setf-fast '(2 . %aset*))
 
 (defun array-rank (a)
   (cond ((%marray-p a) (length (%marray-dims a)))
