@@ -55,6 +55,30 @@ mkdir -p "$OBJ"
 sources_of() {
   find "$1" -name '*.cs' -not -path '*/bin/*' -not -path '*/obj/*' -not -path '*/Hosted/*' | sort
 }
+# The Lisp boot sources (src/LispVm.Eval/lisp/*.lisp) as string literals, the same file
+# LispVm.Eval.csproj generates for the hosted build (BootSources.Names / .Texts).
+gen_boot_sources() { # output-file
+  local out=$1 f
+  {
+    printf '// Generated from src/LispVm.Eval/lisp/*.lisp by build/kernel.sh. Do not edit.\n'
+    printf 'namespace LispVm.Eval;\npublic static class BootSources\n{\n'
+    printf '    public static readonly string[] Names = {\n'
+    for f in $(ls src/LispVm.Eval/lisp/*.lisp 2>/dev/null | LC_ALL=C sort); do printf '        "%s",\n' "$(basename "$f")"; done
+    printf '    };\n    public static readonly string[] Texts = {\n'
+    for f in $(ls src/LispVm.Eval/lisp/*.lisp 2>/dev/null | LC_ALL=C sort); do
+      printf '        @"'; sed 's/"/""/g' "$f"; printf '",\n'
+    done
+    printf '    };\n}\n'
+  } > "$out"
+}
+# Files of a source directory plus what the build generates for it.
+dir_sources() { # dir
+  sources_of "$1"
+  if [ "$1" = src/LispVm.Eval ] && [ -d src/LispVm.Eval/lisp ]; then
+    gen_boot_sources "$OBJ/BootSources.g.cs"
+    echo "$OBJ/BootSources.g.cs"
+  fi
+}
 CSC_FLAGS=(-noconfig -nostdlib -unsafe -optimize -deterministic -langversion:latest
   -runtimemetadataversion:v4.0.30319 -target:library -nologo -warn:0 -nowarn:CS8500)
 
@@ -72,7 +96,7 @@ if [ "$MODE" = check ]; then
       src/LispVm.Reader) deps="src/LispVm.Gc" ;;
       src/LispVm.Eval) deps="src/LispVm.Gc src/LispVm.Reader" ;;
     esac
-    all=$(for x in src/LispVm.Corelib $deps $d; do sources_of "$x"; done)
+    all=$(for x in src/LispVm.Corelib $deps $d; do dir_sources "$x"; done)
     log=$OBJ/check-$(basename "$d").log
     if dotnet exec "$CSC" "${CSC_FLAGS[@]}" -out:"$OBJ/check.dll" $all > "$log" 2>&1; then
       echo "== $d: compiles against the corelib"
@@ -90,7 +114,7 @@ fi
 build_image() {
   local extra=$1 out=$2 src_dirs defines all
   src_dirs="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/LispVm.Kernel $extra"
-  all=$(for d in $src_dirs; do [ -d "$d" ] || die "no source directory $d"; sources_of "$d"; done)
+  all=$(for d in $src_dirs; do [ -d "$d" ] || die "no source directory $d"; dir_sources "$d"; done)
   defines="-define:LISPVM_KERNEL"
   [ -n "${extra// /}" ] && defines="-define:LISPVM_KERNEL;LISPVM_ENGINE"
   echo "csc: $(wc -l <<<"$all") files from $src_dirs"
