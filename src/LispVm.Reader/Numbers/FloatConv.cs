@@ -23,7 +23,7 @@ namespace LispVm.Reader.Numbers
         {
             ar = arith;
             n1 = ar.NewRegister(); d1 = ar.NewRegister(); q1 = ar.NewRegister();
-            r1 = ar.NewRegister(); p1 = ar.NewRegister();
+            r1 = ar.NewRegister(); p1 = ar.NewRegister(); vtmp = ar.NewRegister();
         }
 
         /// <summary>
@@ -92,8 +92,8 @@ namespace LispVm.Reader.Numbers
             return MagToIeee(q1, r1.N != 0, -s, f, out bits);
         }
 
-        Big vtmp;
-        Big NewTmp() { if (vtmp == null) vtmp = ar.NewRegister(); return vtmp; }
+        readonly Big vtmp;   // allocated at boot: no C# allocation after start-up
+        Big NewTmp() => vtmp;
 
         /// <summary>bits = round(digits * 10^exp10) (digits >= 0). Huge exponents saturate.</summary>
         public NumStatus DecimalToIeee(Big digits, long exp10, IeeeFormat f, out ulong bits)

@@ -42,6 +42,7 @@ namespace LispVm.Reader.Numbers
             if (W.IsFixnum(w)) { r.SetLong(W.FixVal(w)); return; }
             ulong* p = Body(w);
             int n = (int)Length(w);
+            if (2 * n > r.Capacity) n = r.Capacity / 2;   // never produced by us; clamp rather than overrun
             bool neg = n > 0 && (long)p[n - 1] < 0;
             // copy two's complement limbs into 32-bit digits, negating if needed
             ulong carry = 1;
