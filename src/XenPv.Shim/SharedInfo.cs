@@ -79,6 +79,29 @@ namespace XenPv.Shim
             }
         }
 
+        // Converts a TSC value read earlier (e.g. at entry, before shared_info was mapped) to Xen
+        // system time. The record may be newer than the TSC value: then the delta is negative
+        // and must be subtracted, not wrapped into a huge unsigned number.
+        public static ulong TscToNs(VcpuTimeInfo* t, ulong tsc)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                uint version = t->version;
+                System.Threading.Interlocked.MemoryBarrier(); // read version before the fields it guards
+                ulong stamp = t->tsc_timestamp;
+                ulong system = t->system_time;
+                uint mul = t->tsc_to_system_mul;
+                sbyte shift = t->tsc_shift;
+                System.Threading.Interlocked.MemoryBarrier(); // read the fields before re-checking version
+                if (((version & 1) == 0 && version == t->version) || attempt > 1000000)
+                {
+                    if (tsc >= stamp) return system + ScaleDelta(tsc - stamp, mul, shift);
+                    ulong back = ScaleDelta(stamp - tsc, mul, shift);
+                    return back > system ? 0 : system - back;
+                }
+            }
+        }
+
         // delta shifted by tsc_shift, then multiplied by tsc_to_system_mul / 2^32 (no overflow).
         public static ulong ScaleDelta(ulong delta, uint mul, sbyte shift)
         {

@@ -38,4 +38,13 @@ public unsafe class XenTimeTests
         }
         finally { XenTime.Rdtsc = saved; }
     }
+
+    [Fact]
+    public void TscBeforeTheRecordCountsBackwards()
+    {
+        var t = new VcpuTimeInfo { version = 4, tsc_timestamp = 10_000, system_time = 5_000_000, tsc_to_system_mul = 0x80000000, tsc_shift = 0 };
+        Assert.Equal(5_000_000ul + 500ul, XenTime.TscToNs(&t, 11_000));   // after the stamp
+        Assert.Equal(5_000_000ul - 500ul, XenTime.TscToNs(&t, 9_000));    // before: not a wrapped huge value
+        Assert.Equal(4_995_000ul, XenTime.TscToNs(&t, 0));
+    }
 }
