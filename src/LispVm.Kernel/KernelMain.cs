@@ -24,6 +24,11 @@ namespace LispVm.Kernel
             p.Write(p.NewLine);
             p.Flush();
 
+#if LISPVM_ENGINE
+            // With the engine in the image the Lisp REPL is the main loop (the
+            // boot option `echo` keeps the plain echo loop for the image tests).
+            if (!p.HasOption("echo")) return KernelLisp.Run(p, 64UL << 20);
+#endif
             SelfTest.Prepare();
 #if LISPVM_ENGINE
             EngineSmoke.Prepare(p);

@@ -20,9 +20,20 @@ namespace LispVm.Kernel
             StartupCodeHelpers.InitializeModules((void**)L->ModulesStart, (void**)L->ModulesEnd);
 
             ulong pages = (L->BootHeapEnd - L->BootHeap + L->StackTop - L->StackGuard) / 4096;
-            LinuxPlatform p = new LinuxPlatform(pages);
+            // argv[1..] are consecutive NUL-terminated strings on the initial stack.
+            long argc = (long)sp[0];
+            byte* args = argc > 1 ? (byte*)sp[2] : null;
+            int argsLength = 0;
+            if (args != null)
+            {
+                byte* last = (byte*)sp[argc];
+                while (last[0] != 0) last++;
+                argsLength = (int)(last - args);
+            }
+            LinuxPlatform p = new LinuxPlatform(pages, args, argsLength);
             ulong entryNs = p.MonotonicNs();
             KernelPanic.Install(p);
+            BootMemory.Install(p);
             InstallSignals(L);
             return KernelMain.Run(p, entryNs);
         }

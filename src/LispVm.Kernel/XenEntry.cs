@@ -56,9 +56,10 @@ namespace LispVm.Kernel
             ulong bootEnd = ptBase + nrPt * 4096 + 4096;
             ulong mapEnd = (bootEnd + 512 * 1024 + 0x3fffff) & ~0x3fffffUL;
 
-            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, new XenFrames(startInfo, bootEnd, mapEnd));
+            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, new XenFrames(startInfo, bootEnd, mapEnd), startInfo + 128);
             s_xen = p;
             KernelPanic.Install(p);
+            BootMemory.Install(p);
             if (ring == null) p.Crash();
             KernelMain.Run(p, p.TscToNs(tsc0));
             p.Exit(0);

@@ -14,15 +14,26 @@ namespace Internal.Runtime
         // are bounded boot-time work even when its first use comes after start-up.
         internal static int CctorDepth;
 
+        // More memory once the platform exists (frames): called with a byte count (a multiple of
+        // 4 MiB), returns committed zeroed memory or null. The image's static region is small.
+        public static delegate*<ulong, byte*> Grow;
+        public static ulong TotalBytes;
+
         // The first 8 bytes stay free: every object is preceded by an 8-byte header slot.
-        public static void Init(byte* start, ulong size) { s_next = start + 8; s_end = start + size; }
+        public static void Init(byte* start, ulong size) { s_next = start + 8; s_end = start + size; TotalBytes += size; }
         public static ulong Used(byte* start) { return (ulong)(s_next - start); }
 
         internal static void* Alloc(ulong size)
         {
             if (Sealed && CctorDepth == 0) Panic.Fail("C# allocation after start-up (Boot.Sealed): use the Lisp heap or allocate at boot");
             size = (size + 7) & ~7UL;
-            if (s_next == null || (ulong)(s_end - s_next) < size) Panic.Fail("boot heap exhausted (C# objects at start-up)");
+            if (s_next == null || (ulong)(s_end - s_next) < size)
+            {
+                ulong chunk = (size + 16 + (4UL << 20) - 1) & ~((4UL << 20) - 1);
+                byte* more = Grow != null ? Grow(chunk) : null;
+                if (more == null) Panic.Fail("boot heap exhausted (C# objects at start-up)");
+                Init(more, chunk);
+            }
             byte* p = s_next;
             s_next += size;
             for (ulong i = 0; i < size; i += 8) *(ulong*)(p + i) = 0;

@@ -15,6 +15,16 @@ namespace Internal.Runtime.CompilerHelpers
         static void ThrowArgumentException() { Panic.Fail("argument"); }
         static void ThrowArgumentOutOfRangeException() { Panic.Fail("argument out of range"); }
         static void ThrowNotImplementedException() { Panic.Fail("not implemented"); }
+        static void ThrowInvalidProgramException() { Panic.Fail("invalid program"); }
+        static void ThrowInvalidProgramExceptionWithArgument() { Panic.Fail("invalid program"); }
+        static void ThrowMissingMethodException() { Panic.Fail("missing method"); }
+        static void ThrowMissingFieldException() { Panic.Fail("missing field"); }
+        static void ThrowFileNotFoundException() { Panic.Fail("file not found"); }
+        static void ThrowBadImageFormatException() { Panic.Fail("bad image format"); }
+        static void ThrowMarshalDirectiveException() { Panic.Fail("marshal directive"); }
+        static void ThrowAmbiguousMatchException() { Panic.Fail("ambiguous match"); }
+        static void ThrowNotSupportedException() { Panic.Fail("not supported"); }
+        static void ThrowArgumentNullException() { Panic.Fail("argument null"); }
         static void ThrowFeatureBodyRemoved() { Panic.Fail("feature body removed by ILC"); }
     }
 }

@@ -56,8 +56,12 @@ namespace System.Runtime.CompilerServices
     {
         public static int OffsetToStringData => 12;
 
+        // The JIT expands this into a copy from the field's data; the body only runs if it did not.
         [Intrinsic]
-        public static extern void InitializeArray(Array array, RuntimeFieldHandle fldHandle);
+        public static void InitializeArray(Array array, RuntimeFieldHandle fldHandle)
+        {
+            Internal.Runtime.Panic.Fail("RuntimeHelpers.InitializeArray was not expanded by the compiler");
+        }
 
         [Intrinsic]
         public static bool IsReferenceOrContainsReferences<T>() { return true; }

@@ -13,7 +13,16 @@ namespace LispVm.Kernel
         bool _eof;
         readonly ulong _ownedPages;
 
-        public LinuxPlatform(ulong ownedPages) { _ownedPages = ownedPages; }
+        readonly byte* _args;
+        readonly int _argsLength;
+
+        // args: the argv strings, which the kernel lays out contiguously (NUL-separated).
+        public LinuxPlatform(ulong ownedPages, byte* args, int argsLength)
+        {
+            _ownedPages = ownedPages; _args = args; _argsLength = argsLength;
+        }
+
+        protected override byte* OptionsText(out int length) { length = _argsLength; return _args; }
 
         public override void WriteName() { Write("Linux"); }
         public override string NewLine => "\n";

@@ -28,6 +28,27 @@ namespace LispVm.Kernel
         public abstract ulong OwnedPages { get; }
         public abstract string NewLine { get; }
 
+        // Boot options: Linux argv words, Xen start_info.cmd_line words (cfg `extra=`).
+        protected abstract byte* OptionsText(out int length);
+
+        public bool HasOption(string word)
+        {
+            int n;
+            byte* t = OptionsText(out n);
+            if (t == null) return false;
+            for (int i = 0; i < n; )
+            {
+                while (i < n && (t[i] == ' ' || t[i] == 0)) i++;
+                int start = i;
+                while (i < n && t[i] != ' ' && t[i] != 0) i++;
+                if (i - start != word.Length) continue;
+                bool same = true;
+                for (int k = 0; k < word.Length; k++) if (t[start + k] != word[k]) { same = false; break; }
+                if (same) return true;
+            }
+            return false;
+        }
+
         public abstract void Exit(int code);           // never returns
         public abstract void Crash();                   // never returns
 

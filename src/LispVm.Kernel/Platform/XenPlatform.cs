@@ -15,8 +15,11 @@ namespace LispVm.Kernel
         readonly int _verMajor, _verMinor;
         readonly XenFrames _frames;
 
-        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames)
+        readonly byte* _cmdLine;
+
+        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames, byte* cmdLine)
         {
+            _cmdLine = cmdLine;
             _shared = (SharedInfo*)shared;
             _nrPages = nrPages;
             _frames = frames;
@@ -33,6 +36,15 @@ namespace LispVm.Kernel
         }
 
         public override string NewLine => "\r\n";
+
+        // start_info.cmd_line: 1024 bytes, NUL-terminated by Xen (bounded anyway).
+        protected override byte* OptionsText(out int length)
+        {
+            length = 0;
+            if (_cmdLine == null) return null;
+            while (length < 1024 && _cmdLine[length] != 0) length++;
+            return _cmdLine;
+        }
         public override ulong OwnedPages => _nrPages;
         public int RingResets => _console == null ? 0 : _console.RingResets;
 

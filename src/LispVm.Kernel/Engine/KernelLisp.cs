@@ -1,0 +1,61 @@
+// Why: the Lisp REPL as the kernel's main loop when the engine is in the image
+// (build/kernel.sh --with-engine): the same Repl the hosted lispvm drives, fed with console
+// bytes, writing through IPlatform, its heap on the platform's frames. Everything is
+// allocated before BootHeap.Sealed; the loop itself allocates only in the Lisp heap.
+#if LISPVM_ENGINE
+using LispVm.Eval;
+using LispVm.Gc;
+
+namespace LispVm.Kernel
+{
+    internal sealed unsafe class KernelLispPlatform : IPlatform
+    {
+        readonly Platform _p;
+        public KernelLispPlatform(Platform p) { _p = p; }
+        public void Write(byte[] buf, int len)
+        {
+            if (len <= 0) return;
+            fixed (byte* b = buf) _p.Write(b, len);
+            _p.Flush();
+        }
+        public long NowMicros() { return (long)(_p.MonotonicNs() / 1000); }
+        public void Exit(int code) { _p.Flush(); _p.Exit(code); }
+    }
+
+    internal static unsafe class KernelLisp
+    {
+        public static int Run(Platform p, ulong heapLimitBytes)
+        {
+            HeapOptions o = new HeapOptions();
+            o.LimitBytes = heapLimitBytes;
+            o.Clock = new KernelClock(p);
+            o.Panic = new KernelHeapPanic();
+            Heap heap = new Heap(new KernelFrameSource(p), o.LimitBytes, o);
+            Vm vm = new Vm(heap, new KernelLispPlatform(p), 1 << 18, 1 << 14);
+            Repl repl = new Repl(vm);
+            ulong t0 = p.MonotonicNs();
+            int bad = Boot.Load(vm, repl);
+            ulong t1 = p.MonotonicNs();
+            p.Write("Lisp boot: ");
+            p.WriteDec((t1 - t0) / 1000000);
+            p.Write(" ms");
+            if (bad != 0) { p.Write(", files with errors: "); p.WriteDec((ulong)bad); }
+            p.Write(p.NewLine);
+            byte[] input = new byte[512];
+            repl.Start();
+            Internal.Runtime.BootHeap.Sealed = true;
+
+            for (;;)
+            {
+                int n;
+                fixed (byte* b = input) n = p.Read(b, input.Length);
+                if (n < 0) { repl.FeedEof(); p.Flush(); return 0; }
+                if (n == 0) { p.WaitForInput(p.MonotonicNs() + 1000000000UL); continue; }
+                repl.Feed(input, n);
+                p.Flush();
+                if (repl.Done) return vm.QuitCode;
+            }
+        }
+    }
+}
+#endif
