@@ -13,10 +13,10 @@ namespace LispVm.Gc
         void RunFull()
         {
             long t0 = GcStart();
-            bytesAllocatedBefore += nurTop - nurBase;
+            bytesAllocatedBefore += nurTop - nurStart;
             ulong oldWords = (oldTop - oldBase) >> 3;
-            ulong nurFrom = (nurBase - oldBase) >> 3;
-            ulong nurTo = nurFrom + ((nurTop - nurBase) >> 3);
+            ulong nurFrom = (nurStart - oldBase) >> 3;
+            ulong nurTo = (nurTop - oldBase) >> 3;
             ClearMarks(0, oldWords);
             ClearMarks(nurFrom, nurTo);
 
@@ -45,8 +45,10 @@ namespace LispVm.Gc
             UpdateMarked(nurFrom, nurTo);
 
             Slide(oldWords, nurFrom, nurTo);
+            ulong oldEnd = oldBase + oldWords * 8;
             oldTop = oldBase + live * 8;
-            nurTop = nurBase;
+            if (verifyAfterGc) { Poison(oldTop, oldEnd); Poison(nurStart, nurTop); }
+            ResetNursery();
             Bits.ZeroBytes(cards, cardCommitted);
             RebuildCrossing();
             fullEpoch++;

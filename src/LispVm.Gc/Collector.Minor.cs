@@ -10,15 +10,37 @@ namespace LispVm.Gc
         {
             long t0 = GcStart();
             mode = GcMode.Minor;
-            bytesAllocatedBefore += nurTop - nurBase;
+            bytesAllocatedBefore += nurTop - nurStart;
             ulong oldStart = oldTop;
             VisitAllRoots();
             ScanDirtyCards(oldStart);
             CheneyScan(oldStart);
-            nurTop = nurBase;
+            if (verifyAfterGc) Poison(nurStart, nurTop);
+            ResetNursery();
             minorCount++;
             mode = GcMode.None;
             GcEnd(t0);
+        }
+
+        /// <summary>Debug aid (VerifyAfterGc): freed memory becomes forwarding words to an
+        /// address outside the heap, so a stale C# local that was not rooted turns into a
+        /// pointer the verifier reports instead of silently aliasing a new object.</summary>
+        const ulong PoisonWord = 0xBAD0000000000000UL | W.TagForward;
+
+        /// <summary>Empties the nursery. In stress+verify mode allocation restarts at a
+        /// rotating offset, so a stale pointer lands in poisoned memory, not a new object.</summary>
+        void ResetNursery()
+        {
+            ulong start = nurBase;
+            if (verifyAfterGc && stressEvery > 0)
+                start = nurBase + (((gcEpoch + 1) * 4104) % (nurSize >> 1) & ~7UL);
+            nurStart = start;
+            nurTop = start;
+        }
+
+        static void Poison(ulong from, ulong to)
+        {
+            if (to > from) Bits.FillWords((ulong*)from, PoisonWord, (to - from) >> 3);
         }
 
         /// <summary>Copies a nursery object to the old space (once) and returns the new pointer.

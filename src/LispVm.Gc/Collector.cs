@@ -26,7 +26,7 @@ namespace LispVm.Gc
         void CollectForAllocation()
         {
             if (inGc || dead) return;
-            ulong nurUsed = nurTop - nurBase;
+            ulong nurUsed = nurTop - nurStart;
             bool full = oldTop + nurUsed > oldCapEnd || !EnsureOldCommitted(oldTop + nurUsed);
             if (!full)
             {

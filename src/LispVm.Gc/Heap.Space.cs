@@ -56,6 +56,7 @@ namespace LispVm.Gc
             minNursery = 64UL << 10;
             nextFullAt = InitialFullTrigger();
             nurTop = nurBase;
+            nurStart = nurBase;
             nurAllocEnd = nurEnd;
             nurLimit = stressEvery > 0 ? nurTop : nurAllocEnd;
             return true;
@@ -120,7 +121,7 @@ namespace LispVm.Gc
         {
             if (dead) return 0;
             ulong before = framesCommitted;
-            ulong keepEnd = oldTop + (nurAllocEnd - nurBase);
+            ulong keepEnd = oldTop + (nurAllocEnd - nurStart);
             if (keepEnd > oldCommitEnd) keepEnd = oldCommitEnd;
             ulong keep = RoundUp(keepEnd - oldBase, pageSize);
             ulong have = oldCommitEnd - oldBase;
@@ -172,7 +173,13 @@ namespace LispVm.Gc
                 Die("heap: storage exhausted, emergency reserve used up");
                 return;
             }
-            nurAllocEnd = nurBase + want;
+            if (nurStart + want > nurEnd)
+            {
+                if (nurEnd - nurStart >= minNursery) want = nurEnd - nurStart;
+                else if (nurTop == nurStart) { nurStart = nurBase; nurTop = nurBase; }
+            }
+            nurAllocEnd = nurStart + want;
+            if (nurAllocEnd > nurEnd) nurAllocEnd = nurEnd;
             if (nurAllocEnd < nurTop) nurAllocEnd = nurTop;
             nurLimit = stressEvery > 0 ? nurTop : nurAllocEnd;
         }
@@ -189,7 +196,7 @@ namespace LispVm.Gc
                 s.NurseryBytes = nurSize;
                 s.OldBytesUsed = oldTop - oldBase;
                 s.LiveBytesAfterLastGc = liveAfterGc;
-                s.BytesAllocatedTotal = bytesAllocatedBefore + (nurTop - nurBase);
+                s.BytesAllocatedTotal = bytesAllocatedBefore + (nurTop - nurStart);
                 s.MinorCollections = minorCount;
                 s.FullCollections = fullCount;
                 s.GcTicksTotal = gcTicks;

@@ -16,11 +16,11 @@ namespace LispVm.Gc
             if (dead || inGc) return null;
             verifyError = null;
             ulong oldWords = (oldTop - oldBase) >> 3;
-            ulong nurFrom = (nurBase - oldBase) >> 3;
-            ulong nurTo = nurFrom + ((nurTop - nurBase) >> 3);
+            ulong nurFrom = (nurStart - oldBase) >> 3;
+            ulong nurTo = (nurTop - oldBase) >> 3;
             ClearMarks(0, oldWords);
             ClearMarks(nurFrom, nurTo);
-            if (!RecordStarts(oldBase, oldTop) || !RecordStarts(nurBase, nurTop))
+            if (!RecordStarts(oldBase, oldTop) || !RecordStarts(nurStart, nurTop))
             {
                 ClearMarks(0, oldWords); ClearMarks(nurFrom, nurTo);
                 return verifyError;
@@ -30,7 +30,7 @@ namespace LispVm.Gc
             VisitAllRoots();
             mode = saved;
             if (verifyError == null) CheckObjects(oldBase, oldTop);
-            if (verifyError == null) CheckObjects(nurBase, nurTop);
+            if (verifyError == null) CheckObjects(nurStart, nurTop);
             if (verifyError == null) CheckCrossing();
             ClearMarks(0, oldWords);
             ClearMarks(nurFrom, nurTo);
@@ -66,7 +66,7 @@ namespace LispVm.Gc
             if (!W.IsPointer(v)) return;
             ulong a = v & ~7UL;
             bool inOld = a >= oldBase && a < oldTop;
-            bool inNur = a >= nurBase && a < nurTop;
+            bool inNur = a >= nurStart && a < nurTop;
             if (!inOld && !inNur) { Fail("verify: pointer outside the live heap", slot != 0 ? slot : a); return; }
             if (!Bits.Test(markBits, (a - oldBase) >> 3)) { Fail("verify: pointer into the middle of an object", slot != 0 ? slot : a); return; }
             ulong h = *(ulong*)a;

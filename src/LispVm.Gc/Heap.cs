@@ -26,6 +26,7 @@ namespace LispVm.Gc
         ulong markStackCap;
 
         // ---- allocation state ----
+        ulong nurStart;         // first nursery object (nurBase except in stress+verify mode)
         ulong nurTop;           // bump pointer
         ulong nurLimit;         // fast-path limit (== nurTop in stress mode)
         ulong nurAllocEnd;      // effective nursery end (smaller when old space is short)
@@ -210,7 +211,7 @@ namespace LispVm.Gc
             NoteOldObject(p, bytes);
             bytesAllocatedBefore += bytes;
             ulong avail = oldCapEnd > oldTop ? oldCapEnd - oldTop : 0;
-            if (nurAllocEnd - nurBase > avail) { nurAllocEnd = nurBase + avail; if (nurAllocEnd < nurTop) nurAllocEnd = nurTop; }
+            if (nurAllocEnd - nurStart > avail) { nurAllocEnd = nurStart + avail; if (nurAllocEnd < nurTop) nurAllocEnd = nurTop; }
             nurLimit = stressEvery > 0 ? nurTop : nurAllocEnd;
             return p;
         }

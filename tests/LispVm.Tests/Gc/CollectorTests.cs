@@ -342,6 +342,22 @@ namespace LispVm.Tests.Gc
         }
 
         [Fact]
+        public void StressVerifyCatchesUnrootedLocal()
+        {
+            using var t = new GcTestHeap(stressEvery: 1, stressFull: 16, verify: true);
+            var h = t.H;
+            t[0] = W.Nil;
+            for (int i = 0; i < 10 && !h.IsDead; i++)
+            {
+                ulong k = h.Cons(W.Fix(i), W.Nil);
+                t[0] = h.Cons(h.MakeString("x"), t[0]);   // collects: k is now stale
+                h.SetCdr(t[0], k);                        // bug under test: stale k stored
+            }
+            Assert.True(h.IsDead);
+            Assert.Contains("outside the live heap", h.LastVerifyError);
+        }
+
+        [Fact]
         public void StatsCountAllocationAndTime()
         {
             using var t = new GcTestHeap();
