@@ -1,0 +1,224 @@
+// Streams (console output/input, string output/input) and the bridge to the printer and
+// reader of src/LispVm.Reader. Stream objects: [kind, buffer, fill/position, column, end].
+// Console output is UTF-8 buffered in a fixed C# buffer and flushed at newlines and by
+// the REPL.
+using LispVm.Gc;
+using LispVm.Reader;
+
+namespace LispVm.Eval;
+
+public sealed unsafe partial class Builtins
+{
+    public const int SKind = 0, SBuf = 1, SFill = 2, SCol = 3, SEnd = 4, SSize = 5;
+    public const int KConsoleOut = 0, KStringOut = 1, KStringIn = 2, KConsoleIn = 3;
+
+    static void RegisterStreams(Builtins b)
+    {
+        b.Def("STREAMP", 1, 1, &Streamp);
+        b.Def("WRITE-CHAR", 1, 2, &WriteChar); b.Def("WRITE-STRING", 1, 2, &WriteString);
+        b.Def("TERPRI", 0, 1, &Terpri); b.Def("FRESH-LINE", 0, 1, &FreshLine);
+        b.Def("FINISH-OUTPUT", 0, 1, &FinishOutput); b.Def("FORCE-OUTPUT", 0, 1, &FinishOutput);
+        b.Def("MAKE-STRING-OUTPUT-STREAM", 0, -1, &MakeStringOutputStream);
+        b.Def("GET-OUTPUT-STREAM-STRING", 1, 1, &GetOutputStreamString);
+        b.Def("MAKE-STRING-INPUT-STREAM", 1, 3, &MakeStringInputStream);
+        b.Def("READ-CHAR", 0, 4, &ReadChar); b.Def("PEEK-CHAR", 0, 5, &PeekChar); b.Def("UNREAD-CHAR", 1, 2, &UnreadChar);
+        b.Def("READ-LINE", 0, 4, &ReadLine);
+        b.Def("PRIN1-TO-STRING", 1, 1, &Prin1ToString); b.Def("PRINC-TO-STRING", 1, 1, &PrincToString);
+        b.Def("%ENGINE-PRIN1-TO-STRING", 1, 1, &Prin1ToString); b.Def("%ENGINE-PRINC-TO-STRING", 1, 1, &PrincToString);
+        b.Def("%WRITE-OBJECT", 3, 3, &WriteObject);
+        b.Def("READ-FROM-STRING", 1, -1, &ReadFromString); b.Def("READ", 0, 4, &ReadB);
+        b.Def("%STREAM-COLUMN", 1, 1, &StreamColumn);
+    }
+
+    static ulong Streamp(Vm vm, Args a) { return vm.Bool(M.Is(a[0], ObjType.Stream)); }
+
+    /// <summary>Resolve a stream designator for output (NIL = *standard-output*, T = terminal).</summary>
+    static ulong OutStream(Vm vm, Args a, int i)
+    {
+        ulong s = a.Count > i ? a[i] : W.Nil;
+        if (s == W.Nil) s = vm.SymValue(vm.Sym(S.StandardOutput));
+        else if (s == vm.T) s = vm.Roots[(int)R.ConsoleOut];
+        if (!M.Is(s, ObjType.Stream)) { vm.TypeError(s, "STREAM"); return Vm.Fail; }
+        return s;
+    }
+    static ulong InStream(Vm vm, Args a, int i)
+    {
+        ulong s = a.Count > i ? a[i] : W.Nil;
+        if (s == W.Nil || s == vm.T) s = vm.SymValue(vm.Sym(S.StandardInput));
+        if (!M.Is(s, ObjType.Stream)) { vm.TypeError(s, "STREAM"); return Vm.Fail; }
+        return s;
+    }
+
+    static ulong WriteChar(Vm vm, Args a)
+    {
+        if (!W.IsChar(a[0])) return vm.TypeError(a[0], "CHARACTER");
+        ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        vm.StreamPut(s, W.CharCode(a[0]));
+        return a[0];
+    }
+    static ulong WriteString(Vm vm, Args a)
+    {
+        if (!IsStr(a[0]) && !M.Is(a[0], ObjType.ArrayHeader)) return vm.TypeError(a[0], "STRING");
+        ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        Heap h = vm.Heap;
+        int m = h.RootMark(); int rs = h.PushRoot(s);
+        VecInfo(a[0], out ulong store, out int len, out int cap);
+        for (int i = 0; i < len; i++)
+        {
+            VecInfo(a[0], out store, out len, out cap);
+            vm.StreamPut(h.Root(rs), W.CharCode(ElemRef(vm, store, i)));
+        }
+        h.PopRoots(m);
+        return a[0];
+    }
+    static ulong Terpri(Vm vm, Args a) { ulong s = OutStream(vm, a, 0); if (s == Vm.Fail) return s; vm.StreamPut(s, '\n'); return W.Nil; }
+    static ulong FreshLine(Vm vm, Args a)
+    {
+        ulong s = OutStream(vm, a, 0); if (s == Vm.Fail) return s;
+        if (M.FixVal(M.Slot(s, SCol)) != 0) { vm.StreamPut(s, '\n'); return vm.T; }
+        return W.Nil;
+    }
+    static ulong FinishOutput(Vm vm, Args a) { vm.FlushConsole(); return W.Nil; }
+    static ulong StreamColumn(Vm vm, Args a) { if (!M.Is(a[0], ObjType.Stream)) return vm.TypeError(a[0], "STREAM"); return M.Slot(a[0], SCol); }
+
+    static ulong MakeStringOutputStream(Vm vm, Args a) { return vm.MakeStream(KStringOut, W.Nil); }
+    static ulong GetOutputStreamString(Vm vm, Args a)
+    {
+        ulong s = a[0];
+        if (!M.Is(s, ObjType.Stream) || M.Slot(s, SKind) != M.Fix(KStringOut)) return vm.TypeError(s, "STRING-STREAM");
+        return vm.TakeStreamString(s);
+    }
+    static ulong MakeStringInputStream(Vm vm, Args a)
+    {
+        if (!IsStr(a[0])) return vm.TypeError(a[0], "STRING");
+        ulong s = vm.MakeStream(KStringIn, a[0]);
+        int len = M.Len(a[0]);
+        int start = a.Count > 1 && M.IsFix(a[1]) ? (int)M.FixVal(a[1]) : 0;
+        int end = a.Count > 2 && M.IsFix(a[2]) ? (int)M.FixVal(a[2]) : len;
+        if (start < 0 || start > len || end < start || end > len) return vm.SimpleError("Bad string bounds.");
+        vm.Heap.SetSlot(s, SFill, M.Fix(start));
+        vm.Heap.SetSlot(s, SEnd, M.Fix(end));
+        return s;
+    }
+
+    /// <summary>Next character code of an input stream, -1 at end; advance if consume.</summary>
+    internal static int StreamGetPublic(Vm vm, ulong s, bool consume) { return StreamGet(vm, s, consume); }
+    internal static int StreamGet(Vm vm, ulong s, bool consume)
+    {
+        long kind = M.FixVal(M.Slot(s, SKind));
+        if (kind == KStringIn)
+        {
+            long pos = M.FixVal(M.Slot(s, SFill)), end = M.FixVal(M.Slot(s, SEnd));
+            if (pos >= end) return -1;
+            int c = vm.Heap.StringChar(M.Slot(s, SBuf), (int)pos);
+            if (consume) vm.Heap.SetSlot(s, SFill, M.Fix(pos + 1));
+            return c;
+        }
+        if (kind == KConsoleIn) return vm.ConsoleIn != null ? (consume ? vm.ConsoleIn.Read() : vm.ConsoleIn.Peek()) : -1;
+        return -1;
+    }
+
+    static ulong EofOr(Vm vm, Args a, int idx, ulong s)
+    {
+        bool eofError = a.Count <= idx || a[idx] != W.Nil;
+        if (eofError) return vm.Error("END-OF-FILE", "STREAM", s);
+        return a.Count > idx + 1 ? a[idx + 1] : W.Nil;
+    }
+    static ulong ReadChar(Vm vm, Args a)
+    {
+        ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
+        int c = StreamGet(vm, s, true);
+        return c < 0 ? EofOr(vm, a, 1, s) : W.MakeChar(c);
+    }
+    static ulong PeekChar(Vm vm, Args a)
+    {
+        // (peek-char &optional peek-type stream eof-error-p eof-value recursive-p)
+        ulong s = InStream(vm, a, 1); if (s == Vm.Fail) return s;
+        ulong pt = a.Count > 0 ? a[0] : W.Nil;
+        for (; ; )
+        {
+            int c = StreamGet(vm, s, false);
+            if (c < 0) return EofOr(vm, a, 2, s);
+            if (pt == vm.T && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) { StreamGet(vm, s, true); continue; }
+            if (W.IsChar(pt) && W.CharCode(pt) != c) { StreamGet(vm, s, true); continue; }
+            return W.MakeChar(c);
+        }
+    }
+    static ulong UnreadChar(Vm vm, Args a)
+    {
+        ulong s = InStream(vm, a, 1); if (s == Vm.Fail) return s;
+        if (M.Slot(s, SKind) == M.Fix(KStringIn))
+        {
+            long pos = M.FixVal(M.Slot(s, SFill));
+            if (pos > 0) vm.Heap.SetSlot(s, SFill, M.Fix(pos - 1));
+        }
+        else if (vm.ConsoleIn != null) vm.ConsoleIn.Unread();
+        return W.Nil;
+    }
+    static ulong ReadLine(Vm vm, Args a)
+    {
+        ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
+        Heap h = vm.Heap;
+        int m = h.RootMark(); int rs = h.PushRoot(s);
+        int c0 = StreamGet(vm, s, false);
+        if (c0 < 0) { h.PopRoots(m); ulong r0 = EofOr(vm, a, 1, s); return r0 == Vm.Fail ? r0 : vm.Values(r0, vm.T); }
+        int ro = h.PushRoot(vm.MakeStream(KStringOut, W.Nil));
+        bool missing = true;
+        for (; ; )
+        {
+            int c = StreamGet(vm, h.Root(rs), true);
+            if (c < 0) break;
+            if (c == '\n') { missing = false; break; }
+            vm.StreamPut(h.Root(ro), c);
+        }
+        ulong str = vm.TakeStreamString(h.Root(ro));
+        h.PopRoots(m);
+        return vm.Values(str, vm.Bool(missing));
+    }
+
+    static ulong ToString(Vm vm, ulong x, bool escape)
+    {
+        Heap h = vm.Heap;
+        int m = h.RootMark();
+        int rs = h.PushRoot(vm.MakeStream(KStringOut, W.Nil));
+        ulong r = vm.PrintTo(x, h.Root(rs), escape);
+        if (r == Vm.Fail) { h.PopRoots(m); return r; }
+        ulong str = vm.TakeStreamString(h.Root(rs));
+        h.PopRoots(m);
+        return str;
+    }
+    static ulong Prin1ToString(Vm vm, Args a) { return ToString(vm, a[0], true); }
+    static ulong PrincToString(Vm vm, Args a) { return ToString(vm, a[0], false); }
+    /// <summary>(%write-object object stream escape-p)</summary>
+    static ulong WriteObject(Vm vm, Args a)
+    {
+        ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        ulong r = vm.PrintTo(a[0], s, a[2] != W.Nil);
+        return r == Vm.Fail ? r : a[0];
+    }
+
+    static ulong ReadFromString(Vm vm, Args a)
+    {
+        if (!IsStr(a[0])) return vm.TypeError(a[0], "STRING");
+        bool eofError = a.Count < 2 || a[1] != W.Nil;
+        ulong eofValue = a.Count > 2 ? a[2] : W.Nil;
+        int start = 0;
+        int si = IndexOfKey(vm, a, ":START");
+        if (si > 0 && M.IsFix(a[si + 1])) start = (int)M.FixVal(a[si + 1]);
+        ulong s = vm.MakeStream(KStringIn, a[0]);
+        vm.Heap.SetSlot(s, SFill, M.Fix(start));
+        vm.Heap.SetSlot(s, SEnd, M.Fix(M.Len(a[0])));
+        ulong v = vm.ReadFromStream(s, out bool eof);
+        if (v == Vm.Fail) return v;
+        if (eof) { if (eofError) return vm.Error("END-OF-FILE", "STREAM", W.Nil); v = eofValue; }
+        return vm.Values(v, vm.ReadStreamPos);
+    }
+    static ulong ReadB(Vm vm, Args a)
+    {
+        ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
+        ulong v = vm.ReadFromStream(s, out bool eof);
+        if (v == Vm.Fail) return v;
+        if (eof) return EofOr(vm, a, 1, s);
+        return v;
+    }
+}

@@ -1,0 +1,706 @@
+// The form compiler: symbols, calls, macros and the special forms. C(form, ctx) leaves
+// exactly one value on the stack (Mv: with the values count set; Tail: it returns).
+// Nesting is bounded by MaxDepth with a clear Lisp error instead of a C# overflow.
+using LispVm.Gc;
+
+namespace LispVm.Eval;
+
+public sealed unsafe partial class Compiler
+{
+    const int Tail = 1, MvCtx = 2;
+
+    static ulong Car(ulong x) { return W.IsCons(x) ? M.Car(x) : W.Nil; }
+    internal static ulong CadrOf(ulong x) { return Car(Cdr(x)); }
+
+    /// <summary>True if the env designator has a local function (flet/labels) named name.</summary>
+    internal bool EnvShadowsFunction(ulong env, ulong name)
+    {
+        if (!M.IsFix(env)) return false;
+        long top = M.FixVal(env);
+        if (top > ntop) return false;
+        for (long i = top - 1; i >= envBase && i >= 0; i--)
+            if (envName[i] == name && (envKind[i] == EFun || envKind[i] == EMacro)) return envKind[i] == EFun;
+        return false;
+    }
+    static ulong Cdr(ulong x) { return W.IsCons(x) ? M.Cdr(x) : W.Nil; }
+    static ulong Cadr(ulong x) { return Car(Cdr(x)); }
+    static ulong Cddr(ulong x) { return Cdr(Cdr(x)); }
+
+    void Finish(int ctx)
+    {
+        if ((ctx & Tail) != 0) EOp(Op.Ret1);
+        else if ((ctx & MvCtx) != 0) EOp(Op.Set1);
+    }
+
+    bool C(ulong x, int ctx)
+    {
+        if (++depth > MaxDepth) { depth--; return Err("Form too deeply nested (more than 2000 levels)."); }
+        int mark = rtop;
+        int xi = P(x);
+        bool ok = C1(xi, ctx);
+        rtop = mark; depth--;
+        if (ok && overflow) return Err("Form too large to compile.");
+        return ok;
+    }
+
+    bool C1(int xi, int ctx)
+    {
+        ulong x = R[xi];
+        if (W.IsSymbol(x)) return CSymbol(x, ctx);
+        if (!W.IsCons(x)) { EConst(x); Finish(ctx); return true; }
+        ulong head = M.Car(x);
+        if (W.IsSymbol(head))
+        {
+            int e = LookupFun(head);
+            if (e >= 0)
+            {
+                if (envKind[e] == EMacro) return CExpand(xi, envValue[e], ctx);
+                return CCallValue(xi, e, ctx);
+            }
+            if (head != W.Nil && (W.Tag(head) == W.TagSymbol))
+            {
+                int sf = SpecialIndex(head);
+                if (sf >= 0) return CSpecial((S)sf, xi, ctx);
+                ulong fcell = M.Slot(head, Sy.Function);
+                if (vm.IsMacroCell(fcell)) return CExpand(xi, M.Cdr(fcell), ctx);
+                if (head == Sym(S.NamedLambda))
+                {
+                    x = R[xi];
+                    return CClosure(Cadr(x), P(Cddr(x)), ctx);
+                }
+            }
+            return CCall(xi, ctx);
+        }
+        if (W.IsCons(head) && M.Car(head) == Sym(S.Lambda))
+        {
+            // ((lambda ...) args) = (funcall #'(lambda ...) args)
+            if (!CClosure(W.Nil, P(M.Cdr(head)), 0)) return false;
+            return CArgsAndCall(P(M.Cdr(R[xi])), -1, ctx);
+        }
+        return Err1("Illegal function call: ~S.", x);
+    }
+
+    static readonly S[] specialForms = {
+        S.Quote, S.Function, S.Lambda, S.If, S.Progn, S.Let, S.LetStar, S.Setq, S.Flet, S.Labels, S.Macrolet,
+        S.SymbolMacrolet, S.Block, S.ReturnFrom, S.Tagbody, S.Go, S.Catch, S.Throw, S.UnwindProtect,
+        S.MultipleValueCall, S.MultipleValueProg1, S.The, S.Locally, S.EvalWhen, S.LoadTimeValue, S.Progv,
+    };
+
+    int SpecialIndex(ulong head)
+    {
+        for (int i = 0; i < specialForms.Length; i++)
+            if (vm.Syms[(int)specialForms[i]] == head) return (int)specialForms[i];
+        return -1;
+    }
+
+    public bool IsSpecialOperator(ulong sym) { return SpecialIndex(sym) >= 0; }
+
+    // ---------------- lookups ----------------
+    int LookupVar(ulong name)
+    {
+        for (int i = ntop - 1; i >= envBase; i--)
+            if (envName[i] == name && (envKind[i] == EVar || envKind[i] == ESpecial || envKind[i] == ESymMacro)) return i;
+        return -1;
+    }
+    int LookupFun(ulong name)
+    {
+        for (int i = ntop - 1; i >= envBase; i--)
+            if (envName[i] == name && (envKind[i] == EFun || envKind[i] == EMacro)) return i;
+        return -1;
+    }
+    int LookupKind(ulong name, byte kind)
+    {
+        for (int i = ntop - 1; i >= envBase; i--)
+            if (envName[i] == name && envKind[i] == kind) return i;
+        return -1;
+    }
+
+    /// <summary>For MACROEXPAND with a compiler environment (a fixnum env designator).</summary>
+    internal bool EnvMacro(ulong env, ulong name, bool symbolMacro, out ulong expansion)
+    {
+        expansion = W.Nil;
+        if (!M.IsFix(env)) return false;
+        long top = M.FixVal(env);
+        if (top > ntop) return false;
+        for (long i = top - 1; i >= envBase && i >= 0; i--)
+        {
+            if (envName[i] != name) continue;
+            byte k = envKind[i];
+            if (symbolMacro)
+            {
+                if (k == ESymMacro) { expansion = envValue[i]; return true; }
+                if (k == EVar || k == ESpecial) return false;
+            }
+            else
+            {
+                if (k == EMacro) { expansion = envValue[i]; return true; }
+                if (k == EFun) return false;
+            }
+        }
+        return false;
+    }
+
+    // ---------------- symbols ----------------
+    bool CSymbol(ulong x, int ctx)
+    {
+        if (x == W.Nil || x == vm.T || (vm.SymFlags(x) & SymbolFlags.Keyword) != 0) { EConst(x); Finish(ctx); return true; }
+        int e = LookupVar(x);
+        if (e >= 0 && envKind[e] == EVar) { EVarRef(envIndex[e]); Finish(ctx); return true; }
+        if (e >= 0 && envKind[e] == ESymMacro) return C(envValue[e], ctx);
+        EOp16(Op.Global, Const(x)); Push(1);
+        Finish(ctx);
+        return true;
+    }
+
+    // ---------------- macros ----------------
+    bool CExpand(int xi, ulong expander, int ctx)
+    {
+        vm.Push(expander); vm.Push(R[xi]); vm.Push(M.Fix(ntop));
+        RunStatus st = vm.CallNested(2, out ulong exp);
+        if (st != RunStatus.Ok) return false;
+        return C(exp, ctx);
+    }
+
+    // ---------------- calls ----------------
+    int ArgCount(ulong args)
+    {
+        int n = 0;
+        while (W.IsCons(args)) { n++; args = M.Cdr(args); if (n > 250) return -1; }
+        return args == W.Nil ? n : -1;
+    }
+
+    Op InlineOp(ulong head, int n)
+    {
+        if (n == 1)
+        {
+            if (head == Sym(S.Car)) return Op.Car;
+            if (head == Sym(S.Cdr)) return Op.Cdr;
+            if (head == Sym(S.Not) || head == Sym(S.Null)) return Op.Not;
+            if (head == Sym(S.OnePlus)) return Op.Add1;
+            if (head == Sym(S.OneMinus)) return Op.Sub1;
+        }
+        else if (n == 2)
+        {
+            if (head == Sym(S.Cons)) return Op.Cons;
+            if (head == Sym(S.Eq)) return Op.Eq;
+            if (head == Sym(S.Plus)) return Op.Add;
+            if (head == Sym(S.Minus)) return Op.Sub;
+            if (head == Sym(S.Lt)) return Op.Lt;
+            if (head == Sym(S.Gt)) return Op.Gt;
+            if (head == Sym(S.Le)) return Op.Le;
+            if (head == Sym(S.Ge)) return Op.Ge;
+            if (head == Sym(S.NumEq)) return Op.NumEq;
+        }
+        return Op.Nop;
+    }
+
+    bool CCall(int xi, int ctx)
+    {
+        ulong x = R[xi];
+        ulong head = M.Car(x);
+        int n = ArgCount(M.Cdr(x));
+        if (n < 0) return Err1("Malformed call or too many arguments: ~S.", x);
+        if (head == Sym(S.Funcall) && n >= 1)
+        {
+            if (!C(Cadr(R[xi]), 0)) return false;
+            return CArgsAndCall(P(Cddr(R[xi])), -1, ctx);
+        }
+        Op inl = InlineOp(head, n);
+        if (inl != Op.Nop)
+        {
+            int it = P(M.Cdr(x));
+            for (int i = 0; i < n; i++) { if (!C(Car(R[it]), 0)) return false; R[it] = Cdr(R[it]); }
+            EOp(inl); Push(1 - n);
+            Finish(ctx);
+            return true;
+        }
+        return CArgsAndCall(P(M.Cdr(x)), Const(head), ctx);
+    }
+
+    /// <summary>Compile args then call: k >= 0 global function constants[k], else the
+    /// function value already pushed.</summary>
+    bool CArgsAndCall(int argsi, int k, int ctx)
+    {
+        int n = 0;
+        int it = P(R[argsi]);
+        while (W.IsCons(R[it]))
+        {
+            if (!C(M.Car(R[it]), 0)) return false;
+            R[it] = M.Cdr(R[it]); n++;
+            if (n > 250) return Err("Too many arguments in a call (more than 250).");
+        }
+        bool tail = (ctx & Tail) != 0;
+        if (k >= 0) { EOp(tail ? Op.TCallG : Op.CallG); E16(k); E(n); Push(1 - n); }
+        else { EOp(tail ? Op.TCall : Op.Call); E(n); Push(-n); }
+        return true;
+    }
+
+    bool CCallValue(int xi, int e, int ctx)
+    {
+        EVarRef(envIndex[e]);
+        return CArgsAndCall(P(M.Cdr(R[xi])), -1, ctx);
+    }
+
+    // ---------------- special forms ----------------
+    bool CSpecial(S sf, int xi, int ctx)
+    {
+        ulong x = R[xi];
+        switch (sf)
+        {
+            case S.Quote: EConst(Cadr(x)); Finish(ctx); return true;
+            case S.Function: return CFunction(Cadr(x), ctx);
+            case S.Lambda: return CClosure(W.Nil, P(M.Cdr(x)), ctx);
+            case S.If: return CIf(xi, ctx);
+            case S.Progn: return CProgn(P(M.Cdr(x)), ctx);
+            case S.Let: return CLet(xi, ctx, false);
+            case S.LetStar: return CLet(xi, ctx, true);
+            case S.Setq: return CSetq(xi, ctx);
+            case S.Flet: return CFlet(xi, ctx, false);
+            case S.Labels: return CFlet(xi, ctx, true);
+            case S.Macrolet: return CMacrolet(xi, ctx);
+            case S.SymbolMacrolet: return CSymbolMacrolet(xi, ctx);
+            case S.Block: return CBlock(xi, ctx);
+            case S.ReturnFrom: return CReturnFrom(xi, ctx);
+            case S.Tagbody: return CTagbody(xi, ctx);
+            case S.Go: return CGo(xi);
+            case S.Catch: return CCatch(xi, ctx);
+            case S.Throw:
+                if (!C(Cadr(x), 0)) return false;
+                if (!C(Car(Cddr(R[xi])), MvCtx)) return false;
+                EOp(Op.Throw); E(0); Push(-1);
+                return true;
+            case S.UnwindProtect: return CUnwindProtect(xi, ctx);
+            case S.MultipleValueCall: return CMvCall(xi, ctx);
+            case S.MultipleValueProg1: return CMvProg1(xi, ctx);
+            case S.The: return C(Car(Cddr(x)), ctx);
+            case S.Locally: return CLocally(xi, ctx);
+            case S.EvalWhen: return CEvalWhen(xi, ctx);
+            case S.LoadTimeValue: return CLoadTimeValue(xi, ctx);
+            case S.Progv: return CProgv(xi, ctx);
+        }
+        return Err("Unknown special form.");
+    }
+
+    bool CFunction(ulong arg, int ctx)
+    {
+        if (W.IsSymbol(arg))
+        {
+            int e = LookupFun(arg);
+            if (e >= 0 && envKind[e] == EFun) { EVarRef(envIndex[e]); Finish(ctx); return true; }
+            if (e >= 0) return Err1("~S names a local macro, not a function.", arg);
+            EOp16(Op.FunG, Const(arg)); Push(1); Finish(ctx);
+            return true;
+        }
+        if (W.IsCons(arg) && M.Car(arg) == Sym(S.Lambda)) return CClosure(W.Nil, P(M.Cdr(arg)), ctx);
+        if (W.IsCons(arg) && M.Car(arg) == Sym(S.NamedLambda)) return CClosure(Cadr(arg), P(Cddr(arg)), ctx);
+        if (W.IsCons(arg) && M.Car(arg) == Sym(S.Setf))
+        {
+            ulong name = vm.SetfName(Cadr(arg));
+            EOp16(Op.FunG, Const(name)); Push(1); Finish(ctx);
+            return true;
+        }
+        return Err1("Bad function name: ~S.", arg);
+    }
+
+    bool CIf(int xi, int ctx)
+    {
+        if (!C(Cadr(R[xi]), 0)) return false;
+        int lelse = NewLabel(), lend = NewLabel();
+        EJump(Op.JNil, lelse); Push(-1);
+        int d = funcs[cf].Depth;
+        if (!C(Car(Cddr(R[xi])), ctx)) return false;
+        if ((ctx & Tail) == 0) EJump(Op.Jmp, lend);
+        Mark(lelse);
+        funcs[cf].Depth = d;
+        if (!C(Car(Cdr(Cddr(R[xi]))), ctx)) return false;
+        Mark(lend);
+        return true;
+    }
+
+    bool CProgn(int bi, int ctx)
+    {
+        if (!W.IsCons(R[bi])) { EConst(W.Nil); Finish(ctx); return true; }
+        int it = P(R[bi]);
+        for (; ; )
+        {
+            ulong l = R[it];
+            if (!W.IsCons(M.Cdr(l))) return C(M.Car(l), ctx);
+            if (!C(M.Car(l), 0)) return false;
+            EOp(Op.Pop); Push(-1);
+            R[it] = M.Cdr(R[it]);
+        }
+    }
+
+    /// <summary>Skips a docstring (if allowed) and declarations; special names are pushed
+    /// on R from spStart. Returns the R index of the remaining forms.</summary>
+    int ParseBody(ulong body, bool doc, out int spStart, out int spCount)
+    {
+        spStart = rtop; spCount = 0;
+        int bi = P(body);
+        spStart = rtop;
+        ulong b = R[bi];
+        while (W.IsCons(b))
+        {
+            ulong f = M.Car(b);
+            if (doc && W.IsObj(f) && (M.Type(f) == ObjType.String8 || M.Type(f) == ObjType.String32) && W.IsCons(M.Cdr(b)))
+            { doc = false; b = M.Cdr(b); continue; }
+            if (W.IsCons(f) && M.Car(f) == Sym(S.Declare))
+            {
+                for (ulong d = M.Cdr(f); W.IsCons(d); d = M.Cdr(d))
+                {
+                    ulong spec = M.Car(d);
+                    if (W.IsCons(spec) && M.Car(spec) == Sym(S.Special))
+                        for (ulong n = M.Cdr(spec); W.IsCons(n); n = M.Cdr(n)) { P(M.Car(n)); spCount++; }
+                }
+                b = M.Cdr(b); continue;
+            }
+            break;
+        }
+        return P(b);
+    }
+
+    bool DeclaredSpecial(ulong name, int spStart, int spCount)
+    {
+        for (int i = 0; i < spCount; i++) if (R[spStart + i] == name) return true;
+        return vm.IsSpecial(name);
+    }
+
+    void PushFreeSpecials(int spStart, int spCount)
+    {
+        for (int i = 0; i < spCount; i++) PushEnv(ESpecial, R[spStart + i], 0);
+    }
+
+    readonly int[] tmpInts = new int[1 << 14];
+    int ntmp;
+
+    bool CLet(int xi, int ctx, bool star)
+    {
+        int envMark = ntop, firstVar = nvars, savedLocals = funcs[cf].CurLocals, tmpMark = ntmp;
+        int bi = P(Cadr(R[xi]));
+        int bodyi = ParseBody(Cddr(R[xi]), false, out int spS, out int spN);
+        int nspec = 0;
+        if (!star)
+        {
+            int names = rtop, n = 0;
+            for (ulong l = R[bi]; W.IsCons(l); l = M.Cdr(l))
+            {
+                ulong b = M.Car(l);
+                ulong name = W.IsCons(b) ? M.Car(b) : b;
+                if (!W.IsSymbol(name) || name == W.Nil) return Err1("Bad binding in LET: ~S.", b);
+                P(name); n++;
+            }
+            int it = P(R[bi]);
+            while (W.IsCons(R[it]))
+            {
+                ulong b = M.Car(R[it]);
+                if (!C(W.IsCons(b) ? Cadr(b) : W.Nil, 0)) return false;
+                R[it] = M.Cdr(R[it]);
+            }
+            for (int i = n - 1; i >= 0; i--)
+            {
+                ulong name = R[names + i];
+                if (DeclaredSpecial(name, spS, spN)) { EOp16(Op.Bind, Const(name)); Push(-1); nspec++; tmpInts[ntmp + i] = -1; }
+                else { int v = NewVar(AllocSlot()); EVarBind(v); tmpInts[ntmp + i] = v; }
+            }
+            for (int i = 0; i < n; i++)
+            {
+                if (tmpInts[ntmp + i] < 0) PushEnv(ESpecial, R[names + i], 0);
+                else PushEnv(EVar, R[names + i], tmpInts[ntmp + i]);
+            }
+        }
+        else
+        {
+            int it = P(R[bi]);
+            while (W.IsCons(R[it]))
+            {
+                ulong b = M.Car(R[it]);
+                ulong name = W.IsCons(b) ? M.Car(b) : b;
+                if (!W.IsSymbol(name) || name == W.Nil) return Err1("Bad binding in LET*: ~S.", b);
+                if (!C(W.IsCons(b) ? Cadr(b) : W.Nil, 0)) return false;
+                b = M.Car(R[it]);
+                name = W.IsCons(b) ? M.Car(b) : b;
+                if (DeclaredSpecial(name, spS, spN)) { EOp16(Op.Bind, Const(name)); Push(-1); nspec++; PushEnv(ESpecial, name, 0); }
+                else { int v = NewVar(AllocSlot()); EVarBind(v); PushEnv(EVar, name, v); }
+                R[it] = M.Cdr(R[it]);
+            }
+        }
+        PushFreeSpecials(spS, spN);
+        bool ok;
+        if (nspec > 0)
+        {
+            if (nspec > 255) return Err("Too many special bindings in one LET.");
+            funcs[cf].Dyn++;
+            ok = CProgn(bodyi, ctx & MvCtx);
+            funcs[cf].Dyn--;
+            EOp(Op.Unbind); E(nspec);
+            if ((ctx & Tail) != 0) EOp(Op.Ret);
+        }
+        else ok = CProgn(bodyi, ctx);
+        for (int v = firstVar; v < nvars; v++) FinishVar(v);
+        ntop = envMark; funcs[cf].CurLocals = savedLocals; ntmp = tmpMark;
+        return ok;
+    }
+
+    bool CLocally(int xi, int ctx)
+    {
+        int envMark = ntop;
+        int bodyi = ParseBody(M.Cdr(R[xi]), false, out int spS, out int spN);
+        PushFreeSpecials(spS, spN);
+        bool ok = CProgn(bodyi, ctx);
+        ntop = envMark;
+        return ok;
+    }
+
+    bool CSetq(int xi, int ctx)
+    {
+        int it = P(M.Cdr(R[xi]));
+        if (!W.IsCons(R[it])) { EConst(W.Nil); Finish(ctx); return true; }
+        bool first = true;
+        while (W.IsCons(R[it]))
+        {
+            ulong name = M.Car(R[it]);
+            if (!W.IsCons(M.Cdr(R[it]))) return Err("Odd number of arguments to SETQ.");
+            if (!W.IsSymbol(name) || name == W.Nil || name == vm.T) return Err1("Cannot SETQ ~S.", name);
+            if (!first) { EOp(Op.Pop); Push(-1); }
+            first = false;
+            int e = LookupVar(name);
+            if (e >= 0 && envKind[e] == ESymMacro)
+            {
+                // (setq symmacro v) = (setf expansion v)
+                int f = P(W.Nil);
+                R[f] = heap.Cons(Cadr(R[it]), W.Nil);
+                R[f] = heap.Cons(envValue[e], R[f]);
+                R[f] = heap.Cons(Sym(S.Setf), R[f]);
+                if (!C(R[f], 0)) return false;
+            }
+            else
+            {
+                if (!C(Cadr(R[it]), 0)) return false;
+                name = M.Car(R[it]);
+                e = LookupVar(name);
+                if (e >= 0 && envKind[e] == EVar) EVarSet(envIndex[e]);
+                else EOp16(Op.SetGlobal, Const(name));
+            }
+            R[it] = Cddr(R[it]);
+        }
+        Finish(ctx);
+        return true;
+    }
+
+    bool CFlet(int xi, int ctx, bool labels)
+    {
+        int envMark = ntop, firstVar = nvars, savedLocals = funcs[cf].CurLocals, tmpMark = ntmp;
+        int di = P(Cadr(R[xi]));
+        int n = 0;
+        for (ulong l = R[di]; W.IsCons(l); l = M.Cdr(l))
+        {
+            ulong d = M.Car(l);
+            if (!W.IsCons(d) || !W.IsSymbol(M.Car(d))) return Err1("Bad local function definition: ~S.", d);
+            n++;
+        }
+        int bodyi = ParseBody(Cddr(R[xi]), false, out int spS, out int spN);
+        if (labels)
+        {
+            int i = 0;
+            for (ulong l = R[di]; W.IsCons(l); l = M.Cdr(l), i++)
+            {
+                int v = NewVar(AllocSlot());
+                vars[v].Assigned = true;
+                tmpInts[ntmp + i] = v;
+                EConst(W.Nil); EVarBind(v);
+                PushEnv(EFun, M.Car(M.Car(l)), v);
+            }
+            int tbase = ntmp; ntmp += n;
+            int it = P(R[di]);
+            i = 0;
+            while (W.IsCons(R[it]))
+            {
+                ulong d = M.Car(R[it]);
+                if (!CClosure(M.Car(d), P(M.Cdr(d)), 0)) return false;
+                int v = tmpInts[tbase + i];
+                EOp(Op.SetL); AddPatch(v, Here - 1); E16(vars[v].Slot);
+                EOp(Op.Pop); Push(-1);
+                R[it] = M.Cdr(R[it]); i++;
+            }
+        }
+        else
+        {
+            int it = P(R[di]);
+            while (W.IsCons(R[it]))
+            {
+                ulong d = M.Car(R[it]);
+                if (!CClosure(M.Car(d), P(M.Cdr(d)), 0)) return false;
+                R[it] = M.Cdr(R[it]);
+            }
+            int names = rtop;
+            for (ulong l = R[di]; W.IsCons(l); l = M.Cdr(l)) P(M.Car(M.Car(l)));
+            for (int i = n - 1; i >= 0; i--) { int v = NewVar(AllocSlot()); EVarBind(v); tmpInts[ntmp + i] = v; }
+            for (int i = 0; i < n; i++) PushEnv(EFun, R[names + i], tmpInts[ntmp + i]);
+        }
+        PushFreeSpecials(spS, spN);
+        bool ok = CProgn(bodyi, ctx);
+        for (int v = firstVar; v < nvars; v++) FinishVar(v);
+        ntop = envMark; funcs[cf].CurLocals = savedLocals; ntmp = tmpMark;
+        return ok;
+    }
+
+    bool CMacrolet(int xi, int ctx)
+    {
+        int envMark = ntop;
+        int it = P(Cadr(R[xi]));
+        while (W.IsCons(R[it]))
+        {
+            ulong d = M.Car(R[it]);
+            if (!W.IsCons(d) || !W.IsSymbol(M.Car(d))) return Err1("Bad MACROLET definition: ~S.", d);
+            // Build the expander with the Lisp helper %MAKE-MACRO-FUNCTION (name lambda-list body).
+            ulong maker = M.Slot(Sym(S.MakeMacroFunction), Sy.Function);
+            if (!W.IsObj(maker)) return Err("MACROLET is not available before the boot file is loaded.");
+            vm.Push(maker); vm.Push(M.Car(d)); vm.Push(Cadr(d)); vm.Push(Cddr(d));
+            if (vm.CallNested(3, out ulong fn) != RunStatus.Ok) return false;
+            int e = PushEnv(EMacro, M.Car(M.Car(R[it])), 0);
+            envValue[e] = fn;
+            R[it] = M.Cdr(R[it]);
+        }
+        int bodyi = ParseBody(Cddr(R[xi]), false, out int spS, out int spN);
+        PushFreeSpecials(spS, spN);
+        bool ok = CProgn(bodyi, ctx);
+        ntop = envMark;
+        return ok;
+    }
+
+    bool CSymbolMacrolet(int xi, int ctx)
+    {
+        int envMark = ntop;
+        for (ulong l = Cadr(R[xi]); W.IsCons(l); l = M.Cdr(l))
+        {
+            ulong d = M.Car(l);
+            if (!W.IsCons(d) || !W.IsSymbol(M.Car(d))) return Err1("Bad SYMBOL-MACROLET binding: ~S.", d);
+            int e = PushEnv(ESymMacro, M.Car(d), 0);
+            envValue[e] = Cadr(d);
+        }
+        int bodyi = ParseBody(Cddr(R[xi]), false, out int spS, out int spN);
+        PushFreeSpecials(spS, spN);
+        bool ok = CProgn(bodyi, ctx);
+        ntop = envMark;
+        return ok;
+    }
+
+    bool CEvalWhen(int xi, int ctx)
+    {
+        bool exec = false;
+        for (ulong l = Cadr(R[xi]); W.IsCons(l); l = M.Cdr(l))
+        {
+            ulong s = M.Car(l);
+            if (s == Sym(S.KwExecute) || s == Sym(S.Eval) || s == Sym(S.KwLoadToplevel) || s == Sym(S.Load)) exec = true;
+        }
+        if (!exec) { EConst(W.Nil); Finish(ctx); return true; }
+        return CProgn(P(Cddr(R[xi])), ctx);
+    }
+
+    bool CLoadTimeValue(int xi, int ctx)
+    {
+        ulong thunk = CompileToplevel(Cadr(R[xi]));
+        if (thunk == Vm.Fail) return false;
+        vm.Push(thunk);
+        if (vm.CallNested(0, out ulong v) != RunStatus.Ok) return false;
+        EOp16(Op.Const, AddConst(v, false)); Push(1);
+        Finish(ctx);
+        return true;
+    }
+
+    bool CProgv(int xi, int ctx)
+    {
+        if (!C(Cadr(R[xi]), 0)) return false;
+        if (!C(Car(Cddr(R[xi])), 0)) return false;
+        EOp(Op.Progv); Push(-1);
+        funcs[cf].Dyn++;
+        bool ok = CProgn(P(Cdr(Cddr(R[xi]))), ctx & MvCtx);
+        funcs[cf].Dyn--;
+        EOp(Op.UnbindV); Push(-1);
+        if ((ctx & Tail) != 0) EOp(Op.Ret);
+        return ok;
+    }
+
+    bool CCatch(int xi, int ctx)
+    {
+        if (!C(Cadr(R[xi]), 0)) return false;
+        int lexit = NewLabel();
+        EJump(Op.Catch, lexit); Push(-1);
+        funcs[cf].Dyn++;
+        bool ok = CProgn(P(Cddr(R[xi])), MvCtx);
+        funcs[cf].Dyn--;
+        EOp(Op.EndCatch);
+        Mark(lexit);
+        if ((ctx & Tail) != 0) EOp(Op.Ret);
+        return ok;
+    }
+
+    bool CUnwindProtect(int xi, int ctx)
+    {
+        int lclean = NewLabel();
+        EJump(Op.Uwp, lclean);
+        funcs[cf].Dyn++;
+        if (!C(Cadr(R[xi]), MvCtx)) return false;
+        EOp(Op.UwNormal); Push(-1);
+        Mark(lclean);
+        int it = P(Cddr(R[xi]));
+        while (W.IsCons(R[it]))
+        {
+            if (!C(M.Car(R[it]), 0)) return false;
+            EOp(Op.Pop); Push(-1);
+            R[it] = M.Cdr(R[it]);
+        }
+        funcs[cf].Dyn--;
+        EOp(Op.UwEnd); Push(1);
+        if ((ctx & Tail) != 0) EOp(Op.Ret);
+        return true;
+    }
+
+    bool CMvCall(int xi, int ctx)
+    {
+        if (!C(Cadr(R[xi]), 0)) return false;
+        EConst(M.Fix(0));
+        funcs[cf].Dyn++;
+        int it = P(Cddr(R[xi]));
+        while (W.IsCons(R[it]))
+        {
+            if (!C(M.Car(R[it]), MvCtx)) return false;
+            EOp(Op.MvAcc); Push(-1);
+            R[it] = M.Cdr(R[it]);
+        }
+        funcs[cf].Dyn--;
+        EOp(Op.MvCallN); Push(-1);
+        if ((ctx & Tail) != 0) EOp(Op.Ret);
+        return true;
+    }
+
+    bool CMvProg1(int xi, int ctx)
+    {
+        if ((ctx & (MvCtx | Tail)) == 0)
+        {
+            if (!C(Cadr(R[xi]), 0)) return false;
+            int it0 = P(Cddr(R[xi]));
+            while (W.IsCons(R[it0]))
+            {
+                if (!C(M.Car(R[it0]), 0)) return false;
+                EOp(Op.Pop); Push(-1);
+                R[it0] = M.Cdr(R[it0]);
+            }
+            return true;
+        }
+        if (!C(Cadr(R[xi]), MvCtx)) return false;
+        EOp(Op.MvSave);
+        funcs[cf].Dyn++;
+        int it = P(Cddr(R[xi]));
+        while (W.IsCons(R[it]))
+        {
+            if (!C(M.Car(R[it]), 0)) return false;
+            EOp(Op.Pop); Push(-1);
+            R[it] = M.Cdr(R[it]);
+        }
+        funcs[cf].Dyn--;
+        EOp(Op.MvRestore);
+        if ((ctx & Tail) != 0) EOp(Op.Ret);
+        return true;
+    }
+}

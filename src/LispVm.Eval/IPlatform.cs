@@ -1,0 +1,14 @@
+// Platform services the core needs (DESIGN §1): console bytes, time, exit. The hosted
+// build implements it over .NET (src/LispVm.Hosted); the kernel image over Linux
+// syscalls or the Xen console ring.
+namespace LispVm.Eval;
+
+public interface IPlatform
+{
+    /// <summary>Write bytes to the console (stdout).</summary>
+    void Write(byte[] buf, int len);
+    /// <summary>Monotonic time in microseconds.</summary>
+    long NowMicros();
+    /// <summary>End the process / domain with this status. May return in tests.</summary>
+    void Exit(int code);
+}

@@ -1,0 +1,222 @@
+// The platform-neutral REPL core: fed input bytes (UTF-8), writes through IPlatform.
+// Reads forms from its line buffer with the reader ("need more" keeps the partial form),
+// evaluates each through the Lisp EVAL (top-level progn handling, macroexpansion), prints
+// the values, and keeps going after errors (the condition system prints ";; Error: ..."
+// and aborts to this run's base). :bt prints the last error's backtrace.
+using LispVm.Gc;
+using LispVm.Reader;
+
+namespace LispVm.Eval;
+
+public sealed unsafe class Repl
+{
+    readonly Vm vm;
+    readonly int[] buf = new int[1 << 20];
+    int len, pos;
+    int utfNeed, utfAcc;
+    readonly BufSource src;
+    public bool ShowPrompt = true;
+    public bool Done { get { return vm.QuitRequested; } }
+    bool atPrompt;
+
+    public Repl(Vm vm)
+    {
+        this.vm = vm;
+        src = new BufSource(this);
+        vm.SetSymValue(vm.Sym(S.PackageVar), vm.Heap.UserPackage);
+    }
+
+    public void Start() { Prompt(); }
+
+    void Prompt()
+    {
+        if (ShowPrompt && !atPrompt)
+        {
+            if (vm.ConsoleColumn != 0) vm.ConsoleString("\n");
+            vm.ConsoleString("* ");
+            atPrompt = true;
+        }
+        vm.FlushConsole();
+    }
+
+    /// <summary>Feed raw input bytes; evaluates every complete form.</summary>
+    public void Feed(byte[] data, int n)
+    {
+        for (int i = 0; i < n; i++) AddByte(data[i]);
+        Process(false);
+    }
+
+    /// <summary>End of input: evaluate a final form that lacks a closing delimiter.</summary>
+    public void FeedEof() { Process(true); vm.FlushConsole(); }
+
+    void AddByte(byte b)
+    {
+        if (utfNeed > 0 && (b & 0xC0) == 0x80)
+        {
+            utfAcc = (utfAcc << 6) | (b & 0x3F);
+            if (--utfNeed == 0) AddChar(utfAcc);
+            return;
+        }
+        utfNeed = 0;
+        if (b < 0x80) AddChar(b == '\r' ? '\n' : b);
+        else if ((b & 0xE0) == 0xC0) { utfAcc = b & 0x1F; utfNeed = 1; }
+        else if ((b & 0xF0) == 0xE0) { utfAcc = b & 0x0F; utfNeed = 2; }
+        else if ((b & 0xF8) == 0xF0) { utfAcc = b & 0x07; utfNeed = 3; }
+        else AddChar('?');
+    }
+
+    void AddChar(int c)
+    {
+        if (len >= buf.Length)
+        {
+            // Compact; if a single form fills the buffer, drop it with an error.
+            if (pos > 0) { for (int i = pos; i < len; i++) buf[i - pos] = buf[i]; len -= pos; pos = 0; }
+            if (len >= buf.Length) { len = pos = 0; vm.ConsoleString(";; Error: Input form too long.\n"); }
+        }
+        buf[len++] = c;
+    }
+
+    void Process(bool atEnd)
+    {
+        while (!vm.QuitRequested)
+        {
+            src.P = pos; src.RealEnd = atEnd;
+            ReadStatus st = vm.Reader.Read(src, vm.ReadOptionsNow(), out ulong form);
+            if (st == ReadStatus.NeedMore) { if (!atEnd) return; pos = len; break; }
+            if (st == ReadStatus.Eof) { pos = len; break; }
+            if (st == ReadStatus.Error)
+            {
+                atPrompt = false;
+                vm.ConsoleString(";; Error: ");
+                for (int i = 0; i < vm.Reader.ErrorLength; i++) vm.ConsoleByte(vm.Reader.ErrorText[i]);
+                vm.ConsoleString("\n");
+                // Skip the rest of the line.
+                int p = src.P;
+                while (p < len && buf[p] != '\n') p++;
+                pos = p < len ? p + 1 : len;
+                Prompt();
+                continue;
+            }
+            pos = src.P;
+            // Eat the rest of the line if it is only whitespace (so the prompt follows the echo).
+            int q = pos;
+            while (q < len && (buf[q] == ' ' || buf[q] == '\t')) q++;
+            if (q < len && buf[q] == '\n') pos = q + 1;
+            atPrompt = false;
+            EvalPrint(form);
+            Prompt();
+        }
+        if (pos >= len) { pos = len = 0; }
+    }
+
+    /// <summary>Evaluate one form and print its values (or the error).</summary>
+    public void EvalPrint(ulong form)
+    {
+        Heap h = vm.Heap;
+        vm.Steps = 0;
+        if (form == vm.Intern(":BT")) { form = h.Cons(vm.Intern("BACKTRACE"), W.Nil); }
+        ulong ev = vm.SymFunction(vm.Intern("%REPL-EVAL"));
+        RunStatus st;
+        if (W.IsObj(ev))
+        {
+            vm.Push(ev); vm.Push(form);
+            st = vm.CallNested(1, out ulong r);
+        }
+        else
+        {
+            int m = h.RootMark(); int rf = h.PushRoot(form);
+            ulong thunk = vm.Comp.CompileToplevel(h.Root(rf));
+            h.PopRoots(m);
+            if (thunk == Vm.Fail)
+            {
+                if (vm.PendN > 0) { vm.FallbackError(); }
+                vm.PendUnwind = false;
+                vm.FlushConsole();
+                return;
+            }
+            vm.Push(thunk);
+            st = vm.CallNested(0, out ulong r2);
+            if (st == RunStatus.Ok)
+            {
+                int nv = vm.Th.Nv;
+                if (nv == 1) { vm.Th.Mv[0] = r2; }
+                for (int i = 0; i < nv; i++)
+                {
+                    if (vm.ConsoleColumn != 0) vm.ConsoleString("\n");
+                    vm.PrintTo(vm.Th.Mv[i], vm.Roots[(int)R.ConsoleOut], true);
+                    vm.ConsoleString("\n");
+                }
+            }
+        }
+        vm.PendUnwind = false;
+        vm.FlushConsole();
+    }
+
+    /// <summary>Evaluate a whole source text (boot files, -e, LOAD of a C#-side file);
+    /// returns false at the first error.</summary>
+    public bool EvalText(string text, bool print)
+    {
+        ulong s = vm.Heap.MakeString(text);
+        return EvalLispString(s, print);
+    }
+
+    public bool EvalLispString(ulong str, bool print)
+    {
+        Heap h = vm.Heap;
+        int m = h.RootMark();
+        int rs = h.PushRoot(vm.MakeStream(Builtins.KStringIn, str));
+        h.SetSlot(h.Root(rs), Builtins.SEnd, M.Fix(M.Len(str)));
+        bool ok = true;
+        for (; ; )
+        {
+            ulong form = vm.ReadFromStream(h.Root(rs), out bool eof);
+            if (form == Vm.Fail)
+            {
+                if (vm.PendN > 0) vm.FallbackError();
+                ok = false; break;
+            }
+            if (eof) break;
+            int rf = h.PushRoot(form);
+            if (print) EvalPrint(h.Root(rf));
+            else if (!EvalQuiet(h.Root(rf))) ok = false;
+            h.PopRoots(rf);
+            if (vm.QuitRequested) break;
+        }
+        h.PopRoots(m);
+        vm.FlushConsole();
+        return ok;
+    }
+
+    /// <summary>Evaluate without printing values; false on error (already reported).</summary>
+    public bool EvalQuiet(ulong form)
+    {
+        Heap h = vm.Heap;
+        ulong ev = vm.SymFunction(vm.Intern("%EVAL-TOPLEVEL"));
+        if (W.IsObj(ev))
+        {
+            vm.Push(ev); vm.Push(form);
+            RunStatus st0 = vm.CallNested(1, out ulong r0);
+            vm.PendUnwind = false;
+            return st0 == RunStatus.Ok;
+        }
+        int m = h.RootMark(); int rf = h.PushRoot(form);
+        ulong thunk = vm.Comp.CompileToplevel(h.Root(rf));
+        h.PopRoots(m);
+        if (thunk == Vm.Fail) { if (vm.PendN > 0) vm.FallbackError(); vm.PendUnwind = false; return false; }
+        vm.Push(thunk);
+        RunStatus st = vm.CallNested(0, out ulong r);
+        vm.PendUnwind = false;
+        return st == RunStatus.Ok;
+    }
+
+    sealed class BufSource : IReadSource
+    {
+        readonly Repl r;
+        public int P;
+        public bool RealEnd;
+        public BufSource(Repl r) { this.r = r; }
+        public int Read() { return P < r.len ? r.buf[P++] : -1; }
+        public int Peek() { return P < r.len ? r.buf[P] : -1; }
+        public bool AtRealEnd { get { return RealEnd; } }
+    }
+}

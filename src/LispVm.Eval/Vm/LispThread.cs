@@ -1,0 +1,48 @@
+// Per-Lisp-thread state: value stack, frame stack, dynamic bindings, catch/unwind
+// entries, multiple values. Allocated once at start-up (sized arrays); several threads
+// can exist and the VM switches between them at safe points (green threads).
+namespace LispVm.Eval;
+
+public struct Frame
+{
+    public ulong Fn;     // Function or Closure being run (GC root)
+    public int Ip;       // resume offset in the code vector (saved on call)
+    public int Bp;       // index of slot 0 in the value stack
+    public int Argc;
+    public int RetSp;    // where the caller wants the result (drops fn and args)
+}
+
+public enum CatchKind : byte { Catch, Block, Tagbody, Uwp, RunBase }
+
+public struct CatchEntry
+{
+    public ulong Tag;    // catch tag / unique block id (GC root)
+    public int Fc;       // frame count when established (the frame that owns it is Fc-1)
+    public int Sp;       // value stack height to restore
+    public int Bsp;      // binding stack height to restore
+    public int Ip;       // resume offset
+    public CatchKind Kind;
+}
+
+public sealed class LispThread
+{
+    public readonly ulong[] S;        // value stack
+    public int Sp;
+    public readonly Frame[] F;
+    public int Fc;
+    public readonly ulong[] B;        // binding stack: pairs (symbol, old value)
+    public int Bsp;
+    public readonly CatchEntry[] C;
+    public int Cc;
+    public readonly ulong[] Mv = new ulong[Vm.MaxValues];
+    public int Nv = 1;
+    public ulong NextTag;             // unique block/tagbody ids
+
+    public LispThread(int stackWords, int frames, int bindings, int catches)
+    {
+        S = new ulong[stackWords];
+        F = new Frame[frames];
+        B = new ulong[bindings * 2];
+        C = new CatchEntry[catches];
+    }
+}

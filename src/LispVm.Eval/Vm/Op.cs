@@ -1,0 +1,71 @@
+// Bytecode instruction set. One byte opcode, operands little-endian: k = u16 constant
+// index, s = u16 frame slot, n = u8 count, a = u32 absolute code offset.
+// Operand widths are fixed per opcode so that the compiler can patch a variable's
+// accesses in place (LOCAL -> LOCALC etc.) once it knows the variable needs a cell.
+namespace LispVm.Eval;
+
+public enum Op : byte
+{
+    Nop = 0,
+    Args,       // req:n opt:n flags:n nlocals:s   check the argument count, fill missing
+                //        optionals with the unbound marker, cons the &rest list into slot
+                //        req+opt (flags 1 = rest or key), then reserve nlocals slots
+    Keys,       // k s n  parse &key from the list in slot s into slots s+1..: constants[k]
+                //        is the vector of keywords; n = 1 allows other keys
+    Const,      // k      push constants[k]
+    Nil,        //        push NIL
+    T,          //        push T
+    Fix8,       // i8     push small fixnum
+    Local,      // s      push slot
+    LocalC,     // s      push value cell contents of slot
+    SetL,       // s      slot = top (top stays)
+    SetLC,      // s      cell(slot) = top (top stays)
+    BindL,      // s      slot = pop
+    BindLC,     // s      slot = new cell(pop)
+    Closed,     // s      push closure var
+    ClosedC,    // s      push contents of closure var cell
+    SetClosedC, // s      cell(closure var) = top
+    FunG,       // k      push symbol-function of constants[k] (undefined -> error)
+    Global,     // k      push symbol-value of constants[k] (unbound -> error)
+    SetGlobal,  // k      symbol-value = top
+    Pop,        //        drop top
+    Slide,      // s      keep top, drop s values under it
+    Drop,       // s      drop s values
+    Skip2,      // s      no-op with an operand (patched to BoxL when a parameter needs a cell)
+    BoxL,       // s      slot = new cell(slot)
+    Dup,
+    Jmp,        // a
+    JNil,       // a      pop; jump if NIL
+    JT,         // a      pop; jump if not NIL
+    JBound,     // s a    jump if slot is not the unbound marker
+    BoundP,     // s      push T if slot is not unbound, else NIL
+    CallG,      // k n    call function of symbol constants[k] with n args
+    TCallG,     // k n    tail call
+    Call,       // n      [fn a1..an] call
+    TCall,      // n
+    Ret,        //        return top (values as set)
+    Ret1,       //        return top as a single value
+    Set1,       //        number of values = 1
+    MkClos,     // k n    pop n captured values, push closure of constants[k]
+    Values,     // n      pop n values into Mv, push primary
+    MvAcc,      //        [count primary] -> [v0..vn-1 count+n]   (multiple-value-call)
+    MvCallN,    //        [fn v... count] call
+    MvSave,     //        [primary] -> [v0..vn-1 n]
+    MvRestore,  //        [v0..vn-1 n] -> values, push primary
+    Bind,       // k      pop value, dynamically bind special constants[k]
+    Unbind,     // n      undo n dynamic bindings
+    Progv,      //        [syms vals] -> [count]  bind
+    UnbindV,    //        [count x] -> [x]  undo count bindings under the top value
+    Catch,      // a      pop tag, push catch entry resuming at a
+    BlockE,     // n a    push block (n=1) / tagbody (n=2) entry with a fresh tag resuming
+                //        at a, push the tag
+    EndCatch,   //        pop catch/block entry
+    Throw,      // n      [tag value] throw (n: 0 catch, 1 return-from, 2 go)
+    TagDispatch,// n a*n  pop fixnum i, jump to a[i]
+    Uwp,        // a      push unwind-protect entry, cleanup at a
+    UwNormal,   //        pop entry; [primary] -> [v.. n mode=0]
+    UwEnd,      //        after cleanup: restore values or continue unwinding
+    // Inline primitives (fixnum fast paths, generic fallback by calling the builtin).
+    Car, Cdr, Cons, Eq, Not, Add, Sub, Lt, Gt, Le, Ge, NumEq, Add1, Sub1,
+    Count
+}

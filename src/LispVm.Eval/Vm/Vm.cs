@@ -1,0 +1,172 @@
+// The virtual machine instance: heap, builtin table, symbol cache, the current Lisp
+// thread and the state shared by the dispatch loop, the compiler and the builtins.
+// No static mutable state: several VMs can live in one process (tests do that).
+using System.Runtime.CompilerServices;
+using LispVm.Gc;
+
+namespace LispVm.Eval;
+
+public enum RunStatus { Ok, Aborted, Unwinding }
+
+/// <summary>Arguments of a builtin: slots of the current Lisp stack (GC roots, so a[i] is
+/// current after any allocation).</summary>
+public readonly struct Args
+{
+    readonly ulong[] s;
+    readonly int b;
+    public readonly int Count;
+    public Args(ulong[] stack, int bas, int count) { s = stack; b = bas; Count = count; }
+    public ulong this[int i] { [MethodImpl(MethodImplOptions.AggressiveInlining)] get { return s[b + i]; } }
+    public void Set(int i, ulong v) { s[b + i] = v; }
+}
+
+public sealed unsafe partial class Vm : IGcRoots
+{
+    public const int MaxValues = 64;
+    /// <summary>Returned by a builtin that signalled an error or must unwind (never a Lisp
+    /// value: immediate subtag 0, payload 0xF0, reserved by Eval).</summary>
+    public const ulong Fail = 0xF002;
+    /// <summary>Returned by a builtin that asks the VM to call TailFn with TailArgc args
+    /// it pushed (eval, funcall-like builtins).</summary>
+    public const ulong TailCallReq = 0xF102;
+
+    public readonly Heap Heap;
+    public readonly IPlatform Platform;
+    public LispThread Th;
+    public readonly ulong[] Syms = new ulong[(int)S.Count];
+    /// <summary>Misc rooted values (see R.*).</summary>
+    public readonly ulong[] Roots = new ulong[(int)R.Count];
+
+    // Builtins.
+    internal readonly delegate*<Vm, Args, ulong>[] Bfn = new delegate*<Vm, Args, ulong>[2048];
+    internal int Nb;
+    internal int BiFuncall = -1, BiApply = -1;
+
+    // Pending builtin error: condition type and initargs (rooted).
+    internal readonly ulong[] Pend = new ulong[10];
+    internal int PendN;            // number of used Pend slots (0 = none)
+    internal bool PendUnwind;      // a nested run asked us to continue an unwind
+    internal int PendTarget;
+    internal ulong TailFn; internal int TailArgc;
+
+    /// <summary>Set by the platform (Ctrl-C); checked at safe points.</summary>
+    public volatile int InterruptFlag;
+    /// <summary>Safe-point budget per top-level evaluation (0 = unlimited), for fuzzing.</summary>
+    public long StepLimit;
+    internal long Steps;
+    public int MaxFrames;
+    public int StackLimit;
+    internal bool InOverflow;
+    public readonly Compiler Comp;
+    public readonly OutBuf Out = new OutBuf();
+
+    public ulong T { [MethodImpl(MethodImplOptions.AggressiveInlining)] get { return Roots[(int)R.T]; } }
+
+    public Vm(Heap heap, IPlatform platform, int stackWords = 1 << 20, int frames = 1 << 16)
+    {
+        Heap = heap;
+        Platform = platform;
+        Th = new LispThread(stackWords, frames, 1 << 16, 1 << 16);
+        MaxFrames = frames - 512;
+        StackLimit = stackWords - 8192;
+        heap.AddRoots(this);
+        for (int i = 0; i < Roots.Length; i++) Roots[i] = W.Nil;
+        for (int i = 0; i < Pend.Length; i++) Pend[i] = W.Nil;
+        for (int i = 0; i < Syms.Length; i++) Syms[i] = W.Nil;
+        TailFn = W.Nil;
+        for (int i = 0; i < MaxValues; i++) Th.Mv[i] = W.Nil;
+        Comp = new Compiler(this);
+        InitSymbols();
+        InitTrampoline();
+        InitIo();
+        Builtins.RegisterCore(this);
+    }
+
+    public ulong Sym(S s) { return Syms[(int)s]; }
+
+    void InitSymbols()
+    {
+        Roots[(int)R.T] = Heap.T;
+        Roots[(int)R.ClPackage] = Heap.CommonLispPackage;
+        Roots[(int)R.KeywordPackage] = Heap.KeywordPackage;
+        for (int i = 0; i < (int)S.Count; i++)
+            Syms[i] = Intern(SymNames.Names[i]);
+    }
+
+    void InitTrampoline()
+    {
+        ulong code = Heap.AllocRaw(ObjType.ByteVector, 2);
+        M.Raw(code)[0] = (byte)Op.MvCallN; M.Raw(code)[1] = (byte)Op.Ret;
+        int m = Heap.RootMark(); int rc = Heap.PushRoot(code);
+        ulong fo = Heap.AllocBoxed(ObjType.Function, Fn.Size);
+        Heap.SetSlot(fo, Fn.Code, Heap.Root(rc));
+        Heap.SetSlot(fo, Fn.Name, Intern("%TOPLEVEL"));
+        Heap.SetSlot(fo, Fn.Arity, M.Fix(0));
+        Heap.SetSlot(fo, Fn.Builtin, M.Fix(-1));
+        Roots[(int)R.Trampoline] = fo;
+        Heap.PopRoots(m);
+    }
+
+    /// <summary>Intern (and export) in COMMON-LISP, or in KEYWORD for a leading colon.
+    /// Finding an existing symbol allocates nothing.</summary>
+    public ulong Intern(string name)
+    {
+        if (name.Length > 0 && name[0] == ':')
+        {
+            byte* buf = stackalloc byte[128];
+            int n = 0;
+            for (int i = 1; i < name.Length && n < 127; i++) buf[n++] = (byte)name[i];
+            return Heap.InternBytes(buf, n, Roots[(int)R.KeywordPackage]);
+        }
+        SymbolStatus st2;
+        ulong s = Heap.FindSymbol(name, Roots[(int)R.ClPackage], out st2);
+        if (st2 == SymbolStatus.External) return s;
+        return Heap.InternExternal(name, Roots[(int)R.ClPackage]);
+    }
+
+    public void VisitRoots(Heap heap)
+    {
+        LispThread th = Th;
+        for (int i = 0; i < th.Sp; i++) heap.VisitRoot(ref th.S[i]);
+        for (int i = 0; i < th.Fc; i++) heap.VisitRoot(ref th.F[i].Fn);
+        for (int i = 0; i < th.Bsp * 2; i++) heap.VisitRoot(ref th.B[i]);
+        for (int i = 0; i < th.Cc; i++) heap.VisitRoot(ref th.C[i].Tag);
+        for (int i = 0; i < MaxValues; i++) heap.VisitRoot(ref th.Mv[i]);
+        for (int i = 0; i < Syms.Length; i++) heap.VisitRoot(ref Syms[i]);
+        for (int i = 0; i < Roots.Length; i++) heap.VisitRoot(ref Roots[i]);
+        for (int i = 0; i < Pend.Length; i++) heap.VisitRoot(ref Pend[i]);
+        heap.VisitRoot(ref TailFn);
+        Comp.VisitRoots(heap);
+    }
+
+    // ---- symbol helpers (NIL's symbol data live in heap.NilSymbol) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong SymObj(ulong sym) { return sym == W.Nil ? Heap.NilSymbol : sym; }
+    public ulong SymValue(ulong sym) { return sym == W.Nil ? W.Nil : M.Slot(sym, Sy.Value); }
+    public ulong SymFunction(ulong sym) { return M.Slot(SymObj(sym), Sy.Function); }
+    public long SymFlags(ulong sym) { return M.FixVal(M.Slot(SymObj(sym), Sy.Flags)); }
+    public bool IsSpecial(ulong sym) { return (SymFlags(sym) & SymbolFlags.Special) != 0; }
+    public void SetSymFlag(ulong sym, long flag)
+    {
+        ulong o = SymObj(sym);
+        Heap.SetSlot(o, Sy.Flags, M.Fix(M.FixVal(M.Slot(o, Sy.Flags)) | flag));
+    }
+    public void SetSymValue(ulong sym, ulong v) { if (sym != W.Nil) Heap.SetSlot(sym, Sy.Value, v); }
+    public void SetSymFunction(ulong sym, ulong f) { Heap.SetSlot(SymObj(sym), Sy.Function, f); }
+    public ulong Bool(bool b) { return b ? Roots[(int)R.T] : W.Nil; }
+
+    public bool IsMacroCell(ulong f) { return W.IsCons(f) && M.Car(f) == Syms[(int)S.MacroMarker]; }
+
+    // ---- multiple values for builtins ----
+    public ulong Values(ulong a, ulong b) { Th.Mv[0] = a; Th.Mv[1] = b; Th.Nv = 2; return a; }
+    public ulong Values(ulong a, ulong b, ulong c) { Th.Mv[0] = a; Th.Mv[1] = b; Th.Mv[2] = c; Th.Nv = 3; return a; }
+    public ulong NoValues() { Th.Nv = 0; return W.Nil; }
+    public ulong[] Mv { get { return Th.Mv; } }
+    public ulong ValuesN(int n) { Th.Nv = n; return n == 0 ? W.Nil : Th.Mv[0]; }
+}
+
+/// <summary>Indices into Vm.Roots.</summary>
+public enum R
+{
+    T, ClPackage, KeywordPackage, Trampoline, LastCondition, Backtrace, ErrorMessage, ConsoleOut, PrintStream, ReadStream, Tmp0, Tmp1, Count
+}

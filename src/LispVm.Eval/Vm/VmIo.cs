@@ -1,0 +1,270 @@
+// Stream plumbing for the builtins and the REPL: console output buffering (UTF-8), string
+// output streams growing in the heap, and adapters that let the reader and printer of
+// src/LispVm.Reader read from and write to Lisp streams.
+using LispVm.Gc;
+using LispVm.Reader;
+using LispVm.Reader.Numbers;
+
+namespace LispVm.Eval;
+
+/// <summary>Console input as the platform delivers it (hosted stdin, kernel console).</summary>
+public interface IConsoleIn
+{
+    int Read();
+    int Peek();
+    void Unread();
+}
+
+public sealed unsafe partial class Vm
+{
+    public Num Num;
+    public LispPrinter Printer;
+    public LispReader Reader;
+    public IConsoleIn ConsoleIn;
+    public bool QuitRequested;
+    public int QuitCode;
+    internal ulong ReadStreamPos;
+    readonly byte[] conBuf = new byte[4096];
+    int conLen;
+    StreamSink sink;
+    StreamSource source;
+
+    void InitIo()
+    {
+        Num = new Num(Heap);
+        Printer = new LispPrinter(Heap, Num);
+        Reader = new LispReader(Heap, Num);
+        sink = new StreamSink(this);
+        source = new StreamSource(this);
+        ulong co = MakeStream(Builtins.KConsoleOut, W.Nil);
+        Roots[(int)R.ConsoleOut] = co;
+        SetSymValue(Syms[(int)S.StandardOutput], co);
+        SetSymValue(Syms[(int)S.ErrorOutput], co);
+        SetSymValue(Intern("*TERMINAL-IO*"), co);
+        SetSymValue(Intern("*TRACE-OUTPUT*"), co);
+        ulong ci = MakeStream(Builtins.KConsoleIn, W.Nil);
+        SetSymValue(Syms[(int)S.StandardInput], ci);
+        foreach (S s in new S[] { S.StandardOutput, S.StandardInput, S.ErrorOutput, S.PackageVar, S.Star, S.StarStar, S.StarStarStar })
+            SetSymFlag(Syms[(int)s], SymbolFlags.Special);
+        SetSymFlag(Intern("*TERMINAL-IO*"), SymbolFlags.Special);
+        SetSymFlag(Intern("*TRACE-OUTPUT*"), SymbolFlags.Special);
+        SetSymValue(Syms[(int)S.PackageVar], Heap.CommonLispPackage);
+    }
+
+    public ulong CurrentPackage()
+    {
+        ulong p = SymValue(Syms[(int)S.PackageVar]);
+        return M.Is(p, ObjType.Package) ? p : Heap.UserPackage;
+    }
+
+    public ulong MakeStream(int kind, ulong buf)
+    {
+        int m = Heap.RootMark(); int rb = Heap.PushRoot(buf);
+        ulong s = Heap.AllocBoxed(ObjType.Stream, Builtins.SSize);
+        Heap.SetSlot(s, Builtins.SKind, M.Fix(kind));
+        Heap.SetSlot(s, Builtins.SBuf, Heap.Root(rb));
+        Heap.SetSlot(s, Builtins.SFill, M.Fix(0));
+        Heap.SetSlot(s, Builtins.SCol, M.Fix(0));
+        Heap.SetSlot(s, Builtins.SEnd, M.Fix(0));
+        Heap.PopRoots(m);
+        return s;
+    }
+
+    /// <summary>Write one character to a stream (may allocate for string streams).</summary>
+    public void StreamPut(ulong s, int c)
+    {
+        long col = M.FixVal(M.Slot(s, Builtins.SCol));
+        Heap.SetSlot(s, Builtins.SCol, M.Fix(c == '\n' ? 0 : col + 1));
+        long kind = M.FixVal(M.Slot(s, Builtins.SKind));
+        if (kind == Builtins.KConsoleOut) { ConsolePut(c); return; }
+        if (kind != Builtins.KStringOut) return;
+        ulong buf = M.Slot(s, Builtins.SBuf);
+        int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
+        if (buf == W.Nil || fill >= M.Len(buf))
+        {
+            int cap = buf == W.Nil ? 32 : M.Len(buf) * 2;
+            int m = Heap.RootMark(); int rs = Heap.PushRoot(s);
+            ulong nb = Heap.MakeStringN(cap, true);
+            s = Heap.Root(rs);
+            ulong old = M.Slot(s, Builtins.SBuf);
+            for (int i = 0; i < fill; i++) ((uint*)M.Raw(nb))[i] = ((uint*)M.Raw(old))[i];
+            Heap.SetSlot(s, Builtins.SBuf, nb);
+            Heap.PopRoots(m);
+            buf = nb;
+        }
+        ((uint*)M.Raw(buf))[fill] = (uint)c;
+        Heap.SetSlot(s, Builtins.SFill, M.Fix(fill + 1));
+    }
+
+    /// <summary>The accumulated string of a string output stream (and reset it).</summary>
+    public ulong TakeStreamString(ulong s)
+    {
+        int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
+        ulong buf = M.Slot(s, Builtins.SBuf);
+        bool wide = false;
+        for (int i = 0; i < fill; i++) if (((uint*)M.Raw(buf))[i] > 255) { wide = true; break; }
+        int m = Heap.RootMark(); int rs = Heap.PushRoot(s);
+        ulong str = Heap.MakeStringN(fill, wide);
+        s = Heap.Root(rs);
+        buf = M.Slot(s, Builtins.SBuf);
+        for (int i = 0; i < fill; i++)
+        {
+            uint c = ((uint*)M.Raw(buf))[i];
+            if (wide) ((uint*)M.Raw(str))[i] = c; else M.Raw(str)[i] = (byte)c;
+        }
+        Heap.SetSlot(s, Builtins.SFill, M.Fix(0));
+        Heap.PopRoots(m);
+        return str;
+    }
+
+    void ConsolePut(int c)
+    {
+        if (conLen + 4 >= conBuf.Length) FlushConsole();
+        if (c < 0x80) conBuf[conLen++] = (byte)c;
+        else if (c < 0x800) { conBuf[conLen++] = (byte)(0xC0 | (c >> 6)); conBuf[conLen++] = (byte)(0x80 | (c & 0x3F)); }
+        else if (c < 0x10000) { conBuf[conLen++] = (byte)(0xE0 | (c >> 12)); conBuf[conLen++] = (byte)(0x80 | ((c >> 6) & 0x3F)); conBuf[conLen++] = (byte)(0x80 | (c & 0x3F)); }
+        else { conBuf[conLen++] = (byte)(0xF0 | (c >> 18)); conBuf[conLen++] = (byte)(0x80 | ((c >> 12) & 0x3F)); conBuf[conLen++] = (byte)(0x80 | ((c >> 6) & 0x3F)); conBuf[conLen++] = (byte)(0x80 | (c & 0x3F)); }
+        if (c == '\n') FlushConsole();
+    }
+
+    public void FlushConsole()
+    {
+        if (conLen > 0) { Platform.Write(conBuf, conLen); conLen = 0; }
+    }
+
+    /// <summary>Console column (for fresh-line in the REPL).</summary>
+    public long ConsoleColumn { get { return M.FixVal(M.Slot(Roots[(int)R.ConsoleOut], Builtins.SCol)); } }
+
+    public void ConsoleString(string s) { ulong co = Roots[(int)R.ConsoleOut]; for (int i = 0; i < s.Length; i++) StreamPut(co, s[i]); }
+
+    long VarFix(string name, long dflt)
+    {
+        ulong v = SymValue(Intern(name));
+        return M.IsFix(v) ? M.FixVal(v) : dflt;
+    }
+    bool VarBool(string name) { ulong v = SymValue(Intern(name)); return v != W.Nil && v != W.Unbound; }
+
+    /// <summary>Print x to stream s with the printer variables. Returns Fail on error.</summary>
+    public ulong PrintTo(ulong x, ulong s, bool escape)
+    {
+        PrintOptions o = escape ? PrintOptions.Prin1 : PrintOptions.Princ;
+        o.Base = (int)VarFix("*PRINT-BASE*", 10);
+        o.Level = (int)VarFix("*PRINT-LEVEL*", -1);
+        o.Length = (int)VarFix("*PRINT-LENGTH*", -1);
+        o.Readably = VarBool("*PRINT-READABLY*");
+        o.Radix = VarBool("*PRINT-RADIX*");
+        o.Circle = VarBool("*PRINT-CIRCLE*");
+        o.Package = CurrentPackage();
+        ulong saved = Roots[(int)R.PrintStream];
+        Roots[(int)R.PrintStream] = s;
+        PrintStatus st = Printer.Print(x, sink, o);
+        Roots[(int)R.PrintStream] = saved;
+        if (st == PrintStatus.NotReadable) return Error("PRINT-NOT-READABLE", "OBJECT", x);
+        return x;
+    }
+
+    /// <summary>Read one object from a Lisp input stream.</summary>
+    public ulong ReadFromStream(ulong s, out bool eof)
+    {
+        eof = false;
+        ulong saved = Roots[(int)R.ReadStream];
+        Roots[(int)R.ReadStream] = s;
+        ReadOptions o = ReadOptionsNow();
+        ReadStatus st = Reader.Read(source, o, out ulong v);
+        s = Roots[(int)R.ReadStream];
+        Roots[(int)R.ReadStream] = saved;
+        ReadStreamPos = M.Slot(s, Builtins.SFill);
+        if (st == ReadStatus.Ok) return v;
+        if (st == ReadStatus.Eof || st == ReadStatus.NeedMore)
+        {
+            if (st == ReadStatus.NeedMore) return Error("END-OF-FILE", "STREAM", s);
+            eof = true; return W.Nil;
+        }
+        return ReaderError();
+    }
+
+    public ReadOptions ReadOptionsNow()
+    {
+        ReadOptions o = new ReadOptions();
+        o.Package = CurrentPackage();
+        o.ReadBase = (int)VarFix("*READ-BASE*", 10);
+        ulong f = SymValue(Intern("*FEATURES*"));
+        o.Features = f == W.Unbound ? W.Nil : f;
+        o.ReadEval = true;
+        ulong df = SymValue(Intern("*READ-DEFAULT-FLOAT-FORMAT*"));
+        o.DefaultDouble = df == Intern("DOUBLE-FLOAT");
+        return o;
+    }
+
+    /// <summary>Signal a reader error with the reader's message.</summary>
+    public ulong ReaderError()
+    {
+        byte* tmp = stackalloc byte[700];
+        int n = Reader.ErrorLength;
+        if (n > 600) n = 600;
+        for (int i = 0; i < n; i++) tmp[i] = Reader.ErrorText[i];
+        ulong msg = Heap.MakeStringFromBytes(tmp, n);
+        if (Reader.ErrorKind == ReadErrorKind.EndOfFile) return Error("END-OF-FILE", "STREAM", W.Nil);
+        PendSimple1(S.SimpleError, "~A", msg);
+        Pend[0] = Intern("%SIMPLE-READER-ERROR");
+        MaterializePend();
+        return Fail;
+    }
+
+    public ulong SetfName(ulong sym)
+    {
+        if (!W.IsSymbol(sym)) return sym;
+        ulong name = Heap.SymbolName(sym);
+        int n = M.Len(name);
+        byte* buf = stackalloc byte[520];
+        if (n > 100) n = 100;
+        int k = 0;
+        string pre = "(SETF ";
+        for (int i = 0; i < pre.Length; i++) buf[k++] = (byte)pre[i];
+        for (int i = 0; i < n; i++)
+        {
+            int c = Heap.StringChar(name, i);
+            if (c < 0x80) buf[k++] = (byte)c;
+            else if (c < 0x800) { buf[k++] = (byte)(0xC0 | (c >> 6)); buf[k++] = (byte)(0x80 | (c & 0x3F)); }
+            else { buf[k++] = (byte)(0xE0 | ((c >> 12) & 0xF)); buf[k++] = (byte)(0x80 | ((c >> 6) & 0x3F)); buf[k++] = (byte)(0x80 | (c & 0x3F)); }
+        }
+        buf[k++] = (byte)')';
+        ulong pkg = M.Slot(SymObj(sym), Sy.Package);
+        if (!M.Is(pkg, ObjType.Package)) pkg = Heap.CommonLispPackage;
+        return Heap.InternBytes(buf, k, pkg);
+    }
+
+    public ulong KeywordOf(ulong sym)
+    {
+        ulong name = Heap.SymbolName(sym);
+        return Heap.InternString(name, Heap.KeywordPackage, out SymbolStatus st);
+    }
+
+    sealed class StreamSink : IPrintSink
+    {
+        readonly Vm vm;
+        public StreamSink(Vm vm) { this.vm = vm; }
+        public void WriteChar(int c) { vm.StreamPut(vm.Roots[(int)R.PrintStream], c); }
+    }
+
+    sealed class StreamSource : IReadSource
+    {
+        readonly Vm vm;
+        public StreamSource(Vm vm) { this.vm = vm; }
+        public int Read() { return Builtins.StreamGetPublic(vm, vm.Roots[(int)R.ReadStream], true); }
+        public int Peek() { return Builtins.StreamGetPublic(vm, vm.Roots[(int)R.ReadStream], false); }
+        public bool AtRealEnd { get { return true; } }
+    }
+}
+
+public sealed unsafe partial class Vm
+{
+    /// <summary>Raw byte to the console (already UTF-8).</summary>
+    public void ConsoleByte(byte b)
+    {
+        if (conLen + 1 >= conBuf.Length) FlushConsole();
+        conBuf[conLen++] = b;
+        ulong co = Roots[(int)R.ConsoleOut];
+        Heap.SetSlot(co, Builtins.SCol, M.Fix(b == '\n' ? 0 : M.FixVal(M.Slot(co, Builtins.SCol)) + 1));
+    }
+}

@@ -1,0 +1,622 @@
+// The dispatch loop: one method, a switch over byte opcodes. Registers (sp, bp, ip, code,
+// constants) are locals; the code pointer is reloaded from the current frame after any
+// instruction that may allocate (the collector may move the code vector), and th.Sp is
+// stored before every allocation so the collector scans the live stack only.
+// Calls push a Frame (no allocation); non-local exits walk the catch stack (VmUnwind).
+using System.Runtime.CompilerServices;
+using LispVm.Gc;
+
+namespace LispVm.Eval;
+
+public sealed unsafe partial class Vm
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int U16(byte* c, int ip) { return *(ushort*)(c + ip); }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int I32(byte* c, int ip) { return *(int*)(c + ip); }
+
+    /// <summary>Runs from the current top frame until the frame count drops below baseFc.
+    /// runBase is the index of this run's RunBase catch entry.</summary>
+    internal RunStatus Run(int baseFc, int runBase, out ulong result)
+    {
+        LispThread th = Th;
+        ulong[] s = th.S;
+        Heap heap = Heap;
+        ulong[] mv = th.Mv;
+        int sp = th.Sp;
+        int ip = th.F[th.Fc - 1].Ip;
+        int bp = 0, argc = 0, retSp = 0;
+        ulong fnv = 0, consts = 0, callee = 0;
+        byte* code = null;
+        bool tail = false;
+        ulong a, b;
+        long n;
+
+    reload:
+        {
+            fnv = th.F[th.Fc - 1].Fn;
+            ulong fo = M.Type(fnv) == ObjType.Closure ? M.Slot(fnv, 0) : fnv;
+            code = M.Raw(M.Slot(fo, Fn.Code));
+            consts = M.Slot(fo, Fn.Consts);
+            bp = th.F[th.Fc - 1].Bp;
+        }
+    loop:
+        switch ((Op)code[ip++])
+        {
+            case Op.Nop: goto loop;
+            case Op.Args:
+                {
+                    int req = code[ip], opt = code[ip + 1], flags = code[ip + 2], nloc = U16(code, ip + 3);
+                    ip += 5;
+                    argc = th.F[th.Fc - 1].Argc;
+                    int fixedN = req + opt;
+                    if (argc < req || ((flags & 1) == 0 && argc > fixedN))
+                    {
+                        PendArgCount(argc, req, (flags & 1) != 0 ? -1 : fixedN);
+                        goto signal;
+                    }
+                    if (bp + nloc + 256 > StackLimit && !InOverflow) { PendStack(); goto signal; }
+                    int i = argc;
+                    if ((flags & 1) != 0)
+                    {
+                        if (argc > fixedN)
+                        {
+                            s[sp] = W.Nil; th.Sp = sp + 1;
+                            for (int j = argc - 1; j >= fixedN; j--) s[sp] = heap.Cons(s[bp + j], s[sp]);
+                            s[bp + fixedN] = s[sp];
+                            i = fixedN + 1;
+                        }
+                        else
+                        {
+                            for (; i < fixedN; i++) s[bp + i] = W.Unbound;
+                            s[bp + fixedN] = W.Nil;
+                            i = fixedN + 1;
+                        }
+                    }
+                    else for (; i < fixedN; i++) s[bp + i] = W.Unbound;
+                    sp = bp + nloc;
+                    for (; i < nloc; i++) s[bp + i] = W.Nil;
+                    goto reload;
+                }
+            case Op.Keys:
+                {
+                    ulong kv = M.Slot(consts, U16(code, ip));
+                    int slot = U16(code, ip + 2); bool allow = code[ip + 4] != 0;
+                    ip += 5;
+                    int nk = M.Len(kv);
+                    for (int j = 0; j < nk; j++) s[bp + slot + 1 + j] = W.Unbound;
+                    ulong l = s[bp + slot], unknown = W.Unbound;
+                    while (W.IsCons(l))
+                    {
+                        ulong key = M.Car(l); ulong rest = M.Cdr(l);
+                        if (!W.IsCons(rest)) { PendSimple(S.ProgramError, "Odd number of &KEY arguments."); goto signal; }
+                        int j = 0;
+                        for (; j < nk; j++) if (M.Slot(kv, j) == key) break;
+                        if (j < nk) { if (s[bp + slot + 1 + j] == W.Unbound) s[bp + slot + 1 + j] = M.Car(rest); }
+                        else if (key == Syms[(int)S.KwAllowOtherKeys]) { if (M.Car(rest) != W.Nil) allow = true; }
+                        else if (unknown == W.Unbound) unknown = key;
+                        l = M.Cdr(rest);
+                    }
+                    if (unknown != W.Unbound && !allow) { PendSimple1(S.ProgramError, "Unknown &KEY argument: ~S.", unknown); goto signal; }
+                    goto loop;
+                }
+            case Op.Const: s[sp++] = M.Slot(consts, U16(code, ip)); ip += 2; goto loop;
+            case Op.Nil: s[sp++] = W.Nil; goto loop;
+            case Op.T: s[sp++] = Roots[(int)R.T]; goto loop;
+            case Op.Fix8: s[sp++] = M.Fix((sbyte)code[ip]); ip++; goto loop;
+            case Op.Local: s[sp++] = s[bp + U16(code, ip)]; ip += 2; goto loop;
+            case Op.LocalC: s[sp++] = M.Slot(s[bp + U16(code, ip)], 0); ip += 2; goto loop;
+            case Op.SetL: s[bp + U16(code, ip)] = s[sp - 1]; ip += 2; goto loop;
+            case Op.SetLC: heap.SetSlot(s[bp + U16(code, ip)], 0, s[sp - 1]); ip += 2; goto loop;
+            case Op.BindL: s[bp + U16(code, ip)] = s[--sp]; ip += 2; goto loop;
+            case Op.BindLC:
+                {
+                    th.Sp = sp;
+                    ulong cell = heap.AllocBoxed(ObjType.ValueCell, 1);
+                    heap.SetSlot(cell, 0, s[sp - 1]);
+                    sp--;
+                    s[bp + U16(code, ip)] = cell; ip += 2;
+                    goto reload;
+                }
+            case Op.Closed: s[sp++] = M.Slot(fnv, 1 + U16(code, ip)); ip += 2; goto loop;
+            case Op.ClosedC: s[sp++] = M.Slot(M.Slot(fnv, 1 + U16(code, ip)), 0); ip += 2; goto loop;
+            case Op.SetClosedC: heap.SetSlot(M.Slot(fnv, 1 + U16(code, ip)), 0, s[sp - 1]); ip += 2; goto loop;
+            case Op.Global:
+                a = M.Slot(consts, U16(code, ip)); ip += 2;
+                b = M.Slot(a, Sy.Value);
+                if (b == W.Unbound) { PendCell(S.UnboundVariable, a); goto signal; }
+                s[sp++] = b; goto loop;
+            case Op.SetGlobal:
+                a = M.Slot(consts, U16(code, ip)); ip += 2;
+                heap.SetSlot(a, Sy.Value, s[sp - 1]);
+                goto loop;
+            case Op.FunG:
+                a = M.Slot(consts, U16(code, ip)); ip += 2;
+                b = SymFunction(a);
+                if (!W.IsObj(b)) { PendCell(S.UndefinedFunction, a); goto signal; }
+                s[sp++] = b; goto loop;
+            case Op.Pop: sp--; goto loop;
+            case Op.Slide: a = s[sp - 1]; sp -= U16(code, ip); ip += 2; s[sp - 1] = a; goto loop;
+            case Op.Dup: s[sp] = s[sp - 1]; sp++; goto loop;
+            case Op.Drop: sp -= U16(code, ip); ip += 2; goto loop;
+            case Op.Skip2: ip += 2; goto loop;
+            case Op.BoxL:
+                {
+                    th.Sp = sp;
+                    ulong cell = heap.AllocBoxed(ObjType.ValueCell, 1);
+                    int sl = bp + U16(code, ip); ip += 2;
+                    heap.SetSlot(cell, 0, s[sl]);
+                    s[sl] = cell;
+                    goto reload;
+                }
+            case Op.Jmp:
+                {
+                    int t = I32(code, ip);
+                    if (t < ip)
+                    {
+                        if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (StepLimit != 0 && ++Steps > StepLimit))
+                        { ip = t; if (SafePoint()) goto signal; goto loop; }
+                    }
+                    ip = t; goto loop;
+                }
+            case Op.JNil: if (s[--sp] == W.Nil) ip = I32(code, ip); else ip += 4; goto loop;
+            case Op.JT: if (s[--sp] != W.Nil) ip = I32(code, ip); else ip += 4; goto loop;
+            case Op.JBound: if (s[bp + U16(code, ip)] != W.Unbound) ip = I32(code, ip + 2); else ip += 6; goto loop;
+            case Op.BoundP: s[sp++] = s[bp + U16(code, ip)] != W.Unbound ? Roots[(int)R.T] : W.Nil; ip += 2; goto loop;
+            case Op.CallG:
+            case Op.TCallG:
+                tail = code[ip - 1] == (byte)Op.TCallG;
+                a = M.Slot(consts, U16(code, ip));
+                argc = code[ip + 2]; ip += 3;
+                callee = M.Slot(a, Sy.Function);
+                retSp = sp - argc;
+                if (!W.IsObj(callee)) { PendCell(S.UndefinedFunction, a); goto signal; }
+                goto call;
+            case Op.Call:
+            case Op.TCall:
+                tail = code[ip - 1] == (byte)Op.TCall;
+                argc = code[ip]; ip++;
+                callee = s[sp - argc - 1];
+                retSp = sp - argc - 1;
+                goto call;
+            case Op.Ret1: th.Nv = 1; goto doret;
+            case Op.Ret: goto doret;
+            case Op.Set1: th.Nv = 1; goto loop;
+            case Op.MkClos:
+                {
+                    int k = U16(code, ip), cn = code[ip + 2]; ip += 3;
+                    th.Sp = sp;
+                    ulong clo = heap.AllocBoxed(ObjType.Closure, 1 + cn);
+                    ulong fo = M.Type(th.F[th.Fc - 1].Fn) == ObjType.Closure ? M.Slot(th.F[th.Fc - 1].Fn, 0) : th.F[th.Fc - 1].Fn;
+                    heap.SetSlot(clo, 0, M.Slot(M.Slot(fo, Fn.Consts), k));
+                    for (int j = 0; j < cn; j++) heap.SetSlot(clo, 1 + j, s[sp - cn + j]);
+                    sp -= cn;
+                    s[sp++] = clo;
+                    goto reload;
+                }
+            case Op.Values:
+                {
+                    int vn = code[ip]; ip++;
+                    for (int j = 0; j < vn; j++) mv[j] = s[sp - vn + j];
+                    sp -= vn;
+                    s[sp++] = vn > 0 ? mv[0] : W.Nil;
+                    th.Nv = vn;
+                    goto loop;
+                }
+            case Op.MvAcc:
+                {
+                    a = s[--sp];
+                    n = M.FixVal(s[--sp]);
+                    int vn = th.Nv;
+                    if (sp + vn + 8 > StackLimit) { PendStack(); goto signal; }
+                    if (vn == 1) s[sp++] = a;
+                    else for (int j = 0; j < vn; j++) s[sp++] = mv[j];
+                    s[sp++] = M.Fix(n + vn);
+                    goto loop;
+                }
+            case Op.MvCallN:
+                argc = (int)M.FixVal(s[--sp]);
+                callee = s[sp - argc - 1];
+                retSp = sp - argc - 1;
+                tail = false;
+                goto call;
+            case Op.MvSave:
+                {
+                    a = s[--sp];
+                    int vn = th.Nv;
+                    if (vn == 1) s[sp++] = a;
+                    else for (int j = 0; j < vn; j++) s[sp++] = mv[j];
+                    s[sp++] = M.Fix(vn);
+                    goto loop;
+                }
+            case Op.MvRestore:
+                {
+                    int vn = (int)M.FixVal(s[--sp]);
+                    for (int j = 0; j < vn; j++) mv[j] = s[sp - vn + j];
+                    sp -= vn;
+                    s[sp++] = vn > 0 ? mv[0] : W.Nil;
+                    th.Nv = vn;
+                    goto loop;
+                }
+            case Op.Bind:
+                a = M.Slot(consts, U16(code, ip)); ip += 2;
+                if (th.Bsp * 2 + 2 >= th.B.Length) { PendStack(); goto signal; }
+                th.B[th.Bsp * 2] = a; th.B[th.Bsp * 2 + 1] = M.Slot(a, Sy.Value); th.Bsp++;
+                heap.SetSlot(a, Sy.Value, s[--sp]);
+                goto loop;
+            case Op.Unbind:
+                UndoBindings(th.Bsp - code[ip]); ip++;
+                goto loop;
+            case Op.Progv:
+                {
+                    ulong vals = s[--sp], syms = s[--sp];
+                    int cnt = 0;
+                    while (W.IsCons(syms))
+                    {
+                        ulong sym = M.Car(syms);
+                        if (!W.IsSymbol(sym) || sym == W.Nil) { PendType(sym, S.Symbol); goto signal; }
+                        if (th.Bsp * 2 + 2 >= th.B.Length) { PendStack(); goto signal; }
+                        th.B[th.Bsp * 2] = sym; th.B[th.Bsp * 2 + 1] = M.Slot(sym, Sy.Value); th.Bsp++;
+                        heap.SetSlot(sym, Sy.Value, W.IsCons(vals) ? M.Car(vals) : W.Unbound);
+                        if (W.IsCons(vals)) vals = M.Cdr(vals);
+                        syms = M.Cdr(syms); cnt++;
+                    }
+                    s[sp++] = M.Fix(cnt);
+                    goto loop;
+                }
+            case Op.UnbindV:
+                a = s[--sp];
+                UndoBindings(th.Bsp - (int)M.FixVal(s[sp - 1]));
+                s[sp - 1] = a;
+                goto loop;
+            case Op.Catch:
+                if (th.Cc >= th.C.Length - 4) { PendStack(); goto signal; }
+                a = s[--sp];
+                th.C[th.Cc++] = new CatchEntry { Tag = a, Fc = th.Fc, Sp = sp, Bsp = th.Bsp, Ip = I32(code, ip), Kind = CatchKind.Catch };
+                ip += 4;
+                goto loop;
+            case Op.BlockE:
+                if (th.Cc >= th.C.Length - 4) { PendStack(); goto signal; }
+                a = M.Fix((long)++th.NextTag);
+                th.C[th.Cc++] = new CatchEntry { Tag = a, Fc = th.Fc, Sp = sp, Bsp = th.Bsp, Ip = I32(code, ip + 1), Kind = (CatchKind)code[ip] };
+                ip += 5;
+                s[sp++] = a;
+                goto loop;
+            case Op.EndCatch: th.Cc--; goto loop;
+            case Op.Throw:
+                {
+                    int kind = code[ip]; ip++;
+                    a = s[--sp]; b = s[--sp];
+                    if (th.Nv == 1) mv[0] = a;
+                    int j = th.Cc - 1;
+                    for (; j >= 0; j--)
+                    {
+                        CatchKind ck = th.C[j].Kind;
+                        if (th.C[j].Tag == b && (kind == 0 ? ck == CatchKind.Catch : (ck == CatchKind.Block || ck == CatchKind.Tagbody))) break;
+                    }
+                    if (j < 0)
+                    {
+                        if (kind == 0) PendSimple1(S.ControlError, "Attempt to throw to a tag that does not exist: ~S.", b);
+                        else PendSimple(S.ControlError, kind == 1 ? "Attempt to RETURN-FROM a block that no longer exists." : "Attempt to GO to a tag that no longer exists.");
+                        goto signal;
+                    }
+                    PendTarget = j;
+                    goto unwind;
+                }
+            case Op.TagDispatch:
+                {
+                    int cnt = code[ip];
+                    int i = (int)M.FixVal(s[--sp]);
+                    ip = I32(code, ip + 1 + 4 * i);
+                    goto loop;
+                }
+            case Op.Uwp:
+                if (th.Cc >= th.C.Length - 4) { PendStack(); goto signal; }
+                th.C[th.Cc++] = new CatchEntry { Tag = W.Nil, Fc = th.Fc, Sp = sp, Bsp = th.Bsp, Ip = I32(code, ip), Kind = CatchKind.Uwp };
+                ip += 4;
+                goto loop;
+            case Op.UwNormal:
+                {
+                    th.Cc--;
+                    a = s[--sp];
+                    int vn = th.Nv;
+                    if (vn == 1) s[sp++] = a;
+                    else for (int j = 0; j < vn; j++) s[sp++] = mv[j];
+                    s[sp++] = M.Fix(vn);
+                    s[sp++] = M.Fix(0);
+                    goto loop;
+                }
+            case Op.UwEnd:
+                {
+                    long mode = M.FixVal(s[--sp]);
+                    int target = mode != 0 ? (int)M.FixVal(s[--sp]) : 0;
+                    int vn = (int)M.FixVal(s[--sp]);
+                    for (int j = 0; j < vn; j++) mv[j] = s[sp - vn + j];
+                    sp -= vn;
+                    th.Nv = vn;
+                    if (mode == 0) { s[sp++] = vn > 0 ? mv[0] : W.Nil; goto loop; }
+                    PendTarget = target;
+                    goto unwind;
+                }
+            // ---- inline primitives ----
+            case Op.Car:
+                a = s[sp - 1];
+                if (W.IsCons(a)) { s[sp - 1] = M.Car(a); goto loop; }
+                if (a == W.Nil) goto loop;
+                sp--; PendType(a, S.List); goto signal;
+            case Op.Cdr:
+                a = s[sp - 1];
+                if (W.IsCons(a)) { s[sp - 1] = M.Cdr(a); goto loop; }
+                if (a == W.Nil) goto loop;
+                sp--; PendType(a, S.List); goto signal;
+            case Op.Cons:
+                th.Sp = sp;
+                a = heap.Cons(s[sp - 2], s[sp - 1]);
+                sp--; s[sp - 1] = a;
+                goto reload;
+            case Op.Eq: sp--; s[sp - 1] = s[sp - 1] == s[sp] ? Roots[(int)R.T] : W.Nil; goto loop;
+            case Op.Not: s[sp - 1] = s[sp - 1] == W.Nil ? Roots[(int)R.T] : W.Nil; goto loop;
+            case Op.Add:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { n = M.FixVal(a) + M.FixVal(b); if (W.FitsFixnum(n)) { sp--; s[sp - 1] = M.Fix(n); goto loop; } }
+                callee = M.Slot(Syms[(int)S.Plus], Sy.Function); goto generic2;
+            case Op.Sub:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { n = M.FixVal(a) - M.FixVal(b); if (W.FitsFixnum(n)) { sp--; s[sp - 1] = M.Fix(n); goto loop; } }
+                callee = M.Slot(Syms[(int)S.Minus], Sy.Function); goto generic2;
+            case Op.Add1:
+                a = s[sp - 1];
+                if ((a & 3) == 0 && (long)a < (long)M.Fix(W.MostPositiveFixnum)) { s[sp - 1] = a + 4; goto loop; }
+                callee = M.Slot(Syms[(int)S.OnePlus], Sy.Function); argc = 1; retSp = sp - 1; tail = false; goto call;
+            case Op.Sub1:
+                a = s[sp - 1];
+                if ((a & 3) == 0 && (long)a > (long)M.Fix(W.MostNegativeFixnum)) { s[sp - 1] = a - 4; goto loop; }
+                callee = M.Slot(Syms[(int)S.OneMinus], Sy.Function); argc = 1; retSp = sp - 1; tail = false; goto call;
+            case Op.Lt:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = (long)a < (long)b ? Roots[(int)R.T] : W.Nil; goto loop; }
+                callee = M.Slot(Syms[(int)S.Lt], Sy.Function); goto generic2;
+            case Op.Gt:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = (long)a > (long)b ? Roots[(int)R.T] : W.Nil; goto loop; }
+                callee = M.Slot(Syms[(int)S.Gt], Sy.Function); goto generic2;
+            case Op.Le:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = (long)a <= (long)b ? Roots[(int)R.T] : W.Nil; goto loop; }
+                callee = M.Slot(Syms[(int)S.Le], Sy.Function); goto generic2;
+            case Op.Ge:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = (long)a >= (long)b ? Roots[(int)R.T] : W.Nil; goto loop; }
+                callee = M.Slot(Syms[(int)S.Ge], Sy.Function); goto generic2;
+            case Op.NumEq:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = a == b ? Roots[(int)R.T] : W.Nil; goto loop; }
+                callee = M.Slot(Syms[(int)S.NumEq], Sy.Function); goto generic2;
+            default:
+                PendSimple(S.ProgramError, "Internal error: bad opcode.");
+                goto signal;
+        }
+
+    generic2:
+        argc = 2; retSp = sp - 2; tail = false;
+        if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Arithmetic function is undefined."); goto signal; }
+        goto call;
+
+    call:
+        if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (StepLimit != 0 && ++Steps > StepLimit))
+        {
+            if (SafePoint()) goto signal;
+        }
+        {
+            ulong cf;
+            if (!W.IsObj(callee)) goto notfn;
+            ObjType ct = M.Type(callee);
+            if (ct == ObjType.Function) cf = callee;
+            else if (ct == ObjType.Closure) cf = M.Slot(callee, 0);
+            else goto notfn;
+            long bi = M.FixVal(M.Slot(cf, Fn.Builtin));
+            if (bi >= 0)
+            {
+                long ar = M.FixVal(M.Slot(cf, Fn.Arity));
+                int mn = (int)(ar & 0xFFFF), mx = (int)((ar >> 16) & 0xFFFF);
+                if (argc < mn || (mx != Fn.AnyArgs && argc > mx))
+                {
+                    sp = retSp;
+                    PendArgCountFor(M.Slot(cf, Fn.Name), argc, mn, mx == Fn.AnyArgs ? -1 : mx);
+                    goto signal;
+                }
+                if (bi == BiFuncall || bi == BiApply)
+                {
+                    if (bi == BiApply)
+                    {
+                        ulong l = s[sp - 1]; sp--; argc--;
+                        while (W.IsCons(l))
+                        {
+                            if (sp >= StackLimit) { sp = retSp; PendStack(); goto signal; }
+                            s[sp++] = M.Car(l); argc++; l = M.Cdr(l);
+                        }
+                        if (l != W.Nil) { sp = retSp; PendType(l, S.List); goto signal; }
+                    }
+                    callee = s[sp - argc];
+                    for (int j = sp - argc; j < sp - 1; j++) s[j] = s[j + 1];
+                    sp--; argc--;
+                    if (W.IsSymbol(callee))
+                    {
+                        a = callee;
+                        callee = SymFunction(a);
+                        if (!W.IsObj(callee) || a == W.Nil) { sp = retSp; PendCell(S.UndefinedFunction, a); goto signal; }
+                    }
+                    goto call;
+                }
+                th.Sp = sp; th.Nv = 1;
+                th.F[th.Fc - 1].Ip = ip;
+                ulong r = Bfn[bi](this, new Args(s, sp - argc, argc));
+                if (r == Fail) { sp = retSp; goto failed; }
+                if (r == TailCallReq)
+                {
+                    callee = TailFn; TailFn = W.Nil;
+                    sp = sp - argc + TailArgc; argc = TailArgc;
+                    goto call;
+                }
+                sp = retSp; s[sp++] = r;
+                if (tail) goto doret;
+                goto reload;
+            }
+            if (th.Fc >= MaxFrames && !InOverflow) { sp = retSp; PendStack(); goto signal; }
+            if (th.Fc >= th.F.Length - 2) { sp = retSp; goto hardoverflow; }
+            if (tail)
+            {
+                int src = sp - argc;
+                for (int j = 0; j < argc; j++) s[bp + j] = s[src + j];
+                sp = bp + argc;
+                th.F[th.Fc - 1].Fn = callee; th.F[th.Fc - 1].Argc = argc;
+            }
+            else
+            {
+                th.F[th.Fc - 1].Ip = ip;
+                th.F[th.Fc++] = new Frame { Fn = callee, Bp = sp - argc, Argc = argc, RetSp = retSp, Ip = 0 };
+            }
+            ip = 0;
+            goto reload;
+        }
+
+    notfn:
+        if (W.IsSymbol(callee) && callee != W.Nil && W.IsObj(M.Slot(callee, Sy.Function)) && !IsMacroCell(M.Slot(callee, Sy.Function)))
+        {
+            callee = M.Slot(callee, Sy.Function);
+            goto call;
+        }
+        sp = retSp;
+        if (W.IsSymbol(callee)) PendCell(S.UndefinedFunction, callee);
+        else PendType(callee, S.FunctionType);
+        goto signal;
+
+    doret:
+        {
+            a = s[sp - 1];
+            int fc = th.Fc - 1;
+            int rs = th.F[fc].RetSp;
+            th.Fc = fc;
+            if (fc < baseFc)
+            {
+                th.Sp = rs;
+                result = a;
+                return RunStatus.Ok;
+            }
+            sp = rs; s[sp++] = a;
+            ip = th.F[fc - 1].Ip;
+            goto reload;
+        }
+
+    failed:
+        if (PendUnwind) { PendUnwind = false; goto unwind; }
+        goto signal;
+
+    signal:
+        // Turn the pending condition (Pend[0..PendN)) into a call of %SIGNAL-BUILTIN-ERROR
+        // from the current frame, as if the failing instruction had called ERROR.
+        callee = M.Slot(Syms[(int)S.SignalBuiltinError], Sy.Function);
+        if (!W.IsObj(callee) || PendN == 0)
+        {
+            th.Sp = sp;
+            FallbackError();
+            goto unwind;
+        }
+        if (sp + PendN + 16 >= th.S.Length) sp = th.F[th.Fc - 1].Bp;
+        for (int j = 0; j < PendN; j++) s[sp++] = Pend[j];
+        argc = PendN; PendN = 0;
+        for (int j = 0; j < Pend.Length; j++) Pend[j] = W.Nil;
+        retSp = sp - argc; tail = false;
+        if (th.Fc >= MaxFrames) InOverflow = true;
+        goto call;
+
+    hardoverflow:
+        th.Sp = sp;
+        PendSimple(S.StorageCondition, "Stack exhausted.");
+        FallbackError();
+        goto unwind;
+
+    unwind:
+        for (; ; )
+        {
+            int top = th.Cc - 1;
+            if (top == PendTarget) break;
+            CatchEntry e = th.C[top];
+            if (e.Kind == CatchKind.RunBase)
+            {
+                th.Cc = top;
+                UndoBindings(e.Bsp);
+                th.Fc = e.Fc; th.Sp = e.Sp;
+                PendUnwind = true;
+                result = W.Nil;
+                return RunStatus.Unwinding;
+            }
+            th.Cc = top;
+            if (e.Kind == CatchKind.Uwp)
+            {
+                UndoBindings(e.Bsp);
+                th.Fc = e.Fc; sp = e.Sp;
+                int vn = th.Nv;
+                if (sp + vn + 8 >= th.S.Length) vn = 0;
+                for (int j = 0; j < vn; j++) s[sp++] = mv[j];
+                s[sp++] = M.Fix(vn);
+                s[sp++] = M.Fix(PendTarget);
+                s[sp++] = M.Fix(1);
+                ip = e.Ip;
+                if (th.Fc < MaxFrames - 64) InOverflow = false;
+                goto reload;
+            }
+        }
+        {
+            CatchEntry e = th.C[PendTarget];
+            UndoBindings(e.Bsp);
+            th.Fc = e.Fc; sp = e.Sp;
+            if (th.Fc < MaxFrames - 64) InOverflow = false;
+            if (e.Kind == CatchKind.RunBase)
+            {
+                th.Cc = PendTarget;
+                th.Sp = sp;
+                result = W.Nil;
+                return RunStatus.Aborted;
+            }
+            th.Cc = e.Kind == CatchKind.Tagbody ? PendTarget + 1 : PendTarget;
+            s[sp++] = th.Nv > 0 ? mv[0] : W.Nil;
+            ip = e.Ip;
+            goto reload;
+        }
+    }
+
+    internal void UndoBindings(int to)
+    {
+        LispThread th = Th;
+        while (th.Bsp > to)
+        {
+            th.Bsp--;
+            Heap.SetSlot(th.B[th.Bsp * 2], Sy.Value, th.B[th.Bsp * 2 + 1]);
+        }
+    }
+
+    /// <summary>Safe point work. Returns true when a condition is pending (goto signal).</summary>
+    bool SafePoint()
+    {
+        if (InterruptFlag != 0)
+        {
+            InterruptFlag = 0;
+            PendN = 1; Pend[0] = Syms[(int)S.InteractiveInterrupt];
+            return true;
+        }
+        if (Heap.StorageExhausted)
+        {
+            Heap.AcknowledgeStorageExhausted();
+            PendSimple(S.StorageCondition, "Heap exhausted.");
+            return true;
+        }
+        if (StepLimit != 0 && Steps > StepLimit)
+        {
+            Steps = 0;
+            PendSimple(S.SimpleError, "Step limit exceeded.");
+            return true;
+        }
+        return false;
+    }
+}

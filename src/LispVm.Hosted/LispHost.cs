@@ -1,0 +1,46 @@
+// Builds a complete hosted Lisp: heap (options from LISPVM_GC_STRESS/_FULL and the heap
+// limit), VM, REPL core and the boot sources. Used by Program (the lispvm executable) and
+// by the tests, which capture output instead of writing to stdout.
+using System;
+using System.Text;
+using LispVm.Eval;
+using LispVm.Gc;
+
+namespace LispVm.Hosted;
+
+public sealed class LispHost
+{
+    public readonly Heap Heap;
+    public readonly Vm Vm;
+    public readonly Repl Repl;
+    public readonly HostedPlatform Platform;
+    public int BootErrors;
+
+    public static HeapOptions OptionsFromEnvironment(ulong limitMB)
+    {
+        var o = new HeapOptions { LimitBytes = limitMB << 20 };
+        if (Environment.GetEnvironmentVariable("LISPVM_GC_STRESS") == "1")
+        {
+            o.StressMinorEvery = 1;
+            string full = Environment.GetEnvironmentVariable("LISPVM_GC_STRESS_FULL");
+            o.StressFullEvery = int.TryParse(full, out int n) && n > 0 ? n : 64;
+        }
+        return o;
+    }
+
+    public LispHost(HeapOptions options, bool exitForReal, Action<byte[], int> capture = null)
+    {
+        Platform = new HostedPlatform(exitForReal) { Capture = capture };
+        Heap = new Heap(new HostedFrameSource(), options.LimitBytes, options);
+        Vm = new Vm(Heap, Platform);
+        Repl = new Repl(Vm);
+        BootErrors = Boot.Load(Vm, Repl);
+        Vm.FlushConsole();
+    }
+
+    public void FeedString(string s)
+    {
+        byte[] b = Encoding.UTF8.GetBytes(s);
+        Repl.Feed(b, b.Length);
+    }
+}

@@ -1,0 +1,77 @@
+// lispvm: the hosted Lisp. `lispvm` runs the REPL on stdin/stdout, `lispvm FILE.lisp`
+// loads a file, `lispvm -e FORM` evaluates and prints; --heap-limit MB (default 1024).
+// Ctrl-C sets the VM's interrupt flag (the running form stops with "Interrupted.").
+using System;
+using System.IO;
+using System.Text;
+using System.Threading;
+using LispVm.Eval;
+
+namespace LispVm.Hosted;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        ulong limit = 1024;
+        string file = null; var evals = new System.Collections.Generic.List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--heap-limit" && i + 1 < args.Length && ulong.TryParse(args[i + 1], out ulong mb)) { limit = mb; i++; }
+            else if (args[i] == "-e" && i + 1 < args.Length) { evals.Add(args[++i]); }
+            else if (args[i] == "-h" || args[i] == "--help")
+            {
+                Console.WriteLine("usage: lispvm [--heap-limit MB] [-e FORM]... [FILE.lisp]");
+                return 0;
+            }
+            else file = args[i];
+        }
+        int rc = 0;
+        var t = new Thread(() => rc = Run(limit, file, evals), 256 << 20);
+        t.Start();
+        t.Join();
+        return rc;
+    }
+
+    static int Run(ulong limit, string file, System.Collections.Generic.List<string> evals)
+    {
+        var host = new LispHost(LispHost.OptionsFromEnvironment(limit), true);
+        Console.CancelKeyPress += (s, e) => { e.Cancel = true; host.Vm.InterruptFlag = 1; };
+        if (host.BootErrors > 0) Console.Error.WriteLine($"lispvm: {host.BootErrors} boot file(s) had errors");
+        if (file != null || evals.Count > 0)
+        {
+            host.Repl.ShowPrompt = false;
+            if (file != null)
+            {
+                string text;
+                try { text = File.ReadAllText(file); }
+                catch (Exception e) { Console.Error.WriteLine($"lispvm: {e.Message}"); return 2; }
+                bool ok = host.Repl.EvalText(text, false);
+                if (host.Vm.QuitRequested) return host.Vm.QuitCode;
+                if (!ok && evals.Count == 0) return 1;
+            }
+            foreach (var e in evals)
+            {
+                host.FeedString(e + "\n");
+                host.Repl.FeedEof();
+                if (host.Vm.QuitRequested) return host.Vm.QuitCode;
+            }
+            host.Vm.FlushConsole();
+            return 0;
+        }
+        host.Repl.ShowPrompt = !Console.IsInputRedirected;
+        host.Repl.Start();
+        var stdin = Console.OpenStandardInput();
+        var buf = new byte[65536];
+        for (; ; )
+        {
+            int n = stdin.Read(buf, 0, buf.Length);
+            if (n <= 0) break;
+            host.Repl.Feed(buf, n);
+            if (host.Vm.QuitRequested) return host.Vm.QuitCode;
+        }
+        host.Repl.FeedEof();
+        if (!Console.IsInputRedirected) Console.WriteLine();
+        return host.Vm.QuitRequested ? host.Vm.QuitCode : 0;
+    }
+}
