@@ -11,11 +11,30 @@ namespace LispVm.Kernel
     internal sealed unsafe class KernelLispPlatform : IPlatform
     {
         readonly Platform _p;
-        public KernelLispPlatform(Platform p) { _p = p; }
+        readonly bool _crlf;
+        public KernelLispPlatform(Platform p) { _p = p; _crlf = p.NewLine.Length == 2; }
+
+        // The Lisp side writes "\n"; a raw console (Xen's pty) needs "\r\n".
         public void Write(byte[] buf, int len)
         {
             if (len <= 0) return;
-            fixed (byte* b = buf) _p.Write(b, len);
+            if (len > buf.Length) len = buf.Length;
+            fixed (byte* b = buf)
+            {
+                if (!_crlf) _p.Write(b, len);
+                else
+                {
+                    int start = 0;
+                    for (int i = 0; i < len; i++)
+                    {
+                        if (b[i] != (byte)'\n') continue;
+                        _p.Write(b + start, i - start);
+                        _p.Write(_p.NewLine);
+                        start = i + 1;
+                    }
+                    _p.Write(b + start, len - start);
+                }
+            }
             _p.Flush();
         }
         public long NowMicros() { return (long)(_p.MonotonicNs() / 1000); }
