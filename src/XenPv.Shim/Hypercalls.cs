@@ -31,6 +31,16 @@ namespace XenPv.Shim
         [FieldOffset(8)] public ulong val;
     }
 
+    // struct mmuext_op: cmd, arg1 (mfn / linear_addr), arg2 (nr_ents / vcpumask / src_mfn).
+    [StructLayout(LayoutKind.Explicit, Size = 24)]
+    public struct MmuextOp
+    {
+        public const uint TlbFlushLocal = 6, InvlpgLocal = 7;
+        [FieldOffset(0)] public uint cmd;
+        [FieldOffset(8)] public ulong arg1;
+        [FieldOffset(16)] public ulong arg2;
+    }
+
     // struct sched_poll
     [StructLayout(LayoutKind.Explicit, Size = 24)]
     public struct SchedPoll

@@ -59,6 +59,9 @@ public static unsafe class AbiFacts
         ("offsetof(struct trap_info, address)", Off<TrapInfo>(nameof(TrapInfo.address)), 8),
         ("sizeof(struct mmu_update)", sizeof(MmuUpdate), 16),
         ("offsetof(struct mmu_update, val)", Off<MmuUpdate>(nameof(MmuUpdate.val)), 8),
+        ("sizeof(struct mmuext_op)", sizeof(MmuextOp), 24),
+        ("offsetof(struct mmuext_op, arg1)", Off<MmuextOp>(nameof(MmuextOp.arg1)), 8),
+        ("offsetof(struct mmuext_op, arg2)", Off<MmuextOp>(nameof(MmuextOp.arg2)), 16),
         ("sizeof(struct sched_poll)", sizeof(SchedPoll), 24),
         ("offsetof(struct sched_poll, nr_ports)", Off<SchedPoll>(nameof(SchedPoll.nr_ports)), 8),
         ("offsetof(struct sched_poll, timeout)", Off<SchedPoll>(nameof(SchedPoll.timeout)), 16),
@@ -105,5 +108,7 @@ public static unsafe class AbiFacts
         ("DOMID_SELF", Hypercalls.DomidSelf),
         ("FLAT_KERNEL_CS64", Hypercalls.FlatKernelCs64),
         ("XENVER_version", Hypercalls.XenverVersion),
+        ("MMUEXT_TLB_FLUSH_LOCAL", MmuextOp.TlbFlushLocal),
+        ("MMUEXT_INVLPG_LOCAL", MmuextOp.InvlpgLocal),
     };
 }

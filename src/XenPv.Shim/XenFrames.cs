@@ -1,0 +1,207 @@
+// Why: frames for the Lisp heap on Xen (the kernel's reserve/commit/decommit). VA from
+// heapBase up is handed out by Reserve without mapping; Commit takes frames the guest owns
+// (PFNs past the boot mapping, or decommitted ones) and maps them with batched mmu_update,
+// adding L3/L2/L1 tables as needed; Decommit unmaps, flushes the TLB and keeps the frames.
+// Table frames come from the free frames inside the boot mapping: zeroed through their VA,
+// remapped read-only, then linked (Xen then types them as page tables). Algorithm as in the
+// kernel's lab-verified XenFrames, made testable through IMmuOps.
+// Vocabulary: VA virtual address, PFN guest frame, MFN machine frame, MA machine address.
+namespace XenPv.Shim
+{
+    public unsafe sealed class XenFrames
+    {
+        public const ulong DefaultHeapBase = 0x40000000;     // 1 GiB: above anything the builder maps
+        public const ulong PteTable = 0x67, PteData = 0x67, PteReadOnly = 0x25;
+        public const ulong MfnMask = 0x000FFFFFFFFFF000;
+        public const int Batch = 64;
+
+        private readonly IMmuOps mmu;
+        private readonly ulong virtBase;
+        private readonly ulong* p2m;
+        private readonly ulong nrPages;
+        private readonly ulong* l4;
+        private readonly ulong l4Mfn;
+        private ulong tableNext;                // VA of the next free, mapped frame for a page table
+        private readonly ulong tableEnd;        // end of the boot mapping (VA)
+        private ulong dataNextPfn;              // first never-used PFN past the boot mapping
+        private readonly uint[] freePfns;       // decommitted frames, reused first
+        private ulong freeCount;
+        private readonly ulong heapBase, heapTop;
+        private ulong reserveNext;
+        private readonly MmuUpdate[] batch = new MmuUpdate[Batch];
+        private int batchCount;
+        public ulong FramesMapped;
+        public XenError LastError;
+
+        // Xen's PV builder maps the boot region (up to the boot stack after the page tables)
+        // plus 512 KiB, rounded up to 4 MiB. Frames between the two are free and mapped.
+        public static void BootMapping(StartInfo* si, out ulong bootEnd, out ulong mapEnd)
+        {
+            bootEnd = si->pt_base + si->nr_pt_frames * 4096 + 4096;
+            mapEnd = (bootEnd + 512 * 1024 + 0x3FFFFF) & ~0x3FFFFFUL;
+        }
+
+        public XenFrames(StartInfo* si, ulong virtBase, ulong bootEnd, ulong mapEnd, IMmuOps mmu,
+            ulong heapBase = DefaultHeapBase, ulong heapTop = 0x8000000000UL)
+        {
+            this.mmu = mmu;
+            this.virtBase = virtBase;
+            nrPages = si->nr_pages;
+            p2m = (ulong*)si->mfn_list;
+            l4 = (ulong*)si->pt_base;
+            l4Mfn = p2m[(si->pt_base - virtBase) / 4096];
+            tableNext = bootEnd;
+            tableEnd = mapEnd;
+            dataNextPfn = (mapEnd - virtBase) / 4096;
+            freePfns = new uint[nrPages + 1];
+            this.heapBase = heapBase;
+            this.heapTop = heapTop;
+            reserveNext = heapBase;
+        }
+
+        public ulong FreeFrames { get { return freeCount + (nrPages > dataNextPfn ? nrPages - dataNextPfn : 0); } }
+        public ulong TableFramesLeft { get { return (tableEnd - tableNext) / 4096; } }
+
+        public byte* Reserve(ulong bytes)
+        {
+            bytes = (bytes + 0x1FFFFF) & ~0x1FFFFFUL;
+            if (bytes == 0 || heapTop - reserveNext < bytes) return null;
+            ulong va = reserveNext;
+            reserveNext += bytes;
+            return (byte*)va;
+        }
+
+        // VA of a page-table frame from its MFN: all tables we can read live in the boot mapping.
+        private ulong* TableVa(ulong mfn)
+        {
+            ulong limit = (tableEnd - virtBase) / 4096;
+            for (ulong pfn = 0; pfn < limit && pfn < nrPages; pfn++)
+                if (p2m[pfn] == mfn) return (ulong*)(virtBase + pfn * 4096);
+            return null;
+        }
+
+        private bool Queue(ulong ma, ulong val)
+        {
+            batch[batchCount].ptr = ma;                 // MMU_NORMAL_PT_UPDATE (0) in the low bits
+            batch[batchCount].val = val;
+            batchCount++;
+            return batchCount < Batch || FlushBatch();
+        }
+
+        private bool FlushBatch()
+        {
+            if (batchCount == 0) return true;
+            uint done = 0;
+            XenError e;
+            fixed (MmuUpdate* b = batch) e = mmu.MmuUpdates(b, (uint)batchCount, &done);
+            batchCount = 0;
+            if (e != XenError.Ok) { LastError = e; return false; }
+            return true;
+        }
+
+        // The next-level table under entry [index] of table (machine frame tableMfn), created
+        // zeroed and linked if absent (create) or null if absent (!create).
+        private ulong* NextTable(ulong* table, ulong tableMfn, ulong index, bool create, out ulong nextMfn)
+        {
+            ulong e = table[index];
+            if ((e & 1) != 0)
+            {
+                nextMfn = (e & MfnMask) >> 12;
+                return TableVa(nextMfn);
+            }
+            nextMfn = 0;
+            if (!create) return null;
+            if (tableNext >= tableEnd) { LastError = XenError.ENOMEM; return null; }
+            ulong va = tableNext;
+            tableNext += 4096;
+            ulong mfn = p2m[(va - virtBase) / 4096];
+            for (int i = 0; i < 512; i++) ((ulong*)va)[i] = 0;
+            // Xen accepts a frame as a page table only when no writable mapping of it exists.
+            XenError err = mmu.UpdateVaMapping(va, (mfn << 12) | PteReadOnly, Hypercalls.UvmfInvlpg);
+            if (err != XenError.Ok) { LastError = err; return null; }
+            if (!FlushBatch()) return null;             // pending L1 writes before the table changes
+            Queue((tableMfn << 12) + index * 8, (mfn << 12) | PteTable);
+            if (!FlushBatch()) return null;
+            nextMfn = mfn;
+            return (ulong*)va;
+        }
+
+        // Pointer (readable) to the L1 entry for va, and its machine address.
+        private ulong* L1Entry(ulong va, bool create, out ulong entryMa)
+        {
+            entryMa = 0;
+            ulong m3, m2, m1;
+            ulong* l3 = NextTable(l4, l4Mfn, (va >> 39) & 511, create, out m3);
+            if (l3 == null) return null;
+            ulong* l2 = NextTable(l3, m3, (va >> 30) & 511, create, out m2);
+            if (l2 == null) return null;
+            ulong* l1 = NextTable(l2, m2, (va >> 21) & 511, create, out m1);
+            if (l1 == null) return null;
+            ulong i1 = (va >> 12) & 511;
+            entryMa = (m1 << 12) + i1 * 8;
+            return l1 + i1;
+        }
+
+        private bool TakeFrame(out ulong pfn)
+        {
+            if (freeCount > 0) { pfn = freePfns[--freeCount]; return true; }
+            if (dataNextPfn < nrPages) { pfn = dataNextPfn++; return true; }
+            pfn = 0;
+            return false;
+        }
+
+        // Maps [p, p+bytes) (page aligned, inside a reservation) and zeroes it.
+        public bool Commit(byte* p, ulong bytes)
+        {
+            ulong va = (ulong)p, end = va + ((bytes + 4095) & ~4095UL);
+            if (va < heapBase || end > reserveNext || (va & 4095) != 0) return false;
+            for (ulong v = va; v < end; v += 4096)
+            {
+                ulong ma;
+                ulong* pte = L1Entry(v, true, out ma);
+                if (pte == null) { FlushBatch(); return false; }
+                if ((*pte & 1) != 0) continue;
+                ulong pfn;
+                if (!TakeFrame(out pfn)) { FlushBatch(); LastError = XenError.ENOMEM; return false; }
+                if (!Queue(ma, (p2m[pfn] << 12) | PteData)) return false;
+                FramesMapped++;
+            }
+            if (!FlushBatch()) return false;
+            for (ulong z = va; z < end; z += 8) *(ulong*)z = 0;
+            return true;
+        }
+
+        // Unmaps [p, p+bytes); the frames are kept for the next Commit.
+        public bool Decommit(byte* p, ulong bytes)
+        {
+            ulong va = (ulong)p, end = va + ((bytes + 4095) & ~4095UL);
+            if (va < heapBase || end > reserveNext) return false;
+            for (ulong v = va; v < end; v += 4096)
+            {
+                ulong ma;
+                ulong* pte = L1Entry(v, false, out ma);
+                if (pte == null || (*pte & 1) == 0) continue;
+                ulong mfn = (*pte & MfnMask) >> 12;
+                if (!Queue(ma, 0)) return false;
+                ulong pfn = PfnOf(mfn);
+                if (pfn < nrPages) freePfns[freeCount++] = (uint)pfn;
+                FramesMapped--;
+            }
+            if (!FlushBatch()) return false;
+            // Unmapped entries may still be cached: flush before anyone reuses the frames.
+            XenError e = mmu.FlushTlbLocal();
+            if (e != XenError.Ok) { LastError = e; return false; }
+            return true;
+        }
+
+        // MFN -> PFN: the M2P, checked against our P2M; else a search over the frames we hand out.
+        private ulong PfnOf(ulong mfn)
+        {
+            ulong guess = mmu.MachineToPhys(mfn);
+            if (guess < nrPages && p2m[guess] == mfn) return guess;
+            for (ulong pfn = (tableEnd - virtBase) / 4096; pfn < dataNextPfn; pfn++)
+                if (p2m[pfn] == mfn) return pfn;
+            return ulong.MaxValue;
+        }
+    }
+}
