@@ -27,7 +27,7 @@ namespace LispVm.Kernel
 #if LISPVM_ENGINE
             // With the engine in the image the Lisp REPL is the main loop (the
             // boot option `echo` keeps the plain echo loop for the image tests).
-            if (!p.HasOption("echo")) return KernelLisp.Run(p, 64UL << 20);
+            if (!p.HasOption("echo")) return KernelLisp.Run(p);
 #endif
             SelfTest.Prepare();
 #if LISPVM_ENGINE

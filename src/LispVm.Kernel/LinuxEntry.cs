@@ -20,15 +20,20 @@ namespace LispVm.Kernel
             StartupCodeHelpers.InitializeModules((void**)L->ModulesStart, (void**)L->ModulesEnd);
 
             ulong pages = (L->BootHeapEnd - L->BootHeap + L->StackTop - L->StackGuard) / 4096;
-            // argv[1..] are consecutive NUL-terminated strings on the initial stack.
+            // argv[1..] and then the environment strings are consecutive NUL-terminated
+            // strings on the initial stack: options are any of those words.
             long argc = (long)sp[0];
-            byte* args = argc > 1 ? (byte*)sp[2] : null;
+            ulong* envp = sp + 1 + argc + 1;
+            byte* first = argc > 1 ? (byte*)sp[2] : (envp[0] != 0 ? (byte*)envp[0] : null);
+            byte* last = null;
+            for (ulong* e = envp; *e != 0; e++) last = (byte*)*e;
+            if (last == null && argc > 1) last = (byte*)sp[argc];
+            byte* args = first;
             int argsLength = 0;
-            if (args != null)
+            if (first != null && last != null && last >= first && last - first < (1L << 20))
             {
-                byte* last = (byte*)sp[argc];
                 while (last[0] != 0) last++;
-                argsLength = (int)(last - args);
+                argsLength = (int)(last - first);
             }
             LinuxPlatform p = new LinuxPlatform(pages, args, argsLength);
             ulong entryNs = p.MonotonicNs();

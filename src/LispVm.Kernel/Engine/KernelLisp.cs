@@ -43,10 +43,22 @@ namespace LispVm.Kernel
 
     internal static unsafe class KernelLisp
     {
-        public static int Run(Platform p, ulong heapLimitBytes)
+        public static int Run(Platform p)
         {
             HeapOptions o = new HeapOptions();
-            o.LimitBytes = heapLimitBytes;
+            // The VM's own start-up objects (stacks, buffers) take ~12 MiB of frames too.
+            ulong budget = p.HeapBudget;
+            o.LimitBytes = budget > (40UL << 20) ? budget - (12UL << 20) : (16UL << 20);
+            o.NurseryBytes = o.LimitBytes >= (256UL << 20) ? (8UL << 20) : (2UL << 20);
+            o.ReserveBytes = 2UL << 20;
+            // DESIGN §4: LISPVM_GC_STRESS=1 (environment on Linux, cmd_line word on Xen).
+            if (p.HasOption("LISPVM_GC_STRESS=1"))
+            {
+                o.StressMinorEvery = 1;
+                o.StressFullEvery = 64;
+                p.Write("GC stress: minor collection on every allocation, full every 64");
+                p.Write(p.NewLine);
+            }
             o.Clock = new KernelClock(p);
             o.Panic = new KernelHeapPanic();
             Heap heap = new Heap(new KernelFrameSource(p), o.LimitBytes, o);

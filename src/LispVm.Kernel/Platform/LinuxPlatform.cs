@@ -27,6 +27,7 @@ namespace LispVm.Kernel
         public override void WriteName() { Write("Linux"); }
         public override string NewLine => "\n";
         public override ulong OwnedPages => _ownedPages;
+        public override ulong HeapBudget => 1UL << 30;
 
         public override void Write(byte* p, int n)
         {

@@ -28,7 +28,10 @@ namespace LispVm.Kernel
         public abstract ulong OwnedPages { get; }
         public abstract string NewLine { get; }
 
-        // Boot options: Linux argv words, Xen start_info.cmd_line words (cfg `extra=`).
+        // Bytes the Lisp heap may use (its limit): what the platform can really back with frames.
+        public abstract ulong HeapBudget { get; }
+
+        // Boot options: Linux argv and environment words, Xen start_info.cmd_line words (cfg `extra=`).
         protected abstract byte* OptionsText(out int length);
 
         public bool HasOption(string word)

@@ -46,6 +46,8 @@ namespace LispVm.Kernel
             return _cmdLine;
         }
         public override ulong OwnedPages => _nrPages;
+        // 70% of the frames still free (the rest: page tables, the VM's start-up objects).
+        public override ulong HeapBudget => _frames.FreeFrames * 4096 / 10 * 7;
         public int RingResets => _console == null ? 0 : _console.RingResets;
 
         public override void Write(byte* p, int n) { if (_console != null) _console.Write(p, n); }
