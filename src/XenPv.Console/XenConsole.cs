@@ -43,10 +43,17 @@ namespace XenPv.Console
             }
         }
 
-        public void Flush()
+        public void Flush() { Flush(0); }
+
+        // Pushes the buffer into the ring. deadlineNs = 0: wait as long as the backend needs
+        // (normal output must not be lost). Otherwise (the panic path, where a dead backend
+        // must not stop the crash report from ending in a crash) give up at the deadline,
+        // drop what is left and return false.
+        public bool Flush(ulong deadlineNs)
         {
-            if (count == 0) return;
+            if (count == 0) return true;
             int done = 0;
+            bool complete = true;
             fixed (byte* p = pending)
             {
                 while (done < count)
@@ -59,14 +66,19 @@ namespace XenPv.Console
                         // Ring full: tell the backend there is data, sleep until it consumed some.
                         port.Notify();
                         Notifications++;
+                        ulong now = port.NowNs();
+                        if (deadlineNs != 0 && now >= deadlineNs) { complete = false; break; }
+                        ulong until = now + FullWaitNs;
+                        if (deadlineNs != 0 && until > deadlineNs) until = deadlineNs;
                         FullWaits++;
-                        port.WaitUntil(port.NowNs() + FullWaitNs);
+                        port.WaitUntil(until);
                     }
                 }
             }
             count = 0;
             port.Notify();
             Notifications++;
+            return complete;
         }
 
         // Non-blocking: bytes read (0 if none). Tells the backend there is room again.

@@ -73,6 +73,31 @@ public unsafe class XenConsoleTests
     }
 
     [Fact]
+    public void BoundedFlushGivesUpOnADeadBackend()
+    {
+        using var page = new SharedPage();
+        var be = new DeadBackend();
+        var con = new XenConsole(page.P, be);
+        Write(con, new string('p', 3000));                    // more than the 2 KiB ring
+        Assert.False(con.Flush(be.Now + 50_000_000));          // 50 ms budget
+        Assert.InRange(be.Waits, 1, 6);                        // 10 ms slices, then give up
+        Assert.Equal(0, con.Buffered);
+        Assert.Equal(2048u, page[RingLayout.Console.OutProdOffset]);   // what fitted is still published
+    }
+
+    // A backend that never consumes; time moves to each wait's deadline.
+    private sealed class DeadBackend : IEventPort
+    {
+        public ulong Now = 5_000;
+        public int Waits;
+        public void Notify() { }
+        public void ClearPending() { }
+        public bool IsPending => false;
+        public ulong NowNs() => Now;
+        public void WaitUntil(ulong deadline) { Waits++; Now = deadline; }
+    }
+
+    [Fact]
     public void ReadIsNonBlockingAndNotifiesWhenItConsumed()
     {
         using var page = new SharedPage();
