@@ -23,7 +23,7 @@ public sealed unsafe partial class Builtins
         b.Def("NTHCDR", 2, 2, &Nthcdr); b.Def("NTH", 2, 2, &Nth);
         b.Def("REVERSE", 1, 1, &Reverse); b.Def("NREVERSE", 1, 1, &Reverse);
         b.Def("APPEND", 0, -1, &Append); b.Def("COPY-LIST", 1, 1, &CopyList);
-        b.Def("LAST", 1, 1, &Last); b.Def("LIST-LENGTH", 1, 1, &ListLength);
+        b.Def("LAST", 1, 1, &Last); b.Def("NCONC", 0, -1, &Nconc); b.Def("LIST-LENGTH", 1, 1, &ListLength);
     }
 
     static ulong ListArg(Vm vm, ulong x, out bool bad)
@@ -147,6 +147,22 @@ public sealed unsafe partial class Builtins
         if (h.Root(tail) == W.Nil) { h.PopRoots(m); return a[a.Count - 1]; }
         h.SetCdr(h.Root(tail), a[a.Count - 1]);
         ulong res = h.Root(head); h.PopRoots(m); return res;
+    }
+
+    static ulong Nconc(Vm vm, Args a)
+    {
+        ulong result = W.Nil, tail = W.Nil;
+        for (int i = 0; i < a.Count; i++)
+        {
+            ulong x = a[i];
+            if (x == W.Nil) continue;
+            if (i < a.Count - 1 && !W.IsCons(x)) return vm.TypeError(x, "LIST");
+            if (tail == W.Nil) result = x; else vm.Heap.SetCdr(tail, x);
+            if (!W.IsCons(x)) break;
+            tail = x;
+            while (W.IsCons(M.Cdr(tail))) tail = M.Cdr(tail);
+        }
+        return result;
     }
 
     static ulong Last(Vm vm, Args a)

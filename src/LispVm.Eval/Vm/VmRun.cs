@@ -515,6 +515,8 @@ public sealed unsafe partial class Vm
     signal:
         // Turn the pending condition (Pend[0..PendN)) into a call of %SIGNAL-BUILTIN-ERROR
         // from the current frame, as if the failing instruction had called ERROR.
+        th.Sp = sp;
+        MaterializePend();
         callee = M.Slot(Syms[(int)S.SignalBuiltinError], Sy.Function);
         if (!W.IsObj(callee) || PendN == 0)
         {

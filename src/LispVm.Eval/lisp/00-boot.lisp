@@ -325,3 +325,5 @@
       (setq plist (cdr (cdr plist)))
       (go top)))
   default)
+
+(defconstant internal-time-units-per-second 1000000)

@@ -275,23 +275,6 @@
           (terpri t))))
   (%abort-toplevel))
 
-(defun warn (datum &rest args)
-  (let ((c (%coerce-condition datum args 'simple-warning)))
-    (restart-case
-        (progn
-          (%signal c)
-          (fresh-line t)
-          (write-string ";; Warning: " t)
-          (write-string (%condition-message c) t)
-          (terpri t))
-      (muffle-warning () nil))
-    nil))
-
-(defun cerror (continue-string datum &rest args)
-  (restart-case (apply 'error datum args)
-    (continue () :report (lambda (s) (apply '%simple-format s continue-string args)) nil))
-  nil)
-
 ;;; Restarts: #(%restart name function report)
 (defun %make-restart (name fn report) (vector '%restart name fn report))
 (defun restart-name (r) (svref r 1))
@@ -331,6 +314,23 @@
   `(restart-case (progn ,@body)
      (,name () :report (lambda (s) (%simple-format s ,format ,@args)) (values nil t))))
 
+(defun warn (datum &rest args)
+  (let ((c (%coerce-condition datum args 'simple-warning)))
+    (restart-case
+        (progn
+          (%signal c)
+          (fresh-line t)
+          (write-string ";; Warning: " t)
+          (write-string (%condition-message c) t)
+          (terpri t))
+      (muffle-warning () nil))
+    nil))
+
+(defun cerror (continue-string datum &rest args)
+  (restart-case (apply 'error datum args)
+    (continue () :report (lambda (s) (apply '%simple-format s continue-string args)) nil))
+  nil)
+
 (defun abort (&optional condition)
   (let ((r (find-restart 'abort)))
     (if r (invoke-restart r) (%abort-toplevel))))
@@ -345,8 +345,9 @@
         (let ((b (gensym)))
           `(block ,b
              (multiple-value-call (lambda ,(car (cdr no-error)) ,@(cdr (cdr no-error)))
-               (handler-case (return-from ,b ,form)
-                 ,@(%remove-eq no-error clauses)))))
+               (handler-case ,form
+                 ,@(%map1 (lambda (c) `(,(car c) ,(car (cdr c)) (return-from ,b (progn ,@(cdr (cdr c))))))
+                          (%remove-eq no-error clauses))))))
         (let ((block (gensym)) (cvar (gensym)) (binds nil) (bodies nil))
           (dolist (c clauses)
             (let ((tag (gensym)) (var (car (car (cdr c)))) (body (cdr (cdr c))))
@@ -366,7 +367,9 @@
 
 (defmacro check-type (place type &optional string)
   `(unless (typep ,place ',type)
-     (error 'type-error :datum ,place :expected-type ',type)))
+     (error 'simple-type-error :datum ,place :expected-type ',type
+            :format-control "The value of ~S is ~S, which is not ~A."
+            :format-arguments (list ',place ,place ,(or string `(%simple-format nil "of type ~S" ',type))))))
 
 (defmacro assert (test &optional places string &rest args)
   (if string
