@@ -41,6 +41,19 @@ namespace XenPv.Shim
         [FieldOffset(16)] public ulong arg2;
     }
 
+    // struct xen_memory_reservation (memory.h): extent_start is a guest handle to an array of
+    // xen_pfn_t (MFNs for decrease_reservation, GPFNs in / MFNs out for populate_physmap).
+    [StructLayout(LayoutKind.Explicit, Size = 32)]
+    public struct XenMemoryReservation
+    {
+        public const int IncreaseReservation = 0, DecreaseReservation = 1, PopulatePhysmap = 6;
+        [FieldOffset(0)] public ulong extent_start;
+        [FieldOffset(8)] public ulong nr_extents;
+        [FieldOffset(16)] public uint extent_order;
+        [FieldOffset(20)] public uint mem_flags;
+        [FieldOffset(24)] public ushort domid;
+    }
+
     // struct sched_poll
     [StructLayout(LayoutKind.Explicit, Size = 24)]
     public struct SchedPoll

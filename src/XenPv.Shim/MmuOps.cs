@@ -10,6 +10,8 @@ namespace XenPv.Shim
         XenError FlushTlbLocal();
         // M2P entry for mfn; may be garbage: callers check it against the P2M.
         ulong MachineToPhys(ulong mfn);
+        // XENMEM_* with a xen_memory_reservation: extents done (>= 0) or -errno.
+        long MemoryOp(int cmd, XenMemoryReservation* r);
     }
 
     public unsafe sealed class XenMmuOps : IMmuOps
@@ -31,5 +33,7 @@ namespace XenPv.Shim
         }
 
         public ulong MachineToPhys(ulong mfn) { return ((ulong*)M2PVa)[mfn]; }
+
+        public long MemoryOp(int cmd, XenMemoryReservation* r) { return Hypercalls.MemoryOp(cmd, r); }
     }
 }

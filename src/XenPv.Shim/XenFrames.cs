@@ -5,6 +5,9 @@
 // Table frames come from the free frames inside the boot mapping: zeroed through their VA,
 // remapped read-only, then linked (Xen then types them as page tables). Algorithm as in the
 // kernel's lab-verified XenFrames, made testable through IMmuOps.
+// With ReturnFramesToXen, Decommit also gives the frames back (decrease_reservation, the
+// domain shrinks in `xl list`) and Commit asks for them again (populate_physmap), which
+// works up to the toolstack's limit (memory + 1 MiB, or more after `xl mem-set`).
 // Vocabulary: VA virtual address, PFN guest frame, MFN machine frame, MA machine address.
 namespace XenPv.Shim
 {
@@ -26,6 +29,12 @@ namespace XenPv.Shim
         private ulong dataNextPfn;              // first never-used PFN past the boot mapping
         private readonly uint[] freePfns;       // decommitted frames, reused first
         private ulong freeCount;
+        private readonly uint[] ballooned;      // PFNs whose frames went back to Xen (p2m = ~0)
+        private ulong balloonedCount;
+        private readonly ulong[] extents = new ulong[Batch];
+        private int extentCount;
+        public bool ReturnFramesToXen;
+        public const ulong InvalidMfn = ~0UL;
         private readonly ulong heapBase, heapTop;
         private ulong reserveNext;
         private readonly MmuUpdate[] batch = new MmuUpdate[Batch];
@@ -54,12 +63,15 @@ namespace XenPv.Shim
             tableEnd = mapEnd;
             dataNextPfn = (mapEnd - virtBase) / 4096;
             freePfns = new uint[nrPages + 1];
+            ballooned = new uint[nrPages + 1];
             this.heapBase = heapBase;
             this.heapTop = heapTop;
             reserveNext = heapBase;
         }
 
+        // Frames Commit can use without asking Xen (ballooned ones are not counted).
         public ulong FreeFrames { get { return freeCount + (nrPages > dataNextPfn ? nrPages - dataNextPfn : 0); } }
+        public ulong BalloonedFrames { get { return balloonedCount; } }
         public ulong TableFramesLeft { get { return (tableEnd - tableNext) / 4096; } }
 
         public byte* Reserve(ulong bytes)
@@ -146,8 +158,63 @@ namespace XenPv.Shim
         {
             if (freeCount > 0) { pfn = freePfns[--freeCount]; return true; }
             if (dataNextPfn < nrPages) { pfn = dataNextPfn++; return true; }
+            if (balloonedCount > 0)
+            {
+                // Ask Xen for a frame for this PFN again (populate_physmap: GPFN in, MFN out).
+                pfn = ballooned[balloonedCount - 1];
+                ulong* slot = stackalloc ulong[1];
+                slot[0] = pfn;
+                XenMemoryReservation* r = stackalloc XenMemoryReservation[1];
+                r->extent_start = (ulong)slot;
+                r->nr_extents = 1;
+                r->extent_order = 0;
+                r->mem_flags = 0;
+                r->domid = Hypercalls.DomidSelf;
+                long done = mmu.MemoryOp(XenMemoryReservation.PopulatePhysmap, r);
+                if (done != 1) { LastError = done < 0 ? (XenError)done : XenError.ENOMEM; return false; }
+                balloonedCount--;
+                p2m[pfn] = slot[0];
+                return true;
+            }
             pfn = 0;
             return false;
+        }
+
+        // Gives the queued MFNs back to Xen; their PTEs are cleared and the TLB flushed already.
+        private bool ReleaseExtents()
+        {
+            if (extentCount == 0) return true;
+            bool ok;
+            fixed (ulong* e = extents)
+            {
+                XenMemoryReservation* r = stackalloc XenMemoryReservation[1];
+                r->extent_start = (ulong)e;
+                r->nr_extents = (ulong)extentCount;
+                r->extent_order = 0;
+                r->mem_flags = 0;
+                r->domid = Hypercalls.DomidSelf;
+                long done = mmu.MemoryOp(XenMemoryReservation.DecreaseReservation, r);
+                ok = done == extentCount;
+                if (!ok) LastError = done < 0 ? (XenError)done : XenError.EBUSY;
+                // Frames Xen did not take stay ours: back on the free list.
+                for (int i = 0; i < extentCount; i++)
+                {
+                    ulong pfn = PfnOfReleased(e[i]);
+                    if (pfn >= nrPages) continue;
+                    if (i < done) { p2m[pfn] = InvalidMfn; ballooned[balloonedCount++] = (uint)pfn; }
+                    else freePfns[freeCount++] = (uint)pfn;
+                }
+            }
+            extentCount = 0;
+            return ok;
+        }
+
+        // PFN of an MFN we just released (the M2P entry may already be gone): P2M search.
+        private ulong PfnOfReleased(ulong mfn)
+        {
+            for (ulong pfn = (tableEnd - virtBase) / 4096; pfn < dataNextPfn; pfn++)
+                if (p2m[pfn] == mfn) return pfn;
+            return ulong.MaxValue;
         }
 
         // Maps [p, p+bytes) (page aligned, inside a reservation) and zeroes it.
@@ -183,15 +250,29 @@ namespace XenPv.Shim
                 if (pte == null || (*pte & 1) == 0) continue;
                 ulong mfn = (*pte & MfnMask) >> 12;
                 if (!Queue(ma, 0)) return false;
-                ulong pfn = PfnOf(mfn);
-                if (pfn < nrPages) freePfns[freeCount++] = (uint)pfn;
                 FramesMapped--;
+                if (ReturnFramesToXen)
+                {
+                    extents[extentCount++] = mfn;
+                    if (extentCount == Batch && !FlushReleased()) return false;
+                }
+                else
+                {
+                    ulong pfn = PfnOf(mfn);
+                    if (pfn < nrPages) freePfns[freeCount++] = (uint)pfn;
+                }
             }
+            return FlushReleased();
+        }
+
+        // Order matters: PTEs cleared, then the TLB flushed, then (ballooning) frames released.
+        private bool FlushReleased()
+        {
             if (!FlushBatch()) return false;
             // Unmapped entries may still be cached: flush before anyone reuses the frames.
             XenError e = mmu.FlushTlbLocal();
             if (e != XenError.Ok) { LastError = e; return false; }
-            return true;
+            return ReleaseExtents();
         }
 
         // MFN -> PFN: the M2P, checked against our P2M; else a search over the frames we hand out.

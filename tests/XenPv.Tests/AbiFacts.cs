@@ -62,6 +62,11 @@ public static unsafe class AbiFacts
         ("sizeof(struct mmuext_op)", sizeof(MmuextOp), 24),
         ("offsetof(struct mmuext_op, arg1)", Off<MmuextOp>(nameof(MmuextOp.arg1)), 8),
         ("offsetof(struct mmuext_op, arg2)", Off<MmuextOp>(nameof(MmuextOp.arg2)), 16),
+        ("sizeof(struct xen_memory_reservation)", sizeof(XenMemoryReservation), 32),
+        ("offsetof(struct xen_memory_reservation, nr_extents)", Off<XenMemoryReservation>(nameof(XenMemoryReservation.nr_extents)), 8),
+        ("offsetof(struct xen_memory_reservation, extent_order)", Off<XenMemoryReservation>(nameof(XenMemoryReservation.extent_order)), 16),
+        ("offsetof(struct xen_memory_reservation, mem_flags)", Off<XenMemoryReservation>(nameof(XenMemoryReservation.mem_flags)), 20),
+        ("offsetof(struct xen_memory_reservation, domid)", Off<XenMemoryReservation>(nameof(XenMemoryReservation.domid)), 24),
         ("sizeof(struct sched_poll)", sizeof(SchedPoll), 24),
         ("offsetof(struct sched_poll, nr_ports)", Off<SchedPoll>(nameof(SchedPoll.nr_ports)), 8),
         ("offsetof(struct sched_poll, timeout)", Off<SchedPoll>(nameof(SchedPoll.timeout)), 16),
@@ -109,6 +114,8 @@ public static unsafe class AbiFacts
         ("FLAT_KERNEL_CS64", Hypercalls.FlatKernelCs64),
         ("XENVER_version", Hypercalls.XenverVersion),
         ("MMUEXT_TLB_FLUSH_LOCAL", MmuextOp.TlbFlushLocal),
+        ("XENMEM_decrease_reservation", XenMemoryReservation.DecreaseReservation),
+        ("XENMEM_populate_physmap", XenMemoryReservation.PopulatePhysmap),
         ("MMUEXT_INVLPG_LOCAL", MmuextOp.InvlpgLocal),
     };
 }

@@ -96,6 +96,51 @@ public sealed unsafe class FakeXenMmu : IMmuOps, IDisposable
 
     public ulong MachineToPhys(ulong mfn) => M2p.TryGetValue(mfn, out ulong pfn) ? pfn : 0xDEADBEEF;
 
+    // Ballooning: the domain may hold at most MaxPages frames (libxl: memory + 1 MiB).
+    public long MaxPages = long.MaxValue;
+    public long DomainPages => M2p.Count;
+    private ulong nextNewMfn = 0x900000;
+
+    public long MemoryOp(int cmd, XenMemoryReservation* r)
+    {
+        Hypercalls++;
+        Assert.Equal(0u, r->extent_order);
+        Assert.Equal((ushort)0x7FF0, r->domid);
+        ulong* list = (ulong*)r->extent_start;
+        long done = 0;
+        for (ulong i = 0; i < r->nr_extents; i++)
+        {
+            if (cmd == XenMemoryReservation.DecreaseReservation)
+            {
+                ulong mfn = list[i];
+                Assert.True(M2p.ContainsKey(mfn), $"decrease_reservation of MFN {mfn:x} the guest does not own");
+                Assert.False(IsMappedAnywhere(mfn), $"MFN {mfn:x} released while still mapped");
+                Assert.True(TlbFlushes > 0, "frames released before any TLB flush");
+                M2p.Remove(mfn);
+                done++;
+            }
+            else if (cmd == XenMemoryReservation.PopulatePhysmap)
+            {
+                if (DomainPages >= MaxPages) break;
+                ulong mfn = nextNewMfn++;
+                M2p[mfn] = list[i];
+                list[i] = mfn;
+                done++;
+            }
+            else return -38;
+        }
+        return done;
+    }
+
+    private bool IsMappedAnywhere(ulong mfn)
+    {
+        foreach (var (pfn, level) in Tables)
+            if (level == 1)
+                for (int k = 0; k < 512; k++)
+                    if ((Table(pfn)[k] & 1) != 0 && ((Table(pfn)[k] & XenFrames.MfnMask) >> 12) == mfn) return true;
+        return false;
+    }
+
     // Walks the fake page tables: MFN mapped at va, or null.
     public ulong? Translate(ulong va)
     {
@@ -220,5 +265,29 @@ public unsafe class XenFramesTests
         byte* heap = rig.Frames.Reserve(4096);
         Assert.False(rig.Frames.Commit(heap, 4096));
         Assert.Equal(XenError.EINVAL, rig.Frames.LastError);
+    }
+
+    [Fact]
+    public void BallooningGivesFramesBackAndGetsThemAgain()
+    {
+        using var rig = new Rig(2000, 512);
+        rig.Frames.ReturnFramesToXen = true;
+        byte* heap = rig.Frames.Reserve(2 * 1024 * 1024);
+        Assert.True(rig.Frames.Commit(heap, 2 * 1024 * 1024));
+        long pages0 = rig.Xen.DomainPages;
+        Assert.True(rig.Frames.Decommit(heap, 1024 * 1024), $"decommit failed: {rig.Frames.LastError}");
+        Assert.Equal(pages0 - 256, rig.Xen.DomainPages);            // the domain shrank
+        Assert.Equal(256ul, rig.Frames.BalloonedFrames);
+        Assert.Null(rig.Xen.Translate((ulong)heap));
+        // Take every owned free frame first, so the next commit must populate.
+        ulong free = rig.Frames.FreeFrames;
+        byte* rest = rig.Frames.Reserve(free * 4096);
+        Assert.True(rig.Frames.Commit(rest, free * 4096));
+        rig.Xen.MaxPages = rig.Xen.DomainPages + 10;                 // the toolstack allows 10 more frames
+        Assert.True(rig.Frames.Commit(heap, 10 * 4096), $"repopulate failed: {rig.Frames.LastError}");
+        Assert.NotNull(rig.Xen.Translate((ulong)heap + 9 * 4096));
+        Assert.Equal(246ul, rig.Frames.BalloonedFrames);
+        Assert.False(rig.Frames.Commit(heap + 10 * 4096, 4096));     // over the toolstack's limit
+        Assert.Equal(XenError.ENOMEM, rig.Frames.LastError);
     }
 }

@@ -29,7 +29,7 @@ public class XenHeadersTests
         // compat numbers (6, 16); Xen 4.17 guests use the 4.13+ interface (29, 32).
         c.AppendLine("#define __XEN_INTERFACE_VERSION__ 0x00040d00");
         c.AppendLine("#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>");
-        c.AppendLine("#include <xen/xen.h>\n#include <xen/version.h>\n#include <xen/sched.h>\n#include <xen/event_channel.h>");
+        c.AppendLine("#include <xen/xen.h>\n#include <xen/version.h>\n#include <xen/sched.h>\n#include <xen/event_channel.h>\n#include <xen/memory.h>");
         c.AppendLine("#include <xen/io/console.h>\n#include <xen/io/xs_wire.h>");
         c.AppendLine("int main(void) {");
         foreach (var f in AbiFacts.All) c.AppendLine($"  printf(\"%lld\\n\", (long long)({f.C}));");
