@@ -6,7 +6,7 @@ namespace LispVm.Kernel
 {
     internal static unsafe class KernelPanic
     {
-        // Set once at boot, before anything can fault. A non-GC static (plain pointer-sized slot).
+        // Set once at boot (after the GC statics exist), before anything can fault.
         static Platform s_platform;
         static int s_depth;
 

@@ -50,13 +50,13 @@ namespace LispVm.Kernel
             for (ulong pfn = 0; pfn < nrPages; pfn++)
                 if (p2m[pfn] == consoleMfn) { ring = (byte*)(VirtBase + pfn * 4096); break; }
 
-            // Free frames inside the boot mapping: after the boot stack (one page above the
-            // page tables) up to the end of the mapping (boot end + 512 KiB, 4 MiB aligned).
-            ulong ptBase = *(ulong*)(startInfo + 88), nrPt = *(ulong*)(startInfo + 96);
-            ulong bootEnd = ptBase + nrPt * 4096 + 4096;
-            ulong mapEnd = (bootEnd + 512 * 1024 + 0x3fffff) & ~0x3fffffUL;
+            // Frames for the Lisp heap and late start-up objects (XenPv.Shim.XenFrames): page
+            // tables from the free frames inside the boot mapping, data frames beyond it.
+            ulong bootEnd, mapEnd;
+            XenFrames.BootMapping((StartInfo*)startInfo, out bootEnd, out mapEnd);
+            XenFrames frames = new XenFrames((StartInfo*)startInfo, VirtBase, bootEnd, mapEnd, new XenMmuOps());
 
-            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, new XenFrames(startInfo, bootEnd, mapEnd), startInfo + 128);
+            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, frames, startInfo + 128);
             s_xen = p;
             KernelPanic.Install(p);
             BootMemory.Install(p);
