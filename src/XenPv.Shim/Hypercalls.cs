@@ -144,6 +144,14 @@ namespace XenPv.Shim
 
         public static long MemoryOp(int cmd, void* arg) { return Call(MemoryOpNr, (ulong)cmd, (ulong)arg, 0, 0, 0); }
 
+        public const int GrantTableOpNr = 20;
+
+        // GNTTABOP_*: cmd, array of count operation structs (each carries its own status).
+        public static XenError GrantTableOp(uint cmd, void* ops, uint count)
+        {
+            return Err(Call(GrantTableOpNr, cmd, (ulong)ops, count, 0, 0));
+        }
+
         public static XenError MmuextOp(void* ops, uint count, uint* done)
         {
             return Err(Call(MmuextOpNr, (ulong)ops, count, (ulong)done, DomidSelf, 0));

@@ -1,0 +1,80 @@
+// Why: grant tables v1 (grant_table.h): how the guest lets a backend domain (netback)
+// read or write one of its frames. Entry = {flags, domid, frame}; the backend sets
+// GTF_reading/GTF_writing while it uses the frame, so ending access must check them and
+// clear flags atomically. Refs below 8 are reserved for the toolstack (console, xenstore).
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace XenPv.Shim
+{
+    [StructLayout(LayoutKind.Explicit, Size = 8)]
+    public struct GrantEntryV1
+    {
+        public const ushort PermitAccess = 1, ReadOnly = 4, Reading = 8, Writing = 16;
+        [FieldOffset(0)] public ushort flags;
+        [FieldOffset(2)] public ushort domid;
+        [FieldOffset(4)] public uint frame;
+    }
+
+    // struct gnttab_setup_table: Xen returns the MFNs of the table frames in frame_list.
+    [StructLayout(LayoutKind.Explicit, Size = 24)]
+    public struct GnttabSetupTable
+    {
+        public const uint Cmd = 2;     // GNTTABOP_setup_table
+        [FieldOffset(0)] public ushort dom;
+        [FieldOffset(4)] public uint nr_frames;
+        [FieldOffset(8)] public short status;
+        [FieldOffset(16)] public ulong frame_list;
+    }
+
+    public unsafe sealed class GrantTable
+    {
+        public const int ReservedEntries = 8;   // GNTTAB_NR_RESERVED_ENTRIES
+        private readonly GrantEntryV1* entries;
+        private readonly int count;
+        private readonly int[] freeList;        // boot-allocated stack of free refs
+        private int freeCount;
+
+        // entries: the mapped table frames (count = frames * 512).
+        public GrantTable(GrantEntryV1* entries, int count)
+        {
+            this.entries = entries;
+            this.count = count;
+            freeList = new int[count > ReservedEntries ? count - ReservedEntries : 0];
+            for (int r = count - 1; r >= ReservedEntries; r--) freeList[freeCount++] = r;
+        }
+
+        public int Free { get { return freeCount; } }
+
+        // Grants domid access to frame (MFN for PV); returns the grant ref, or -1 if none left.
+        public int Grant(ushort domid, ulong frame, bool readOnly)
+        {
+            if (freeCount == 0 || frame > 0xFFFFFFFF) return -1;
+            int r = freeList[--freeCount];
+            GrantEntryV1* e = entries + r;
+            e->frame = (uint)frame;
+            e->domid = domid;
+            Interlocked.MemoryBarrier(); // write frame and domid before the flags make the grant valid
+            e->flags = (ushort)(GrantEntryV1.PermitAccess | (readOnly ? GrantEntryV1.ReadOnly : 0));
+            return r;
+        }
+
+        // Revokes a grant; false (and the ref stays granted) while the backend still uses the frame.
+        public bool EndAccess(int r)
+        {
+            if (r < ReservedEntries || r >= count) return false;
+            ulong* word = (ulong*)(entries + r);
+            for (;;)
+            {
+                ulong old = Volatile.Read(ref *word);
+                ushort flags = (ushort)old;
+                if ((flags & (GrantEntryV1.Reading | GrantEntryV1.Writing)) != 0) return false;
+                if ((flags & GrantEntryV1.PermitAccess) == 0) return false;   // not granted
+                ulong cleared = old & ~0xFFFFUL;
+                if (Interlocked.CompareExchange(ref *word, cleared, old) == old) break;
+            }
+            freeList[freeCount++] = r;
+            return true;
+        }
+    }
+}
