@@ -27,9 +27,10 @@ namespace XenPv.Shim
         private ulong tableNext;                // VA of the next free, mapped frame for a page table
         private readonly ulong tableEnd;        // end of the boot mapping (VA)
         private ulong dataNextPfn;              // first never-used PFN past the boot mapping
-        private readonly uint[] freePfns;       // decommitted frames, reused first
+        // Two stacks in one boot-time array (a PFN is in at most one): from the start, decommitted
+        // frames we still own (reused first); from the end, PFNs whose frames went back to Xen.
+        private readonly uint[] pfnStacks;
         private ulong freeCount;
-        private readonly uint[] ballooned;      // PFNs whose frames went back to Xen (p2m = ~0)
         private ulong balloonedCount;
         private readonly ulong[] extents = new ulong[Batch];
         private int extentCount;
@@ -62,8 +63,7 @@ namespace XenPv.Shim
             tableNext = bootEnd;
             tableEnd = mapEnd;
             dataNextPfn = (mapEnd - virtBase) / 4096;
-            freePfns = new uint[nrPages + 1];
-            ballooned = new uint[nrPages + 1];
+            pfnStacks = new uint[nrPages + 1];
             this.heapBase = heapBase;
             this.heapTop = heapTop;
             reserveNext = heapBase;
@@ -156,12 +156,12 @@ namespace XenPv.Shim
 
         private bool TakeFrame(out ulong pfn)
         {
-            if (freeCount > 0) { pfn = freePfns[--freeCount]; return true; }
+            if (freeCount > 0) { pfn = pfnStacks[--freeCount]; return true; }
             if (dataNextPfn < nrPages) { pfn = dataNextPfn++; return true; }
             if (balloonedCount > 0)
             {
                 // Ask Xen for a frame for this PFN again (populate_physmap: GPFN in, MFN out).
-                pfn = ballooned[balloonedCount - 1];
+                pfn = pfnStacks[nrPages + 1 - balloonedCount];   // top of the ballooned stack
                 ulong* slot = stackalloc ulong[1];
                 slot[0] = pfn;
                 XenMemoryReservation* r = stackalloc XenMemoryReservation[1];
@@ -201,8 +201,8 @@ namespace XenPv.Shim
                 {
                     ulong pfn = PfnOfReleased(e[i]);
                     if (pfn >= nrPages) continue;
-                    if (i < done) { p2m[pfn] = InvalidMfn; ballooned[balloonedCount++] = (uint)pfn; }
-                    else freePfns[freeCount++] = (uint)pfn;
+                    if (i < done) { p2m[pfn] = InvalidMfn; pfnStacks[nrPages - balloonedCount] = (uint)pfn; balloonedCount++; }
+                    else pfnStacks[freeCount++] = (uint)pfn;
                 }
             }
             extentCount = 0;
@@ -259,7 +259,7 @@ namespace XenPv.Shim
                 else
                 {
                     ulong pfn = PfnOf(mfn);
-                    if (pfn < nrPages) freePfns[freeCount++] = (uint)pfn;
+                    if (pfn < nrPages) pfnStacks[freeCount++] = (uint)pfn;
                 }
             }
             return FlushReleased();

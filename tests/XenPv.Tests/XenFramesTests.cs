@@ -284,8 +284,18 @@ public unsafe class XenFramesTests
         byte* rest = rig.Frames.Reserve(free * 4096);
         Assert.True(rig.Frames.Commit(rest, free * 4096));
         rig.Xen.MaxPages = rig.Xen.DomainPages + 10;                 // the toolstack allows 10 more frames
+        var balloonedPfns = Enumerable.Range(0, 2000).Select(i => (ulong)i).Where(pfn => rig.Xen.P2m[pfn] == ~0UL).ToHashSet();
+        Assert.Equal(256, balloonedPfns.Count);
+        var bootP2m = Enumerable.Range(0, 512).Select(i => rig.Xen.P2m[i]).ToArray();
         Assert.True(rig.Frames.Commit(heap, 10 * 4096), $"repopulate failed: {rig.Frames.LastError}");
-        Assert.NotNull(rig.Xen.Translate((ulong)heap + 9 * 4096));
+        for (ulong i = 0; i < 10; i++)
+        {
+            ulong mfn = rig.Xen.Translate((ulong)heap + i * 4096)!.Value;
+            ulong pfn = rig.Xen.M2p[mfn];
+            Assert.Contains(pfn, balloonedPfns);                     // a ballooned PFN got a frame again
+            Assert.Equal(mfn, rig.Xen.P2m[pfn]);                     // and our P2M says so
+        }
+        Assert.Equal(bootP2m, Enumerable.Range(0, 512).Select(i => rig.Xen.P2m[i]).ToArray());
         Assert.Equal(246ul, rig.Frames.BalloonedFrames);
         Assert.False(rig.Frames.Commit(heap + 10 * 4096, 4096));     // over the toolstack's limit
         Assert.Equal(XenError.ENOMEM, rig.Frames.LastError);
