@@ -180,10 +180,19 @@ namespace XenPv.Console
                     if (!PeekHeader(h)) return;
                     uint len = U32(h + 12);
                     if (len > MaxPayload) { DroppedReplies++; ring.Read(m, ring.InAvailable); return; }
-                    if (ring.InAvailable < HeaderSize + (int)len) return;
-                    ring.Read(m, HeaderSize);
-                    ring.Read(m + HeaderSize, (int)len);
-                    port.Notify();
+                    if (HeaderSize + (int)len > RingLayout.Xenstore.InSize)
+                    {
+                        // Can never be complete in the ring at once: stream it (bounded wait).
+                        ulong deadline = port.NowNs() + TimeoutNs;
+                        if (!Receive(m, HeaderSize, deadline) || !Receive(m + HeaderSize, (int)len, deadline)) return;
+                    }
+                    else
+                    {
+                        if (ring.InAvailable < HeaderSize + (int)len) return;
+                        ring.Read(m, HeaderSize);
+                        ring.Read(m + HeaderSize, (int)len);
+                        port.Notify();
+                    }
                     if (U32(m) == (uint)XsType.WatchEvent) Stash(m + HeaderSize, (int)len);
                     else DroppedReplies++;
                 }

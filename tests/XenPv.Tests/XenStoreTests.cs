@@ -107,4 +107,19 @@ public unsafe class XenStoreTests
         Assert.Equal((int)XsError.EINVAL, r);
         Assert.Equal(0u, page[RingLayout.Xenstore.OutProdOffset]);
     }
+
+    [Fact]
+    public void WatchEventLargerThanTheRingIsStillDelivered()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        string longPath = "data/" + new string('k', 1500);
+        Assert.Equal(XsError.Ok, xs.Watch(longPath, "tok"));        // the initial event: 1500+ bytes
+        var ev = new byte[600];
+        int n;
+        fixed (byte* p = ev) n = xs.NextWatchEvent(p, 600);
+        Assert.Equal(XenStore.EventSlot - 4, n);                     // kept truncated, not lost, no hang
+        Assert.StartsWith("data/kkk", Encoding.ASCII.GetString(ev, 0, n));
+    }
 }
