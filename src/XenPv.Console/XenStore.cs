@@ -34,6 +34,7 @@ namespace XenPv.Console
         private readonly byte[] events = new byte[MaxWatchEvents * EventSlot];
         private int eventCount, eventFirst;
         private uint nextId = 1;
+        private uint txId;                       // 0 = no transaction
         public ulong TimeoutNs = DefaultTimeoutNs;
         public int DroppedReplies, DroppedEvents;
 
@@ -89,6 +90,50 @@ namespace XenPv.Console
             return r < 0 ? (XsError)r : XsError.Ok;
         }
 
+        // DIRECTORY: the child names, each followed by a NUL; returns the length or an XsError.
+        public int Directory(string path, byte* names, int max)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0) return n;
+            int r = Call(XsType.Directory, n);
+            if (r < 0) return r;
+            int k = r < max ? r : max;
+            fixed (byte* m = msg) for (int i = 0; i < k; i++) names[i] = m[HeaderSize + i];
+            return k;
+        }
+
+        // TRANSACTION_START: later requests run inside it until End. One at a time.
+        public XsError StartTransaction()
+        {
+            if (txId != 0) return XsError.EBUSY;
+            msg[HeaderSize] = 0;
+            int r = Call(XsType.TransactionStart, 1);
+            if (r < 0) return (XsError)r;
+            uint id = 0;
+            for (int i = 0; i < r && msg[HeaderSize + i] != 0; i++)
+            {
+                byte c = msg[HeaderSize + i];
+                if (c < (byte)'0' || c > (byte)'9' || id > 400000000) return XsError.Protocol;
+                id = id * 10 + (uint)(c - '0');
+            }
+            if (id == 0) return XsError.Protocol;
+            txId = id;
+            return XsError.Ok;
+        }
+
+        // TRANSACTION_END: commit (or abort). EAGAIN means another writer won: redo the transaction.
+        public XsError EndTransaction(bool commit)
+        {
+            if (txId == 0) return XsError.EINVAL;
+            msg[HeaderSize] = commit ? (byte)'T' : (byte)'F';
+            msg[HeaderSize + 1] = 0;
+            int r = Call(XsType.TransactionEnd, 2);
+            txId = 0;
+            return r < 0 ? (XsError)r : XsError.Ok;
+        }
+
+        public bool InTransaction { get { return txId != 0; } }
+
         // Takes the oldest queued watch event ("path\0token\0"); returns its length, 0 if none.
         // Non-blocking apart from draining what the ring already holds.
         public int NextWatchEvent(byte* buffer, int max)
@@ -136,7 +181,7 @@ namespace XenPv.Console
             {
                 PutU32(m, (uint)type);
                 PutU32(m + 4, id);
-                PutU32(m + 8, 0);               // tx_id: no transaction
+                PutU32(m + 8, txId);            // 0 outside a transaction
                 PutU32(m + 12, (uint)payloadLength);
                 if (!Send(m, HeaderSize + payloadLength, deadline)) return (int)XsError.Timeout;
                 for (;;)

@@ -22,6 +22,10 @@ public sealed unsafe class FakeXenstored : IEventPort
     public bool EventBeforeReply;       // a watch event overtakes the next reply
     public uint? ForceLength;           // corrupt the next reply's length
     public readonly List<string> Written = new();
+    public uint NextTx = 41, OpenTx;
+    public readonly List<uint> TxIdsSeen = new();
+    public bool FailNextCommitWithEagain;
+    public List<(string, byte[])> TxWrites = new();
 
     // The toolstack (not the guest) changes a key: fires watches like xenstored.
     public void ToolstackWrite(string path, string value)
@@ -65,10 +69,34 @@ public sealed unsafe class FakeXenstored : IEventPort
             int nul = Array.IndexOf(payload, (byte)0);
             string path = Encoding.ASCII.GetString(payload, 0, nul < 0 ? payload.Length : nul);
             if (EventBeforeReply && Watches.Count > 0) { Event(Watches[0], "tok"); EventBeforeReply = false; }
+            uint tx = BitConverter.ToUInt32(a, 8);
+            TxIdsSeen.Add(tx);
+            if (tx != 0 && tx != OpenTx) { Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0")); continue; }
             switch (type)
             {
+                case 6: // TRANSACTION_START
+                    OpenTx = NextTx++;
+                    Reply(6, id, Encoding.ASCII.GetBytes(OpenTx + "\0"));
+                    break;
+                case 7: // TRANSACTION_END
+                    bool commit = payload.Length > 0 && payload[0] == (byte)'T';
+                    if (commit && FailNextCommitWithEagain) { FailNextCommitWithEagain = false; TxWrites.Clear(); OpenTx = 0; Reply(16, id, Encoding.ASCII.GetBytes("EAGAIN\0")); break; }
+                    if (commit) foreach (var (key, value) in TxWrites) Store[key] = value;
+                    TxWrites.Clear();
+                    OpenTx = 0;
+                    Reply(7, id, Encoding.ASCII.GetBytes("OK\0"));
+                    break;
+                case 1: // DIRECTORY
+                    string prefix = path + "/";
+                    var kids = Store.Keys.Where(k => k.StartsWith(prefix)).Select(k => k[prefix.Length..].Split('/')[0]).Distinct();
+                    Reply(1, id, Encoding.ASCII.GetBytes(string.Concat(kids.Select(k => k + "\0"))));
+                    break;
                 case 2: // READ
                     if (Store.TryGetValue(path, out var v)) Reply(2, id, v); else Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0"));
+                    break;
+                case 11 when tx != 0: // WRITE inside a transaction: visible at commit
+                    TxWrites.Add((path, payload[(nul + 1)..]));
+                    Reply(11, id, Encoding.ASCII.GetBytes("OK\0"));
                     break;
                 case 11: // WRITE
                     Store[path] = payload[(nul + 1)..];

@@ -122,4 +122,44 @@ public unsafe class XenStoreTests
         Assert.Equal(XenStore.EventSlot - 4, n);                     // kept truncated, not lost, no hang
         Assert.StartsWith("data/kkk", Encoding.ASCII.GetString(ev, 0, n));
     }
+
+    [Fact]
+    public void TransactionsCommitTogetherAndReportEagain()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        Assert.Equal(XsError.Ok, xs.StartTransaction());
+        Assert.True(xs.InTransaction);
+        Assert.Equal(XsError.EBUSY, xs.StartTransaction());
+        Assert.Equal(XsError.Ok, xs.Write("device/vif/0/tx-ring-ref", "8"));
+        Assert.Equal(XsError.Ok, xs.Write("device/vif/0/state", "4"));
+        Assert.False(d.Store.ContainsKey("device/vif/0/state"));     // not visible before commit
+        Assert.Equal(XsError.Ok, xs.EndTransaction(commit: true));
+        Assert.False(xs.InTransaction);
+        Assert.Equal("4", Encoding.ASCII.GetString(d.Store["device/vif/0/state"]));
+        Assert.Contains(41u, d.TxIdsSeen);                           // requests carried the tx id
+
+        d.FailNextCommitWithEagain = true;
+        Assert.Equal(XsError.Ok, xs.StartTransaction());
+        Assert.Equal(XsError.Ok, xs.Write("device/vif/0/state", "5"));
+        Assert.Equal(XsError.EAGAIN, xs.EndTransaction(commit: true));
+        Assert.False(xs.InTransaction);
+        Assert.Equal("4", Encoding.ASCII.GetString(d.Store["device/vif/0/state"]));
+        Assert.Equal(42u, d.TxIdsSeen[^1]);                          // END carries the transaction id
+    }
+
+    [Fact]
+    public void DirectoryListsChildren()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        d.Store["device/vif/0/mac"] = new byte[1];
+        d.Store["device/vif/1/mac"] = new byte[1];
+        var buf = new byte[256];
+        int n;
+        fixed (byte* p = buf) n = xs.Directory("device/vif", p, 256);
+        Assert.Equal("0\01\0", Encoding.ASCII.GetString(buf, 0, n));
+    }
 }
