@@ -23,6 +23,7 @@ namespace LispVm.Kernel
             p.Write(" us from entry to banner");
             p.Write(p.NewLine);
             p.Flush();
+            p.StartServices();
 
 #if LISPVM_ENGINE
             // With the engine in the image the Lisp REPL is the main loop (the

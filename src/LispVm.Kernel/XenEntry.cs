@@ -56,13 +56,22 @@ namespace LispVm.Kernel
             XenFrames.BootMapping((StartInfo*)startInfo, out bootEnd, out mapEnd);
             XenFrames frames = new XenFrames((StartInfo*)startInfo, VirtBase, bootEnd, mapEnd, new XenMmuOps());
 
-            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, frames, startInfo + 128);
+            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, frames, startInfo + 128,
+                MfnToVa(p2m, nrPages, *(ulong*)(startInfo + 56)), *(uint*)(startInfo + 64));
             s_xen = p;
             KernelPanic.Install(p);
             BootMemory.Install(p);
             if (ring == null) p.Crash();
             KernelMain.Run(p, p.TscToNs(tsc0));
             p.Exit(0);
+        }
+
+        // VA of a frame of the boot region (console, xenstore) from its MFN: search the P2M.
+        static byte* MfnToVa(ulong* p2m, ulong nrPages, ulong mfn)
+        {
+            for (ulong pfn = 0; pfn < nrPages; pfn++)
+                if (p2m[pfn] == mfn) return (byte*)(VirtBase + pfn * 4096);
+            return null;
         }
 
         // Frame left by Xen + Asm/entry.S (low to high): r15 r14 r13 r12 r10 r9 r8 rbp rdi rsi

@@ -49,7 +49,11 @@ namespace LispVm.Kernel
             // The VM's own start-up objects (stacks, buffers) take ~12 MiB of frames too.
             ulong budget = p.HeapBudget;
             o.LimitBytes = budget > (40UL << 20) ? budget - (12UL << 20) : (16UL << 20);
-            o.NurseryBytes = o.LimitBytes >= (256UL << 20) ? (8UL << 20) : (2UL << 20);
+            // LISPVM_HEAP_MB=N (environment / cmd_line) lowers the limit, e.g. to reproduce a
+            // small guest's collection pattern on Linux.
+            ulong mb = p.OptionNumber("LISPVM_HEAP_MB", 0);
+            if (mb >= 8 && (mb << 20) < o.LimitBytes) o.LimitBytes = mb << 20;
+            o.NurseryBytes = o.LimitBytes >= (256UL << 20) ? (8UL << 20) : (4UL << 20);
             o.ReserveBytes = 2UL << 20;
             // DESIGN §4: LISPVM_GC_STRESS=1 (environment on Linux, cmd_line word on Xen).
             if (p.HasOption("LISPVM_GC_STRESS=1"))

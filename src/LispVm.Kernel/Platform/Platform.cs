@@ -31,6 +31,10 @@ namespace LispVm.Kernel
         // Bytes the Lisp heap may use (its limit): what the platform can really back with frames.
         public abstract ulong HeapBudget { get; }
 
+        // Platform services that may take time, started after the banner (still before the
+        // boot heap is sealed).
+        public virtual void StartServices() { }
+
         // Boot options: Linux argv and environment words, Xen start_info.cmd_line words (cfg `extra=`).
         protected abstract byte* OptionsText(out int length);
 
@@ -50,6 +54,26 @@ namespace LispVm.Kernel
                 if (same) return true;
             }
             return false;
+        }
+
+        // Numeric option `NAME=digits` (e.g. LISPVM_HEAP_MB=48); returns fallback if absent.
+        public ulong OptionNumber(string name, ulong fallback)
+        {
+            int n;
+            byte* t = OptionsText(out n);
+            if (t == null) return fallback;
+            for (int i = 0; i + name.Length < n; i++)
+            {
+                if (i > 0 && t[i - 1] != ' ' && t[i - 1] != 0) continue;
+                bool same = true;
+                for (int k = 0; k < name.Length; k++) if (t[i + k] != name[k]) { same = false; break; }
+                if (!same || t[i + name.Length] != '=') continue;
+                ulong v = 0;
+                int j = i + name.Length + 1, digits = 0;
+                while (j < n && t[j] >= '0' && t[j] <= '9' && digits < 12) { v = v * 10 + (ulong)(t[j] - '0'); j++; digits++; }
+                return digits > 0 ? v : fallback;
+            }
+            return fallback;
         }
 
         public abstract void Exit(int code);           // never returns

@@ -1,7 +1,9 @@
 // Why: the image as a Xen PV guest, built from the XenPv.* pieces: console = XenConsole over
 // the shared console ring (batched, one event per flush, waits with SCHEDOP_poll when the
 // ring is full), time = Xen system time from vcpu_time_info, waiting = SCHEDOP_poll with an
-// ABSOLUTE deadline, frames = XenFrames, power-off/crash = SCHEDOP_shutdown.
+// ABSOLUTE deadline on the console and xenstore ports, frames = XenFrames, power-off/crash =
+// SCHEDOP_shutdown. `xl shutdown`/`xl reboot` arrive as a xenstore watch (XenControl) that
+// is checked whenever we wait for input.
 using XenPv.Console;
 using XenPv.Shim;
 
@@ -16,15 +18,58 @@ namespace LispVm.Kernel
         readonly XenFrames _frames;
 
         readonly byte* _cmdLine;
+        readonly EventChannel _consolePort, _storePort;
+        readonly XenControl _control;
+        readonly uint* _ports;       // {console, xenstore} for SCHEDOP_poll
 
-        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames, byte* cmdLine)
+        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames, byte* cmdLine,
+            byte* storePage, uint storePort)
         {
             _cmdLine = cmdLine;
             _shared = (SharedInfo*)shared;
             _nrPages = nrPages;
             _frames = frames;
             Hypercalls.XenVersion(out _verMajor, out _verMinor);
-            if (ring != null) _console = new XenConsole(ring, port, (ulong*)shared);
+            _consolePort = new EventChannel(port, (SharedInfo*)shared);
+            if (ring != null) _console = new XenConsole(ring, _consolePort);
+            _ports = (uint*)Internal.Runtime.BootHeap.AllocZeroed(8);
+            _ports[0] = port;
+            _ports[1] = port;
+            if (storePage != null && shared != null)
+            {
+                _storePort = new EventChannel(storePort, (SharedInfo*)shared);
+                _ports[1] = storePort;
+                XenStore xs = new XenStore(storePage, _storePort);
+                xs.TimeoutNs = 2000000000UL;     // a missing xenstored must not stall boot long
+                _control = new XenControl(xs);
+            }
+        }
+
+        // xenstore round trips take a while (~0.25 s under the lab's TCG): after the banner.
+        public override void StartServices()
+        {
+            if (_control != null && _control.Start() != XsError.Ok)
+            {
+                Write("xenstore: control/shutdown watch not available");
+                Write(NewLine);
+            }
+        }
+
+        // Control requests from the toolstack (xl shutdown / xl reboot).
+        void CheckControl()
+        {
+            if (_control == null) return;
+            ShutdownRequest r = _control.Poll();
+            if (r == ShutdownRequest.Poweroff || r == ShutdownRequest.Halt)
+            {
+                WriteLine("xl shutdown: powering off");
+                Shutdown(Hypercalls.ShutdownPoweroff);
+            }
+            if (r == ShutdownRequest.Reboot)
+            {
+                WriteLine("xl reboot: rebooting");
+                Shutdown(Hypercalls.ShutdownReboot);
+            }
         }
 
         public override void WriteName()
@@ -53,7 +98,18 @@ namespace LispVm.Kernel
         public override void Write(byte* p, int n) { if (_console != null) _console.Write(p, n); }
         public override void Flush() { if (_console != null) _console.Flush(); }
         public override int Read(byte* dst, int max) { return _console == null ? 0 : _console.Read(dst, max); }
-        public override void WaitForInput(ulong deadlineNs) { if (_console != null) _console.WaitForInput(deadlineNs); }
+        // Clear both ports' pending bits, then check the console ring and xenstore: an event
+        // arriving after the check is still pending and ends the poll at once.
+        public override void WaitForInput(ulong deadlineNs)
+        {
+            if (_console == null) return;
+            _consolePort.ClearPending();
+            if (_storePort != null) _storePort.ClearPending();
+            if (_console.InAvailable > 0) return;
+            CheckControl();
+            Hypercalls.SchedPollPorts(_ports, _storePort != null ? 2u : 1u, deadlineNs);
+            CheckControl();
+        }
 
         public override ulong MonotonicNs() { return _shared == null ? 0 : XenTime.NowNs(&_shared->vcpu_info0.time); }
 
@@ -78,6 +134,11 @@ namespace LispVm.Kernel
         }
 
         public override void Exit(int code) { Shutdown(code == 0 ? Hypercalls.ShutdownPoweroff : Hypercalls.ShutdownCrash); }
-        public override void Crash() { Shutdown(Hypercalls.ShutdownCrash); }
+        // The panic path: a dead console backend must not keep a crashing guest alive.
+        public override void Crash()
+        {
+            if (_console != null) _console.Flush(MonotonicNs() + 2000000000UL);
+            for (;;) Hypercalls.SchedShutdown(Hypercalls.ShutdownCrash);
+        }
     }
 }
