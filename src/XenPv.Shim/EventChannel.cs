@@ -2,6 +2,7 @@
 // end (EVTCHNOP_send), clear our pending bit atomically (Xen sets bits in the same word
 // concurrently), and sleep until it is set again with SCHEDOP_poll and an ABSOLUTE
 // deadline. IEventPort lets drivers be tested on .NET with a fake.
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace XenPv.Shim
@@ -14,6 +15,16 @@ namespace XenPv.Shim
         ulong NowNs();
         // Returns when the port is pending or Xen system time reaches the deadline (0 = none).
         void WaitUntil(ulong absoluteDeadlineNs);
+    }
+
+    // struct evtchn_alloc_unbound: a fresh port for remote_dom to bind to (netfront, blkfront).
+    [StructLayout(LayoutKind.Explicit, Size = 8)]
+    public struct EvtchnAllocUnbound
+    {
+        public const int Cmd = 6;      // EVTCHNOP_alloc_unbound
+        [FieldOffset(0)] public ushort dom;
+        [FieldOffset(2)] public ushort remote_dom;
+        [FieldOffset(4)] public uint port;      // out
     }
 
     public unsafe sealed class EventChannel : IEventPort
@@ -32,6 +43,18 @@ namespace XenPv.Shim
         }
 
         public uint Port { get { return port; } }
+
+        // EVTCHNOP_alloc_unbound for remoteDomid; the new port, or an error.
+        public static XenError AllocUnbound(ushort remoteDomid, out uint newPort)
+        {
+            EvtchnAllocUnbound* a = stackalloc EvtchnAllocUnbound[1];
+            a->dom = Hypercalls.DomidSelf;
+            a->remote_dom = remoteDomid;
+            a->port = 0;
+            XenError e = Hypercalls.EventChannelOp(EvtchnAllocUnbound.Cmd, a);
+            newPort = e == XenError.Ok ? a->port : 0;
+            return e;
+        }
 
         public void Notify() { Hypercalls.EventChannelSend(port); }
 

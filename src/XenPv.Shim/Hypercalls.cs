@@ -114,6 +114,8 @@ namespace XenPv.Shim
             return Err(Call(EventChannelOpNr, EvtchnOpSend, (ulong)send, 0, 0, 0));
         }
 
+        public static XenError EventChannelOp(int cmd, void* arg) { return Err(Call(EventChannelOpNr, (ulong)cmd, (ulong)arg, 0, 0, 0)); }
+
         public static XenError Yield() { return Err(Call(SchedOpNr, SchedOpYield, 0, 0, 0, 0)); }
 
         // SCHEDOP_shutdown: returns only if Xen refused.
