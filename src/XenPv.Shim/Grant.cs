@@ -46,6 +46,20 @@ namespace XenPv.Shim
 
         public int Free { get { return freeCount; } }
 
+        // GNTTABOP_setup_table for our domain: Xen fills mfns[0..nrFrames) with the table's
+        // machine frames (map them, e.g. with XenFrames.MapMachineFrames, then construct).
+        public static XenError SetupTable(uint nrFrames, ulong* mfns)
+        {
+            GnttabSetupTable* op = stackalloc GnttabSetupTable[1];
+            op->dom = Hypercalls.DomidSelf;
+            op->nr_frames = nrFrames;
+            op->status = 0;
+            op->frame_list = (ulong)mfns;
+            XenError e = Hypercalls.GrantTableOp(GnttabSetupTable.Cmd, op, 1);
+            if (e != XenError.Ok) return e;
+            return op->status == 0 ? XenError.Ok : (XenError)op->status;
+        }
+
         // Grants domid access to frame (MFN for PV); returns the grant ref, or -1 if none left.
         public int Grant(ushort domid, ulong frame, bool readOnly)
         {

@@ -238,6 +238,24 @@ namespace XenPv.Shim
             return true;
         }
 
+        // Maps machine frames we do not take from our pool (grant-table frames from
+        // GNTTABOP_setup_table, the xenstore or console page) at va, inside a reservation.
+        // Unmapping them later is Decommit's job only if they came from us: do not.
+        public bool MapMachineFrames(byte* p, ulong* mfns, int count, bool writable)
+        {
+            ulong va = (ulong)p, end = va + (ulong)count * 4096;
+            if (count <= 0 || va < heapBase || end > reserveNext || (va & 4095) != 0) return false;
+            for (int i = 0; i < count; i++)
+            {
+                ulong ma;
+                ulong* pte = L1Entry(va + (ulong)i * 4096, true, out ma);
+                if (pte == null) { FlushBatch(); return false; }
+                if ((*pte & 1) != 0) { FlushBatch(); LastError = XenError.EEXIST; return false; }
+                if (!Queue(ma, (mfns[i] << 12) | (writable ? PteData : PteReadOnly))) return false;
+            }
+            return FlushBatch();
+        }
+
         // Unmaps [p, p+bytes); the frames are kept for the next Commit.
         public bool Decommit(byte* p, ulong bytes)
         {

@@ -18,6 +18,7 @@ public sealed unsafe class FakeXenMmu : IMmuOps, IDisposable
     public readonly HashSet<ulong> ReadOnly = new();     // PFNs mapped read-only
     public readonly Dictionary<ulong, int> Tables = new(); // PFNs Xen knows as page tables -> level
     public int Hypercalls, TlbFlushes;
+    public readonly HashSet<ulong> SharedFrames = new();   // Xen frames the guest may map (grant table)
     public XenError FailWith = XenError.Ok;
     public const ulong PtFirst = 20, PtFrames = 4;       // boot L4, L3, L2, L1
 
@@ -75,6 +76,7 @@ public sealed unsafe class FakeXenMmu : IMmuOps, IDisposable
             if ((val & 1) != 0)
             {
                 ulong targetMfn = (val & XenFrames.MfnMask) >> 12;
+                if (SharedFrames.Contains(targetMfn)) { Table(tablePfn)[(ptr & 0xFFF) / 8] = val; continue; }
                 Assert.True(M2p.TryGetValue(targetMfn, out ulong targetPfn), "PTE points at a frame the guest does not own");
                 if (level > 1 && !Tables.ContainsKey(targetPfn))
                 {
@@ -299,5 +301,21 @@ public unsafe class XenFramesTests
         Assert.Equal(246ul, rig.Frames.BalloonedFrames);
         Assert.False(rig.Frames.Commit(heap + 10 * 4096, 4096));     // over the toolstack's limit
         Assert.Equal(XenError.ENOMEM, rig.Frames.LastError);
+    }
+
+    [Fact]
+    public void MachineFramesMapAtAReservedVa()
+    {
+        using var rig = new Rig(2000, 512);
+        ulong[] grantMfns = { 0xA0001, 0xA0002, 0xA0003, 0xA0004 };
+        foreach (var m in grantMfns) rig.Xen.SharedFrames.Add(m);
+        byte* va = rig.Frames.Reserve(4 * 4096);
+        ulong free = rig.Frames.FreeFrames;
+        fixed (ulong* m = grantMfns) Assert.True(rig.Frames.MapMachineFrames(va, m, 4, writable: true));
+        for (int i = 0; i < 4; i++) Assert.Equal(grantMfns[i], rig.Xen.Translate((ulong)va + (ulong)i * 4096));
+        Assert.Equal(free, rig.Frames.FreeFrames);                      // no frames taken from the pool
+        fixed (ulong* m = grantMfns) Assert.False(rig.Frames.MapMachineFrames(va, m, 1, true));   // already mapped
+        Assert.Equal(XenError.EEXIST, rig.Frames.LastError);
+        fixed (ulong* m = grantMfns) Assert.False(rig.Frames.MapMachineFrames(va + 4 * 4096 + 2 * 1024 * 1024, m, 1, true)); // not reserved
     }
 }
