@@ -52,4 +52,28 @@ public unsafe class XenControlTests
         byte[] b = Encoding.ASCII.GetBytes(value);
         fixed (byte* p = b) Assert.Equal(expected, XenControl.Parse(p, b.Length));
     }
+
+    [Fact]
+    public void MemoryTargetFollowsXlMemSet()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        d.Store["memory/target"] = Encoding.ASCII.GetBytes("65536");
+        var ctl = new XenControl(new XenStore(page.P, d));
+        ctl.Start();
+        Assert.Equal(ShutdownRequest.None, ctl.Poll());
+        Assert.Equal(65536ul, ctl.MemoryTargetKiB);
+        Assert.True(ctl.TargetChanged);
+        ctl.TargetChanged = false;
+        d.ToolstackWrite("memory/target", "49152");                 // xl mem-set 48m
+        Assert.Equal(ShutdownRequest.None, ctl.Poll());
+        Assert.Equal(49152ul, ctl.MemoryTargetKiB);
+        Assert.True(ctl.TargetChanged);
+        Assert.False(d.Store.ContainsKey("control/shutdown") && d.Store["control/shutdown"].Length > 0);
+        d.ToolstackWrite("memory/target", "garbage");
+        ctl.Poll();
+        Assert.Equal(49152ul, ctl.MemoryTargetKiB);                 // a bad value is ignored
+        d.ToolstackWrite("control/shutdown", "poweroff");
+        Assert.Equal(ShutdownRequest.Poweroff, ctl.Poll());         // both watches coexist
+    }
 }
