@@ -66,6 +66,16 @@ namespace LispVm.Kernel
             }
         }
 
+        // Unbounded recursion for the stack-overflow test: Linux reports it from the signal
+        // stack; on Xen the fault cannot be delivered on the overflowed stack, so Xen crashes
+        // the domain (kernel code must bound its depth in software).
+        static ulong Recurse(Platform p, ulong n)
+        {
+            byte* pad = stackalloc byte[256];
+            pad[n & 255] = (byte)n;
+            return n == 0 ? pad[0] : Recurse(p, n + 1) + pad[n & 127];
+        }
+
         static bool Is(byte* line, int len, string s)
         {
             if (len != s.Length) return false;
@@ -85,6 +95,7 @@ namespace LispVm.Kernel
             if (Is(line, len, "#fault null")) { p.Flush(); Native.FaultNull(); }
             if (Is(line, len, "#fault div")) { p.Flush(); Native.FaultDiv(); }
             if (Is(line, len, "#fault ud")) { p.Flush(); Native.FaultUd(); }
+            if (Is(line, len, "#fault stack")) { p.Flush(); Recurse(p, 1); }
             if (Is(line, len, "#fault alloc")) { p.Flush(); s_leak = new byte[16]; }
 #if LISPVM_ENGINE
             if (Is(line, len, "#heap")) { EngineSmoke.Run(p); return; }
