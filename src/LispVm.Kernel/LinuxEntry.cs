@@ -48,7 +48,7 @@ namespace LispVm.Kernel
             // stack_t {void* ss_sp; int ss_flags; size_t ss_size}
             ulong* ss = stackalloc ulong[3];
             ss[0] = L->SigStack; ss[1] = 0; ss[2] = L->SigStackEnd - L->SigStack;
-            Native.Syscall(SYS_sigaltstack, (long)ss, 0, 0, 0, 0);
+            Native.Syscall(SYS_sigaltstack, (long)ss, 0, 0, 0, 0, 0);
 
             // kernel sigaction {handler, flags, restorer, mask}
             ulong* sa = stackalloc ulong[4];
@@ -59,7 +59,7 @@ namespace LispVm.Kernel
             int* sigs = stackalloc int[4];
             sigs[0] = 11; sigs[1] = 8; sigs[2] = 4; sigs[3] = 7;   // SEGV, FPE, ILL, BUS
             for (int i = 0; i < 4; i++)
-                Native.Syscall(SYS_rt_sigaction, sigs[i], (long)sa, 0, 8, 0);
+                Native.Syscall(SYS_rt_sigaction, sigs[i], (long)sa, 0, 8, 0, 0);
         }
 
         // ucontext_t: uc_mcontext.gregs at offset 40: R8..R15, RDI, RSI, RBP, RBX, RDX, RAX,

@@ -9,10 +9,7 @@ namespace LispVm.Kernel
     internal static unsafe class Native
     {
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_syscall")]
-        internal static extern long Syscall(long nr, long a1, long a2, long a3, long a4, long a5);
-
-        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_syscall6")]
-        internal static extern long Syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+        internal static extern long Syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_rdtsc")]
         internal static extern ulong Rdtsc();
@@ -37,7 +34,7 @@ namespace LispVm.Kernel
     internal unsafe struct Layout
     {
         public ulong StackGuard, StackTop, BootHeap, BootHeapEnd, SharedInfoVa, SigStack, SigStackEnd,
-            TrapTable, Hypercall, SigReturn, ModulesStart, ModulesEnd, ImageStart, ImageEnd, Syscall, Rdtsc;
+            TrapTable, Hypercall, SigReturn, ModulesStart, ModulesEnd, Rdtsc;
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_layout_ptr")]
         static extern Layout* Get();

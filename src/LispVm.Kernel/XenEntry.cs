@@ -12,8 +12,6 @@ namespace LispVm.Kernel
     internal static unsafe class XenEntry
     {
         const ulong VirtBase = 0x400000;
-        const long HYPERVISOR_update_va_mapping = 14;
-        const ulong UVMF_INVLPG = 2;
 
         static XenPlatform s_xen;
 
@@ -32,32 +30,28 @@ namespace LispVm.Kernel
             Hypercalls.SetTrapTable((void*)L->TrapTable);
 
             // start_info.shared_info is already a machine address: map it as is (P|RW|U|A).
-            ulong sharedInfoMa = *(ulong*)(startInfo + 40);
-            long rc = Hyper.Call(HYPERVISOR_update_va_mapping, (long)L->SharedInfoVa, (long)(sharedInfoMa | 0x27), (long)UVMF_INVLPG, 0, 0);
-            byte* sharedInfo = rc == 0 ? (byte*)L->SharedInfoVa : null;
+            StartInfo* si = (StartInfo*)startInfo;
+            XenError rc = Hypercalls.UpdateVaMapping(L->SharedInfoVa, si->shared_info | 0x27, Hypercalls.UvmfInvlpg);
+            byte* sharedInfo = rc == XenError.Ok ? (byte*)L->SharedInfoVa : null;
             // No event callback is registered: keep upcalls masked (vcpu_info[0].evtchn_upcall_mask)
             // and wait with SCHEDOP_poll instead.
             if (sharedInfo != null) sharedInfo[1] = 1;
 
             // Guard page below our stack: unmapped, so an overflow faults instead of corrupting.
-            Hyper.Call(HYPERVISOR_update_va_mapping, (long)L->StackGuard, 0, (long)UVMF_INVLPG, 0, 0);
+            Hypercalls.UpdateVaMapping(L->StackGuard, 0, Hypercalls.UvmfInvlpg);
 
-            ulong nrPages = *(ulong*)(startInfo + 32);
-            ulong consoleMfn = *(ulong*)(startInfo + 72);
-            uint consolePort = *(uint*)(startInfo + 80);
-            ulong* p2m = *(ulong**)(startInfo + 104);
-            byte* ring = null;
-            for (ulong pfn = 0; pfn < nrPages; pfn++)
-                if (p2m[pfn] == consoleMfn) { ring = (byte*)(VirtBase + pfn * 4096); break; }
+            ulong nrPages = si->nr_pages;
+            ulong* p2m = (ulong*)si->mfn_list;
+            byte* ring = MfnToVa(p2m, nrPages, si->console_domU_mfn);
 
             // Frames for the Lisp heap and late start-up objects (XenPv.Shim.XenFrames): page
             // tables from the free frames inside the boot mapping, data frames beyond it.
             ulong bootEnd, mapEnd;
-            XenFrames.BootMapping((StartInfo*)startInfo, out bootEnd, out mapEnd);
-            XenFrames frames = new XenFrames((StartInfo*)startInfo, VirtBase, bootEnd, mapEnd, new XenMmuOps());
+            XenFrames.BootMapping(si, out bootEnd, out mapEnd);
+            XenFrames frames = new XenFrames(si, VirtBase, bootEnd, mapEnd, new XenMmuOps());
 
-            XenPlatform p = new XenPlatform(sharedInfo, ring, consolePort, nrPages, frames, startInfo + 128,
-                MfnToVa(p2m, nrPages, *(ulong*)(startInfo + 56)), *(uint*)(startInfo + 64));
+            XenPlatform p = new XenPlatform(sharedInfo, ring, si->console_domU_evtchn, nrPages, frames, si->cmd_line,
+                MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
             s_xen = p;
             KernelPanic.Install(p);
             BootMemory.Install(p);
@@ -91,11 +85,7 @@ namespace LispVm.Kernel
             XenPlatform p = s_xen;
             r.FaultAddress = p != null ? p.Cr2() : 0;
             if (p == null)
-            {
-                uint* reason = stackalloc uint[1];
-                reason[0] = 3;      // SHUTDOWN_crash: a fault before the console exists
-                for (;;) Hyper.Call(29 /* sched_op */, 2 /* SCHEDOP_shutdown */, (long)reason, 0, 0, 0);
-            }
+                for (;;) Hypercalls.SchedShutdown(Hypercalls.ShutdownCrash);   // a fault before the console exists
             KernelPanic.Fault(&r);
         }
     }

@@ -43,16 +43,6 @@ namespace Internal.Runtime
         // Zeroed, 8-byte aligned memory for tables sized at boot (panics after Sealed like objects).
         public static void* AllocZeroed(ulong size) { return Alloc(size); }
 
-        // Raw zeroed memory for runtime tables (allowed after Sealed: runtime-internal, bounded).
-        internal static void* AllocRaw(ulong size)
-        {
-            bool sealedNow = Sealed;
-            Sealed = false;
-            void* p = Alloc(size);
-            Sealed = sealedNow;
-            return p;
-        }
-
         [RuntimeExport("RhpNewFast")]
         static void* RhpNewFast(MethodTable* mt)
         {

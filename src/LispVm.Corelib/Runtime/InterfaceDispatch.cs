@@ -10,14 +10,17 @@ namespace Internal.Runtime
     internal static unsafe class InterfaceDispatch
     {
         const int CacheSize = 1024;    // entries of {cell, type, target}
-        static ulong* s_cache;
+
+        // A fixed table in the image's data (a non-GC static), so dispatch never allocates.
+        unsafe struct Cache { public fixed ulong Entries[CacheSize * 3]; }
+        static Cache s_cache;
 
         [RuntimeExport("lispvm_resolve_interface")]
         static void* Resolve(MethodTable* mt, ulong* cell)
         {
-            if (s_cache == null) s_cache = (ulong*)BootHeap.AllocRaw(CacheSize * 24);
             ulong h = (((ulong)cell >> 3) ^ ((ulong)mt >> 4) * 0x9E3779B97F4A7C15UL) >> 54;   // 10 bits
-            ulong* e = s_cache + (h & (CacheSize - 1)) * 3;
+            ulong* e;
+            fixed (ulong* table = s_cache.Entries) e = table + (h & (CacheSize - 1)) * 3;
             if (e[0] == (ulong)cell && e[1] == (ulong)mt) return (void*)e[2];
 
             MethodTable* itf;

@@ -61,21 +61,9 @@ _start_linux:
         syscall
 1:      jmp 1b
 
-/* long lispvm_syscall(nr, a1, a2, a3, a4, a5) */
+/* long lispvm_syscall(nr, a1, a2, a3, a4, a5, a6): a6 arrives on the stack. */
         .globl lispvm_syscall
 lispvm_syscall:
-        mov %rdi, %rax
-        mov %rsi, %rdi
-        mov %rdx, %rsi
-        mov %rcx, %rdx
-        mov %r8, %r10
-        mov %r9, %r8
-        syscall
-        ret
-
-/* long lispvm_syscall6(nr, a1, a2, a3, a4, a5, a6): a6 arrives on the stack. */
-        .globl lispvm_syscall6
-lispvm_syscall6:
         mov %rdi, %rax
         mov %rsi, %rdi
         mov %rdx, %rsi
@@ -323,9 +311,6 @@ lispvm_layout:
         .quad lispvm_sigreturn
         .quad __modules_start
         .quad __modules_end
-        .quad __image_start
-        .quad __image_end
-        .quad lispvm_syscall
         .quad lispvm_rdtsc
 
         .section .bss.lispvm, "aw", @nobits

@@ -33,7 +33,7 @@ namespace LispVm.Kernel
         {
             while (n > 0)
             {
-                long r = Native.Syscall(SYS_write, 1, (long)p, n, 0, 0);
+                long r = Native.Syscall(SYS_write, 1, (long)p, n, 0, 0, 0);
                 if (r == EINTR || r == EAGAIN) continue;
                 if (r <= 0) return;          // stdout gone: drop output, keep running
                 p += r; n -= (int)r;
@@ -48,9 +48,9 @@ namespace LispVm.Kernel
             // Only read when poll says there is something, so Read never blocks.
             long* pfd = stackalloc long[1];
             *(int*)pfd = 0; ((short*)pfd)[2] = 1; ((short*)pfd)[3] = 0;   // {fd 0, POLLIN}
-            long r = Native.Syscall(SYS_poll, (long)pfd, 1, 0, 0, 0);
+            long r = Native.Syscall(SYS_poll, (long)pfd, 1, 0, 0, 0, 0);
             if (r <= 0) return 0;
-            r = Native.Syscall(SYS_read, 0, (long)dst, max, 0, 0);
+            r = Native.Syscall(SYS_read, 0, (long)dst, max, 0, 0, 0);
             if (r == EINTR || r == EAGAIN) return 0;
             if (r <= 0) { _eof = true; return -1; }
             return (int)r;
@@ -64,38 +64,38 @@ namespace LispVm.Kernel
             long timeoutMs = deadlineNs == 0 ? -1 : (long)((deadlineNs - now + 999999) / 1000000);
             long* pfd = stackalloc long[1];
             *(int*)pfd = 0; ((short*)pfd)[2] = 1; ((short*)pfd)[3] = 0;
-            Native.Syscall(SYS_poll, (long)pfd, 1, timeoutMs, 0, 0);
+            Native.Syscall(SYS_poll, (long)pfd, 1, timeoutMs, 0, 0, 0);
         }
 
         public override ulong MonotonicNs()
         {
             long* ts = stackalloc long[2];
-            Native.Syscall(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)ts, 0, 0, 0);
+            Native.Syscall(SYS_clock_gettime, 1 /* CLOCK_MONOTONIC */, (long)ts, 0, 0, 0, 0);
             return (ulong)ts[0] * 1000000000UL + (ulong)ts[1];
         }
 
         public override byte* Reserve(ulong bytes)
         {
             // PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE
-            long r = Native.Syscall6(SYS_mmap, 0, (long)bytes, 0, 0x02 | 0x20 | 0x4000, -1, 0);
+            long r = Native.Syscall(SYS_mmap, 0, (long)bytes, 0, 0x02 | 0x20 | 0x4000, -1, 0);
             return r < 0 && r > -4096 ? null : (byte*)r;
         }
 
         public override bool Commit(byte* p, ulong bytes)
         {
-            return Native.Syscall(SYS_mprotect, (long)p, (long)bytes, 3 /* RW */, 0, 0) == 0;
+            return Native.Syscall(SYS_mprotect, (long)p, (long)bytes, 3 /* RW */, 0, 0, 0) == 0;
         }
 
         public override bool Decommit(byte* p, ulong bytes)
         {
-            if (Native.Syscall(SYS_madvise, (long)p, (long)bytes, 4 /* MADV_DONTNEED */, 0, 0) != 0) return false;
-            return Native.Syscall(SYS_mprotect, (long)p, (long)bytes, 0, 0, 0) == 0;
+            if (Native.Syscall(SYS_madvise, (long)p, (long)bytes, 4 /* MADV_DONTNEED */, 0, 0, 0) != 0) return false;
+            return Native.Syscall(SYS_mprotect, (long)p, (long)bytes, 0, 0, 0, 0) == 0;
         }
 
         public override void Exit(int code)
         {
             Flush();
-            for (;;) Native.Syscall(SYS_exit_group, code, 0, 0, 0, 0);
+            for (;;) Native.Syscall(SYS_exit_group, code, 0, 0, 0, 0, 0);
         }
 
         public override void Crash() { Exit(70); }
