@@ -131,7 +131,7 @@ wait $DL_PID || true
 step "kernel modules for $KVER"
 KDIR="$WORK/unpack"
 depmod -b "$KDIR" "$KVER"
-MODS_ROOT="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge 9p 9pnet_virtio virtio_net"
+MODS_ROOT="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge 9p 9pnet_virtio virtio_net virtio_console"
 MODS_INITRD="virtio_pci virtio_blk ext4"
 showdeps() { modprobe -d "$KDIR" -S "$KVER" --show-depends $1 2>/dev/null | awk '$1=="insmod"{print $2}'; }
 mods=""
@@ -189,5 +189,6 @@ for f in xen vmlinuz initrd.img dom0.ext4; do mv -f "$WORK/$f" "$CACHE/$f"; done
 echo "$KVER" >"$CACHE/kver"
 echo "$STAMP" >"$CACHE/stamp"
 echo "$FASTKEY" >"$CACHE/fastkey"
+echo $(( ($(date +%s%N) - T0) / 1000000 )) >"$CACHE/build-ms"   # last cold build, for reports
 rm -rf "$WORK"
 step "lab ready in $CACHE ($(du -sh --apparent-size "$CACHE" | cut -f1) apparent, $(du -sh "$CACHE" | cut -f1) used)"

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Dom0 control agent for the C# LabDriver (copied to the 9p share as dom0.sh).
+# Why: one Dom0 boot serves a whole test batch; the host drives it over /dev/ttyS1 with
+# one request per line, "<id> <base64 of a shell script>", and reads framed replies:
+# "@@BEGIN <id>", the script's output, then "@@END <id> <exit code>". The virtio-serial
+# port "lab.console" carries the current guest's console (bridged by the driver's
+# start-guest script; a third ISA serial would share IRQ4 with Xen's COM1). Ends on "exit".
+stty -F /dev/ttyS1 raw -echo
+modprobe virtio_console 2>/dev/null
+for d in /sys/class/virtio-ports/*; do
+  [ "$(cat $d/name 2>/dev/null)" = lab.console ] && echo /dev/${d##*/} >/tmp/console-port
+done
+exec </dev/ttyS1 >/dev/ttyS1 2>&1
+echo "@@AGENT-READY $(cut -d' ' -f1 /proc/uptime)"
+while read -r id b64; do
+  [ "$id" = exit ] && break
+  [ -n "$b64" ] || continue
+  echo "$b64" | base64 -d >/tmp/agent-cmd.sh
+  echo "@@BEGIN $id"
+  sh /tmp/agent-cmd.sh </dev/null 2>&1
+  rc=$?
+  echo ""
+  echo "@@END $id $rc"
+done
