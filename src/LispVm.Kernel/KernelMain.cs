@@ -1,7 +1,8 @@
 // Why: the kernel main shared by both platforms: banner (platform, pages owned, time from
 // entry to banner), then a line echo until `halt` (or end of input). Hidden `#fault ...`
 // lines trigger deliberate CPU faults to exercise the panic path. No C# allocation here:
-// start-up is declared finished (BootHeap.Sealed) before the loop.
+// start-up is declared finished (BootHeap.Sealed) before the loop. With the engine compiled
+// in (build/kernel.sh --with-engine) the Lisp REPL (Engine/KernelLisp.cs) is the main loop.
 using Internal.Runtime;
 
 namespace LispVm.Kernel
