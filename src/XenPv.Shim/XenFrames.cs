@@ -83,12 +83,27 @@ namespace XenPv.Shim
             return (byte*)va;
         }
 
+        // Recently found tables (MFN -> VA): consecutive pages share their L3/L2/L1 tables, so
+        // this spares a P2M scan per level per page. Tables never move, entries never go stale.
+        private readonly ulong[] cacheMfn = new ulong[4];
+        private readonly ulong[] cacheVa = new ulong[4];
+        private int cacheNext;
+
         // VA of a page-table frame from its MFN: all tables we can read live in the boot mapping.
         private ulong* TableVa(ulong mfn)
         {
+            for (int i = 0; i < 4; i++)
+                if (cacheVa[i] != 0 && cacheMfn[i] == mfn) return (ulong*)cacheVa[i];
             ulong limit = (tableEnd - virtBase) / 4096;
             for (ulong pfn = 0; pfn < limit && pfn < nrPages; pfn++)
-                if (p2m[pfn] == mfn) return (ulong*)(virtBase + pfn * 4096);
+                if (p2m[pfn] == mfn)
+                {
+                    ulong va = virtBase + pfn * 4096;
+                    cacheMfn[cacheNext] = mfn;
+                    cacheVa[cacheNext] = va;
+                    cacheNext = (cacheNext + 1) & 3;
+                    return (ulong*)va;
+                }
             return null;
         }
 
