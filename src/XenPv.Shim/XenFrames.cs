@@ -33,6 +33,7 @@ namespace XenPv.Shim
         private ulong freeCount;
         private ulong balloonedCount;
         private readonly ulong[] extents = new ulong[Batch];
+        private readonly ulong[] extentPfns = new ulong[Batch];
         private int extentCount;
         public bool ReturnFramesToXen;
         public const ulong InvalidMfn = ~0UL;
@@ -214,7 +215,7 @@ namespace XenPv.Shim
                 // Frames Xen did not take stay ours: back on the free list.
                 for (int i = 0; i < extentCount; i++)
                 {
-                    ulong pfn = PfnOfReleased(e[i]);
+                    ulong pfn = extentPfns[i];
                     if (pfn >= nrPages) continue;
                     if (i < done) { p2m[pfn] = InvalidMfn; pfnStacks[nrPages - balloonedCount] = (uint)pfn; balloonedCount++; }
                     else pfnStacks[freeCount++] = (uint)pfn;
@@ -224,13 +225,7 @@ namespace XenPv.Shim
             return ok;
         }
 
-        // PFN of an MFN we just released (the M2P entry may already be gone): P2M search.
-        private ulong PfnOfReleased(ulong mfn)
-        {
-            for (ulong pfn = (tableEnd - virtBase) / 4096; pfn < dataNextPfn; pfn++)
-                if (p2m[pfn] == mfn) return pfn;
-            return ulong.MaxValue;
-        }
+
 
         // Maps [p, p+bytes) (page aligned, inside a reservation) and zeroes it.
         public bool Commit(byte* p, ulong bytes)
@@ -286,7 +281,9 @@ namespace XenPv.Shim
                 FramesMapped--;
                 if (ReturnFramesToXen)
                 {
-                    extents[extentCount++] = mfn;
+                    extents[extentCount] = mfn;
+                    extentPfns[extentCount] = PfnOf(mfn);    // while the M2P still knows it
+                    extentCount++;
                     if (extentCount == Batch && !FlushReleased()) return false;
                 }
                 else
