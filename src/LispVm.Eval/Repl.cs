@@ -114,8 +114,13 @@ public sealed unsafe class Repl
     {
         Heap h = vm.Heap;
         vm.Steps = 0;
-        if (form == vm.Intern(":BT")) { form = h.Cons(vm.Intern("BACKTRACE"), W.Nil); }
+        int m0 = h.RootMark(); int r0 = h.PushRoot(form);
+        ulong bt = vm.Intern(":BT"), btf = vm.Intern("BACKTRACE");
+        form = h.Root(r0); h.PopRoots(m0);
+        if (form == bt) { form = h.Cons(btf, W.Nil); }
+        m0 = h.RootMark(); r0 = h.PushRoot(form);
         ulong ev = vm.SymFunction(vm.Intern("%REPL-EVAL"));
+        form = h.Root(r0); h.PopRoots(m0);
         RunStatus st;
         if (W.IsObj(ev))
         {
@@ -165,7 +170,7 @@ public sealed unsafe class Repl
         Heap h = vm.Heap;
         int m = h.RootMark();
         int rs = h.PushRoot(vm.MakeStream(Builtins.KStringIn, str));
-        h.SetSlot(h.Root(rs), Builtins.SEnd, M.Fix(M.Len(str)));
+        h.SetSlot(h.Root(rs), Builtins.SEnd, M.Fix(M.Len(M.Slot(h.Root(rs), Builtins.SBuf))));
         bool ok = true;
         for (; ; )
         {
@@ -191,11 +196,13 @@ public sealed unsafe class Repl
     public bool EvalQuiet(ulong form)
     {
         Heap h = vm.Heap;
+        int m0 = h.RootMark(); int r0 = h.PushRoot(form);
         ulong ev = vm.SymFunction(vm.Intern("%EVAL-TOPLEVEL"));
+        form = h.Root(r0); h.PopRoots(m0);
         if (W.IsObj(ev))
         {
             vm.Push(ev); vm.Push(form);
-            RunStatus st0 = vm.CallNested(1, out ulong r0);
+            RunStatus st0 = vm.CallNested(1, out ulong rr0);
             vm.PendUnwind = false;
             return st0 == RunStatus.Ok;
         }

@@ -25,6 +25,7 @@ public sealed class LispHost
             string full = Environment.GetEnvironmentVariable("LISPVM_GC_STRESS_FULL");
             o.StressFullEvery = int.TryParse(full, out int n) && n > 0 ? n : 64;
         }
+        if (Environment.GetEnvironmentVariable("LISPVM_GC_VERIFY") == "1") o.VerifyAfterGc = true;
         return o;
     }
 

@@ -180,8 +180,9 @@ public sealed unsafe partial class Builtins
     {
         Heap h = vm.Heap;
         int m = h.RootMark();
+        int rx = h.PushRoot(x);
         int rs = h.PushRoot(vm.MakeStream(KStringOut, W.Nil));
-        ulong r = vm.PrintTo(x, h.Root(rs), escape);
+        ulong r = vm.PrintTo(h.Root(rx), h.Root(rs), escape);
         if (r == Vm.Fail) { h.PopRoots(m); return r; }
         ulong str = vm.TakeStreamString(h.Root(rs));
         h.PopRoots(m);

@@ -137,9 +137,9 @@ public sealed unsafe partial class Builtins
         ulong p = PackageArg(vm, a, 1); if (p == Vm.Fail) return p;
         Heap h = vm.Heap;
         int m = h.RootMark(); int rp = h.PushRoot(p);
-        ulong l = a[0];
-        if (W.IsSymbol(l) && l != W.Nil) h.Export(l, p);
-        else for (; W.IsCons(l); l = M.Cdr(l)) h.Export(M.Car(l), h.Root(rp));
+        int rl = h.PushRoot(a[0]);
+        if (W.IsSymbol(a[0]) && a[0] != W.Nil) h.Export(a[0], h.Root(rp));
+        else for (; W.IsCons(h.Root(rl)); h.SetRoot(rl, M.Cdr(h.Root(rl)))) h.Export(M.Car(h.Root(rl)), h.Root(rp));
         h.PopRoots(m);
         return vm.T;
     }
@@ -151,7 +151,7 @@ public sealed unsafe partial class Builtins
         if (vm.Heap.FindPackageNamed(n) != W.Nil) return vm.SimpleError("A package named ~A already exists.", n);
         // MakePackage takes a C# literal: create under a placeholder, then rename.
         ulong p = vm.Heap.MakePackage("%NEW-PACKAGE");
-        vm.Heap.SetSlot(p, Heap.PkgNameSlot, a[0] == n ? n : vm.Heap.SymbolName(a[0]));
+        vm.Heap.SetSlot(p, Heap.PkgNameSlot, W.IsSymbol(a[0]) ? vm.Heap.SymbolName(a[0]) : a[0]);
         int m = vm.Heap.RootMark(); int rp = vm.Heap.PushRoot(p);
         vm.Heap.UsePackage(p, vm.Heap.CommonLispPackage);
         p = vm.Heap.Root(rp); vm.Heap.PopRoots(m);

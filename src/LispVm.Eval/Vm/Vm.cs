@@ -91,6 +91,17 @@ public sealed unsafe partial class Vm : IGcRoots
         Roots[(int)R.KeywordPackage] = Heap.KeywordPackage;
         for (int i = 0; i < (int)S.Count; i++)
             Syms[i] = Intern(SymNames.Names[i]);
+        // Names builtins look up by string: interned now so that later lookups never
+        // allocate (a builtin may hold unrooted values across them).
+        string[] pre = { ":ELEMENT-TYPE", ":INITIAL-ELEMENT", ":INITIAL-CONTENTS", ":FILL-POINTER", ":ADJUSTABLE",
+            ":TEST", ":START", ":END", "CHARACTER", "BASE-CHAR", "STANDARD-CHAR", "BIT", "EQUAL", "EQUALP", "EQL",
+            ":INTERNAL", ":EXTERNAL", ":INHERITED", ":BT", "BACKTRACE", "%REPL-EVAL", "%EVAL-TOPLEVEL",
+            "*PRINT-BASE*", "*PRINT-LEVEL*", "*PRINT-LENGTH*", "*PRINT-READABLY*", "*PRINT-RADIX*", "*PRINT-CIRCLE*",
+            "*READ-BASE*", "*FEATURES*", "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT", "%SIMPLE-PROGRAM-ERROR",
+            "%SIMPLE-CONTROL-ERROR", "%SIMPLE-STORAGE-CONDITION", "%SIMPLE-READER-ERROR", "END-OF-FILE",
+            "PACKAGE-ERROR", "DIVISION-BY-ZERO", "FLOATING-POINT-OVERFLOW", "PRINT-NOT-READABLE", ":STREAM",
+            ":PACKAGE", ":OBJECT", ":NAME" };
+        for (int i = 0; i < pre.Length; i++) Intern(pre[i]);
     }
 
     void InitTrampoline()
@@ -98,9 +109,10 @@ public sealed unsafe partial class Vm : IGcRoots
         ulong code = Heap.AllocRaw(ObjType.ByteVector, 2);
         M.Raw(code)[0] = (byte)Op.MvCallN; M.Raw(code)[1] = (byte)Op.Ret;
         int m = Heap.RootMark(); int rc = Heap.PushRoot(code);
+        int rn = Heap.PushRoot(Intern("%TOPLEVEL"));
         ulong fo = Heap.AllocBoxed(ObjType.Function, Fn.Size);
         Heap.SetSlot(fo, Fn.Code, Heap.Root(rc));
-        Heap.SetSlot(fo, Fn.Name, Intern("%TOPLEVEL"));
+        Heap.SetSlot(fo, Fn.Name, Heap.Root(rn));
         Heap.SetSlot(fo, Fn.Arity, M.Fix(0));
         Heap.SetSlot(fo, Fn.Builtin, M.Fix(-1));
         Roots[(int)R.Trampoline] = fo;
@@ -136,6 +148,7 @@ public sealed unsafe partial class Vm : IGcRoots
         for (int i = 0; i < Roots.Length; i++) heap.VisitRoot(ref Roots[i]);
         for (int i = 0; i < Pend.Length; i++) heap.VisitRoot(ref Pend[i]);
         heap.VisitRoot(ref TailFn);
+        for (int i = 0; i < pendFmtArgs.Length; i++) heap.VisitRoot(ref pendFmtArgs[i]);
         Comp.VisitRoots(heap);
     }
 

@@ -40,8 +40,9 @@ public sealed unsafe partial class Vm
         Roots[(int)R.ConsoleOut] = co;
         SetSymValue(Syms[(int)S.StandardOutput], co);
         SetSymValue(Syms[(int)S.ErrorOutput], co);
-        SetSymValue(Intern("*TERMINAL-IO*"), co);
-        SetSymValue(Intern("*TRACE-OUTPUT*"), co);
+        ulong tio = Intern("*TERMINAL-IO*"), tro = Intern("*TRACE-OUTPUT*");
+        SetSymValue(tio, Roots[(int)R.ConsoleOut]);
+        SetSymValue(tro, Roots[(int)R.ConsoleOut]);
         ulong ci = MakeStream(Builtins.KConsoleIn, W.Nil);
         SetSymValue(Syms[(int)S.StandardInput], ci);
         foreach (S s in new S[] { S.StandardOutput, S.StandardInput, S.ErrorOutput, S.PackageVar, S.Star, S.StarStar, S.StarStarStar })

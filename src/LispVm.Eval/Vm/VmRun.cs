@@ -35,6 +35,8 @@ public sealed unsafe partial class Vm
     reload:
         {
             fnv = th.F[th.Fc - 1].Fn;
+            if (DebugChecks && !(W.IsObj(fnv) && (M.Type(fnv) == ObjType.Function || M.Type(fnv) == ObjType.Closure)))
+                DebugFail("reload: frame function is not a function", ip);
             ulong fo = M.Type(fnv) == ObjType.Closure ? M.Slot(fnv, 0) : fnv;
             code = M.Raw(M.Slot(fo, Fn.Code));
             consts = M.Slot(fo, Fn.Consts);
@@ -586,6 +588,13 @@ public sealed unsafe partial class Vm
             ip = e.Ip;
             goto reload;
         }
+    }
+
+    public static bool DebugChecks = System.Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
+    void DebugFail(string what, int ip)
+    {
+        System.Console.Error.WriteLine("VM debug: " + what + " ip=" + ip + " fc=" + Th.Fc);
+        System.Environment.Exit(99);
     }
 
     internal void UndoBindings(int to)
