@@ -117,8 +117,8 @@ namespace LispVm.Kernel
         public ulong TscToNs(ulong tsc)
         {
             if (_shared == null) return 0;
-            VcpuTimeInfo* t = &_shared->vcpu_info0.time;
-            return t->system_time + XenTime.ScaleDelta(tsc - t->tsc_timestamp, t->tsc_to_system_mul, t->tsc_shift);
+            // Handles a time record newer than tsc (negative delta) instead of wrapping.
+            return XenTime.TscToNs(&_shared->vcpu_info0.time, tsc);
         }
 
         public ulong Cr2() { return _shared == null ? 0 : _shared->vcpu_info0.arch_cr2; }
