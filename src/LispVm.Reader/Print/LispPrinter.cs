@@ -21,7 +21,7 @@ namespace LispVm.Reader
         int depth;
         // roots: 0 = object being printed, 1 = circle table, 2 = temp
         readonly ulong[] roots = new ulong[3];
-        readonly ulong[] syms = new ulong[2];   // QUOTE, FUNCTION
+        readonly ulong[] syms = new ulong[5];   // QUOTE, FUNCTION, QUASIQUOTE, UNQUOTE, UNQUOTE-SPLICING
         IPrintSink sink;
         PrintOptions opt;
         PrintStatus status;
@@ -41,6 +41,21 @@ namespace LispVm.Reader
             heap.AddRoots(this);
             syms[0] = heap.InternExternal("QUOTE", heap.CommonLispPackage);
             syms[1] = heap.InternExternal("FUNCTION", heap.CommonLispPackage);
+            syms[2] = heap.InternExternal("QUASIQUOTE", heap.SystemPackage);
+            syms[3] = heap.InternExternal("UNQUOTE", heap.SystemPackage);
+            syms[4] = heap.InternExternal("UNQUOTE-SPLICING", heap.SystemPackage);
+        }
+
+        /// <summary>Same as LispReader.SetBackquoteSymbols, so `x prints back as `x.</summary>
+        public void SetBackquoteSymbols(ulong quasi, ulong unquote, ulong splicing)
+        {
+            syms[2] = quasi; syms[3] = unquote; syms[4] = splicing;
+        }
+
+        int ShorthandIndex(ulong head)
+        {
+            for (int i = 0; i < syms.Length; i++) if (syms[i] == head) return i;
+            return -1;
         }
 
         public void VisitRoots(Heap h)
@@ -120,11 +135,20 @@ namespace LispVm.Reader
                     if (W.IsCons(x))
                     {
                         ulong head = heap.Car(x), rest = heap.Cdr(x);
-                        if ((head == syms[0] || head == syms[1]) && W.IsCons(rest) && heap.Cdr(rest) == W.Nil
-                            && !(opt.Circle && Shared(rest)))
+                        int sh = W.IsSymbol(head) && head != W.Nil ? ShorthandIndex(head) : -1;
+                        if (sh >= 0 && W.IsCons(rest) && heap.Cdr(rest) == W.Nil && !(opt.Circle && Shared(rest)))
                         {
-                            if (head == syms[1]) Put('#');
-                            Put('\'');
+                            if (sh == 0) Put('\'');
+                            else if (sh == 1) Put("#'");
+                            else if (sh == 2) Put('`');
+                            else if (sh == 3)
+                            {
+                                // ,@x or ,.x would read differently: write ", @x" style only when needed
+                                Put(',');
+                                ulong arg = heap.Car(heap.Cdr(roots[0]));
+                                if (W.IsSymbol(arg) && arg != W.Nil && (StartsWithAtOrDot(arg))) Put(' ');
+                            }
+                            else Put(",@");
                             roots[0] = heap.Car(heap.Cdr(roots[0]));
                             haveObj = true;
                             continue;
@@ -192,6 +216,14 @@ namespace LispVm.Reader
                     continue;
                 }
             }
+        }
+
+        bool StartsWithAtOrDot(ulong sym)
+        {
+            ulong name = heap.SymbolName(sym);
+            if (heap.Length(name) == 0) return false;
+            int c = heap.StringChar(name, 0);
+            return c == '@' || c == '.';
         }
 
         bool Shared(ulong x)

@@ -90,7 +90,7 @@ namespace LispVm.Tests.Reader
             var E = new ReaderEnv(new HeapOptions { StressMinorEvery = 1, StressFullEvery = 16 });
             E.SetFeatures("A");
             string text = "(defun f (x &rest r) \"doc\" (list* 'x `(,x ,@r) #(1 2.5 3/4 123456789012345678901234567890) #\\a :k #+a yes #-a no (a . b) 1.5d0 |Mixed Case| #*1010))";
-            string expect = "(DEFUN F (X &REST R) \"doc\" (LIST* 'X (LISPVM-SYSTEM:QUASIQUOTE ((LISPVM-SYSTEM:UNQUOTE X) (LISPVM-SYSTEM:UNQUOTE-SPLICING R))) #(1 2.5 3/4 123456789012345678901234567890) #\\a :K YES (A . B) 1.5d0 |Mixed Case| #*1010))";
+            string expect = "(DEFUN F (X &REST R) \"doc\" (LIST* 'X `(,X ,@R) #(1 2.5 3/4 123456789012345678901234567890) #\\a :K YES (A . B) 1.5d0 |Mixed Case| #*1010))";
             for (int i = 0; i < 20; i++) Assert.Equal(expect, E.RT(text));
             ulong shared = E.Read("(s h)");
             int r = E.Heap.PushRoot(shared);
