@@ -7,7 +7,9 @@
 // kernel's lab-verified XenFrames, made testable through IMmuOps.
 // With ReturnFramesToXen, Decommit also gives the frames back (decrease_reservation, the
 // domain shrinks in `xl list`) and Commit asks for them again (populate_physmap), which
-// works up to the toolstack's limit (memory + 1 MiB, or more after `xl mem-set`).
+// works up to the toolstack's limit (memory + 1 MiB, or more after `xl mem-set`). Lab check
+// (Xen 4.17, 32 MiB guest): current_reservation 8192 -> 6144 -> 8192 pages for an 8 MiB
+// release and re-commit, pages zeroed, data intact.
 // Vocabulary: VA virtual address, PFN guest frame, MFN machine frame, MA machine address.
 namespace XenPv.Shim
 {
