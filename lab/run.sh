@@ -74,10 +74,11 @@ qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 3072 -smp 2 -no-reboot \
   -serial "unix:$SHARE/ttyS1.sock,server=on,wait=on" \
   >"$SHARE/qemu.log" 2>&1 &
 QEMU_PID=$!
-(sleep "$TIMEOUT"; echo "lab/run.sh: timeout after ${TIMEOUT}s" >&2; touch "$SHARE/timeout"; kill $QEMU_PID) &
+# sleep must not hold our stdout/stderr open after the watcher is killed
+(sleep "$TIMEOUT" </dev/null >/dev/null 2>&1; echo "lab/run.sh: timeout after ${TIMEOUT}s" >&2; touch "$SHARE/timeout"; kill $QEMU_PID) &
 WATCH_PID=$!
 if [ -n "${LAB_VERBOSE:-}" ]; then
-  (while [ ! -f "$SHARE/com1.log" ]; do sleep 0.1; done; tail -f "$SHARE/com1.log" >&2) & TAIL_PID=$!
+  (while [ ! -f "$SHARE/com1.log" ]; do sleep 0.1; done; exec tail -f "$SHARE/com1.log" >&2) & TAIL_PID=$!
 fi
 while [ ! -S "$SHARE/ttyS1.sock" ]; do
   kill -0 $QEMU_PID 2>/dev/null || { cat "$SHARE/qemu.log" >&2; exit 1; }

@@ -7,8 +7,12 @@
 # start-guest script; a third ISA serial would share IRQ4 with Xen's COM1). Ends on "exit".
 stty -F /dev/ttyS1 raw -echo
 modprobe virtio_console 2>/dev/null
-for d in /sys/class/virtio-ports/*; do
-  [ "$(cat $d/name 2>/dev/null)" = lab.console ] && echo /dev/${d##*/} >/tmp/console-port
+i=0   # the port appears asynchronously after modprobe
+while [ ! -s /tmp/console-port ] && [ $i -lt 200 ]; do
+  for d in /sys/class/virtio-ports/*; do
+    [ "$(cat $d/name 2>/dev/null)" = lab.console ] && [ -c /dev/${d##*/} ] && echo /dev/${d##*/} >/tmp/console-port
+  done
+  [ -s /tmp/console-port ] || sleep 0.1; i=$((i+1))
 done
 exec </dev/ttyS1 >/dev/ttyS1 2>&1
 echo "@@AGENT-READY $(cut -d' ' -f1 /proc/uptime)"

@@ -5,6 +5,7 @@
 # guest registers (xenctx) to the share for run.sh to print. Ends when the domain is gone.
 S=/mnt/share
 log() { echo "LAB: $*"; }
+exec 3<>/dev/ttyS1   # keep the port open: input that arrives before socat is buffered, not dropped
 stty -F /dev/ttyS1 raw -echo
 xl create -p $S/guest.cfg >$S/xl-create.log 2>&1 || { cat $S/xl-create.log; echo "@@LAB-FAILED xl create" >/dev/ttyS1; exit 1; }
 ID=$(xl domid lab-guest)
@@ -12,7 +13,10 @@ TTY=$(xenstore-read /local/domain/$ID/console/tty)
 log "guest domid $ID console $TTY"
 socat /dev/ttyS1,raw,echo=0 $TTY,raw,echo=0 &
 BRIDGE=$!
-sleep 0.3
+i=0   # wait until socat holds both ends (under load it can take seconds)
+while [ $(ls -l /proc/$BRIDGE/fd 2>/dev/null | grep -c -e ttyS1 -e "$TTY") -lt 2 ] && [ $i -lt 100 ]; do
+  sleep 0.1; i=$((i+1))
+done
 [ -f $S/extra-dom0.sh ] && DOMID=$ID bash $S/extra-dom0.sh >$S/extra-dom0.log 2>&1 &
 echo "@@LAB-GUEST-READY $ID" >/dev/ttyS1
 xl unpause $ID

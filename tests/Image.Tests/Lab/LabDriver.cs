@@ -149,14 +149,14 @@ public sealed class LabDriver : IDisposable
             "ID=$(xl domid " + name + ")\n" +
             "TTY=$(xenstore-read /local/domain/$ID/console/tty)\n" +
             "[ -f /tmp/bridge.pid ] && kill $(cat /tmp/bridge.pid) 2>/dev/null\n" +
-            "PORT=$(cat /tmp/console-port) || exit 1\n" +
+            "PORT=$(cat /tmp/console-port 2>/dev/null); [ -n \"$PORT\" ] || { echo \"no lab.console virtio-serial port in Dom0\"; exit 1; }\n" +
             "setsid socat OPEN:$PORT $TTY,raw,echo=0 </dev/null >/dev/null 2>&1 &\n" +
             "echo $! >/tmp/bridge.pid\n" +
-            "sleep 0.3\n" +
+            "i=0; while [ $(ls -l /proc/$(cat /tmp/bridge.pid)/fd 2>/dev/null | grep -c -e vport -e \"$TTY\") -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n" +
             "echo \"domid=$ID\"\n");
         var created = sw.Elapsed;
         var m = Regex.Match(r.Output, @"domid=(\d+)");
-        if (r.ExitCode != 0 || !m.Success) throw new LabException("xl create failed:\n" + r.Output);
+        if (r.ExitCode != 0 || !m.Success) throw new LabException("starting the guest failed (exit " + r.ExitCode + "):\n" + r.Output);
         int domId = int.Parse(m.Groups[1].Value);
         int consoleFrom = _console.Length;
         var u = Dom0("xl unpause " + domId);
