@@ -2,6 +2,8 @@
 // read or write one of its frames. Entry = {flags, domid, frame}; the backend sets
 // GTF_reading/GTF_writing while it uses the frame, so ending access must check them and
 // clear flags atomically. Refs below 8 are reserved for the toolstack (console, xenstore).
+// Lab check (Xen 4.17): SetupTable(1) + XenFrames.MapMachineFrames show ref 0 = 0x19 (console,
+// permit|reading|writing: xenconsoled has it mapped) and ref 1 = 0x1 (xenstore).
 using System.Runtime.InteropServices;
 using System.Threading;
 
