@@ -3,6 +3,8 @@
 // up to 4096 bytes) is larger than the 1 KiB ring, so requests and replies are streamed
 // in pieces, sleeping on the event channel when the ring is full/empty. Every wait has a
 // deadline. Replies are hostile input: a bad length or unknown id never overruns a buffer.
+// Lab check (Xen 4.17 xenstored): read/directory/ENOENT, a transaction commit, a 1500-byte
+// value streamed both ways, E2BIG for 3000 bytes (quota) with the stream still in sync.
 using XenPv.Shim;
 
 namespace XenPv.Console
@@ -16,7 +18,7 @@ namespace XenPv.Console
     public enum XsError
     {
         Ok = 0, ENOENT = -2, EACCES = -13, EEXIST = -17, EINVAL = -22, ENOSPC = -28, EAGAIN = -11,
-        EBUSY = -16, EQUOTA = -122, OtherError = -1000, Timeout = -1001, TooLong = -1002, Protocol = -1003,
+        EBUSY = -16, E2BIG = -7, EQUOTA = -122, EROFS = -30, OtherError = -1000, Timeout = -1001, TooLong = -1002, Protocol = -1003,
     }
 
     public unsafe sealed class XenStore
@@ -256,6 +258,8 @@ namespace XenPv.Console
             if (Is(p, len, "ENOSPC")) return XsError.ENOSPC;
             if (Is(p, len, "EBUSY")) return XsError.EBUSY;
             if (Is(p, len, "EQUOTA")) return XsError.EQUOTA;
+            if (Is(p, len, "E2BIG")) return XsError.E2BIG;
+            if (Is(p, len, "EROFS")) return XsError.EROFS;
             return XsError.OtherError;
         }
 

@@ -98,6 +98,9 @@ public sealed unsafe class FakeXenstored : IEventPort
                     TxWrites.Add((path, payload[(nul + 1)..]));
                     Reply(11, id, Encoding.ASCII.GetBytes("OK\0"));
                     break;
+                case 11 when payload.Length - nul - 1 > 2048: // xenstored's default quota-maxsize
+                    Reply(16, id, Encoding.ASCII.GetBytes("E2BIG\0"));
+                    break;
                 case 11: // WRITE
                     Store[path] = payload[(nul + 1)..];
                     Written.Add(path);
