@@ -198,6 +198,7 @@ public sealed unsafe partial class Compiler
     {
         ulong x = R[xi];
         ulong head = M.Car(x);
+        if (head == W.Nil) return Err1("Illegal function call: ~S.", x);
         int n = ArgCount(M.Cdr(x));
         if (n < 0) return Err1("Malformed call or too many arguments: ~S.", x);
         if (head == Sym(S.Funcall) && n >= 1)

@@ -1,0 +1,30 @@
+// A hosted REPL session for Eval tests: feeds text, returns the output with prompts off.
+using System.Text;
+using LispVm.Gc;
+using LispVm.Hosted;
+
+namespace LispVm.Tests.Eval;
+
+public sealed class EvalHost : IDisposable
+{
+    public readonly LispHost Host;
+    readonly StringBuilder output = new StringBuilder();
+
+    public EvalHost(HeapOptions options = null)
+    {
+        Host = new LispHost(options ?? new HeapOptions { LimitBytes = 512UL << 20 }, false,
+            (b, n) => output.Append(Encoding.UTF8.GetString(b, 0, n)));
+        if (Host.BootErrors != 0) throw new InvalidOperationException("boot errors: " + output);
+        Host.Repl.ShowPrompt = false;
+    }
+
+    /// <summary>Evaluate text (one or more forms); returns all output, trimmed.</summary>
+    public string Eval(string text)
+    {
+        output.Clear();
+        Host.FeedString(text + "\n");
+        return output.ToString().Trim();
+    }
+
+    public void Dispose() { Host.Heap.Destroy(); }
+}

@@ -1,0 +1,81 @@
+// Feeds many random and mutated forms to the REPL core: nothing may crash or hang (a
+// per-form step limit ends loops) and the REPL must still answer afterwards. Bounded by
+// a form count and a wall-clock budget so a run stays under about a minute.
+using System.Diagnostics;
+using System.Text;
+using Xunit;
+
+namespace LispVm.Tests.Eval;
+
+public class FuzzTests
+{
+    static readonly string[] Ops = {
+        "car", "cdr", "cons", "list", "list*", "append", "reverse", "length", "nth", "nthcdr", "+", "-", "*", "/",
+        "=", "<", ">", "1+", "1-", "floor", "mod", "eq", "eql", "equal", "not", "null", "if", "progn", "let", "let*",
+        "lambda", "funcall", "apply", "values", "multiple-value-list", "block", "return-from", "catch", "throw",
+        "unwind-protect", "tagbody", "go", "handler-case", "ignore-errors", "error", "signal", "quote", "function",
+        "vector", "aref", "make-string", "string", "symbol-name", "intern", "format", "prin1-to-string", "mapcar",
+        "assoc", "member", "gethash", "make-hash-table", "setq", "flet", "labels", "macrolet", "dolist", "dotimes",
+        "loop", "when", "unless", "cond", "and", "or", "case", "typep", "type-of", "coerce", "subseq", "sort",
+    };
+    static readonly string[] Atoms = { "0", "1", "-7", "3.5", "1/3", "nil", "t", "x", "y", "'a", "\"s\"", "#\\c", ":k", "'(1 2)", "#(1 2)", "most-positive-fixnum", "100000000000000000000" };
+    static readonly string[] Forbidden = { "defun", "defmacro", "defvar", "defparameter", "defconstant", "quit", "exit", "setf", "define-condition", "defstruct", "in-package", "%set", "makunbound", "fmakunbound", "(set ", "defsetf", "deftype", "defgeneric", "defmethod", "proclaim", "declaim", "export", "make-package", "%" };
+
+    static string Gen(Random r, int depth)
+    {
+        if (depth <= 0 || r.Next(3) == 0) return Atoms[r.Next(Atoms.Length)];
+        var sb = new StringBuilder("(");
+        sb.Append(Ops[r.Next(Ops.Length)]);
+        int n = r.Next(4);
+        for (int i = 0; i < n; i++) { sb.Append(' '); sb.Append(Gen(r, depth - 1)); }
+        if (r.Next(20) == 0) sb.Append(" . 1");
+        sb.Append(')');
+        return sb.ToString();
+    }
+
+    static string Mutate(Random r, string form)
+    {
+        var sb = new StringBuilder(form);
+        int k = 1 + r.Next(3);
+        for (int i = 0; i < k && sb.Length > 0; i++)
+        {
+            int p = r.Next(sb.Length);
+            switch (r.Next(4))
+            {
+                case 0: sb.Remove(p, 1); break;
+                case 1: sb.Insert(p, "()'`,#1 a"[r.Next(9)]); break;
+                case 2: sb.Insert(p, " " + Gen(r, 2) + " "); break;
+                default: sb[p] = ' '; break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void Random_and_mutated_forms_never_crash_the_repl()
+    {
+        using var h = new EvalHost();
+        h.Host.Vm.StepLimit = 20_000;
+        var seeds = new List<string>();
+        string dir = Path.Combine(Transcripts.TranscriptTests.RepoRoot(), "tests", "transcripts");
+        foreach (var f in Directory.GetFiles(dir, "*.txt"))
+            foreach (var l in File.ReadAllLines(f))
+                if (l.StartsWith("(") && !Forbidden.Any(l.Contains)) seeds.Add(l);
+        var r = new Random(12345);
+        var sw = Stopwatch.StartNew();
+        int count = 0;
+        int target = int.TryParse(Environment.GetEnvironmentVariable("LISPVM_FUZZ_FORMS"), out int t) ? t : 100_000;
+        while (count < target && sw.Elapsed.TotalSeconds < 45)
+        {
+            string form = r.Next(2) == 0 || seeds.Count == 0 ? Gen(r, 4) : Mutate(r, seeds[r.Next(seeds.Count)]);
+            if (Forbidden.Any(form.Contains)) continue;
+            // Close any open form so the next one starts fresh; a stray ')' is a reader error.
+            try { h.Eval(form + "\n\"#|\" |# ))))\n"); }
+            catch (Exception e) { throw new Exception("form " + count + ": " + form, e); }
+            count++;
+        }
+        h.Host.Repl.FeedEof();
+        Assert.True(count >= 5_000, $"only {count} forms in the time budget");
+        Assert.Equal("3", h.Eval("(+ 1 2)").Split('\n').Last().Trim());
+    }
+}
