@@ -17,10 +17,10 @@ namespace LispVm.Reader
         const byte FList = 1, FVector = 2;
         readonly byte[] fKind;
         readonly int[] fIndex;
-        readonly ulong[] fObj, fSlow;      // GC roots ([0, depth) live)
+        readonly ulong[] fObj, fSlow, fHead;   // GC roots ([0, depth) live); fHead = the container itself
         int depth;
         // roots: 0 = object being printed, 1 = circle table, 2 = temp
-        readonly ulong[] roots = new ulong[3];
+        readonly ulong[] roots = new ulong[4];   // 3 = ancestor table (deep frames, no *print-circle*)
         readonly ulong[] syms = new ulong[5];   // QUOTE, FUNCTION, QUASIQUOTE, UNQUOTE, UNQUOTE-SPLICING
         IPrintSink sink;
         PrintOptions opt;
@@ -30,11 +30,11 @@ namespace LispVm.Reader
         readonly int[] nameChars = new int[256];
         readonly Big reg;
 
-        public LispPrinter(Heap heap, Num num, int maxDepth = 1 << 18)
+        public LispPrinter(Heap heap, Num num, int maxDepth = 1 << 17)
         {
             this.heap = heap; this.num = num; MaxDepth = maxDepth;
             fKind = new byte[maxDepth]; fIndex = new int[maxDepth];
-            fObj = new ulong[maxDepth]; fSlow = new ulong[maxDepth];
+            fObj = new ulong[maxDepth]; fSlow = new ulong[maxDepth]; fHead = new ulong[maxDepth];
             digits = new byte[num.Ar.MaxDigits * 32 + 16];
             reg = num.Ar.NewRegister();
             for (int i = 0; i < roots.Length; i++) roots[i] = W.Nil;
@@ -60,7 +60,7 @@ namespace LispVm.Reader
 
         public void VisitRoots(Heap h)
         {
-            for (int i = 0; i < depth; i++) { h.VisitRoot(ref fObj[i]); h.VisitRoot(ref fSlow[i]); }
+            for (int i = 0; i < depth; i++) { h.VisitRoot(ref fObj[i]); h.VisitRoot(ref fSlow[i]); h.VisitRoot(ref fHead[i]); }
             for (int i = 0; i < roots.Length; i++) h.VisitRoot(ref roots[i]);
             for (int i = 0; i < syms.Length; i++) h.VisitRoot(ref syms[i]);
             if (opt.Package != 0) h.VisitRoot(ref opt.Package);
@@ -95,7 +95,7 @@ namespace LispVm.Reader
             roots[0] = x;
             if (opt.Circle) BuildCircleTable();
             Run();
-            while (depth > 0) { depth--; fObj[depth] = W.Nil; fSlow[depth] = W.Nil; }
+            while (depth > 0) { depth--; fObj[depth] = W.Nil; fSlow[depth] = W.Nil; fHead[depth] = W.Nil; }
             for (int i = 0; i < roots.Length; i++) roots[i] = W.Nil;
             opt.Package = 0; sink = null;
             return status;
@@ -105,12 +105,40 @@ namespace LispVm.Reader
 
         bool Push(byte kind, ulong obj, ulong slow)
         {
-            fKind[depth] = kind; fIndex[depth] = 0; fObj[depth] = obj; fSlow[depth] = slow;
+            fKind[depth] = kind; fIndex[depth] = 0; fObj[depth] = obj; fSlow[depth] = slow; fHead[depth] = W.Nil;
             depth++;
             return true;
         }
 
-        void Pop() { depth--; fObj[depth] = W.Nil; fSlow[depth] = W.Nil; }
+        void Pop()
+        {
+            depth--;
+            if (depth >= ScanFrames && roots[3] != W.Nil) heap.HashRemove(roots[3], fHead[depth]);
+            fObj[depth] = W.Nil; fSlow[depth] = W.Nil; fHead[depth] = W.Nil;
+        }
+
+        // Without *print-circle*, a container that is its own ancestor would print forever
+        // (and a self-referencing vector or car branches exponentially): such an object is
+        // printed as # instead. Ancestors are scanned linearly in the first ScanFrames frames
+        // and kept in an eq table beyond, so deep but acyclic nesting stays linear.
+        const int ScanFrames = 64;
+
+        bool IsAncestor(ulong x)
+        {
+            int n = depth < ScanFrames ? depth : ScanFrames;
+            for (int i = 0; i < n; i++) if (fHead[i] == x) return true;
+            return depth > ScanFrames && roots[3] != W.Nil && heap.HashGet(roots[3], x, out _);
+        }
+
+        /// <summary>Records roots[0] as the head of the frame just pushed.</summary>
+        void NoteHead()
+        {
+            int i = depth - 1;
+            fHead[i] = roots[0];
+            if (i < ScanFrames || opt.Circle) return;
+            if (roots[3] == W.Nil) roots[3] = heap.MakeHashTable(HashTest.Eq, 64);
+            heap.HashPut(roots[3], fHead[i], heap.T);
+        }
 
         void Run()
         {
@@ -155,11 +183,14 @@ namespace LispVm.Reader
                         }
                         if (opt.Level >= 0 && depth >= opt.Level) { Put('#'); goto next; }
                         if (depth >= MaxDepth) { Put('#'); status = PrintStatus.TooDeep; goto next; }
+                        if (!opt.Circle && IsAncestor(x)) { Put('#'); goto next; }
                         Put('(');
                         if (opt.Length == 0) { Put("...)"); goto next; }
                         x = roots[0];
                         Push(FList, heap.Cdr(x), x);
                         fIndex[depth - 1] = 1;
+                        NoteHead();
+                        x = roots[0];
                         roots[0] = heap.Car(x);
                         haveObj = true;
                         continue;
@@ -168,8 +199,10 @@ namespace LispVm.Reader
                     {
                         if (opt.Level >= 0 && depth >= opt.Level) { Put('#'); goto next; }
                         if (depth >= MaxDepth) { Put('#'); status = PrintStatus.TooDeep; goto next; }
+                        if (!opt.Circle && IsAncestor(x)) { Put('#'); goto next; }
                         Put('#'); Put('(');
                         Push(FVector, roots[0], W.Nil);
+                        NoteHead();
                         goto next;
                     }
                     PrintAtom();

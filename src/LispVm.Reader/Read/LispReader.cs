@@ -14,13 +14,16 @@ namespace LispVm.Reader
         readonly Num num;
         public readonly int MaxDepth, MaxToken, MaxString;
 
-        const byte KList = 1, KVector = 2, KWrap = 3, KEval = 4, KFeature = 5;
+        const byte KList = 1, KVector = 2, KWrap = 3, KEval = 4, KFeature = 5, KLabel = 6;
         readonly byte[] fKind, fState;
         readonly bool[] fSuppress;
         readonly int[] fLine, fCol;
-        readonly ulong[] fAcc, fTail, fVal;     // GC roots (only [0, depth) are live)
+        readonly ulong[] fAcc, fVal;     // GC roots (only [0, depth) are live); fVal is a list's dotted tail,
+                                          // a wrapper's symbol or a feature frame's sign
         int depth;
-        readonly ulong[] scratch = new ulong[4];  // GC roots for list building
+        // GC roots: 0-1 list building; 2 #n= label table; 3-7 label patching (stack, visited,
+        // current object, placeholder, value)
+        readonly ulong[] scratch = new ulong[8];
 
         int suppress, keywordMode;
         IReadSource src;
@@ -39,7 +42,7 @@ namespace LispVm.Reader
             MaxDepth = maxDepth; MaxToken = maxToken; MaxString = maxString;
             fKind = new byte[maxDepth]; fState = new byte[maxDepth]; fSuppress = new bool[maxDepth];
             fLine = new int[maxDepth]; fCol = new int[maxDepth];
-            fAcc = new ulong[maxDepth]; fTail = new ulong[maxDepth]; fVal = new ulong[maxDepth];
+            fAcc = new ulong[maxDepth]; fVal = new ulong[maxDepth];
             tok = new int[maxToken]; tokEsc = new bool[maxToken];
             nameBuf = new byte[maxToken * 4 + 16];
             strBuf = new int[maxString];
@@ -53,7 +56,7 @@ namespace LispVm.Reader
 
         public void VisitRoots(Heap h)
         {
-            for (int i = 0; i < depth; i++) { h.VisitRoot(ref fAcc[i]); h.VisitRoot(ref fTail[i]); h.VisitRoot(ref fVal[i]); }
+            for (int i = 0; i < depth; i++) { h.VisitRoot(ref fAcc[i]); h.VisitRoot(ref fVal[i]); }
             for (int i = 0; i < scratch.Length; i++) h.VisitRoot(ref scratch[i]);
             for (int i = 0; i < syms.Length; i++) h.VisitRoot(ref syms[i]);
             if (opt.Package != 0) h.VisitRoot(ref opt.Package);
@@ -84,12 +87,12 @@ namespace LispVm.Reader
             }
             fKind[depth] = kind; fState[depth] = 0; fSuppress[depth] = false;
             fLine[depth] = line; fCol[depth] = col;
-            fAcc[depth] = W.Nil; fTail[depth] = W.Nil; fVal[depth] = W.Nil;
+            fAcc[depth] = W.Nil; fVal[depth] = W.Nil;
             depth++;
             return true;
         }
 
-        void Pop() { depth--; fAcc[depth] = W.Nil; fTail[depth] = W.Nil; fVal[depth] = W.Nil; }
+        void Pop() { depth--; fAcc[depth] = W.Nil; fVal[depth] = W.Nil; }
 
         // ------------------------------------------------------------ main loop
 
@@ -129,6 +132,7 @@ namespace LispVm.Reader
                     if (depth == 0) return ReadStatus.Eof;
                     int d = depth - 1;
                     string what = fKind[d] == KList ? "inside list" : fKind[d] == KVector ? "inside vector"
+ : fKind[d] == KLabel ? "after #n="
                         : fKind[d] == KFeature ? "after #+/#- " : fKind[d] == KEval ? "after #." : "after quote character";
                     return EndOfInput(what, fLine[d], fCol[d]);
                 }
@@ -205,7 +209,7 @@ namespace LispVm.Reader
                     {
                         case KList:
                             if (fState[d] == 0) { fAcc[d] = heap.Cons(value, fAcc[d]); have = false; }
-                            else if (fState[d] == 1) { fTail[d] = value; fState[d] = 2; have = false; }
+                            else if (fState[d] == 1) { fVal[d] = value; fState[d] = 2; have = false; }
                             else
                             {
                                 Error(ReadErrorKind.Syntax, sl, sc, "more than one object after . in list starting at ");
@@ -233,6 +237,20 @@ namespace LispVm.Reader
                                 { Error(ReadErrorKind.Syntax, el, ec, "#. is not allowed: *read-eval* is false"); return ReadStatus.Error; }
                                 if (opt.EvalHook == null || !opt.EvalHook.ReadEval(value, out value))
                                 { Error(ReadErrorKind.Eval, el, ec, "error while evaluating the #. form"); return ReadStatus.Error; }
+                                break;
+                            }
+                        case KLabel:
+                            {
+                                int el = fLine[d], ec = fCol[d];
+                                ulong ph = fVal[d];
+                                Pop();
+                                if (suppress > 0) break;
+                                if (value == ph) { Error(ReadErrorKind.Syntax, el, ec, "#n= label refers only to itself"); return ReadStatus.Error; }
+                                scratch[6] = ph; scratch[7] = value;
+                                heap.HashPut(scratch[2], heap.Cdr(scratch[6]), scratch[7]);
+                                PatchPlaceholder();
+                                value = scratch[7];
+                                scratch[6] = W.Nil; scratch[7] = W.Nil;
                                 break;
                             }
                         case KFeature:
@@ -264,6 +282,44 @@ namespace LispVm.Reader
             }
         }
 
+        bool IsContainer(ulong x) => W.IsCons(x) || (W.IsObj(x) && heap.TypeOf(x) == ObjType.SimpleVector);
+
+        /// <summary>Replaces the #n= placeholder (scratch[6]) by the labelled object
+        /// (scratch[7]) everywhere inside that object; explicit stack, eq visited table.</summary>
+        void PatchPlaceholder()
+        {
+            if (!IsContainer(scratch[7])) return;
+            scratch[4] = heap.MakeHashTable(HashTest.Eq, 16);
+            scratch[3] = heap.Cons(scratch[7], W.Nil);
+            while (scratch[3] != W.Nil)
+            {
+                scratch[5] = heap.Car(scratch[3]);
+                scratch[3] = heap.Cdr(scratch[3]);
+                if (heap.HashGet(scratch[4], scratch[5], out _)) continue;
+                heap.HashPut(scratch[4], scratch[5], heap.T);
+                if (W.IsCons(scratch[5]))
+                {
+                    ulong a = heap.Car(scratch[5]);
+                    if (a == scratch[6]) heap.SetCar(scratch[5], scratch[7]);
+                    else if (IsContainer(a)) scratch[3] = heap.Cons(a, scratch[3]);
+                    ulong b = heap.Cdr(scratch[5]);
+                    if (b == scratch[6]) heap.SetCdr(scratch[5], scratch[7]);
+                    else if (IsContainer(b)) scratch[3] = heap.Cons(b, scratch[3]);
+                }
+                else
+                {
+                    int n = heap.Length(scratch[5]);
+                    for (int i = 0; i < n; i++)
+                    {
+                        ulong e = heap.Slot(scratch[5], i);
+                        if (e == scratch[6]) heap.SetSlot(scratch[5], i, scratch[7]);
+                        else if (IsContainer(e)) scratch[3] = heap.Cons(e, scratch[3]);
+                    }
+                }
+            }
+            scratch[3] = W.Nil; scratch[4] = W.Nil; scratch[5] = W.Nil;
+        }
+
         bool PushWrap(int symIndex, int line, int col)
         {
             if (!Push(KWrap, line, col)) return false;
@@ -287,7 +343,7 @@ namespace LispVm.Reader
                 return true;
             }
             // list: acc holds the elements reversed; cons them onto the tail
-            scratch[0] = fTail[d];
+            scratch[0] = fVal[d];
             scratch[1] = fAcc[d];
             while (scratch[1] != W.Nil)
             {

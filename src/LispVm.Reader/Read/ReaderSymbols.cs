@@ -8,8 +8,8 @@ namespace LispVm.Reader
     public sealed unsafe partial class LispReader
     {
         // fixed symbol slots (GC roots)
-        const int SymQuote = 0, SymFunction = 1, SymQuasi = 2, SymUnquote = 3, SymUnquoteSplicing = 4;
-        readonly ulong[] syms = new ulong[5];
+        const int SymQuote = 0, SymFunction = 1, SymQuasi = 2, SymUnquote = 3, SymUnquoteSplicing = 4, SymLabelMarker = 5;
+        readonly ulong[] syms = new ulong[6];
 
         void InitSymbols()
         {
@@ -18,6 +18,7 @@ namespace LispVm.Reader
             syms[SymQuasi] = heap.InternExternal("QUASIQUOTE", heap.SystemPackage);
             syms[SymUnquote] = heap.InternExternal("UNQUOTE", heap.SystemPackage);
             syms[SymUnquoteSplicing] = heap.InternExternal("UNQUOTE-SPLICING", heap.SystemPackage);
+            syms[SymLabelMarker] = heap.MakeSymbol("#N=-PLACEHOLDER");
         }
 
         /// <summary>The symbols backquote syntax reads as (QUASIQUOTE, UNQUOTE, UNQUOTE-SPLICING).</summary>

@@ -340,6 +340,32 @@ namespace LispVm.Reader
                     { Error(ReadErrorKind.Syntax, sl, sc, "radix for #r must be between 2 and 36"); return ReadStatus.Error; }
                     return ReadRadix((int)arg, sl, sc, out value, out have);
                 case '*': have = true; return ReadBitVector(sl, sc, out value);
+                case '=':
+                    {
+                        if (arg < 0) { Error(ReadErrorKind.Syntax, sl, sc, "#= needs a label number, as in #1="); return ReadStatus.Error; }
+                        if (!Push(KLabel, sl, sc)) return ReadStatus.Error;
+                        if (suppress > 0) return ReadStatus.Ok;
+                        if (scratch[2] == W.Nil) scratch[2] = heap.MakeHashTable(HashTest.Eql, 8);
+                        if (heap.HashGet(scratch[2], W.Fix(arg), out _))
+                        { Error(ReadErrorKind.Syntax, sl, sc, "label #"); AppendInt(arg); Append("= defined twice"); return ReadStatus.Error; }
+                        ulong ph = heap.Cons(syms[SymLabelMarker], W.Fix(arg));
+                        fVal[depth - 1] = ph;
+                        heap.HashPut(scratch[2], W.Fix(arg), fVal[depth - 1]);
+                        return ReadStatus.Ok;
+                    }
+                case '#':
+                    {
+                        have = true;
+                        if (suppress > 0) return ReadStatus.Ok;
+                        if (arg < 0 || scratch[2] == W.Nil || !heap.HashGet(scratch[2], W.Fix(arg), out value))
+                        {
+                            Error(ReadErrorKind.Syntax, sl, sc, "undefined label #");
+                            if (arg >= 0) AppendInt(arg);
+                            Append("#");
+                            return ReadStatus.Error;
+                        }
+                        return ReadStatus.Ok;
+                    }
                 default:
                     Error(ReadErrorKind.Syntax, sl, sc, "unknown dispatch character #");
                     AppendCode(c);

@@ -14,7 +14,7 @@ namespace LispVm.Tests.Reader
         {
             "(defun f (x) (* x 2))", "'(a . b)", "`(a ,b ,@c)", "#(1 2 #\\a \"s\")", "#+(or a b) x #-c y",
             "1.5d0 -3/4 #x-FF #b101 #36rZZ 1e400 1e-400", "|a b| \\x cl:car keyword:k ::k a::b",
-            "#| a #| b |# c |# ;c\n", "#.(x) #:g #*101 #\\Space #\\U+41", "\"a\\\"b\"", "((((((", "))))",
+            "#| a #| b |# c |# ;c\n", "#.(x) #:g #*101 #\\Space #\\U+41", "#1=(a #2=#(#1# #2#) . #1#)", "\"a\\\"b\"", "((((((", "))))",
         };
 
         const string Alphabet = "()'`,#\\|\";: .+-0123456789abexrd*";
@@ -98,6 +98,9 @@ namespace LispVm.Tests.Reader
             ulong two = E.Heap.Cons(E.Heap.Root(r), inner);   // inner is an argument: Cons protects it
             Assert.Equal("(#1=(S H) #1#)", E.Print(two, new PrintOptions { Escape = true, Circle = true, Level = -1, Length = -1 }));
             E.Heap.PopRoots(r);
+            for (int i = 0; i < 10; i++)
+                Assert.Equal("(#1=(A . #2=(B #1#)) #2# #3=#(#3# 1.5d0))",
+                    E.Print(E.Read("(#1=(a . #2=(b #1#)) #2# #3=#(#3# 1.5d0))"), new PrintOptions { Escape = true, Circle = true, Level = -1, Length = -1 }));
         }
     }
 }

@@ -60,9 +60,33 @@ namespace LispVm.Tests.Reader
             ulong self = E.Heap.Cons(W.Nil, W.Nil);
             E.Heap.SetCar(self, self);
             Assert.Equal("#1=(#1#)", E.Print(self, P(circle: true)));
-            Assert.Equal("((#))", E.Print(self, P(level: 2)));
+            Assert.Equal("(#)", E.Print(self, P(level: 2)));
+            Assert.Equal("(#)", E.Print(self));   // its own ancestor: # instead of endless nesting
+            Assert.Equal("#(#)", E.Print(E.Read("#1=#(#1#)")));
+            Assert.Equal("(#(# #) #(# #))", E.Print(E.Read("(#1=#(#1# #1#) #1#)")));
             E.Heap.PopRoots(r);
         }
+
+        [Theory]
+        [InlineData("#1=(1 2 3 . #1#)")]
+        [InlineData("(#1=(A B) #1#)")]
+        [InlineData("#1=(#1#)")]
+        [InlineData("#1=#(A #1# #2=(X) #2#)")]
+        [InlineData("(#1=(A . #2=(B #1#)) #2#)")]
+        public void CircleSyntaxReadsBackToTheSameStructure(string text)
+        {
+            Assert.Equal(text, E.Print(E.Read(text), P(circle: true)));
+        }
+
+        [Fact]
+        public void LabelErrors()
+        {
+            Assert.Equal("1:2: undefined label #3#", ErrorOf("(#3#)"));
+            Assert.Equal("1:1: #n= label refers only to itself", ErrorOf("#1=#1#"));
+            Assert.Equal("1:7: label #1= defined twice", ErrorOf("(#1=a #1=b)"));
+        }
+
+        string ErrorOf(string s) { Assert.Equal(ReadStatus.Error, E.TryRead(s, out _)); return E.Error(); }
 
         [Fact]
         public void EscapeOff()

@@ -89,11 +89,14 @@ namespace LispVm.Tests.Reader
             return ReadOpts;
         }
 
-        public ReadStatus TryRead(string s, out ulong v) => Reader.Read(new StringSource(s), Opts(), out v);
+        /// <summary>A fresh string source starts at 1:1 (the reader keeps counting across calls on one source).</summary>
+        StringSource Fresh(string s) { Reader.Line = 1; Reader.Column = 1; return new StringSource(s); }
+
+        public ReadStatus TryRead(string s, out ulong v) => Reader.Read(Fresh(s), Opts(), out v);
 
         public ulong Read(string s)
         {
-            var st = Reader.Read(new StringSource(s), Opts(), out ulong v);
+            var st = Reader.Read(Fresh(s), Opts(), out ulong v);
             if (st != ReadStatus.Ok) throw new Exception($"read {(s.Length > 60 ? s.Substring(0, 60) : s)}: {st} {Error()}");
             return v;
         }
