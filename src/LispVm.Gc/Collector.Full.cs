@@ -13,6 +13,7 @@ namespace LispVm.Gc
         void RunFull()
         {
             long t0 = GcStart();
+            if (dead) return;
             bytesAllocatedBefore += nurTop - nurStart;
             ulong oldWords = (oldTop - oldBase) >> 3;
             ulong nurFrom = (nurStart - oldBase) >> 3;
@@ -66,6 +67,7 @@ namespace LispVm.Gc
         {
             if (!W.IsPointer(v)) return;
             ulong a = v & ~7UL;
+            if (a - oldBase >= heapSpan) return;    // not a heap pointer (a bug Verify reports)
             ulong idx = (a - oldBase) >> 3;
             if ((markBits[idx >> 6] & (1UL << (int)(idx & 63))) != 0) return;
             ulong h = *(ulong*)a;
@@ -127,7 +129,7 @@ namespace LispVm.Gc
         /// <summary>New location of a marked object (valid between ComputeDestinations and Slide).</summary>
         ulong Forwarded(ulong v)
         {
-            if (!W.IsPointer(v)) return v;
+            if (!W.IsPointer(v) || (v & ~7UL) - oldBase >= heapSpan) return v;
             ulong idx = ((v & ~7UL) - oldBase) >> 3;
             ulong b = idx >> 6;
             ulong below = markBits[b] & ((1UL << (int)(idx & 63)) - 1);

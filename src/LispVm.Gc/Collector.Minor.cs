@@ -9,6 +9,7 @@ namespace LispVm.Gc
         void RunMinor()
         {
             long t0 = GcStart();
+            if (dead) return;
             mode = GcMode.Minor;
             bytesAllocatedBefore += nurTop - nurStart;
             ulong oldStart = oldTop;

@@ -14,6 +14,9 @@ namespace LispVm.Gc
             if (!dead) UpdateNurseryLimit();
         }
 
+        /// <summary>True if LastVerifyError was found before a collection (mutator bug).</summary>
+        public bool LastVerifyBeforeGc;
+
         void StressCollect()
         {
             stressGcCount++;
@@ -49,6 +52,13 @@ namespace LispVm.Gc
 
         long GcStart()
         {
+            if (verifyAfterGc && verifyCount + 1 >= verifyEvery && !dead)
+            {
+                // Verify before too: a failure here means the mutator stored a bad pointer
+                // (typically an unrooted C# local) since the previous collection.
+                string err = Verify();
+                if (err != null) { LastVerifyError = err; LastVerifyBeforeGc = true; Die(err); return 0; }
+            }
             inGc = true;
             return clock != null ? clock.NowTicks() : 0;
         }
@@ -64,8 +74,9 @@ namespace LispVm.Gc
                 gcTicks += d;
                 if (d > maxPause) maxPause = d;
             }
-            if (verifyAfterGc)
+            if (verifyAfterGc && ++verifyCount >= verifyEvery)
             {
+                verifyCount = 0;
                 string err = Verify();
                 if (err != null) { LastVerifyError = err; Die(err); }
             }

@@ -69,9 +69,13 @@ namespace LispVm.Gc
 
         void VisitAllRoots()
         {
+            verifyWhere = "root stack";
             for (int i = 0; i < rootTop; i++) VisitRoot(ref rootStack[i]);
+            verifyWhere = "heap roots";
             for (int i = 0; i < heapRoots.Length; i++) VisitRoot(ref heapRoots[i]);
+            verifyWhere = "registered IGcRoots";
             for (int i = 0; i < extraRootCount; i++) extraRoots[i].VisitRoots(this);
+            verifyWhere = "heap object";
         }
 
         /// <summary>True if w points into the old space.</summary>

@@ -33,6 +33,7 @@ namespace LispVm.Gc
             oldBase = reserveBase;
             nurBase = oldBase + oldMax;
             nurEnd = nurBase + nurSize;
+            heapSpan = nurEnd - oldBase;
             markBits = (ulong*)(reserveBase + H);
             blockDest = (ulong*)((ulong)markBits + (H >> MarkShift));
             cards = (byte*)((ulong)blockDest + (H >> DestShift));

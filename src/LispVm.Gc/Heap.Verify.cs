@@ -9,6 +9,9 @@ namespace LispVm.Gc
         string verifyError;
         /// <summary>Address involved in the last Verify failure (slot or object).</summary>
         public ulong VerifyBadAddress;
+        /// <summary>Where the bad pointer was found: "root stack", "registered IGcRoots", ...</summary>
+        public string VerifyWhere;
+        string verifyWhere;
 
         /// <summary>Checks heap invariants; returns a description of the first problem or null.</summary>
         public string Verify()
@@ -42,6 +45,7 @@ namespace LispVm.Gc
             if (verifyError != null) return;
             verifyError = what;
             VerifyBadAddress = addr;
+            VerifyWhere = verifyWhere;
         }
 
         bool RecordStarts(ulong a, ulong end)

@@ -18,6 +18,7 @@ namespace LispVm.Gc
         ulong oldMax;
         ulong nurBase, nurEnd;  // nursery directly above the old space
         ulong nurSize;
+        ulong heapSpan;         // nurEnd - oldBase: pointers outside are ignored by the GC
         ulong* markBits;        // 1 bit per heap word, over [oldBase, nurEnd)
         ulong* blockDest;       // per 64-word block: destination word index (full GC)
         byte* cards;            // 1 byte per 512-byte card of the old space
@@ -42,6 +43,7 @@ namespace LispVm.Gc
         // ---- stress / state ----
         int stressEvery, stressFullEvery, stressCount, stressGcCount;
         bool verifyAfterGc;
+        int verifyEvery, verifyCount;
         bool exhausted;
         bool dead;
         bool inGc;
@@ -80,6 +82,7 @@ namespace LispVm.Gc
             stressEvery = options.StressMinorEvery;
             stressFullEvery = options.StressFullEvery;
             verifyAfterGc = options.VerifyAfterGc;
+            verifyEvery = options.VerifyEvery > 0 ? options.VerifyEvery : 1;
             largeBytes = options.LargeObjectBytes < 1024 ? 1024 : options.LargeObjectBytes;
             this.limitBytes = limitBytes != 0 ? limitBytes : options.LimitBytes;
             reserveOpt = options.ReserveBytes;

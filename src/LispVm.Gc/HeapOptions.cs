@@ -20,6 +20,9 @@ namespace LispVm.Gc
         public int StressFullEvery;
         /// <summary>Run Verify() after every collection; a failure calls the panic hook.</summary>
         public bool VerifyAfterGc;
+        /// <summary>With VerifyAfterGc: verify after every Nth collection only (freed memory
+        /// is still poisoned every time, so stale pointers stay detectable).</summary>
+        public int VerifyEvery = 1;
         public IGcClock Clock;
         public IHeapPanic Panic;
     }

@@ -355,6 +355,8 @@ namespace LispVm.Tests.Gc
             }
             Assert.True(h.IsDead);
             Assert.Contains("outside the live heap", h.LastVerifyError);
+            Assert.True(h.LastVerifyBeforeGc);                 // blamed on the mutator
+            Assert.Equal("heap object", h.VerifyWhere);         // the cons whose cdr is stale
         }
 
         [Fact]
