@@ -114,6 +114,7 @@ public sealed unsafe class Repl
     {
         Heap h = vm.Heap;
         vm.Steps = 0;
+        vm.InterruptFlag = 0;   // a Ctrl-C typed at the prompt does not hit the next form
         int m0 = h.RootMark(); int r0 = h.PushRoot(form);
         ulong bt = vm.Intern(":BT"), btf = vm.Intern("BACKTRACE");
         form = h.Root(r0); h.PopRoots(m0);

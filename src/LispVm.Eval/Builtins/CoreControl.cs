@@ -136,6 +136,7 @@ public sealed unsafe partial class Builtins
     {
         int code = a.Count > 0 && M.IsFix(a[0]) ? (int)M.FixVal(a[0]) : 0;
         vm.QuitRequested = true; vm.QuitCode = code;
+        vm.FlushConsole();
         vm.Platform.Exit(code);
         return AbortToplevel(vm, a);
     }
