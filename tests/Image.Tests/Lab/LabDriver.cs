@@ -159,9 +159,10 @@ public sealed class LabDriver : IDisposable
         if (r.ExitCode != 0 || !m.Success) throw new LabException("starting the guest failed (exit " + r.ExitCode + "):\n" + r.Output);
         int domId = int.Parse(m.Groups[1].Value);
         int consoleFrom = _console.Length;
+        var sinceUnpause = Stopwatch.StartNew();   // includes one agent round trip (~0.1-0.5 s)
         var u = Dom0("xl unpause " + domId);
         if (u.ExitCode != 0) throw new LabException("xl unpause failed:\n" + u.Output);
-        return new LabGuest(this, _console, name, domId, consoleFrom, created, Stopwatch.StartNew());
+        return new LabGuest(this, _console, name, domId, consoleFrom, created, sinceUnpause);
     }
 
     // The guest's state letters from `xl list` ("r-----", "---sc-"), or null when gone.

@@ -69,11 +69,14 @@ public sealed class XenBootTests(LabFixture fixture, ITestOutputHelper log)
         string dmesg = lab.Dom0("xl dmesg | tail -40").Output;
         Say($"after #fault null: domain {(gone ? "gone" : "state " + state)}; console:\n{g.Output}\nxl dmesg tail:\n{dmesg}");
         Assert.Matches(@"rip=0x[0-9a-f]{16}", g.Output);
+        Assert.Contains("fault address 0x0000000000000000", g.Output);
+        Assert.Contains("backtrace:", g.Output);
         Assert.DoesNotContain("echo: #fault null", g.Output);
         if (!gone)
         {
             Assert.Contains("c", state);                       // crashed, kept by on_crash="preserve"
-            Assert.Contains("d" + g.DomId, dmesg);             // Xen logged something about this domain
+            // The kernel's panic path ends with SCHEDOP_shutdown(crash): Xen logs nothing for a
+            // voluntary crash, so only the state and the console report are checked here.
             g.Destroy();
             Assert.Null(g.State());
         }
