@@ -66,7 +66,8 @@ run_tests() { # name project [dotnet test args...]
   local name=$1 proj=$2; shift 2
   step "tests: $name"
   rm -f "$LOG/$name.trx"
-  dotnet test "$proj" -c Release --no-build -v q -nologo "$@" \
+  # A test that hangs is killed after 10 minutes of silence and counts as a failure.
+  timeout 1500 dotnet test "$proj" -c Release --no-build -v q -nologo "$@" --blame-hang-timeout 10m \
       --logger "console;verbosity=normal" --logger "trx;LogFileName=$LOG/$name.trx" \
       > "$LOG/$name.log" 2>&1
   local rc=$?
