@@ -113,11 +113,13 @@ public sealed unsafe partial class Vm
             case Op.BindL: s[bp + U16(code, ip)] = s[--sp]; ip += 2; goto loop;
             case Op.BindLC:
                 {
+                    // Operand before the allocation: a GC may move this code vector, so `code` is stale after it.
+                    int sl = bp + U16(code, ip); ip += 2;
                     th.Sp = sp;
                     ulong cell = heap.AllocBoxed(ObjType.ValueCell, 1);
                     heap.SetSlot(cell, 0, s[sp - 1]);
                     sp--;
-                    s[bp + U16(code, ip)] = cell; ip += 2;
+                    s[sl] = cell;
                     goto reload;
                 }
             case Op.Closed: s[sp++] = M.Slot(fnv, 1 + U16(code, ip)); ip += 2; goto loop;
@@ -144,9 +146,9 @@ public sealed unsafe partial class Vm
             case Op.Skip2: ip += 2; goto loop;
             case Op.BoxL:
                 {
+                    int sl = bp + U16(code, ip); ip += 2; // before the allocation (code may move)
                     th.Sp = sp;
                     ulong cell = heap.AllocBoxed(ObjType.ValueCell, 1);
-                    int sl = bp + U16(code, ip); ip += 2;
                     heap.SetSlot(cell, 0, s[sl]);
                     s[sl] = cell;
                     goto reload;
