@@ -1,0 +1,11 @@
+;;; Why: make-adder style closures measure closure creation and calls through funcall.
+(defun make-adder (n) #'(lambda (x) (+ x n)))
+(defun compose (f g) #'(lambda (x) (funcall f (funcall g x))))
+(defun bench-main ()
+  (let ((sum 0))
+    (dotimes (i 2000)
+      (let ((f (compose (make-adder i) (make-adder 1))))
+        (setq sum (+ sum (funcall f i)))))
+    (let ((counter (let ((c 0)) #'(lambda () (incf c)))))
+      (dotimes (i 5000) (funcall counter))
+      (list sum (funcall counter)))))

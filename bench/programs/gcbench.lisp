@@ -1,0 +1,22 @@
+;;; Why: after the classic Boehm/Ellis GCBench: a long-lived tree and array, then many
+;;; short-lived trees built top-down and bottom-up, so the collector's cost shows.
+(defstruct (gnode (:constructor make-gnode (left right))) left right (i 0) (j 0))
+(defun tree-size (d) (1- (expt 2 (1+ d))))
+(defun populate (d node)
+  (when (> d 0)
+    (setf (gnode-left node) (make-gnode nil nil) (gnode-right node) (make-gnode nil nil))
+    (populate (1- d) (gnode-left node)) (populate (1- d) (gnode-right node))))
+(defun make-tree (d) (if (<= d 0) (make-gnode nil nil) (make-gnode (make-tree (1- d)) (make-tree (1- d)))))
+(defun count-nodes (n) (if n (+ 1 (count-nodes (gnode-left n)) (count-nodes (gnode-right n))) 0))
+(defparameter *gc-long-lived-depth* 12)
+(defparameter *gc-max-depth* 10)
+(defun bench-main ()
+  (let ((long (make-gnode nil nil)) (arr (make-array 5000 :initial-element 0d0)) (total 0))
+    (populate *gc-long-lived-depth* long)
+    (dotimes (i 2500) (setf (aref arr i) (/ 1d0 (1+ i))))
+    (loop for d from 4 to *gc-max-depth* by 2
+          do (let ((iters (floor (* 2 (tree-size *gc-max-depth*)) (tree-size d))))
+               (dotimes (i iters)
+                 (let ((tp (make-gnode nil nil))) (populate d tp) (incf total (count-nodes tp)))
+                 (incf total (count-nodes (make-tree d))))))
+    (list total (count-nodes long) (round (* 1000 (aref arr 999))))))

@@ -1,0 +1,12 @@
+;;; Why: puthash/gethash on fixnum (eql) and string (equal) keys measure hashing and probing.
+(defvar *keys* (let ((v (make-array 500)))
+                 (dotimes (i 500) (setf (svref v i) (format nil "key-~d" (* i 7))))
+                 v))
+(defun bench-main ()
+  (let ((h1 (make-hash-table)) (h2 (make-hash-table :test 'equal)) (sum 0))
+    (dotimes (i 2000) (setf (gethash (* i 3) h1) i))
+    (dotimes (i 6000) (let ((x (gethash i h1))) (when x (setq sum (+ sum x)))))
+    (dotimes (i 500) (setf (gethash (svref *keys* i) h2) i))
+    (dotimes (k 4)
+      (dotimes (i 500) (setq sum (+ sum (gethash (svref *keys* i) h2 0)))))
+    (list sum (hash-table-count h1) (hash-table-count h2))))

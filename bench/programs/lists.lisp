@@ -1,0 +1,11 @@
+;;; Why: list churn (cons, reverse, mapcar, append) measures allocation and the young GC.
+(defun make-num-list (n) (let ((l nil)) (dotimes (i n) (push i l)) l))
+(defun bench-main ()
+  (let ((sum 0))
+    (dotimes (k 20)
+      (let* ((l (make-num-list 1000))
+             (r (reverse l))
+             (m (mapcar #'(lambda (x) (+ x k)) r))
+             (a (append m l)))
+        (setq sum (+ sum (length a) (reduce #'+ m)))))
+    sum))

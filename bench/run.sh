@@ -1,0 +1,10 @@
+#!/bin/sh
+# Why: one command for issue 6's side-by-side benchmarks; the work is in bench.py. It uses
+# the system python3 (/usr/bin/python3) because python3-matplotlib comes from apt.
+# Usage: bench/run.sh [--quick] [--gabriel PATH] [--systems lispvm,clisp,ecl,sb-eval,sbcl] [--only a,b]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+[ -f "$here/../src/LispVm.Hosted/bin/Release/net10.0/lispvm.dll" ] ||
+  dotnet build "$here/../src/LispVm.Hosted/LispVm.Hosted.csproj" -c Release -v q -nologo
+exec "$py" "$here/bench.py" "$@"
