@@ -34,6 +34,7 @@ public sealed class LispHost
         Platform = new HostedPlatform(exitForReal) { Capture = capture };
         Heap = new Heap(new HostedFrameSource(), options.LimitBytes, options);
         Vm = new Vm(Heap, Platform);
+        Vm.DebugChecks = Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
         Repl = new Repl(Vm);
         BootErrors = Boot.Load(Vm, Repl);
         Vm.FlushConsole();

@@ -592,11 +592,16 @@ public sealed unsafe partial class Vm
         }
     }
 
-    public static bool DebugChecks = System.Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
+    // Frame sanity checks at every reload (LISPVM_VM_DEBUG=1, set by the hosted build).
+    // Kernel-safe: no BCL here; the message is a fixed text, the status says where.
+    public bool DebugChecks;
+    static readonly byte[] DebugFailText = { (byte)'V', (byte)'M', (byte)' ', (byte)'d', (byte)'e',
+        (byte)'b', (byte)'u', (byte)'g', (byte)':', (byte)' ', (byte)'b', (byte)'a', (byte)'d',
+        (byte)' ', (byte)'f', (byte)'r', (byte)'a', (byte)'m', (byte)'e', (byte)'\n' };
     void DebugFail(string what, int ip)
     {
-        System.Console.Error.WriteLine("VM debug: " + what + " ip=" + ip + " fc=" + Th.Fc);
-        System.Environment.Exit(99);
+        Platform.Write(DebugFailText, DebugFailText.Length);
+        Platform.Exit(99);
     }
 
     internal void UndoBindings(int to)
