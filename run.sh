@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs LispVm. Default: the hosted development REPL (`lispvm` on .NET).
 #   ./run.sh [lispvm args...]      hosted REPL (or: ./run.sh FILE.lisp, ./run.sh -e FORM)
-#   ./run.sh --image [args]        the kernel image as a Linux process (artifacts/lispvm.elf)
+#   ./run.sh --image               the REPL kernel image as a Linux process (artifacts/lispvm-repl.elf)
 #   ./run.sh --xen [lab/run.sh options]   the same image as a Xen PV guest in the lab (root)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,8 +9,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 case "${1:-}" in
   --image)
     shift
-    [ -x artifacts/lispvm.elf ] || bash build/kernel.sh
-    exec artifacts/lispvm.elf "$@" ;;
+    bash build/kernel.sh --with-engine >&2
+    exec artifacts/lispvm-repl.elf "$@" ;;
   --xen)
     shift
     bash build/kernel.sh
