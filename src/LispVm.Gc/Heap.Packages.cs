@@ -145,14 +145,7 @@ namespace LispVm.Gc
         public ulong Intern(string name, ulong pkg, out SymbolStatus status)
         {
             NameKey k = NameKey.Of(name);
-            ulong s = FindSymbolKey(ref k, pkg, out status);
-            if (status != SymbolStatus.None) return s;
-            int m = rootTop;
-            int r = PushRoot(pkg);
-            ulong str = MakeStringFromKey(ref k);
-            s = AddNewSymbol(str, rootStack[r]);
-            rootTop = m;
-            return s;
+            return InternKey(ref k, pkg, out status);
         }
 
         public ulong Intern(string name, ulong pkg) { SymbolStatus st; return Intern(name, pkg, out st); }
@@ -162,6 +155,12 @@ namespace LispVm.Gc
         {
             NameKey k = NameKey.Of(name, start);
             SymbolStatus status;
+            return InternKey(ref k, pkg, out status);
+        }
+
+        /// <summary>Shared by the string overloads: find, else make the name string and add.</summary>
+        ulong InternKey(ref NameKey k, ulong pkg, out SymbolStatus status)
+        {
             ulong s = FindSymbolKey(ref k, pkg, out status);
             if (status != SymbolStatus.None) return s;
             int m = rootTop;
