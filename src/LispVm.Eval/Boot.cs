@@ -11,7 +11,6 @@ public static unsafe class Boot
     public static int Load(Vm vm, Repl repl)
     {
         int bad = 0;
-        ulong cl = vm.Heap.CommonLispPackage;
         for (int i = 0; i < BootSources.Names.Length; i++)
         {
             vm.SetSymValue(vm.Sym(S.PackageVar), vm.Heap.CommonLispPackage);
@@ -24,7 +23,8 @@ public static unsafe class Boot
                 vm.FlushConsole();
             }
         }
-        ExportAll(vm, cl);
+        // Re-read the package: loading collected, and a full collection may have moved it.
+        ExportAll(vm, vm.Heap.CommonLispPackage);
         vm.SetSymValue(vm.Sym(S.PackageVar), vm.Heap.UserPackage);
         return bad;
     }
