@@ -11,4 +11,7 @@ public interface IPlatform
     long NowMicros();
     /// <summary>End the process / domain with this status. May return in tests.</summary>
     void Exit(int code);
+    /// <summary>Page frames the platform owns (Xen: the domain's pages; Linux/.NET: 0 = not
+    /// meaningful), for (room).</summary>
+    long FramesOwned();
 }

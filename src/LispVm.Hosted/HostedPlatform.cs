@@ -30,6 +30,8 @@ public sealed class HostedPlatform : IPlatform
 
     public long NowMicros() { return (long)(clock.ElapsedTicks * (1_000_000.0 / Stopwatch.Frequency)); }
 
+    public long FramesOwned() { return 0; }
+
     public void Exit(int code)
     {
         ExitCode = code;

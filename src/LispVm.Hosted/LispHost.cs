@@ -26,12 +26,16 @@ public sealed class LispHost
             o.StressFullEvery = int.TryParse(full, out int n) && n > 0 ? n : 64;
         }
         if (Environment.GetEnvironmentVariable("LISPVM_GC_VERIFY") == "1") o.VerifyAfterGc = true;
+        // LISPVM_NURSERY_MB=N: the nursery size (default 4), to reproduce the image's or a
+        // small guest's collection pattern.
+        if (ulong.TryParse(Environment.GetEnvironmentVariable("LISPVM_NURSERY_MB"), out ulong nmb) && nmb > 0) o.NurseryBytes = nmb << 20;
         return o;
     }
 
     public LispHost(HeapOptions options, bool exitForReal, Action<byte[], int> capture = null)
     {
         Platform = new HostedPlatform(exitForReal) { Capture = capture };
+        if (options.Clock == null) options.Clock = new HostedGcClock();
         Heap = new Heap(new HostedFrameSource(), options.LimitBytes, options);
         Vm = new Vm(Heap, Platform);
         Vm.DebugChecks = Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";

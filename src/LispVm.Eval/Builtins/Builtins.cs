@@ -41,6 +41,7 @@ public sealed unsafe partial class Builtins
         RegisterNumbers(b);
         RegisterData(b);
         RegisterStreams(b);
+        RegisterGc(b);
         Lib.RunRegisterAll(b);
     }
 }

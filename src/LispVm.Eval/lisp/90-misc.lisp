@@ -21,6 +21,23 @@
     (format s "  ~,3F seconds of GC time~%" (/ gc u))
     (format s "  ~:D bytes consed~%" bytes)))
 
+;; (room): what the collector owns and what it has cost (DESIGN §4). Figures come from
+;; the engine's %HEAP-STATS vector; frames owned is the platform's (0 = not meaningful).
+(defun room (&optional (verbose :default))
+  (declare (ignore verbose))
+  (let* ((v (%heap-stats)) (page (svref v 0)) (frames (svref v 1)) (owned (svref v 11))
+         (u internal-time-units-per-second))
+    (format t "~&Frames: ~:D committed to the heap (~:D bytes each)" frames page)
+    (if (> owned 0)
+        (format t "; the platform owns ~:D~%" owned)
+        (format t "~%"))
+    (format t "Heap: ~:D bytes in use, ~:D live after the last GC; nursery ~:D bytes; limit ~:D bytes~%"
+            (* frames page) (svref v 5) (svref v 3) (svref v 2))
+    (format t "Allocated: ~:D bytes in total~%" (svref v 6))
+    (format t "Collections: ~:D minor, ~:D full; GC time ~,3F s, max pause ~,3F s~%"
+            (svref v 7) (svref v 8) (/ (svref v 9) u) (/ (svref v 10) u))
+    (values)))
+
 (defun complement (fn)
   (let ((f (%fn fn))) (lambda (&rest args) (not (apply f args)))))
 

@@ -39,6 +39,7 @@ namespace LispVm.Kernel
         }
         public long NowMicros() { return (long)(_p.MonotonicNs() / 1000); }
         public void Exit(int code) { _p.Flush(); _p.Exit(code); }
+        public long FramesOwned() { return (long)_p.OwnedPages; }
     }
 
     internal static unsafe class KernelLisp

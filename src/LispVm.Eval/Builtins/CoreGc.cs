@@ -1,0 +1,58 @@
+// What the Lisp side can ask of the collector: heap statistics for (room) and `time`,
+// and the frames the platform owns. Times are reported in internal time units
+// (microseconds, INTERNAL-TIME-UNITS-PER-SECOND) whatever the heap clock ticks in.
+using LispVm.Gc;
+
+namespace LispVm.Eval;
+
+public sealed unsafe partial class Builtins
+{
+    static void RegisterGc(Builtins b)
+    {
+        b.Def("%GC-RUN-TIME", 0, 0, &GcRunTime);
+        b.Def("%GC-BYTES-ALLOCATED", 0, 0, &GcBytesAllocated);
+        b.Def("%GC-COUNT", 0, 0, &GcCount);
+        b.Def("%HEAP-STATS", 0, 0, &HeapStatsB);
+    }
+
+    static long TicksToMicros(long ticks, long perSecond)
+    {
+        if (perSecond <= 0) return 0;
+        if (perSecond == 1000000) return ticks;
+        // ticks * 1e6 / perSecond without overflow for any realistic run.
+        long whole = ticks / perSecond, rest = ticks % perSecond;
+        return whole * 1000000 + rest * 1000000 / perSecond;
+    }
+
+    static ulong GcRunTime(Vm vm, Args a)
+    {
+        HeapStats s = vm.Heap.Stats;
+        return M.Fix(TicksToMicros(s.GcTicksTotal, s.TicksPerSecond));
+    }
+
+    static ulong GcBytesAllocated(Vm vm, Args a) { return M.Fix((long)vm.Heap.Stats.BytesAllocatedTotal); }
+
+    static ulong GcCount(Vm vm, Args a)
+    {
+        HeapStats s = vm.Heap.Stats;
+        return M.Fix((long)(s.MinorCollections + s.FullCollections));
+    }
+
+    /// <summary>(%heap-stats) → #(page-size frames-committed limit-bytes nursery-bytes
+    /// old-bytes-used live-bytes-after-last-gc bytes-allocated minor-count full-count
+    /// gc-time-us max-pause-us platform-frames-owned)</summary>
+    static ulong HeapStatsB(Vm vm, Args a)
+    {
+        HeapStats s = vm.Heap.Stats;
+        ulong v = vm.Heap.MakeVector(12, M.Fix(0));
+        long us = TicksToMicros(s.GcTicksTotal, s.TicksPerSecond);
+        long pause = TicksToMicros(s.MaxPauseTicks, s.TicksPerSecond);
+        long* f = stackalloc long[12];
+        f[0] = (long)s.PageSize; f[1] = (long)s.FramesCommitted; f[2] = (long)s.LimitBytes;
+        f[3] = (long)s.NurseryBytes; f[4] = (long)s.OldBytesUsed; f[5] = (long)s.LiveBytesAfterLastGc;
+        f[6] = (long)s.BytesAllocatedTotal; f[7] = (long)s.MinorCollections; f[8] = (long)s.FullCollections;
+        f[9] = us; f[10] = pause; f[11] = vm.Platform.FramesOwned();
+        for (int i = 0; i < 12; i++) vm.Heap.SetSlot(v, i, M.Fix(f[i]));
+        return v;
+    }
+}

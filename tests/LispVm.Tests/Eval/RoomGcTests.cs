@@ -1,0 +1,61 @@
+// (gc), (room), the GC figures `time` reads, `-e`'s error count, and heap exhaustion as a
+// repeatable Lisp error: a session that runs out of heap twice keeps working.
+using LispVm.Gc;
+using Xunit;
+
+namespace LispVm.Tests.Eval;
+
+public class RoomGcTests
+{
+    [Fact]
+    public void Room_prints_frames_collections_and_times()
+    {
+        using var h = new EvalHost();
+        Assert.Equal("NIL", h.Eval("(gc)"));
+        string room = h.Eval("(room)");
+        Assert.Matches(@"^Frames: [\d,]+ committed to the heap \(4,096 bytes each\)\n", room);
+        Assert.Matches(@"\nCollections: [\d,]+ minor, [1-9][\d,]* full; GC time \d+\.\d{3} s, max pause \d+\.\d{3} s$", room);
+        Assert.Contains("Allocated: ", room);
+    }
+
+    [Fact]
+    public void Gc_figures_move_and_time_reports_them()
+    {
+        using var h = new EvalHost();
+        Assert.Equal("T", h.Eval("(let ((a (%gc-bytes-allocated))) (make-list 1000) (>= (- (%gc-bytes-allocated) a) 16000))"));
+        Assert.Equal("T", h.Eval("(let ((n (%gc-count)) (t0 (%gc-run-time))) (gc) (list (> (%gc-count) n) (>= (%gc-run-time) t0)))").Replace("(T T)", "T"));
+        string t = h.Eval("(time (progn (dotimes (i 20) (make-list 100000)) 7))");
+        Assert.Matches(@"[1-9][\d,]* bytes consed", t);
+        Assert.EndsWith("7", t);
+    }
+
+    [Fact]
+    public void Errors_are_counted_for_dash_e()
+    {
+        using var h = new EvalHost();
+        h.Eval("(+ 1 2)");
+        Assert.Equal(0, h.Host.Repl.Errors);
+        h.Eval("(car 1)");
+        Assert.Equal(1, h.Host.Repl.Errors);
+        h.Eval("(handler-case (car 1) (error () 'caught))");
+        Assert.Equal(1, h.Host.Repl.Errors);
+    }
+
+    [Fact]
+    public void Heap_exhaustion_twice_in_one_session_is_an_error_each_time()
+    {
+        using var h = new EvalHost(new HeapOptions { LimitBytes = 48UL << 20, NurseryBytes = 4UL << 20, ReserveBytes = 2UL << 20 });
+        for (int round = 0; round < 2; round++)
+        {
+            string o = h.Eval("(defparameter *hog* (make-list 100000000))");
+            Assert.Contains(";; Error: Heap exhausted", o);
+            Assert.Equal("NIL", h.Eval("(setq *hog* nil)"));
+            h.Eval("(gc)");
+            Assert.Equal("3", h.Eval("(+ 1 2)"));
+        }
+        Assert.Equal("CAUGHT", h.Eval("(handler-case (make-list 100000000) (storage-condition () 'caught))"));
+        // storage-condition is not an error: ignore-errors must not swallow it.
+        Assert.Contains(";; Error: Heap exhausted", h.Eval("(ignore-errors (length (make-list 100000000)))"));
+        Assert.Equal("3", h.Eval("(+ 1 2)"));
+    }
+}
