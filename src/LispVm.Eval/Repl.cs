@@ -16,6 +16,9 @@ public sealed unsafe class Repl
     int utfNeed, utfAcc;
     readonly BufSource src;
     public bool ShowPrompt = true;
+    /// <summary>Forms (and read errors) that ended in an unhandled error or abort; `lispvm -e`
+    /// exits 1 when it is nonzero.</summary>
+    public int Errors;
     public bool Done { get { return vm.QuitRequested; } }
     bool atPrompt;
 
@@ -87,6 +90,7 @@ public sealed unsafe class Repl
             if (st == ReadStatus.Error)
             {
                 atPrompt = false;
+                Errors++;
                 vm.ConsoleString(";; Error: ");
                 for (int i = 0; i < vm.Reader.ErrorLength; i++) vm.ConsoleByte(vm.Reader.ErrorText[i]);
                 vm.ConsoleString("\n");
@@ -127,6 +131,7 @@ public sealed unsafe class Repl
         {
             vm.Push(ev); vm.Push(form);
             st = vm.CallNested(1, out ulong r);
+            if (st != RunStatus.Ok) Errors++;
         }
         else
         {
@@ -135,6 +140,7 @@ public sealed unsafe class Repl
             h.PopRoots(m);
             if (thunk == Vm.Fail)
             {
+                Errors++;
                 if (vm.PendN > 0) { vm.FallbackError(); }
                 vm.PendUnwind = false;
                 vm.FlushConsole();
@@ -142,6 +148,7 @@ public sealed unsafe class Repl
             }
             vm.Push(thunk);
             st = vm.CallNested(0, out ulong r2);
+            if (st != RunStatus.Ok) Errors++;
             if (st == RunStatus.Ok)
             {
                 int nv = vm.Th.Nv;

@@ -41,6 +41,7 @@ public static class Program
         if (file != null || evals.Count > 0)
         {
             host.Repl.ShowPrompt = false;
+            bool fileFailed = false;
             if (file != null)
             {
                 string text;
@@ -49,6 +50,7 @@ public static class Program
                 bool ok = host.Repl.EvalText(text, false);
                 if (host.Vm.QuitRequested) return host.Vm.QuitCode;
                 if (!ok && evals.Count == 0) return 1;
+                fileFailed = !ok;
             }
             foreach (var e in evals)
             {
@@ -57,7 +59,7 @@ public static class Program
                 if (host.Vm.QuitRequested) return host.Vm.QuitCode;
             }
             host.Vm.FlushConsole();
-            return 0;
+            return fileFailed || host.Repl.Errors > 0 ? 1 : 0;
         }
         host.Repl.ShowPrompt = !Console.IsInputRedirected;
         host.Repl.Start();
