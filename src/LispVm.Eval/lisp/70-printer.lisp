@@ -146,6 +146,16 @@ before its first appearance when shared."
                        ((vectorp x) (%print-vector x stream))
                        (t (%print-struct x stream)))))))
         ((integerp x) (%print-integer x stream))
+        ((%condition-p x)
+         ;; princ / ~A show the report, as users expect from a caught error; prin1 names the
+         ;; type and quotes the report: #<SIMPLE-ERROR "boom 1">.
+         (if *print-escape*
+             (progn (write-string "#<" stream)
+                    (write-string (symbol-name (svref (%instance-layout x) 1)) stream)
+                    (write-string " " stream)
+                    (write-string (%engine-prin1-to-string (%condition-message x)) stream)
+                    (write-string ">" stream))
+             (%report-condition x stream)))
         (*print-escape* (write-string (%engine-prin1-to-string x) stream))
         (t (write-string (%engine-princ-to-string x) stream))))
 
