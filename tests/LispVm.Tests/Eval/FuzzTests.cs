@@ -9,6 +9,9 @@ namespace LispVm.Tests.Eval;
 
 public class FuzzTests
 {
+    readonly Xunit.Abstractions.ITestOutputHelper log;
+    public FuzzTests(Xunit.Abstractions.ITestOutputHelper log) { this.log = log; }
+
     static readonly string[] Ops = {
         "car", "cdr", "cons", "list", "list*", "append", "reverse", "length", "nth", "nthcdr", "+", "-", "*", "/",
         "=", "<", ">", "1+", "1-", "floor", "mod", "eq", "eql", "equal", "not", "null", "if", "progn", "let", "let*",
@@ -65,7 +68,7 @@ public class FuzzTests
         var sw = Stopwatch.StartNew();
         int count = 0;
         int target = int.TryParse(Environment.GetEnvironmentVariable("LISPVM_FUZZ_FORMS"), out int t) ? t : 100_000;
-        while (count < target && sw.Elapsed.TotalSeconds < 45)
+        while (count < target && sw.Elapsed.TotalSeconds < 240)
         {
             string form = r.Next(2) == 0 || seeds.Count == 0 ? Gen(r, 4) : Mutate(r, seeds[r.Next(seeds.Count)]);
             if (Forbidden.Any(form.Contains)) continue;
@@ -75,7 +78,10 @@ public class FuzzTests
             count++;
         }
         h.Host.Repl.FeedEof();
-        Assert.True(count >= 5_000, $"only {count} forms in the time budget");
+        log.WriteLine($"fuzz: {count} forms in {sw.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"fuzz: {count} forms in {sw.Elapsed.TotalSeconds:F1} s");
+        // The issue asks for 100,000 forms: fewer (the 240 s guard hit) is a failure, not a pass.
+        Assert.True(count >= target, $"only {count} of {target} forms in 240 s");
         Assert.Equal("3", h.Eval("(+ 1 2)").Split('\n').Last().Trim());
     }
 }
