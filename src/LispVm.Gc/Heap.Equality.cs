@@ -86,13 +86,14 @@ namespace LispVm.Gc
 
         /// <summary>Frames of 3 words on the mark stack: (x, y, index). index = ~0 means
         /// "compare x and y"; otherwise x and y are vectors/instances compared from index on.
-        /// Car-nested chains with atom cdrs need no stack; other structure nested deeper than
-        /// the stack (about 10,000 levels of trees branching in car and cdr) compares false.</summary>
+        /// Car-nested chains with atom cdrs need no stack; the stack grows (GrowWorkStack) up to
+        /// its 16 MiB reservation, about 700,000 levels of trees branching in car and cdr;
+        /// structure deeper than that compares false.</summary>
         bool DeepEqual(ulong a, ulong b, bool p)
         {
             if (inGc) return false;
             ulong* st = markStack;
-            ulong cap = markStackCap - 3, sp = 0;
+            ulong cap = markStackCap - 6, sp = 0;
             st[0] = a; st[1] = b; st[2] = ~0UL; sp = 3;
             while (sp > 0)
             {
@@ -102,7 +103,7 @@ namespace LispVm.Gc
                 {
                     ulong n = Header(x) >> 32;
                     if (idx >= n) continue;
-                    if (sp + 6 > cap) return false;
+                    if (sp + 6 > cap && !Grow(ref cap)) return false;
                     st[sp + 2] = idx + 1; sp += 3;              // continue this vector later
                     st[sp] = Slot(x, (int)idx); st[sp + 1] = Slot(y, (int)idx); st[sp + 2] = ~0UL; sp += 3;
                     continue;
@@ -119,7 +120,7 @@ namespace LispVm.Gc
                             // Atom cdrs are compared now, so car-nested chains use no stack.
                             if ((dx & 7) == W.TagCons || (dy & 7) == W.TagCons)
                             {
-                                if (sp + 3 > cap) return false;
+                                if (sp + 3 > cap && !Grow(ref cap)) return false;
                                 st[sp] = dx; st[sp + 1] = dy; st[sp + 2] = ~0UL; sp += 3;
                             }
                             else if (!AtomEqual(dx, dy, p, st, ref sp, cap)) return false;
@@ -134,6 +135,14 @@ namespace LispVm.Gc
             return true;
         }
 
+        /// <summary>More work stack (same base address: it grows in place in its reservation).</summary>
+        bool Grow(ref ulong cap)
+        {
+            if (!GrowWorkStack()) return false;
+            cap = markStackCap - 6;
+            return true;
+        }
+
         /// <summary>Compares two non-cons values; for equalp vectors/instances pushes an
         /// element frame instead (false if the stack is full).</summary>
         bool AtomEqual(ulong x, ulong y, bool p, ulong* st, ref ulong sp, ulong cap)
@@ -143,7 +152,7 @@ namespace LispVm.Gc
             if (r == 0) return false;
             if (r == 2)
             {
-                if (sp + 3 > cap) return false;
+                if (sp + 3 > cap && !Grow(ref cap)) return false;
                 st[sp] = x; st[sp + 1] = y; st[sp + 2] = 0; sp += 3;
             }
             return true;

@@ -13,6 +13,9 @@ namespace LispVm.Gc
         ulong markCommitted, destCommitted, cardCommitted, crossCommitted; // old parts, bytes
         const ulong OldCommitChunk = 1UL << 20;
         const ulong MarkStackBytes = 256UL << 10;
+        // The mark stack doubles as the work stack of equal/equalp; its reservation is larger
+        // so deep structures (100,000 levels branching in car and cdr) can grow it on demand.
+        const ulong MarkStackReserveBytes = 16UL << 20;
 
         static ulong RoundUp(ulong x, ulong a) { return (x + a - 1) & ~(a - 1); }
 
@@ -26,7 +29,7 @@ namespace LispVm.Gc
             ulong reserve = RoundUp(reserveOpt < (256UL << 10) ? (256UL << 10) : reserveOpt, pageSize);
             oldMax = RoundUp(soft + reserve, Align2M);
             ulong H = oldMax + nurSize;
-            ulong metaBytes = (H >> MarkShift) + (H >> DestShift) + (H >> CardShift) + (H >> CrossShift) + MarkStackBytes;
+            ulong metaBytes = (H >> MarkShift) + (H >> DestShift) + (H >> CardShift) + (H >> CrossShift) + MarkStackReserveBytes;
             reserveBytes = H + metaBytes;
             reserveBase = frames.Reserve(reserveBytes);
             if (reserveBase == 0) return false;
@@ -64,6 +67,19 @@ namespace LispVm.Gc
         }
 
         ulong InitialFullTrigger() { ulong t = 16UL << 20; return t; }
+
+        /// <summary>Doubles the committed part of the mark/work stack (up to its reservation);
+        /// false when it is at its maximum or no frame can be committed.</summary>
+        bool GrowWorkStack()
+        {
+            ulong have = markStackCap * 8;
+            if (have >= MarkStackReserveBytes) return false;
+            ulong more = have;
+            if (have + more > MarkStackReserveBytes) more = MarkStackReserveBytes - have;
+            if (!CommitRange((ulong)markStack + have, more)) return false;
+            markStackCap = (have + more) / 8;
+            return true;
+        }
 
         bool CommitRange(ulong addr, ulong bytes)
         {
