@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs LispVm. Default: the hosted development REPL (`lispvm` on .NET).
 #   ./run.sh [lispvm args...]      hosted REPL (or: ./run.sh FILE.lisp, ./run.sh -e FORM)
-#   ./run.sh --image               the REPL kernel image as a Linux process (artifacts/lispvm-repl.elf)
+#   ./run.sh --image               the REPL kernel image as a Linux process (artifacts/lispvm.elf)
 #   ./run.sh --xen [lab/run.sh options]   the same image as a Xen PV guest in the lab (root)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,10 +10,10 @@ case "${1:-}" in
   --image)
     shift
     bash build/kernel.sh --with-engine >&2
-    exec artifacts/lispvm-repl.elf "$@" ;;
+    exec artifacts/lispvm.elf "$@" ;;
   --xen)
     shift
-    bash build/kernel.sh
+    bash build/kernel.sh --with-engine >&2
     bash lab/build.sh
     exec bash lab/run.sh artifacts/lispvm.elf "$@" ;;
   *)

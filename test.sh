@@ -45,7 +45,7 @@ fi
 
 # 3. The kernel image.
 step "kernel image"
-# --all: the echo image (artifacts/lispvm.elf) and the REPL image (lispvm-repl.elf), whose
+# --all: the echo image (artifacts/lispvm-echo.elf) and the product REPL image (lispvm.elf), whose
 # build compiles Gc/Reader/Eval against our corelib: the check that the engine stays kernel-safe.
 if ! bash build/kernel.sh --all > "$LOG/kernel.log" 2>&1; then
   tail -40 "$LOG/kernel.log"; fail_step "build/kernel.sh --all"

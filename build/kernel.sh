@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the kernel image artifacts/lispvm.elf: csc (no BCL) over our corelib + XenPv.* +
-# LispVm.Kernel (+ extra source dirs), ILC (pinned NativeAOT compiler) to an object file,
-# GNU as for the entry stub, GNU ld with build's linker script. Idempotent; one command.
-#   build/kernel.sh                      build the echo image artifacts/lispvm.elf
-#   build/kernel.sh --with-engine        build the Lisp REPL image artifacts/lispvm-repl.elf
+# Builds the kernel images: csc (no BCL) over our corelib + XenPv.* + LispVm.Kernel (+ extra
+# source dirs), ILC (pinned NativeAOT compiler) to an object file, GNU as for the entry
+# stub, GNU ld with build's linker script. Idempotent; one command.
+#   build/kernel.sh                      build the echo image artifacts/lispvm-echo.elf
+#   build/kernel.sh --with-engine        build the product (Lisp REPL) image artifacts/lispvm.elf
 #   build/kernel.sh --all                build both (the REPL build keeps the engine kernel-safe)
 #   build/kernel.sh --check-engine       compile the engine sources (Gc, Reader, Eval) against
 #                                        the corelib and report what is not kernel-safe
@@ -148,9 +148,9 @@ if [ "$MODE" = check ]; then
   exit $status
 fi
 
-# build_and_report EXTRA_DIRS NAME: the echo image (no extra dirs) is lispvm.elf, the
-# image with the engine (the Lisp REPL) is lispvm-repl.elf, each with its own intermediates
-# so one run can build both (--all) and the echo image stays what issue 3's tests run.
+# build_and_report EXTRA_DIRS NAME: the product image with the engine (the Lisp REPL) is
+# lispvm.elf, the foundation echo image (no extra dirs) is lispvm-echo.elf, each with its
+# own intermediates so one run can build both (--all); issue 3's tests run the echo image.
 build_and_report() {
   local extra=$1 name=$2 size
   build_image "$extra" "$OUT/$name"
@@ -167,11 +167,11 @@ build_and_report() {
 
 if [ -n "${EXTRA// /}" ]; then
   OBJ=$OUT/obj/kernel-repl; mkdir -p "$OBJ"
-  build_and_report "$EXTRA" lispvm-repl.elf
+  build_and_report "$EXTRA" lispvm.elf
 else
-  build_and_report "" lispvm.elf
+  build_and_report "" lispvm-echo.elf
   if [ "$ALSO_REPL" = 1 ]; then
     OBJ=$OUT/obj/kernel-repl; mkdir -p "$OBJ"
-    build_and_report "$ENGINE_DIRS" lispvm-repl.elf
+    build_and_report "$ENGINE_DIRS" lispvm.elf
   fi
 fi

@@ -49,6 +49,27 @@ public sealed unsafe class Repl
         Process(false);
     }
 
+    /// <summary>True while a form is incomplete (non-blank input waits for more lines):
+    /// the kernel console shows its secondary prompt then.</summary>
+    public bool InForm
+    {
+        get
+        {
+            for (int i = pos; i < len; i++)
+            {
+                if (buf[i] == ';') { while (i < len && buf[i] != '\n') i++; continue; }
+                if (buf[i] > ' ') return true;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>Drop buffered input (Ctrl-C at the prompt discards a partial form).</summary>
+    public void DiscardInput() { pos = len = 0; utfNeed = 0; }
+
+    /// <summary>Mark the prompt as shown by the caller, or not (the kernel console reprints it).</summary>
+    public bool AtPrompt { get { return atPrompt; } set { atPrompt = value; } }
+
     /// <summary>End of input: evaluate a final form that lacks a closing delimiter.</summary>
     public void FeedEof() { Process(true); vm.FlushConsole(); }
 

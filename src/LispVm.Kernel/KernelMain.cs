@@ -14,6 +14,11 @@ namespace LispVm.Kernel
 
         public static int Run(Platform p, ulong entryNs)
         {
+#if LISPVM_ENGINE
+            // With the engine in the image the Lisp REPL is the main loop, with its own banner
+            // (the boot option `echo` keeps the plain echo loop).
+            if (!p.HasOption("echo")) return KernelLisp.Run(p, entryNs);
+#endif
             ulong bannerNs = p.MonotonicNs();
             p.Write("LispVm kernel on ");
             p.WriteName();
@@ -26,11 +31,6 @@ namespace LispVm.Kernel
             p.Flush();
             p.StartServices();
 
-#if LISPVM_ENGINE
-            // With the engine in the image the Lisp REPL is the main loop (the
-            // boot option `echo` keeps the plain echo loop for the image tests).
-            if (!p.HasOption("echo")) return KernelLisp.Run(p);
-#endif
             SelfTest.Prepare();
 #if LISPVM_ENGINE
             EngineSmoke.Prepare(p);

@@ -632,6 +632,7 @@ public sealed unsafe partial class Vm
         if (StepLimit != 0 && Steps > StepLimit)
         {
             Steps = 0;
+            if (Poller != null) return PollAtSafePoint();   // kernel console poll (VmPoll.cs)
             PendSimple(S.SimpleError, "Step limit exceeded.");
             return true;
         }

@@ -9,6 +9,8 @@ namespace LispVm.Kernel
         const long SYS_read = 0, SYS_write = 1, SYS_mmap = 9, SYS_mprotect = 10, SYS_munmap = 11,
             SYS_madvise = 28, SYS_poll = 7, SYS_clock_gettime = 228, SYS_exit_group = 231;
         const long EINTR = -4, EAGAIN = -11;
+        const long SYS_ioctl = 16, TCGETS = 0x5401, TCSETSW = 0x5403;
+        const int TermiosSize = 36;     // kernel struct termios: 4 flag words, c_line, c_cc[19]
 
         bool _eof;
         readonly ulong _ownedPages;
@@ -28,6 +30,31 @@ namespace LispVm.Kernel
         public override string NewLine => "\n";
         public override ulong OwnedPages => _ownedPages;
         public override ulong HeapBudget => 1UL << 30;
+
+        // stdin a terminal: raw mode (no kernel echo, editing or signals; the LineDiscipline
+        // does them), output post-processing kept so "\n" still shows as CR LF.
+        byte* _savedTermios;
+        public override bool EnterInteractiveMode()
+        {
+            byte* t = (byte*)Internal.Runtime.BootHeap.AllocZeroed(2 * TermiosSize);
+            if (t == null || Native.Syscall(SYS_ioctl, 0, TCGETS, (long)t, 0, 0, 0) != 0) return false;
+            byte* raw = t + TermiosSize;
+            for (int i = 0; i < TermiosSize; i++) raw[i] = t[i];
+            uint* f = (uint*)raw;
+            f[0] &= ~(0x100u | 0x400u | 0x40u | 0x80u);      // c_iflag: ICRNL IXON INLCR IGNCR
+            f[3] &= ~(0x2u | 0x8u | 0x1u | 0x8000u);          // c_lflag: ICANON ECHO ISIG IEXTEN
+            raw[17 + 6] = 1; raw[17 + 5] = 0;                  // c_cc[VMIN] = 1, c_cc[VTIME] = 0
+            if (Native.Syscall(SYS_ioctl, 0, TCSETSW, (long)raw, 0, 0, 0) != 0) return false;
+            _savedTermios = t;
+            return true;
+        }
+
+        public override void LeaveInteractiveMode()
+        {
+            if (_savedTermios == null) return;
+            Native.Syscall(SYS_ioctl, 0, TCSETSW, (long)_savedTermios, 0, 0, 0);
+            _savedTermios = null;
+        }
 
         public override void Write(byte* p, int n)
         {
@@ -95,6 +122,7 @@ namespace LispVm.Kernel
         public override void Exit(int code)
         {
             Flush();
+            LeaveInteractiveMode();
             for (;;) Native.Syscall(SYS_exit_group, code, 0, 0, 0, 0, 0);
         }
 

@@ -31,6 +31,16 @@ namespace LispVm.Kernel
         // Bytes the Lisp heap may use (its limit): what the platform can really back with frames.
         public abstract ulong HeapBudget { get; }
 
+        // Memory the machine gives us in bytes (Xen: the domain's pages; Linux: 0 = no fixed size).
+        public virtual ulong MemoryBytes => 0;
+        // Frames the platform owns, for (room) (Xen: nr_pages; Linux: 0 = not meaningful).
+        public virtual ulong FramesOwned => 0;
+
+        // A human console: true when input needs the line discipline (Xen's raw pty; a Linux
+        // tty, which this switches to raw mode). False: plain bytes (a pipe).
+        public virtual bool EnterInteractiveMode() { return false; }
+        public virtual void LeaveInteractiveMode() { }
+
         // Platform services that may take time, started after the banner (still before the
         // boot heap is sealed).
         public virtual void StartServices() { }

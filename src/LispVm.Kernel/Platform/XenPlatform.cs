@@ -91,6 +91,10 @@ namespace LispVm.Kernel
             return _cmdLine;
         }
         public override ulong OwnedPages => _nrPages;
+        public override ulong MemoryBytes => _nrPages * 4096;
+        public override ulong FramesOwned => _nrPages;
+        // xenconsoled's pty is raw: the guest edits and echoes lines itself.
+        public override bool EnterInteractiveMode() { return _console != null; }
         // 70% of the frames still free (the rest: page tables, the VM's start-up objects).
         public override ulong HeapBudget => _frames.FreeFrames * 4096 / 10 * 7;
         public int RingResets => _console == null ? 0 : _console.RingResets;

@@ -1,0 +1,199 @@
+// Why: the REPL's console in the image. On an interactive console (Xen's raw pty, a Linux
+// tty in raw mode) bytes go through the LineDiscipline (echo, editing, Ctrl-C/Ctrl-D) and
+// whole lines (or pieces of long ones) reach the Repl; on a Linux pipe bytes go straight
+// in. While Lisp runs, the VM's poller reads the console without blocking: Ctrl-C sets
+// Vm.InterruptFlag, other bytes wait in a typeahead queue; output is flushed every 20 ms.
+// The Repl is fed whole lines: a symbol cut at the end of a read would be taken as complete
+// (reader), so a line longer than the buffer is handed over in pieces cut at whitespace.
+#if LISPVM_ENGINE
+using LispVm.Eval;
+using LispVm.Gc;
+using XenPv.Console;
+
+namespace LispVm.Kernel
+{
+    internal sealed unsafe class KernelConsole : IVmPoller
+    {
+        const int TypeaheadSize = 8192;
+        const ulong FlushEveryNs = 20000000;
+        public const long PollEverySteps = 20000;
+
+        readonly Platform _p;
+        readonly KernelLispPlatform _out;
+        readonly Repl _repl;
+        readonly Vm _vm;
+        readonly LineDiscipline _ld;
+        readonly byte[] _typeahead = new byte[TypeaheadSize];
+        int _taHead, _taCount;
+        readonly byte[] _read = new byte[512];
+        const int PendingMax = 2 * LineDiscipline.DefaultLineMax;
+        readonly byte[] _pending = new byte[PendingMax + 1];
+        int _pendingLen;
+        ulong _lastFlush;
+        readonly string _secondary = "  ";
+
+        public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive)
+        {
+            _p = p; _out = output; _vm = vm; _repl = repl;
+            if (interactive)
+            {
+                _ld = new LineDiscipline(p.NewLine);
+                vm.Poller = this;
+                vm.StepLimit = PollEverySteps;
+            }
+        }
+
+        public void Poll(Vm vm)
+        {
+            ulong now = _p.MonotonicNs();
+            if (now - _lastFlush >= FlushEveryNs) { _vm.FlushConsole(); _p.Flush(); _lastFlush = now; }
+            int room = TypeaheadSize - _taCount;
+            if (room <= 0) return;       // the rest waits in the console ring / pipe
+            int n;
+            fixed (byte* b = _read) n = _p.Read(b, room < _read.Length ? room : _read.Length);
+            for (int i = 0; i < n; i++)
+            {
+                byte c = _read[i];
+                if (c == 0x03) { vm.InterruptFlag = 1; _taCount = 0; continue; }   // ^C also drops typeahead
+                _typeahead[(_taHead + _taCount) % TypeaheadSize] = c;
+                _taCount++;
+            }
+        }
+
+        // The main loop; returns the exit code (quit, Ctrl-D or end of input).
+        public int Run()
+        {
+            byte* batch = stackalloc byte[512];
+            for (;;)
+            {
+                int n;
+                if (_taCount > 0)
+                {
+                    n = 0;
+                    while (_taCount > 0 && n < _read.Length)
+                    {
+                        _read[n++] = _typeahead[_taHead];
+                        _taHead = (_taHead + 1) % TypeaheadSize;
+                        _taCount--;
+                    }
+                }
+                else
+                {
+                    fixed (byte* b = _read) n = _p.Read(b, _read.Length);
+                }
+                if (n < 0)
+                {
+                    FeedPending(_pendingLen);
+                    _repl.FeedEof();
+                    _p.Flush();
+                    return _vm.QuitRequested ? _vm.QuitCode : 0;
+                }
+                if (n == 0) { _p.Flush(); _p.WaitForInput(_p.MonotonicNs() + 1000000000UL); continue; }
+                if (_ld == null)
+                {
+                    fixed (byte* b = _read) Append(b, n, false);
+                    _p.Flush();
+                    if (_repl.Done) return _vm.QuitCode;
+                    continue;
+                }
+                // Interactive: the bytes of this batch are copied out first, since Feed may run
+                // Lisp whose poller refills _read (bytes typed meanwhile queue behind them).
+                for (int i = 0; i < n; i++) batch[i] = _read[i];
+                for (int i = 0; i < n; i++)
+                {
+                    LineEvent ev = _ld.Feed(batch[i]);
+                    EchoOut();
+                    if (ev == LineEvent.None) continue;
+                    if (ev == LineEvent.Eof)
+                    {
+                        _p.Write(_p.NewLine);
+                        _p.Flush();
+                        return 0;
+                    }
+                    if (ev == LineEvent.Interrupt)
+                    {
+                        _repl.DiscardInput();
+                        _pendingLen = 0;
+                        _ld.TakeLine();
+                        Prompt();
+                        continue;
+                    }
+                    HandOver(ev == LineEvent.Line);
+                    if (_repl.Done) { _p.Flush(); return _vm.QuitCode; }
+                }
+                _p.Flush();
+            }
+        }
+
+        void EchoOut()
+        {
+            int e = _ld.EchoLength;
+            if (e == 0) return;
+            fixed (byte* b = _ld.EchoBuffer) _p.Write(b, e);
+            _ld.ClearEcho();
+        }
+
+        // Bytes for the Repl: everything up to the last line end goes in now; the rest waits
+        // unless it is too long, then it goes up to its last whitespace.
+        void Append(byte* b, int n, bool endOfLine)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (_pendingLen >= PendingMax) FeedPending(CutPoint(_pendingLen));
+                _pending[_pendingLen++] = b[i];
+            }
+            if (endOfLine)
+            {
+                if (_pendingLen >= PendingMax) FeedPending(CutPoint(_pendingLen));
+                _pending[_pendingLen++] = (byte)'\n';
+            }
+            int last = _pendingLen - 1;
+            while (last >= 0 && _pending[last] != (byte)'\n') last--;
+            if (last >= 0) FeedPending(last + 1);
+        }
+
+        int CutPoint(int len)
+        {
+            for (int i = len - 1; i > 0; i--)
+            {
+                byte c = _pending[i];
+                if (c == (byte)' ' || c == (byte)'\t' || c == (byte)'(' || c == (byte)')') return i + 1;
+            }
+            return len;
+        }
+
+        // Feeds the first n pending bytes to the Repl, keeps the rest.
+        void FeedPending(int n)
+        {
+            if (n <= 0) return;
+            _repl.Feed(_pending, n);
+            for (int i = n; i < _pendingLen; i++) _pending[i - n] = _pending[i];
+            _pendingLen -= n;
+        }
+
+        // A line (with its newline) or a piece of a long line goes to the Repl; afterwards the
+        // prompt: the Repl's own after a result, the secondary one inside an open form.
+        void HandOver(bool endOfLine)
+        {
+            int len = _ld.Length;
+            // The echoed line end put the cursor at column 0 (the VM's fresh-line must know).
+            if (endOfLine) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
+            long before = _out.BytesWritten;
+            fixed (byte* b = _ld.Line) Append(b, len, endOfLine);
+            _ld.TakeLine();
+            _vm.FlushConsole();
+            if (!endOfLine) return;
+            if (_out.BytesWritten != before) return;        // the Repl printed (and prompted)
+            if (_repl.InForm) _p.Write(_secondary);
+            else Prompt();
+        }
+
+        void Prompt()
+        {
+            _p.Write("* ");
+            _repl.AtPrompt = true;
+            _p.Flush();
+        }
+    }
+}
+#endif

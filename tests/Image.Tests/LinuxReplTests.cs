@@ -1,0 +1,85 @@
+// Why: the product image (artifacts/lispvm.elf, the Lisp REPL) as a Linux process on a
+// pipe: banner, the golden transcripts with the hosted answers, (quit) and end of input,
+// 1 MB of output and a 10,000-character input line arriving whole.
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Image.Tests;
+
+public class LinuxReplTests
+{
+    private static KernelImage.Result Repl(string input, int timeoutMs = 30000) =>
+        KernelImage.Run(input, timeoutMs, image: KernelImage.ReplPath());
+
+    [Fact]
+    public void BannerNamesVersionPlatformMemoryAndBootTime()
+    {
+        var r = Repl("");
+        Assert.False(r.TimedOut);
+        Assert.Equal(0, r.ExitCode);
+        string first = r.Stdout.Split('\n')[0];
+        Assert.Matches(new Regex(@"^LispVm \d+\.\d+ on Linux: \d+ MiB, boot \d+ ms$"), first);
+    }
+
+    [Theory]
+    [MemberData(nameof(ImageTranscripts.Files), MemberType = typeof(ImageTranscripts))]
+    public void Transcript_passes_in_the_image(string name)
+    {
+        string input = ImageTranscripts.Input(name, "t", out var chunks);
+        var r = Repl(input, 60000);
+        Assert.False(r.TimedOut, $"{name}: the image did not finish; output tail:\n{r.Stdout[^Math.Min(2000, r.Stdout.Length)..]}");
+        var failures = ImageTranscripts.Check(name, "t", chunks, r.Stdout);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void TranscriptRunnerCanFail()
+    {
+        // A wrong expectation must be reported (the runner is not vacuous).
+        var chunks = LispVm.Tests.Transcripts.Transcript.Parse("(+ 1 2)\n;=> 4\n");
+        var r = Repl(ImageTranscripts.InputFor(chunks, "t"));
+        Assert.Single(ImageTranscripts.Check("x.txt", "t", chunks, r.Stdout));
+        var good = LispVm.Tests.Transcripts.Transcript.Parse("(+ 1 2)\n;=> 3\n");
+        Assert.Empty(ImageTranscripts.Check("x.txt", "t", good, r.Stdout));
+    }
+
+    [Fact]
+    public void QuitExitsWithItsCodeAndIgnoresTheRest()
+    {
+        var r = Repl("(+ 1 2)\n(quit 3)\n(+ 40 2)\n");
+        Assert.False(r.TimedOut);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("\n3\n", r.Stdout);
+        Assert.DoesNotContain("42", r.Stdout);
+    }
+
+    [Fact]
+    public void OneMegabyteOfOutputArrivesWhole()
+    {
+        // 16,384 lines of 63 characters + newline = 1 MiB, then a sentinel value.
+        var r = Repl("(dotimes (i 16384) (format t \"~10,'0D~52,,,'xA~%\" i \"\"))\n(+ 20 22)\n");
+        Assert.False(r.TimedOut);
+        var lines = r.Stdout.Split('\n').Where(l => Regex.IsMatch(l, @"^(\* )?\d{10}x{52}$")).ToArray();
+        Assert.Equal(16384, lines.Length);
+        Assert.EndsWith("0000016383" + new string('x', 52), lines[^1]);
+        Assert.Contains("\n42\n", r.Stdout);
+    }
+
+    [Fact]
+    public void TenThousandCharacterLineIsReadWhole()
+    {
+        string s = new string('a', 10000);
+        var r = Repl($"(length \"{s}\")\n(length (quote ({string.Join(" ", Enumerable.Range(0, 2000))})))\n");
+        Assert.False(r.TimedOut);
+        Assert.Contains("\n10000\n", r.Stdout);
+        Assert.Contains("\n2000\n", r.Stdout);
+    }
+
+    [Fact]
+    public void ErrorReturnsToTheTopLevelWithDefinitionsKept()
+    {
+        var r = Repl("(defun sq (x) (* x x))\n(car 1)\n(sq 12)\n");
+        Assert.Contains(";; Error: The value 1 is not of type LIST.", r.Stdout);
+        Assert.Contains("\n144\n", r.Stdout);
+    }
+}
