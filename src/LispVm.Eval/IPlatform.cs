@@ -14,4 +14,6 @@ public interface IPlatform
     /// <summary>Page frames the platform owns (Xen: the domain's pages; Linux/.NET: 0 = not
     /// meaningful), for (room).</summary>
     long FramesOwned();
+    /// <summary>Blocks about this many microseconds (SLEEP when no other Lisp thread can run).</summary>
+    void Sleep(long micros);
 }

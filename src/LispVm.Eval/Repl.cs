@@ -138,7 +138,7 @@ public sealed unsafe class Repl
     public void EvalPrint(ulong form)
     {
         Heap h = vm.Heap;
-        vm.Steps = 0;
+        vm.ResetSteps();
         vm.InterruptFlag = 0;   // a Ctrl-C typed at the prompt does not hit the next form
         int m0 = h.RootMark(); int r0 = h.PushRoot(form);
         ulong bt = vm.Intern(":BT"), btf = vm.Intern("BACKTRACE");

@@ -32,6 +32,8 @@ public sealed class HostedPlatform : IPlatform
 
     public long FramesOwned() { return 0; }
 
+    public void Sleep(long micros) { if (micros > 0) System.Threading.Thread.Sleep((int)Math.Min(micros / 1000, int.MaxValue)); }
+
     public void Exit(int code)
     {
         ExitCode = code;

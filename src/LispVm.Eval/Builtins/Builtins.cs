@@ -42,6 +42,7 @@ public sealed unsafe partial class Builtins
         RegisterData(b);
         RegisterStreams(b);
         RegisterGc(b);
+        RegisterThreads(b);
         Lib.RunRegisterAll(b);
     }
 }

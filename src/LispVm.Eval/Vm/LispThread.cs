@@ -1,6 +1,8 @@
 // Per-Lisp-thread state: value stack, frame stack, dynamic bindings, catch/unwind
 // entries, multiple values. Allocated once at start-up (sized arrays); several threads
 // can exist and the VM switches between them at safe points (green threads).
+using LispVm.Gc;
+
 namespace LispVm.Eval;
 
 public struct Frame
@@ -24,6 +26,8 @@ public struct CatchEntry
     public CatchKind Kind;
 }
 
+public enum ThreadState : byte { Free, Runnable, Done, Aborted }
+
 public sealed class LispThread
 {
     public readonly ulong[] S;        // value stack
@@ -38,11 +42,26 @@ public sealed class LispThread
     public int Nv = 1;
     public ulong NextTag;             // unique block/tagbody ids
 
+    // Green-thread bookkeeping (Vm/Threads.cs). Slot 0 of the pool is the main (REPL) thread.
+    public int Id;
+    public long Serial;               // distinguishes reuses of this pool slot
+    public ThreadState State;
+    public ulong Result;              // primary value when Done (GC root)
+    public ulong Name;                // a Lisp string or NIL (GC root)
+    /// <summary>Catch index of the run the scheduler may suspend (its outermost run), -1 if none.</summary>
+    public int SwitchBase = -1;
+    public int BaseFc;                // frame count that run started with
+    public int StackLimit, MaxFrames; // this thread's limits (stacks differ in size)
+
     public LispThread(int stackWords, int frames, int bindings, int catches)
     {
         S = new ulong[stackWords];
         F = new Frame[frames];
         B = new ulong[bindings * 2];
         C = new CatchEntry[catches];
+        StackLimit = stackWords - (stackWords >= (1 << 16) ? 8192 : stackWords / 8);
+        MaxFrames = frames - (frames >= 4096 ? 512 : frames / 8);
+        Result = W.Nil; Name = W.Nil;
+        for (int i = 0; i < Mv.Length; i++) Mv[i] = W.Nil;
     }
 }

@@ -6,7 +6,7 @@ using LispVm.Gc;
 
 namespace LispVm.Eval;
 
-public enum RunStatus { Ok, Aborted, Unwinding }
+public enum RunStatus { Ok, Aborted, Unwinding, Switch }
 
 /// <summary>Arguments of a builtin: slots of the current Lisp stack (GC roots, so a[i] is
 /// current after any allocation).</summary>
@@ -52,8 +52,12 @@ public sealed unsafe partial class Vm : IGcRoots
     /// <summary>Set by the platform (Ctrl-C); checked at safe points.</summary>
     public volatile int InterruptFlag;
     /// <summary>Safe-point budget per top-level evaluation (0 = unlimited), for fuzzing.</summary>
-    public long StepLimit;
+    public long StepLimit { get { return stepLimit; } set { stepLimit = value; RecomputeStepCap(); } }
+    long stepLimit;
     internal long Steps;
+    /// <summary>The dispatch loop's one counter check: the step limit or the end of the
+    /// current thread's time slice, whichever comes first (0 = neither).</summary>
+    internal long stepCap;
     public int MaxFrames;
     public int StackLimit;
     internal bool InOverflow;
@@ -62,13 +66,23 @@ public sealed unsafe partial class Vm : IGcRoots
 
     public ulong T { [MethodImpl(MethodImplOptions.AggressiveInlining)] get { return Roots[(int)R.T]; } }
 
-    public Vm(Heap heap, IPlatform platform, int stackWords = 1 << 20, int frames = 1 << 16)
+    public Vm(Heap heap, IPlatform platform, int stackWords = 1 << 20, int frames = 1 << 16,
+              int threads = 8, int threadStackWords = 1 << 16, int threadFrames = 4096)
     {
         Heap = heap;
         Platform = platform;
         Th = new LispThread(stackWords, frames, 1 << 16, 1 << 16);
-        MaxFrames = frames - 512;
-        StackLimit = stackWords - 8192;
+        MaxFrames = Th.MaxFrames;
+        StackLimit = Th.StackLimit;
+        // The green-thread pool is allocated now, never later (kernel rule: no C# allocation
+        // after start-up); slot 0 is the main thread above.
+        Threads = new LispThread[threads < 1 ? 1 : threads];
+        Threads[0] = Th; Th.State = ThreadState.Runnable; Main = Th;
+        for (int i = 1; i < Threads.Length; i++)
+        {
+            Threads[i] = new LispThread(threadStackWords, threadFrames, threadFrames, threadFrames / 2);
+            Threads[i].Id = i;
+        }
         heap.AddRoots(this);
         for (int i = 0; i < Roots.Length; i++) Roots[i] = W.Nil;
         for (int i = 0; i < Pend.Length; i++) Pend[i] = W.Nil;
@@ -138,12 +152,18 @@ public sealed unsafe partial class Vm : IGcRoots
 
     public void VisitRoots(Heap heap)
     {
-        LispThread th = Th;
-        for (int i = 0; i < th.Sp; i++) heap.VisitRoot(ref th.S[i]);
-        for (int i = 0; i < th.Fc; i++) heap.VisitRoot(ref th.F[i].Fn);
-        for (int i = 0; i < th.Bsp * 2; i++) heap.VisitRoot(ref th.B[i]);
-        for (int i = 0; i < th.Cc; i++) heap.VisitRoot(ref th.C[i].Tag);
-        for (int i = 0; i < MaxValues; i++) heap.VisitRoot(ref th.Mv[i]);
+        for (int t = 0; t < Threads.Length; t++)
+        {
+            LispThread th = Threads[t];
+            if (th.State == ThreadState.Free) continue;
+            for (int i = 0; i < th.Sp; i++) heap.VisitRoot(ref th.S[i]);
+            for (int i = 0; i < th.Fc; i++) heap.VisitRoot(ref th.F[i].Fn);
+            for (int i = 0; i < th.Bsp * 2; i++) heap.VisitRoot(ref th.B[i]);
+            for (int i = 0; i < th.Cc; i++) heap.VisitRoot(ref th.C[i].Tag);
+            for (int i = 0; i < MaxValues; i++) heap.VisitRoot(ref th.Mv[i]);
+            heap.VisitRoot(ref th.Result);
+            heap.VisitRoot(ref th.Name);
+        }
         for (int i = 0; i < Syms.Length; i++) heap.VisitRoot(ref Syms[i]);
         for (int i = 0; i < Roots.Length; i++) heap.VisitRoot(ref Roots[i]);
         for (int i = 0; i < Pend.Length; i++) heap.VisitRoot(ref Pend[i]);

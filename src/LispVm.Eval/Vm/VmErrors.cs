@@ -169,7 +169,9 @@ public sealed unsafe partial class Vm
         int cbase = th.Cc;
         th.C[th.Cc++] = new CatchEntry { Kind = CatchKind.RunBase, Fc = th.Fc, Sp = fnPos, Bsp = th.Bsp, Tag = W.Nil };
         th.F[th.Fc++] = new Frame { Fn = Roots[(int)R.Trampoline], Bp = fnPos, Argc = 0, RetSp = fnPos, Ip = 0 };
-        RunStatus st = Run(th.Fc, cbase, out result);
+        // The main thread's outermost run is where green threads get scheduled; nested runs
+        // (and runs inside other threads) never switch.
+        RunStatus st = th == Main && th.SwitchBase < 0 ? RunScheduled(th.Fc, cbase, out result) : Run(th.Fc, cbase, out result);
         if (st == RunStatus.Ok) th.Cc = cbase;
         else if (st == RunStatus.Aborted) PendUnwind = false;
         return st;

@@ -47,6 +47,14 @@ public sealed unsafe partial class Vm
         {
             case Op.Nop: goto loop;
             case Op.Args:
+                // Function entry is the call safe point: the new frame is complete, so a
+                // suspended thread resumes by re-running this instruction.
+                if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (stepCap != 0 && ++Steps > stepCap))
+                {
+                    int sw = SafePointAt(runBase);
+                    if (sw == 1) goto signal;
+                    if (sw == 2) { th.Sp = sp; th.F[th.Fc - 1].Ip = ip - 1; result = W.Nil; return RunStatus.Switch; }
+                }
                 {
                     int req = code[ip], opt = code[ip + 1], flags = code[ip + 2], nloc = U16(code, ip + 3);
                     ip += 5;
@@ -158,8 +166,14 @@ public sealed unsafe partial class Vm
                     int t = I32(code, ip);
                     if (t < ip)
                     {
-                        if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (StepLimit != 0 && ++Steps > StepLimit))
-                        { ip = t; if (SafePoint()) goto signal; goto loop; }
+                        if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (stepCap != 0 && ++Steps > stepCap))
+                        {
+                            ip = t;
+                            int sw = SafePointAt(runBase);
+                            if (sw == 1) goto signal;
+                            if (sw == 2) { th.Sp = sp; th.F[th.Fc - 1].Ip = ip; result = W.Nil; return RunStatus.Switch; }
+                            goto loop;
+                        }
                     }
                     ip = t; goto loop;
                 }
@@ -407,10 +421,6 @@ public sealed unsafe partial class Vm
         goto call;
 
     call:
-        if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (StepLimit != 0 && ++Steps > StepLimit))
-        {
-            if (SafePoint()) goto signal;
-        }
         {
             ulong cf;
             if (!W.IsObj(callee)) goto notfn;
@@ -629,11 +639,12 @@ public sealed unsafe partial class Vm
             PendSimple(S.StorageCondition, "Heap exhausted.");
             return true;
         }
-        if (StepLimit != 0 && Steps > StepLimit)
+        if (stepLimit != 0 && Steps > stepLimit)
         {
             Steps = 0;
             if (Poller != null) return PollAtSafePoint();   // kernel console poll (VmPoll.cs)
-            PendSimple(S.SimpleError, "Step limit exceeded.");
+            // Not an ERROR: ignore-errors inside a runaway loop must not swallow the limit.
+            PendSimple(S.StorageCondition, "Step limit exceeded.");
             return true;
         }
         return false;

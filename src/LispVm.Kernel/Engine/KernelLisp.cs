@@ -43,6 +43,13 @@ namespace LispVm.Kernel
         // (quit n) on Xen powers off whatever n is (a nonzero code would read as a crash).
         public void Exit(int code) { _p.Flush(); _p.Exit(_p.NewLine.Length == 2 ? 0 : code); }
         public long FramesOwned() { return (long)_p.FramesOwned; }
+        // Waits on the platform (input may end a wait early: wait again until the deadline).
+        public void Sleep(long micros)
+        {
+            if (micros <= 0) return;
+            ulong end = _p.MonotonicNs() + (ulong)micros * 1000;
+            while (_p.MonotonicNs() < end) _p.WaitForInput(end);
+        }
     }
 
     internal static unsafe class KernelLisp
@@ -75,7 +82,8 @@ namespace LispVm.Kernel
             o.Panic = new KernelHeapPanic();
             Heap heap = new Heap(new KernelFrameSource(p), o.LimitBytes, o);
             KernelLispPlatform output = new KernelLispPlatform(p);
-            Vm vm = new Vm(heap, output, 1 << 18, 1 << 14);
+            // 8 green threads of 32K-word stacks for later TCP sessions: ~2.5 MiB of boot memory.
+            Vm vm = new Vm(heap, output, 1 << 18, 1 << 14, 8, 1 << 15, 2048);
             Repl repl = new Repl(vm);
             bool interactive = p.EnterInteractiveMode();
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);

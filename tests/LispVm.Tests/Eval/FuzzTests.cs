@@ -73,6 +73,7 @@ public class FuzzTests
             string form = r.Next(2) == 0 || seeds.Count == 0 ? Gen(r, 4) : Mutate(r, seeds[r.Next(seeds.Count)]);
             if (Forbidden.Any(form.Contains)) continue;
             // Close any open form so the next one starts fresh; a stray ')' is a reader error.
+            if (Environment.GetEnvironmentVariable("LISPVM_FUZZ_TRACE") is string tf) File.WriteAllText(tf, form);
             try { h.Eval(form + "\n\"#|\" |# ))))\n"); }
             catch (Exception e) { throw new Exception("form " + count + ": " + form, e); }
             count++;
