@@ -1,6 +1,7 @@
 // Why: the product image (artifacts/lispvm.elf, the Lisp REPL) as a Linux process on a
 // pipe: banner, the golden transcripts with the hosted answers, (quit) and end of input,
 // 1 MB of output and a 10,000-character input line arriving whole.
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Xunit;
 
@@ -81,5 +82,41 @@ public class LinuxReplTests
         var r = Repl("(defun sq (x) (* x x))\n(car 1)\n(sq 12)\n");
         Assert.Contains(";; Error: The value 1 is not of type LIST.", r.Stdout);
         Assert.Contains("\n144\n", r.Stdout);
+    }
+
+    [Fact]
+    public void EchoBootOptionKeepsTheFoundationLoop()
+    {
+        var r = KernelImage.Run("hello\nhalt\n", image: KernelImage.ReplPath(), args: "echo");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("echo: hello\n", r.Stdout);
+    }
+
+    [Fact]
+    public void OnATerminalCtrlCInterruptsAndCtrlDExits()
+    {
+        // script(1) gives the image a pseudo-terminal: raw mode and the line discipline.
+        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath(), "/dev/null" })
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        void Type(string s, int pauseMs) { p.StandardInput.Write(s); p.StandardInput.Flush(); Thread.Sleep(pauseMs); }
+        Thread.Sleep(500);
+        Type("(defun sq (x)\r", 200);
+        Type(" (* x x))\r", 200);
+        Type("(loop)\r", 1000);
+        Type("\u0003", 300);
+        Type("(sq 1x\u007f2)\r", 300);
+        Type("\u0004", 300);
+        bool exited = p.WaitForExit(10000);
+        if (!exited) p.Kill(true);
+        string o = stdout.Result;
+        Assert.True(exited, "Ctrl-D did not end the image; output:\n" + o);
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains("(defun sq (x)\r\n   (* x x))\r\nSQ\r\n* ", o);      // secondary prompt "  "
+        Assert.Contains("(loop)\r\n;; Error: Interrupted.\r\n* ", o);
+        Assert.Contains("(sq 1x\b \b2)\r\n144\r\n* ", o);
     }
 }

@@ -29,6 +29,11 @@ public sealed class LabGuest
     public string Output => _console.Text(_consoleFrom);
 
     public void SendLine(string line) => _console.Write(line + "\n");
+    // Raw bytes as typed (control characters such as Ctrl-C "\u0003").
+    public void Send(string raw) => _console.Write(raw);
+    // Position after the last match (absolute in the console stream) and the text from one.
+    public int Cursor => _cursor;
+    public string TextFrom(int position) => _console.Text(position);
 
     // Waits for the pattern after the previous match; fails with the console text so far.
     public Match Expect(string regex, TimeSpan? timeout = null)
