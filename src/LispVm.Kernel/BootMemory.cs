@@ -6,6 +6,8 @@ namespace LispVm.Kernel
     internal static unsafe class BootMemory
     {
         static Platform s_platform;
+        // Bytes of start-up objects placed on platform frames (the boot region overflowed).
+        public static ulong GrownBytes;
 
         public static void Install(Platform p)
         {
@@ -19,6 +21,7 @@ namespace LispVm.Kernel
             if (p == null) return null;
             byte* r = p.Reserve(bytes);
             if (r == null || !p.Commit(r, bytes)) return null;
+            GrownBytes += bytes;
             return r;
         }
     }

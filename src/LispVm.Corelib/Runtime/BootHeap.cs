@@ -15,9 +15,11 @@ namespace Internal.Runtime
         internal static int CctorDepth;
 
         // More memory once the platform exists (frames): called with a byte count (a multiple of
-        // 4 MiB), returns committed zeroed memory or null. The image's static region is small.
+        // 4 KiB), returns committed zeroed memory or null. The image's static region is small.
+        // Small objects share 1 MiB chunks; an object of 256 KiB or more gets its own frames.
         public static delegate*<ulong, byte*> Grow;
         public static ulong TotalBytes;
+        const ulong ChunkBytes = 1UL << 20, LargeObject = 256UL << 10;
 
         // The first 8 bytes stay free: every object is preceded by an 8-byte header slot.
         public static void Init(byte* start, ulong size) { s_next = start + 8; s_end = start + size; TotalBytes += size; }
@@ -29,7 +31,17 @@ namespace Internal.Runtime
             size = (size + 7) & ~7UL;
             if (s_next == null || (ulong)(s_end - s_next) < size)
             {
-                ulong chunk = (size + 16 + (4UL << 20) - 1) & ~((4UL << 20) - 1);
+                if (size >= LargeObject && Grow != null)
+                {
+                    // A large array gets frames of its own (page-rounded, with its header slot):
+                    // the current chunk stays in use instead of being abandoned half full.
+                    ulong big = (size + 8 + 4095) & ~4095UL;
+                    byte* own = Grow(big);
+                    if (own == null) Panic.Fail("boot heap exhausted (C# objects at start-up)");
+                    TotalBytes += big;
+                    return own + 8;       // Grow's memory is zeroed
+                }
+                ulong chunk = (size + 16 + ChunkBytes - 1) & ~(ChunkBytes - 1);
                 byte* more = Grow != null ? Grow(chunk) : null;
                 if (more == null) Panic.Fail("boot heap exhausted (C# objects at start-up)");
                 Init(more, chunk);

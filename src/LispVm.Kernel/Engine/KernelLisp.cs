@@ -61,9 +61,9 @@ namespace LispVm.Kernel
         {
             p.StartServices();
             HeapOptions o = new HeapOptions();
-            // The VM's own start-up objects (stacks, buffers) take ~12 MiB of frames too.
+            // A first limit; on Xen it is lowered after boot to the frames really left.
             ulong budget = p.HeapBudget;
-            o.LimitBytes = budget > (40UL << 20) ? budget - (12UL << 20) : (16UL << 20);
+            o.LimitBytes = budget > (24UL << 20) ? budget : (24UL << 20);
             // LISPVM_HEAP_MB=N (environment / cmd_line) lowers the limit, e.g. to reproduce a
             // small guest's collection pattern on Linux.
             ulong mb = p.OptionNumber("LISPVM_HEAP_MB", 0);
@@ -89,6 +89,7 @@ namespace LispVm.Kernel
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);
             int bad = Boot.Load(vm, repl);
             vm.FlushConsole();
+            FitLimitToFrames(p, heap, mb);
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
             ulong mem = p.MemoryBytes != 0 ? p.MemoryBytes : o.LimitBytes;
@@ -102,12 +103,32 @@ namespace LispVm.Kernel
             p.WriteDec((p.MonotonicNs() - entryNs) / 1000000);
             p.Write(" ms");
             if (bad != 0) { p.Write(", library files with errors: "); p.WriteDec((ulong)bad); }
+            if (p.HasOption("LISPVM_BOOT_STATS=1"))
+            {
+                p.Write(", start-up objects "); p.WriteDec(BootMemory.GrownBytes >> 10);
+                p.Write(" KiB, heap "); p.WriteDec(heap.Stats.FramesCommitted * 4); p.Write(" KiB");
+            }
             p.Write(p.NewLine);
             repl.Start();
             Internal.Runtime.BootHeap.Sealed = true;
             int code = console.Run();
             p.LeaveInteractiveMode();
             return code;
+        }
+
+        // Xen: the heap may grow into every frame still free after boot, less a margin for
+        // what growing costs outside the limit (page tables, GC metadata, the exhaustion
+        // reserve): 1/8 of the free frames + 2 MiB. Reaching the limit is then the Lisp
+        // error storage-condition ("Heap exhausted."), never a failed frame commit.
+        static void FitLimitToFrames(Platform p, Heap heap, ulong optionMb)
+        {
+            ulong free = p.FreeFrameBytes;
+            if (free == 0) return;
+            ulong margin = free / 8 + (2UL << 20);
+            ulong usable = free > margin ? free - margin : 0;
+            ulong limit = heap.Stats.FramesCommitted * heap.Stats.PageSize + usable;
+            if (optionMb >= 8 && (optionMb << 20) < limit) limit = optionMb << 20;
+            heap.SetLimit(limit);
         }
     }
 }

@@ -31,6 +31,9 @@ namespace LispVm.Kernel
         // Bytes the Lisp heap may use (its limit): what the platform can really back with frames.
         public abstract ulong HeapBudget { get; }
 
+        // Bytes of frames not yet used by anything (Xen); 0 = not bounded by frames (Linux).
+        public virtual ulong FreeFrameBytes => 0;
+
         // Memory the machine gives us in bytes (Xen: the domain's pages; Linux: 0 = no fixed size).
         public virtual ulong MemoryBytes => 0;
         // Frames the platform owns, for (room) (Xen: nr_pages; Linux: 0 = not meaningful).

@@ -95,8 +95,10 @@ namespace LispVm.Kernel
         public override ulong FramesOwned => _nrPages;
         // xenconsoled's pty is raw: the guest edits and echoes lines itself.
         public override bool EnterInteractiveMode() { return _console != null; }
-        // 70% of the frames still free (the rest: page tables, the VM's start-up objects).
-        public override ulong HeapBudget => _frames.FreeFrames * 4096 / 10 * 7;
+        // Every frame still free: the first limit, before the VM's start-up objects take theirs;
+        // KernelLisp lowers it to what is really left once the library is loaded.
+        public override ulong HeapBudget => _frames.FreeFrames * 4096;
+        public override ulong FreeFrameBytes => _frames.FreeFrames * 4096;
         public int RingResets => _console == null ? 0 : _console.RingResets;
 
         public override void Write(byte* p, int n) { if (_console != null) _console.Write(p, n); }
