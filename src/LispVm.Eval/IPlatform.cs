@@ -5,6 +5,18 @@ namespace LispVm.Eval;
 
 public interface IPlatform
 {
+    // Files (Builtins/CoreFiles.cs): paths are UTF-8 bytes (not NUL-terminated). Results
+    // >= 0 are sizes or byte counts; < 0 are negated errno-style codes (2 = no such file,
+    // 13 = permission denied, 21 = is a directory, 95 = no file system here).
+    /// <summary>Size in bytes of a regular file, or a negative code.</summary>
+    unsafe long FileSize(byte* path, int len);
+    /// <summary>Reads up to max bytes of the file into dst; bytes read or a negative code.</summary>
+    unsafe long FileRead(byte* path, int len, byte* dst, long max);
+    /// <summary>Creates/truncates (append false) or appends to the file; bytes written or a negative code.</summary>
+    unsafe long FileWrite(byte* path, int len, byte* src, long n, bool append);
+    /// <summary>Deletes the file; 0 or a negative code.</summary>
+    unsafe long FileDelete(byte* path, int len);
+
     /// <summary>Write bytes to the console (stdout).</summary>
     void Write(byte[] buf, int len);
     /// <summary>Monotonic time in microseconds.</summary>

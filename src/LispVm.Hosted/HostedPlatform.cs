@@ -32,6 +32,14 @@ public sealed class HostedPlatform : IPlatform
 
     public long FramesOwned() { return 0; }
 
+    /// <summary>Answer like the Xen guest (no file system: code 95), so tests reach the
+    /// in-memory file store.</summary>
+    public bool NoFileSystem;
+    public unsafe long FileSize(byte* path, int len) { return NoFileSystem ? -95 : HostedFiles.Size(path, len); }
+    public unsafe long FileRead(byte* path, int len, byte* dst, long max) { return NoFileSystem ? -95 : HostedFiles.Read(path, len, dst, max); }
+    public unsafe long FileWrite(byte* path, int len, byte* src, long n, bool append) { return NoFileSystem ? -95 : HostedFiles.Write(path, len, src, n, append); }
+    public unsafe long FileDelete(byte* path, int len) { return NoFileSystem ? -95 : HostedFiles.Delete(path, len); }
+
     public void Sleep(long micros) { if (micros > 0) System.Threading.Thread.Sleep((int)Math.Min(micros / 1000, int.MaxValue)); }
 
     public void Exit(int code)

@@ -44,10 +44,10 @@ public static class Program
             bool fileFailed = false;
             if (file != null)
             {
-                string text;
-                try { text = File.ReadAllText(file); }
-                catch (Exception e) { Console.Error.WriteLine($"lispvm: {e.Message}"); return 2; }
-                bool ok = host.Repl.EvalText(text, false);
+                if (!File.Exists(file)) { Console.Error.WriteLine($"lispvm: {file}: no such file"); return 2; }
+                // Through LOAD, so an error names the file and the line of its form.
+                string lit = "\"" + file.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+                bool ok = host.Repl.EvalText("(load " + lit + ")", false);
                 if (host.Vm.QuitRequested) return host.Vm.QuitCode;
                 if (!ok && evals.Count == 0) return 1;
                 fileFailed = !ok;

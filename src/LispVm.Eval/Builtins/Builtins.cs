@@ -43,6 +43,7 @@ public sealed unsafe partial class Builtins
         RegisterStreams(b);
         RegisterGc(b);
         RegisterThreads(b);
+        RegisterFiles(b);
         Lib.RunRegisterAll(b);
     }
 }

@@ -9,8 +9,12 @@ namespace LispVm.Eval;
 
 public sealed unsafe partial class Builtins
 {
-    public const int SKind = 0, SBuf = 1, SFill = 2, SCol = 3, SEnd = 4, SSize = 5;
-    public const int KConsoleOut = 0, KStringOut = 1, KStringIn = 2, KConsoleIn = 3;
+    // SEnd: input streams, the end index; file output streams, characters already written
+    // to the file. SPath: a file stream's path string (NIL otherwise).
+    public const int SKind = 0, SBuf = 1, SFill = 2, SCol = 3, SEnd = 4, SPath = 5, SSize = 6;
+    // File input streams hold the whole decoded file (read like string input streams);
+    // file output streams buffer like string output streams and write at flush/close.
+    public const int KConsoleOut = 0, KStringOut = 1, KStringIn = 2, KConsoleIn = 3, KFileIn = 4, KFileOut = 5, KClosed = 6;
 
     static void RegisterStreams(Builtins b)
     {
@@ -39,6 +43,7 @@ public sealed unsafe partial class Builtins
         if (s == W.Nil) s = vm.SymValue(vm.Sym(S.StandardOutput));
         else if (s == vm.T) s = vm.Roots[(int)R.ConsoleOut];
         if (!M.Is(s, ObjType.Stream)) { vm.TypeError(s, "STREAM"); return Vm.Fail; }
+        if (M.Slot(s, SKind) == M.Fix(KClosed)) return ClosedStream(vm, s);
         return s;
     }
     static ulong InStream(Vm vm, Args a, int i)
@@ -46,6 +51,7 @@ public sealed unsafe partial class Builtins
         ulong s = a.Count > i ? a[i] : W.Nil;
         if (s == W.Nil || s == vm.T) s = vm.SymValue(vm.Sym(S.StandardInput));
         if (!M.Is(s, ObjType.Stream)) { vm.TypeError(s, "STREAM"); return Vm.Fail; }
+        if (M.Slot(s, SKind) == M.Fix(KClosed)) return ClosedStream(vm, s);
         return s;
     }
 
@@ -106,7 +112,7 @@ public sealed unsafe partial class Builtins
     internal static int StreamGet(Vm vm, ulong s, bool consume)
     {
         long kind = M.FixVal(M.Slot(s, SKind));
-        if (kind == KStringIn)
+        if (kind == KStringIn || kind == KFileIn)
         {
             long pos = M.FixVal(M.Slot(s, SFill)), end = M.FixVal(M.Slot(s, SEnd));
             if (pos >= end) return -1;

@@ -67,6 +67,7 @@ public sealed unsafe partial class Vm
         Heap.SetSlot(s, Builtins.SFill, M.Fix(0));
         Heap.SetSlot(s, Builtins.SCol, M.Fix(0));
         Heap.SetSlot(s, Builtins.SEnd, M.Fix(0));
+        Heap.SetSlot(s, Builtins.SPath, W.Nil);
         Heap.PopRoots(m);
         return s;
     }
@@ -78,7 +79,7 @@ public sealed unsafe partial class Vm
         Heap.SetSlot(s, Builtins.SCol, M.Fix(c == '\n' ? 0 : col + 1));
         long kind = M.FixVal(M.Slot(s, Builtins.SKind));
         if (kind == Builtins.KConsoleOut) { ConsolePut(c); return; }
-        if (kind != Builtins.KStringOut) return;
+        if (kind != Builtins.KStringOut && kind != Builtins.KFileOut) return;
         ulong buf = M.Slot(s, Builtins.SBuf);
         int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
         if (buf == W.Nil || fill >= M.Len(buf))

@@ -43,6 +43,13 @@ namespace LispVm.Kernel
         // (quit n) on Xen powers off whatever n is (a nonzero code would read as a crash).
         public void Exit(int code) { _p.Flush(); _p.Exit(_p.NewLine.Length == 2 ? 0 : code); }
         public long FramesOwned() { return (long)_p.FramesOwned; }
+        // Files: real files when the image runs as a Linux process; on Xen there is no file
+        // store yet (the ramdisk store comes later): every call answers 95 (not supported).
+        bool OnLinux { get { return _p is LinuxPlatform; } }
+        public long FileSize(byte* path, int len) { return OnLinux ? LinuxFiles.Size(path, len) : -95; }
+        public long FileRead(byte* path, int len, byte* dst, long max) { return OnLinux ? LinuxFiles.Read(path, len, dst, max) : -95; }
+        public long FileWrite(byte* path, int len, byte* src, long n, bool append) { return OnLinux ? LinuxFiles.Write(path, len, src, n, append) : -95; }
+        public long FileDelete(byte* path, int len) { return OnLinux ? LinuxFiles.Delete(path, len) : -95; }
         // Waits on the platform (input may end a wait early: wait again until the deadline).
         public void Sleep(long micros)
         {
