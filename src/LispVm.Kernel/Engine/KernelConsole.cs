@@ -2,7 +2,8 @@
 // tty in raw mode) bytes go through the LineDiscipline (echo, editing, Ctrl-C/Ctrl-D) and
 // whole lines (or pieces of long ones) reach the Repl; on a Linux pipe bytes go straight
 // in. While Lisp runs, the VM's poller reads the console without blocking: Ctrl-C sets
-// Vm.InterruptFlag, other bytes wait in a typeahead queue; output is flushed every 20 ms.
+// Vm.InterruptFlag, other bytes wait in a typeahead queue; output is flushed (and `xl
+// shutdown` checked) every 20 ms.
 // The Repl is fed whole lines: a symbol cut at the end of a read would be taken as complete
 // (reader), so a line longer than the buffer is handed over in pieces cut at whitespace.
 #if LISPVM_ENGINE
@@ -46,7 +47,13 @@ namespace LispVm.Kernel
         public void Poll(Vm vm)
         {
             ulong now = _p.MonotonicNs();
-            if (now - _lastFlush >= FlushEveryNs) { _vm.FlushConsole(); _p.Flush(); _lastFlush = now; }
+            if (now - _lastFlush >= FlushEveryNs)
+            {
+                _vm.FlushConsole();
+                _p.Flush();
+                _lastFlush = now;
+                _p.PollControl();         // `xl shutdown` also stops a running computation
+            }
             int room = TypeaheadSize - _taCount;
             if (room <= 0) return;       // the rest waits in the console ring / pipe
             int n;

@@ -44,6 +44,10 @@ namespace LispVm.Kernel
         public virtual bool EnterInteractiveMode() { return false; }
         public virtual void LeaveInteractiveMode() { }
 
+        // Requests from outside (Xen: `xl shutdown`/`xl reboot`) checked while Lisp runs; cheap
+        // when nothing is pending.
+        public virtual void PollControl() { }
+
         // Platform services that may take time, started after the banner (still before the
         // boot heap is sealed).
         public virtual void StartServices() { }

@@ -55,6 +55,8 @@ namespace LispVm.Kernel
             }
         }
 
+        public override void PollControl() { CheckControl(); }
+
         // Control requests from the toolstack (xl shutdown / xl reboot).
         void CheckControl()
         {
