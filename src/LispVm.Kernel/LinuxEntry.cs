@@ -60,7 +60,19 @@ namespace LispVm.Kernel
             sigs[0] = 11; sigs[1] = 8; sigs[2] = 4; sigs[3] = 7;   // SEGV, FPE, ILL, BUS
             for (int i = 0; i < 4; i++)
                 Native.Syscall(SYS_rt_sigaction, sigs[i], (long)sa, 0, 8, 0, 0);
+#if LISPVM_ENGINE
+            // SIGINT (Ctrl-C when stdin is a pipe but the terminal is ours): interrupt the running
+            // form instead of killing the process. A tty in raw mode sends byte 3 instead.
+            sa[0] = (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&Interrupt;
+            sa[1] |= 0x10000000;   // SA_RESTART
+            Native.Syscall(SYS_rt_sigaction, 2, (long)sa, 0, 8, 0, 0);
+#endif
         }
+
+#if LISPVM_ENGINE
+        [UnmanagedCallersOnly(EntryPoint = "lispvm_linux_sigint")]
+        static void Interrupt(int sig, byte* info, byte* uc) { KernelLisp.Interrupt(); }
+#endif
 
         // ucontext_t: uc_mcontext.gregs at offset 40: R8..R15, RDI, RSI, RBP, RBX, RDX, RAX,
         // RCX, RSP, RIP, EFL, CSGSFS, ERR, TRAPNO, OLDMASK, CR2. siginfo si_addr at offset 16.

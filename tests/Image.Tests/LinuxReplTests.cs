@@ -119,4 +119,27 @@ public class LinuxReplTests
         Assert.Contains("(loop)\r\n;; Error: Interrupted.\r\n* ", o);
         Assert.Contains("(sq 1x\b \b2)\r\n144\r\n* ", o);
     }
+
+    [Fact]
+    public void OnAPipeSigintInterruptsTheRunningForm()
+    {
+        var psi = new ProcessStartInfo(KernelImage.ReplPath())
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        p.StandardInput.Write("(loop)\n");
+        p.StandardInput.Flush();
+        Thread.Sleep(1000);
+        using (var kill = Process.Start("kill", $"-INT {p.Id}")) kill!.WaitForExit();
+        p.StandardInput.Write("(+ 40 2)\n");
+        p.StandardInput.Close();
+        bool exited = p.WaitForExit(10000);
+        if (!exited) p.Kill(true);
+        Assert.True(exited, "the image did not survive SIGINT / finish");
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains(";; Error: Interrupted.\n", stdout.Result);
+        Assert.Contains("\n42\n", stdout.Result);
+    }
 }

@@ -63,6 +63,10 @@ namespace LispVm.Kernel
     {
         // Same as (lisp-implementation-version) in src/LispVm.Eval/lisp/90-misc.lisp.
         const string Version = "0.1";
+        static Vm s_vm;
+
+        // From a signal handler (Linux SIGINT): the VM sees the flag at its next safe point.
+        public static void Interrupt() { Vm vm = s_vm; if (vm != null) vm.InterruptFlag = 1; }
 
         public static int Run(Platform p, ulong entryNs)
         {
@@ -92,6 +96,7 @@ namespace LispVm.Kernel
             // 8 green threads of 32K-word stacks for later TCP sessions: ~2.5 MiB of boot memory.
             Vm vm = new Vm(heap, output, 1 << 18, 1 << 14, 8, 1 << 15, 2048);
             Repl repl = new Repl(vm);
+            s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);
             int bad = Boot.Load(vm, repl);
