@@ -205,6 +205,26 @@ namespace LispVm.Gc
             return s;
         }
 
+        /// <summary>CL shadow for one name: the symbol present in pkg itself (internal or
+        /// external), made new if the name is only inherited or absent. Protects its arguments.</summary>
+        public ulong InternPresent(ulong str, ulong pkg)
+        {
+            NameKey k = NameKey.OfLisp(str);
+            SymbolStatus status;
+            ulong s = FindSymbolKey(ref k, pkg, out status);
+            if (status == SymbolStatus.Internal || status == SymbolStatus.External) return s;
+            int m = rootTop;
+            int r = PushRoot(pkg); PushRoot(str);
+            int n = Length(str);
+            bool wide = TypeOf(str) == ObjType.String32;
+            ulong copy = MakeStringN(n, wide);
+            str = rootStack[r + 1];
+            Bits.CopyBytes(RawData(copy), RawData(str), (ulong)n * (wide ? 4UL : 1UL));
+            s = AddNewSymbol(copy, rootStack[r]);
+            rootTop = m;
+            return s;
+        }
+
         /// <summary>Intern and export (for defining the CL and system vocabularies).</summary>
         public ulong InternExternal(string name, ulong pkg)
         {

@@ -41,17 +41,19 @@
         ((consp x) (logand (+ (* 31 (sxhash (car x))) (sxhash (cdr x))) #x3FFFFFFF))
         (t 42))))
 
-;;; Arrays. Vectors are the engine's; arrays of rank /= 1 are %marray structures (dims +
-;;; a row-major storage vector) that aref/arrayp/array-* know about.
+;;; Arrays. Vectors are the engine's; arrays of rank /= 1 and displaced arrays are %marray
+;;; structures (dims + a row-major storage vector + an offset into it; a displaced array
+;;; shares its target's storage) that aref/arrayp/array-* know about. Displaced arrays are
+;;; arrays, not sequences: use aref/row-major-aref on them (or coerce).
 
 (unless (fboundp '%make-array-1)
   (%set-symbol-function '%make-array-1 (symbol-function 'make-array))
   (%set-symbol-function '%aref-1 (symbol-function 'aref))
   (%set-symbol-function '%arrayp-1 (symbol-function 'arrayp)))
 
-(defstruct (%marray (:constructor %make-marray (dims storage)) (:copier nil)
-                    (:print-function %print-marray))
-  dims storage)
+(defstruct (%marray (:constructor %make-marray (dims storage &optional (offset 0) displaced-to))
+                    (:copier nil) (:print-function %print-marray))
+  dims storage (offset 0) displaced-to)
 
 (defun arrayp (x) (or (%arrayp-1 x) (%marray-p x)))
 
@@ -68,8 +70,10 @@
 (defun make-array (dimensions &rest args &key (element-type t) (initial-element nil iep)
                                            (initial-contents nil icp) adjustable fill-pointer
                                            displaced-to displaced-index-offset)
-  (declare (ignore args displaced-index-offset))
-  (when displaced-to (error "MAKE-ARRAY: displaced arrays are not supported."))
+  (declare (ignore args))
+  (when displaced-to
+    (return-from make-array
+      (%make-displaced-array dimensions displaced-to (or displaced-index-offset 0))))
   (let ((dims (if (listp dimensions) dimensions (list dimensions))))
     (dolist (d dims)
       (unless (and (integerp d) (>= d 0)) (%type-error d '(integer 0))))
@@ -89,6 +93,25 @@
             (%aset v i x) (setq i (+ i 1)))))
       (if (= (length dims) 1) v (%make-marray dims v)))))
 
+(defun %make-displaced-array (dimensions target offset)
+  (let* ((dims (if (listp dimensions) dimensions (list dimensions)))
+         (n (reduce #'* dims)))
+    (unless (arrayp target) (%type-error target 'array))
+    (unless (and (integerp offset) (>= offset 0)
+                 (<= (+ offset n) (array-total-size target)))
+      (error "MAKE-ARRAY: ~S elements at offset ~S do not fit in ~S (total size ~S)."
+             n offset target (array-total-size target)))
+    (if (%marray-p target)
+        (%make-marray dims (%marray-storage target) (+ offset (%marray-offset target)) target)
+        (%make-marray dims target offset target))))
+
+(defun array-displacement (a)
+  (if (and (%marray-p a) (%marray-displaced-to a))
+      (values (%marray-displaced-to a) (- (%marray-offset a)
+                                          (if (%marray-p (%marray-displaced-to a))
+                                              (%marray-offset (%marray-displaced-to a)) 0)))
+      (values nil 0)))
+
 (defun %row-major-index (a subscripts)
   (let ((idx 0) (dims (%marray-dims a)) (subs subscripts))
     (loop
@@ -105,7 +128,7 @@
   (if (and (consp subscripts) (null (cdr subscripts)) (not (%marray-p array)))
       (%aref-1 array (car subscripts))
       (if (%marray-p array)
-          (%aref-1 (%marray-storage array) (%row-major-index array subscripts))
+          (%aref-1 (%marray-storage array) (+ (%marray-offset array) (%row-major-index array subscripts)))
           (if (and (arrayp array) (null subscripts))
               (error "Wrong number of subscripts (0) for ~S." array)
               (%type-error array 'array)))))
@@ -113,7 +136,7 @@
 (defun %set-aref (a &rest args)
   (let ((v (car (last args))) (subs (butlast args)))
     (if (%marray-p a)
-        (%aset (%marray-storage a) (%row-major-index a subs) v)
+        (%aset (%marray-storage a) (+ (%marray-offset a) (%row-major-index a subs)) v)
         (progn
           (unless (= (length subs) 1) (error "Wrong number of subscripts ~S for ~S." subs a))
           (%aset a (car subs) v)))
@@ -140,7 +163,7 @@
         ((array-has-fill-pointer-p a) (%array-capacity a))
         (t (length a))))
 (defun array-total-size (a)
-  (if (%marray-p a) (length (%marray-storage a)) (array-dimension a 0)))
+  (if (%marray-p a) (reduce #'* (%marray-dims a)) (array-dimension a 0)))
 (defun array-in-bounds-p (a &rest subscripts)
   (let ((dims (array-dimensions a)))
     (and (= (length dims) (length subscripts))
@@ -148,14 +171,15 @@
 (defun array-row-major-index (a &rest subscripts)
   (if (%marray-p a) (%row-major-index a subscripts) (car subscripts)))
 (defun row-major-aref (a i)
-  (%aref-1 (if (%marray-p a) (%marray-storage a) a) i))
+  (if (%marray-p a) (%aref-1 (%marray-storage a) (+ i (%marray-offset a))) (%aref-1 a i)))
 (defun %set-row-major-aref (a i v)
-  (%aset (if (%marray-p a) (%marray-storage a) a) i v) v)
+  (if (%marray-p a) (%aset (%marray-storage a) (+ i (%marray-offset a)) v) (%aset a i v))
+  v)
 (defsetf row-major-aref %set-row-major-aref)
 
 (defun %print-marray (a stream depth)
   (declare (ignore depth))
-  (let ((dims (%marray-dims a)) (storage (%marray-storage a)) (i 0))
+  (let ((dims (%marray-dims a)) (storage (%marray-storage a)) (i (%marray-offset a)))
     (labels ((walk (ds)
                (if (null ds)
                    (progn (prin1 (%aref-1 storage i) stream) (setq i (+ i 1)))
@@ -164,7 +188,7 @@
                             (when (> k 0) (write-string " " stream))
                             (walk (cdr ds)))
                           (write-string ")" stream)))))
-      (format stream "#~DA" (length dims))
+      (if (= (length dims) 1) (write-string "#" stream) (format stream "#~DA" (length dims)))
       (if (null dims) (walk nil) (walk dims)))))
 
 (defun bit (a i) (aref a i))
@@ -185,21 +209,69 @@
     (setf (fill-pointer v) (- fp 1))
     (aref v (- fp 1))))
 
-(defun adjust-array (array new-dimensions &key (element-type t) (initial-element nil iep)
-                                            initial-contents fill-pointer)
-  (let* ((n (if (consp new-dimensions) (car new-dimensions) new-dimensions))
-         (fp (cond ((integerp fill-pointer) fill-pointer)
-                   ((array-has-fill-pointer-p array) (min (fill-pointer array) n))
-                   (t nil)))
-         (new (if iep
-                  (make-array n :element-type element-type :initial-element initial-element
-                                :adjustable t :fill-pointer fp)
-                  (make-array n :element-type element-type :adjustable t :fill-pointer fp))))
-    (if initial-contents
-        (let ((i 0)) (map nil (lambda (x) (%aset new i x) (incf i)) initial-contents))
-        (dotimes (i (min n (array-dimension array 0)))
-          (%aset new i (aref array i))))
-    new))
+;; In place for arrays made :adjustable (and any array with a fill pointer or of rank /= 1):
+;; the same object comes back with the new size; elements at the same subscripts are kept.
+(defun adjust-array (array new-dimensions &key (element-type (array-element-type array))
+                                            (initial-element nil iep) (initial-contents nil icp)
+                                            fill-pointer displaced-to displaced-index-offset)
+  (let* ((dims (if (listp new-dimensions) new-dimensions (list new-dimensions)))
+         (old-dims (array-dimensions array)))
+    (unless (= (length dims) (length old-dims))
+      (error "ADJUST-ARRAY: ~S has rank ~S, not ~S." array (length old-dims) (length dims)))
+    (when displaced-to
+      (let ((d (%make-displaced-array dims displaced-to (or displaced-index-offset 0))))
+        (if (%marray-p array)
+            (progn (setf (%marray-dims array) (%marray-dims d) (%marray-storage array) (%marray-storage d)
+                         (%marray-offset array) (%marray-offset d) (%marray-displaced-to array) displaced-to)
+                   (return-from adjust-array array))
+            (return-from adjust-array d))))
+    (let* ((rank1 (= (length dims) 1))
+           (n (car dims))
+           (fp (and rank1
+                    (cond ((integerp fill-pointer) fill-pointer)
+                          ((eq fill-pointer t) n)
+                          ((array-has-fill-pointer-p array) (min (fill-pointer array) n))
+                          (t nil))))
+           (new (cond (icp (make-array dims :element-type element-type :adjustable t :fill-pointer fp
+                                            :initial-contents initial-contents))
+                      (iep (make-array dims :element-type element-type :adjustable t :fill-pointer fp
+                                            :initial-element initial-element))
+                      (t (make-array dims :element-type element-type :adjustable t :fill-pointer fp)))))
+      (unless icp (%copy-common-elements array old-dims new dims))
+      (cond ((%marray-p array)
+             (setf (%marray-dims array) (%marray-dims new) (%marray-storage array) (%marray-storage new)
+                   (%marray-offset array) 0 (%marray-displaced-to array) nil)
+             array)
+            ((%array-header-p array) (%array-header-replace array new) array)
+            (t new)))))
+
+(defun %rmi (dims subs)
+  (let ((i 0)) (loop for d in dims for x in subs do (setq i (+ (* i d) x))) i))
+;; Element i of the storage, ignoring a fill pointer (ADJUST-ARRAY keeps what lies beyond it).
+(defun %aref-raw (a i)
+  (cond ((%marray-p a) (row-major-aref a i))
+        ((array-has-fill-pointer-p a)
+         (let ((fp (fill-pointer a)))
+           (if (< i fp) (aref a i)
+               (progn (setf (fill-pointer a) (%array-capacity a))
+                      (prog1 (aref a i) (setf (fill-pointer a) fp))))))
+        (t (aref a i))))
+
+(defun %copy-common-elements (from from-dims to to-dims)
+  "Copies the elements whose subscripts are valid in both arrays."
+  (let ((common (mapcar #'min from-dims to-dims)))
+    (unless (some #'zerop common)
+      (let ((subs (make-list (length common) :initial-element 0)))
+        (loop
+          (%set-row-major-aref to (%rmi to-dims subs) (%aref-raw from (%rmi from-dims subs)))
+          ;; next subscript tuple, last axis fastest
+          (let ((k (1- (length common))))
+            (loop
+              (when (< k 0) (return-from %copy-common-elements nil))
+              (incf (nth k subs))
+              (if (< (nth k subs) (nth k common)) (return) (setf (nth k subs) 0))
+              (decf k))))))))
+
 
 
 (unless (fboundp '%array-element-type-1)

@@ -94,6 +94,21 @@
         ((:documentation :size :import-from :shadowing-import-from :intern :local-nicknames))))
     `(%defpackage ,pname ',nicknames ',(if use-seen use '("COMMON-LISP")) ',export ',shadow)))
 
+(defvar *%shadowing-symbols* (make-hash-table :test 'eq))
+
+(defun %package-arg (package)
+  (or (if (packagep package) package (find-package package))
+      (error 'package-error :package package)))
+
+(defun shadow (symbol-names &optional (package *package*))
+  "Makes each name a symbol present in PACKAGE itself, hiding an inherited one."
+  (let ((p (%package-arg package)))
+    (dolist (n (if (listp symbol-names) symbol-names (list symbol-names)) t)
+      (pushnew (%intern-present (string n) p) (gethash p *%shadowing-symbols*)))))
+
+(defun package-shadowing-symbols (package)
+  (copy-list (gethash (%package-arg package) *%shadowing-symbols*)))
+
 (defun %defpackage (name nicknames use export shadow)
   (let ((pkg (or (find-package name) (make-package name :nicknames nicknames :use nil))))
     (dolist (s shadow) (shadow s pkg))

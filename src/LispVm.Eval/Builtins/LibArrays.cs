@@ -1,0 +1,37 @@
+// Library primitives: ADJUST-ARRAY in place (lisp/48-hash-arrays.lisp) — an array with a
+// header (adjustable or with a fill pointer) takes over a freshly made header's storage,
+// fill pointer and dimensions, so the caller's object keeps its identity — and SHADOW's
+// %INTERN-PRESENT.
+using LispVm.Gc;
+
+namespace LispVm.Eval;
+
+static unsafe partial class Lib
+{
+    static partial void RegisterAll(Builtins b)
+    {
+        b.Def("%ARRAY-HEADER-P", 1, 1, &ArrayHeaderP);
+        b.Def("%ARRAY-HEADER-REPLACE", 2, 2, &ArrayHeaderReplace);
+        b.Def("%INTERN-PRESENT", 2, 2, &InternPresent);
+    }
+
+    // (%intern-present name package): SHADOW's primitive (lisp/90-misc.lisp).
+    static ulong InternPresent(Vm vm, Args a)
+    {
+        if (!vm.Heap.IsString(a[0])) return vm.TypeError(a[0], "STRING");
+        if (!M.Is(a[1], ObjType.Package)) return vm.TypeError(a[1], "PACKAGE");
+        return vm.Heap.InternPresent(a[0], a[1]);
+    }
+
+    static ulong ArrayHeaderP(Vm vm, Args a) { return vm.Bool(M.Is(a[0], ObjType.ArrayHeader)); }
+
+    static ulong ArrayHeaderReplace(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.ArrayHeader)) return vm.TypeError(a[0], "(AND VECTOR (NOT SIMPLE-ARRAY))");
+        if (!M.Is(a[1], ObjType.ArrayHeader)) return vm.TypeError(a[1], "(AND VECTOR (NOT SIMPLE-ARRAY))");
+        int n = M.Len(a[0]);
+        if (M.Len(a[1]) < n) n = M.Len(a[1]);
+        for (int i = 0; i < n; i++) vm.Heap.SetSlot(a[0], i, M.Slot(a[1], i));
+        return a[0];
+    }
+}
