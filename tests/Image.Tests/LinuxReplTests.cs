@@ -108,6 +108,8 @@ public class LinuxReplTests
         Type(" (* x x))\r", 200);
         Type("(loop)\r", 1000);
         Type("\u0003", 300);
+        Type("(sleep 30)\r", 500);
+        Type("\u0003", 300);
         Type("(sq 1x\u007f2)\r", 300);
         Type("\u0004", 300);
         bool exited = p.WaitForExit(10000);
@@ -117,6 +119,7 @@ public class LinuxReplTests
         Assert.Equal(0, p.ExitCode);
         Assert.Contains("(defun sq (x)\r\n   (* x x))\r\nSQ\r\n* ", o);      // secondary prompt "  "
         Assert.Contains("(loop)\r\n;; Error: Interrupted.\r\n* ", o);
+        Assert.Contains("(sleep 30)\r\n;; Error: Interrupted.\r\n* ", o);   // a sleep ends early too
         Assert.Contains("(sq 1x\b \b2)\r\n144\r\n* ", o);
     }
 

@@ -51,11 +51,22 @@ namespace LispVm.Kernel
         public long FileWrite(byte* path, int len, byte* src, long n, bool append) { return OnLinux ? LinuxFiles.Write(path, len, src, n, append) : -95; }
         public long FileDelete(byte* path, int len) { return OnLinux ? LinuxFiles.Delete(path, len) : -95; }
         // Waits on the platform (input may end a wait early: wait again until the deadline).
+        // Input that arrives meanwhile goes through the console poll, so Ctrl-C (or SIGINT)
+        // ends the sleep: the VM then signals the interrupt at its next safe point.
+        public IVmPoller Poller;
+        public Vm Vm;
         public void Sleep(long micros)
         {
+            _p.Flush();                   // what was printed (and echoed) shows before the wait
             if (micros <= 0) return;
             ulong end = _p.MonotonicNs() + (ulong)micros * 1000;
-            while (_p.MonotonicNs() < end) _p.WaitForInput(end);
+            while (_p.MonotonicNs() < end)
+            {
+                _p.WaitForInput(end);
+                if (Vm == null) continue;
+                if (Poller != null) Poller.Poll(Vm);
+                if (Vm.InterruptFlag != 0) return;
+            }
         }
     }
 
@@ -99,6 +110,8 @@ namespace LispVm.Kernel
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);
+            output.Vm = vm;
+            output.Poller = vm.Poller;
             int bad = Boot.Load(vm, repl);
             vm.FlushConsole();
             FitLimitToFrames(p, heap, mb);

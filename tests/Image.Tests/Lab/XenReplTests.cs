@@ -5,6 +5,7 @@
 // Ctrl-D powers off; a small guest turns heap exhaustion into a Lisp error and `xl
 // shutdown` stops it in the middle of (loop). LISPVM_LAB=1.
 using System.Diagnostics;
+using System.Text;
 using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
@@ -16,6 +17,8 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
 {
     private const string BannerRe = @"LispVm \d+\.\d+ on Xen 4\.\d+: (\d+) MiB, boot (\d+) ms([^\r]*)\r\n";
     private const string Prompt = @"\* ";
+
+    private static readonly Encoding Latin1 = Encoding.Latin1;
 
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
 
@@ -62,6 +65,11 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
         Say($"Ctrl-C to prompt: {sw.Elapsed.TotalSeconds:F2} s");
         g.SendLine("(fib 12)");
         g.Expect(@"\r\n144\r\n\* ");
+        g.SendLine("(sleep 60)");                                 // a sleep is interruptible too
+        g.Expect(@"\(sleep 60\)\r\n");
+        Thread.Sleep(1000);
+        g.Send("\u0003");
+        g.Expect(@";; Error: Interrupted\.\r\n\* ", TimeSpan.FromSeconds(20));
 
         g.SendLine("(room)");
         var room = g.Expect(@"Frames: ([\d,]+) committed to the heap \([\d,]+ bytes each\); the platform owns ([\d,]+)\r\n");
@@ -100,9 +108,11 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
             g.SendLine($"(in-package :lab-{tag})");
             g.Expect(Regex.Escape($"#<PACKAGE \"LAB-{tag.ToUpperInvariant()}\">") + @"\r\n\* ");
             int start = g.Cursor;
-            foreach (string l in input.Split('\n')[..^1]) g.SendLine(l);
+            // The console stream is bytes as Latin-1 chars: send UTF-8, read UTF-8.
+            foreach (string l in input.Split('\n')[..^1]) g.SendLine(Latin1.GetString(Encoding.UTF8.GetBytes(l)));
             g.Expect(Regex.Escape(";; Error: @@END-" + tag + "-" + (chunks.Count - 1)) + @"\r\n", TimeSpan.FromSeconds(180));
-            failures.AddRange(ImageTranscripts.Check(name, tag, chunks, g.TextFrom(start)));
+            string text = Encoding.UTF8.GetString(Latin1.GetBytes(g.TextFrom(start)));
+            failures.AddRange(ImageTranscripts.Check(name, tag, chunks, text));
         }
         Say($"{fileNo} transcript files in the guest: {sw.Elapsed.TotalSeconds:F1} s, {failures.Count} failures");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
