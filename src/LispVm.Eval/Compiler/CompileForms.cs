@@ -190,13 +190,6 @@ public sealed unsafe partial class Compiler
             if (head == Sym(S.Le)) return Op.Le;
             if (head == Sym(S.Ge)) return Op.Ge;
             if (head == Sym(S.NumEq)) return Op.NumEq;
-            if (head == Sym(S.Svref)) return Op.Svref;
-            if (head == Sym(S.Aref)) return Op.Aref;
-        }
-        else if (n == 3)
-        {
-            if (head == Sym(S.SvSetStar)) return Op.SvSet;
-            if (head == Sym(S.ASetStar)) return Op.ASet;
         }
         return Op.Nop;
     }

@@ -67,9 +67,5 @@ public enum Op : byte
     UwEnd,      //        after cleanup: restore values or continue unwinding
     // Inline primitives (fixnum fast paths, generic fallback by calling the builtin).
     Car, Cdr, Cons, Eq, Not, Add, Sub, Lt, Gt, Le, Ge, NumEq, Add1, Sub1,
-    // svref/aref: [v i] -> [elt]; %svset*/%aset* (the setf expansions): [v i x] -> [x].
-    // Fast path: simple vector (and 8-bit string for reads) with an in-range fixnum index;
-    // anything else calls the function of the symbol, so errors are the builtin's.
-    Svref, Aref, SvSet, ASet,
     Count
 }

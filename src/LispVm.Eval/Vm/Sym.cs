@@ -18,8 +18,7 @@ public enum S
     KwFormatArguments, KwOperation, KwOperands, List, Symbol, Number, Integer, Fixnum,
     Character, String, Vector, Sequence, Real, FunctionType, Package, HashTable,
     Star, StarStar, StarStarStar, StandardOutput, StandardInput, ErrorOutput, PackageVar,
-    InvokeDebugger, Lambda2, NamedLambda, MakeMacroFunction, Return,
-    Svref, Aref, SvSetStar, ASetStar, Count
+    InvokeDebugger, Lambda2, NamedLambda, MakeMacroFunction, Return, Count
 }
 
 public static class SymNames
@@ -40,6 +39,5 @@ public static class SymNames
         "CHARACTER", "STRING", "VECTOR", "SEQUENCE", "REAL", "FUNCTION", "PACKAGE", "HASH-TABLE",
         "*", "**", "***", "*STANDARD-OUTPUT*", "*STANDARD-INPUT*", "*ERROR-OUTPUT*", "*PACKAGE*",
         "%INVOKE-DEBUGGER", "LAMBDA", "%NAMED-LAMBDA", "%MAKE-MACRO-FUNCTION", "RETURN",
-        "SVREF", "AREF", "%SVSET*", "%ASET*",
     };
 }
