@@ -8,14 +8,15 @@
 set -uo pipefail
 
 usage() {
-  echo "usage: lab/run.sh IMAGE [--memory MB] [--maxmem MB] [--extra STR] [--timeout S] [--dom0 SCRIPT]" >&2
+  echo "usage: lab/run.sh IMAGE [--memory MB] [--maxmem MB] [--extra STR] [--timeout S] [--dom0 SCRIPT] [--files DIR]" >&2
+  echo "  --files DIR packs DIR's files (cpio newc) as the guest's ramdisk: its in-memory file store." >&2
   echo "  --dom0 SCRIPT runs in Dom0 (bash, \$DOMID set) while the guest runs; its output is" >&2
   echo "  printed on stderr at the end. LAB_VERBOSE=1 streams the Xen/Dom0 console to stderr." >&2
   exit 1
 }
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${LISPVM_LAB_CACHE:-/var/cache/lispvm-lab}"
-IMAGE="" MEM=32 MAXMEM="" EXTRA="" TIMEOUT=120 DOM0=""
+IMAGE="" MEM=32 MAXMEM="" EXTRA="" TIMEOUT=120 DOM0="" FILES=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --memory) MEM="$2"; shift 2;;
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
     --extra) EXTRA="$2"; shift 2;;
     --timeout) TIMEOUT="$2"; shift 2;;
     --dom0) DOM0="$2"; shift 2;;
+    --files) FILES="$2"; shift 2;;
     -h|--help) usage;;
     -*) echo "lab/run.sh: unknown option $1" >&2; usage;;
     *) [ -z "$IMAGE" ] || usage; IMAGE="$1"; shift;;
@@ -31,6 +33,7 @@ done
 [ -n "$IMAGE" ] || usage
 [ -f "$IMAGE" ] || { echo "lab/run.sh: no such image: $IMAGE" >&2; exit 1; }
 [ -z "$DOM0" ] || [ -f "$DOM0" ] || { echo "lab/run.sh: no such script: $DOM0" >&2; exit 1; }
+[ -z "$FILES" ] || [ -d "$FILES" ] || { echo "lab/run.sh: --files: no such directory: $FILES" >&2; exit 1; }
 MAXMEM="${MAXMEM:-$MEM}"
 
 "$LAB_DIR/build.sh" >&2 || exit 1
@@ -59,6 +62,12 @@ on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "preserve"
 EOF
+# --files: the directory's regular files, paths relative to it, as a cpio newc ramdisk.
+if [ -n "$FILES" ]; then
+  command -v cpio >/dev/null || { echo "lab/run.sh: --files needs cpio (apt-get install cpio)" >&2; exit 1; }
+  (cd "$FILES" && find . -type f | LC_ALL=C sort | cpio -o -H newc --quiet) >"$SHARE/files.cpio" || exit 1
+  echo 'ramdisk = "/mnt/share/files.cpio"' >>"$SHARE/guest.cfg"
+fi
 
 T0=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }

@@ -52,6 +52,13 @@ namespace LispVm.Kernel
 
             XenPlatform p = new XenPlatform(sharedInfo, ring, si->console_domU_evtchn, nrPages, frames, si->cmd_line,
                 MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
+            // The ramdisk lies in the boot region, mapped at mod_start (a virtual address: we
+            // do not advertise MOD_START_PFN), outside the frames the heap is built from.
+            if (si->mod_len != 0 && (si->flags & (1u << 3)) == 0)
+            {
+                p.RamdiskStart = (byte*)si->mod_start;
+                p.RamdiskLength = si->mod_len;
+            }
             s_xen = p;
             KernelPanic.Install(p);
             BootMemory.Install(p);

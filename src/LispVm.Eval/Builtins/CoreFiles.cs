@@ -242,6 +242,20 @@ public sealed unsafe partial class Builtins
 
     // ---- the in-memory store (platforms without files) ----
 
+    /// <summary>Adds a file to the in-memory store (the kernel seeds it from the ramdisk).
+    /// name and data must not point into the Lisp heap.</summary>
+    public static void StoreFile(Vm vm, byte* name, int nameLength, byte* data, long length)
+    {
+        Heap h = vm.Heap;
+        int m = h.RootMark();
+        int rp = h.PushRoot(h.MakeStringFromBytes(name, nameLength));
+        int rb = h.PushRoot(h.AllocRaw(ObjType.ByteVector, length));
+        byte* d = M.Raw(h.Root(rb));
+        for (long i = 0; i < length; i++) d[i] = data[i];
+        MemWrite(vm, h.Root(rp), rb, length, false);
+        h.PopRoots(m);
+    }
+
     static long MemSize(Vm vm, ulong path)
     {
         ulong store = vm.Roots[(int)R.FileStore];

@@ -72,6 +72,27 @@ namespace LispVm.Kernel
 
     internal static unsafe class KernelLisp
     {
+        // The ramdisk's regular files become the in-memory file store (lost at power-off).
+        static void SeedFileStore(Platform p, Vm vm)
+        {
+            CpioReader r = new CpioReader(p.RamdiskStart, (long)p.RamdiskLength);
+            ulong files = 0, bytes = 0;
+            CpioEntry e;
+            while (r.Next(out e))
+            {
+                if (!e.IsRegularFile) continue;
+                Builtins.StoreFile(vm, e.Name, e.NameLength, e.Data, e.DataLength);
+                files++; bytes += (ulong)e.DataLength;
+            }
+            p.Write("ramdisk: ");
+            p.WriteDec(files);
+            p.Write(" files, ");
+            p.WriteDec(bytes);
+            p.Write(" bytes in the file store");
+            if (r.Error != null) { p.Write("; stopped early: "); p.Write(r.Error); }
+            p.Write(p.NewLine);
+        }
+
         // Same as (lisp-implementation-version) in src/LispVm.Eval/lisp/90-misc.lisp.
         const string Version = "0.1";
         static Vm s_vm;
@@ -115,6 +136,7 @@ namespace LispVm.Kernel
             int bad = Boot.Load(vm, repl);
             vm.FlushConsole();
             FitLimitToFrames(p, heap, mb);
+            if (p.RamdiskLength != 0) SeedFileStore(p, vm);
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
             ulong mem = p.MemoryBytes != 0 ? p.MemoryBytes : o.LimitBytes;

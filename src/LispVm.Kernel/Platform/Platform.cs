@@ -48,6 +48,10 @@ namespace LispVm.Kernel
         // when nothing is pending.
         public virtual void PollControl() { }
 
+        // The boot module (Xen `ramdisk=`): a cpio archive seeding the in-memory file store.
+        public byte* RamdiskStart;
+        public ulong RamdiskLength;
+
         // Platform services that may take time, started after the banner (still before the
         // boot heap is sealed).
         public virtual void StartServices() { }
