@@ -8,7 +8,7 @@ namespace LispVm.Gc
 {
     public sealed unsafe partial class Heap
     {
-        enum GcMode : byte { None, Minor, Mark, Update, Verify }
+        enum GcMode : byte { None, Minor, Mark, Update, Verify, ImageCount, ImageSave, ImageLoad }
         GcMode mode;
 
         /// <summary>Current root-stack height, to restore with PopRoots.</summary>
@@ -64,6 +64,9 @@ namespace LispVm.Gc
                 case GcMode.Mark: MarkValue(slot); break;
                 case GcMode.Update: slot = Forwarded(slot); break;
                 case GcMode.Verify: VerifyValue(slot, 0); break;
+                case GcMode.ImageCount: imageRootIndex++; break;
+                case GcMode.ImageSave: if (imageRootIndex < imageRootCap) imageRoots[imageRootIndex] = slot; imageRootIndex++; break;
+                case GcMode.ImageLoad: if (imageRootIndex < imageRootCap) slot = Relocated(imageRoots[imageRootIndex]); imageRootIndex++; break;
             }
         }
 

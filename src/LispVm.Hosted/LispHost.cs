@@ -32,7 +32,10 @@ public sealed class LispHost
         return o;
     }
 
-    public LispHost(HeapOptions options, bool exitForReal, Action<byte[], int> capture = null)
+    /// <summary>Why a given heap image was not used (null: used, or none given).</summary>
+    public string ImageRefused;
+
+    public unsafe LispHost(HeapOptions options, bool exitForReal, Action<byte[], int> capture = null, byte[] image = null)
     {
         Platform = new HostedPlatform(exitForReal) { Capture = capture };
         if (options.Clock == null) options.Clock = new HostedGcClock();
@@ -40,6 +43,11 @@ public sealed class LispHost
         Vm = new Vm(Heap, Platform);
         Vm.DebugChecks = Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
         Repl = new Repl(Vm);
+        if (image != null)
+        {
+            fixed (byte* b = image) ImageRefused = HeapImage.Load(Vm, b, image.Length);
+            if (ImageRefused == null) { Vm.FlushConsole(); return; }
+        }
         BootErrors = Boot.Load(Vm, Repl);
         Vm.FlushConsole();
     }
