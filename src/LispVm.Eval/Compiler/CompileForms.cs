@@ -169,6 +169,17 @@ public sealed unsafe partial class Compiler
         return args == W.Nil ? n : -1;
     }
 
+    /// <summary>Is sym the COMMON-LISP symbol with this (8-bit) name? No allocation.</summary>
+    bool ClName(ulong sym, string name)
+    {
+        if (!W.IsSymbol(sym) || sym == W.Nil || M.Slot(sym, Sy.Package) != vm.Roots[(int)LispVm.Eval.R.ClPackage]) return false;
+        ulong s = M.Slot(sym, Sy.Name);
+        if (!W.IsObj(s) || M.Type(s) != ObjType.String8 || M.Len(s) != name.Length) return false;
+        byte* p = M.Raw(s);
+        for (int i = 0; i < name.Length; i++) if (p[i] != name[i]) return false;
+        return true;
+    }
+
     Op InlineOp(ulong head, int n)
     {
         if (n == 1)
@@ -190,6 +201,13 @@ public sealed unsafe partial class Compiler
             if (head == Sym(S.Le)) return Op.Le;
             if (head == Sym(S.Ge)) return Op.Ge;
             if (head == Sym(S.NumEq)) return Op.NumEq;
+            if (ClName(head, "SVREF")) return Op.Svref;
+            if (ClName(head, "AREF")) return Op.Aref;
+        }
+        else if (n == 3)
+        {
+            if (ClName(head, "%SVSET*")) return Op.SvSet;
+            if (ClName(head, "%ASET*")) return Op.ASet;
         }
         return Op.Nop;
     }
@@ -211,7 +229,9 @@ public sealed unsafe partial class Compiler
         {
             int it = P(M.Cdr(x));
             for (int i = 0; i < n; i++) { if (!C(Car(R[it]), 0)) return false; R[it] = Cdr(R[it]); }
-            EOp(inl); Push(1 - n);
+            EOp(inl);
+            if (inl >= Op.Svref) E16(Const(M.Car(R[xi])));   // the head, re-read: compiling the args may have moved it
+            Push(1 - n);
             Finish(ctx);
             return true;
         }

@@ -67,5 +67,10 @@ public enum Op : byte
     UwEnd,      //        after cleanup: restore values or continue unwinding
     // Inline primitives (fixnum fast paths, generic fallback by calling the builtin).
     Car, Cdr, Cons, Eq, Not, Add, Sub, Lt, Gt, Le, Ge, NumEq, Add1, Sub1,
+    // k: svref/aref [v i] -> [elt]; %svset*/%aset* (the setf expansions) [v i x] -> [x].
+    // Fast path: simple vector (and 8-bit string for reads) with an in-range fixnum index;
+    // anything else calls the function of symbol constants[k], so errors are the function's.
+    // (Matched by name at compile time: no boot-time symbols added.)
+    Svref, Aref, SvSet, ASet,
     Count
 }

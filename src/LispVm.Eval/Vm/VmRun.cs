@@ -410,6 +410,28 @@ public sealed unsafe partial class Vm
                 a = s[sp - 2]; b = s[sp - 1];
                 if (((a | b) & 3) == 0) { sp--; s[sp - 1] = a == b ? Roots[(int)R.T] : W.Nil; goto loop; }
                 callee = M.Slot(Syms[(int)S.NumEq], Sy.Function); goto generic2;
+            case Op.Svref:
+            case Op.Aref:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (W.IsObj(a) && (b & 3) == 0 && (ulong)M.FixVal(b) < (ulong)M.Len(a))
+                {
+                    ObjType vt = M.Type(a);
+                    if (vt == ObjType.SimpleVector) { sp--; s[sp - 1] = M.Slot(a, (int)M.FixVal(b)); ip += 2; goto loop; }
+                    if (vt == ObjType.String8) { sp--; s[sp - 1] = W.MakeChar(M.Raw(a)[M.FixVal(b)]); ip += 2; goto loop; }
+                }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2; goto generic2;
+            case Op.SvSet:
+            case Op.ASet:
+                a = s[sp - 3]; b = s[sp - 2];
+                if (W.IsObj(a) && (b & 3) == 0 && M.Type(a) == ObjType.SimpleVector && (ulong)M.FixVal(b) < (ulong)M.Len(a))
+                {
+                    heap.SetSlot(a, (int)M.FixVal(b), s[sp - 1]);
+                    s[sp - 3] = s[sp - 1]; sp -= 2; ip += 2; goto loop;
+                }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
+                argc = 3; retSp = sp - 3; tail = false;
+                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
+                goto call;
             default:
                 PendSimple(S.ProgramError, "Internal error: bad opcode.");
                 goto signal;
