@@ -131,9 +131,58 @@ build_image() {
     || { grep -v '^   at ' "$OBJ/ilc.log" | head -40; die "ilc failed (log $OBJ/ilc.log)"; }
 
   as --64 -o "$OBJ/entry.o" src/LispVm.Kernel/Asm/entry.S || die "as failed"
+  link_image "$out" "${extra// /}" ""
+}
+
+# link_image OUTPUT ENGINE HEAP_IMAGE: ld; the REPL image also gets the heap-image blob
+# (lispvm_heap_image / lispvm_heap_image_size; empty when HEAP_IMAGE is "").
+link_image() {
+  local out=$1 engine=$2 img=$3 objs="$OBJ/entry.o $OBJ/kernel.o"
+  if [ -n "$engine" ]; then
+    {
+      echo '        .section .rodata.lispvm_heap_image,"a"'
+      echo '        .balign 4096'
+      echo 'lispvm_heap_image_data:'
+      [ -n "$img" ] && echo "        .incbin \"$img\""
+      echo 'lispvm_heap_image_end:'
+      echo '        .text'
+      echo '        .globl lispvm_heap_image, lispvm_heap_image_size'
+      echo 'lispvm_heap_image:'
+      echo '        lea lispvm_heap_image_data(%rip), %rax'
+      echo '        ret'
+      echo 'lispvm_heap_image_size:'
+      echo '        lea lispvm_heap_image_end(%rip), %rax'
+      echo '        lea lispvm_heap_image_data(%rip), %rdx'
+      echo '        sub %rdx, %rax'
+      echo '        ret'
+      echo '        .section .note.GNU-stack,"",@progbits'
+    } > "$OBJ/heapimage.S"
+    as --64 -o "$OBJ/heapimage.o" "$OBJ/heapimage.S" || die "as failed (heap image)"
+    objs="$objs $OBJ/heapimage.o"
+  fi
   ld -static -nostdlib --no-dynamic-linker -z noexecstack -z max-page-size=4096 --no-warn-rwx-segments \
-    -T src/LispVm.Kernel/Asm/kernel.ld -o "$out" "$OBJ/entry.o" "$OBJ/kernel.o" \
+    -T src/LispVm.Kernel/Asm/kernel.ld -o "$out" $objs \
     2> "$OBJ/ld.log" || { head -40 "$OBJ/ld.log"; die "ld failed (log $OBJ/ld.log)"; }
+}
+
+# The REPL image compiles the Lisp library when it first runs (as a Linux process, with
+# LISPVM_DUMP_IMAGE=1) and the heap image it writes is linked back in, so guests map the
+# library instead of compiling it at boot. LISPVM_NO_HEAP_IMAGE=1 skips this.
+add_heap_image() {
+  local out=$1 img="$OBJ/heap.img" t0 t1
+  [ "${LISPVM_NO_HEAP_IMAGE:-0}" = 1 ] && { echo "heap image: skipped (LISPVM_NO_HEAP_IMAGE=1)"; return 0; }
+  t0=$(date +%s%N)
+  if ! LISPVM_DUMP_IMAGE=1 "$out" > "$img" 2> "$OBJ/heap-image.log" </dev/null; then
+    echo "kernel.sh: warning: heap image not made (log $OBJ/heap-image.log): the library compiles at boot" >&2
+    head -c 300 "$img" >&2; return 0
+  fi
+  if [ "$(head -c 8 "$img")" != "LVPLIMG1" ]; then
+    echo "kernel.sh: warning: heap image output is not an image: the library compiles at boot" >&2
+    head -c 300 "$img" >&2; echo >&2; return 0
+  fi
+  t1=$(date +%s%N)
+  link_image "$out" engine "$img"
+  echo "heap image: $(stat -c %s "$img") bytes, made in $(( (t1 - t0) / 1000000 )) ms, linked into $(basename "$out")"
 }
 
 if [ "$MODE" = check ]; then
@@ -154,6 +203,7 @@ fi
 build_and_report() {
   local extra=$1 name=$2 size
   build_image "$extra" "$OUT/$name"
+  [ -n "${extra// /}" ] && add_heap_image "$OUT/$name"
   size=$(stat -c %s "$OUT/$name")
   echo "artifacts/$name: $size bytes ($((size / 1024)) KiB)"
   # The echo kernel must stay below 1 MiB; with the engine the Lisp sources (UTF-16 string

@@ -9,7 +9,7 @@ namespace LispVm.Eval;
 
 public static unsafe class HeapImage
 {
-    public const ulong Magic = 0x31474D49504C564CUL;   // "LVPLIMG1"
+    public const ulong Magic = 0x31474D494C50564CUL;   // "LVPLIMG1" in file byte order
     public const ulong Version = 1;
     const int HeaderWords = 8;
 

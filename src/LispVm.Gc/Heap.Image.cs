@@ -103,6 +103,7 @@ namespace LispVm.Gc
             Bits.ZeroBytes(cards, cardCommitted);
             RebuildCrossing();
             fullEpoch++; gcEpoch++;
+            liveAfterGc = bytes;
             return null;
         }
     }

@@ -72,6 +72,24 @@ namespace LispVm.Kernel
 
     internal static unsafe class KernelLisp
     {
+        // Build time: the booted VM as a heap image on stdout (build/kernel.sh links it in).
+        static int DumpImage(Platform p, Vm vm, int bootErrors)
+        {
+            if (bootErrors != 0) { p.Write("heap image: the library had errors"); p.Write(p.NewLine); p.Flush(); return 1; }
+            byte[] img = HeapImage.Save(vm);
+            if (img == null) { p.Write("heap image: the heap is busy"); p.Write(p.NewLine); p.Flush(); return 1; }
+            fixed (byte* b = img)
+            {
+                for (int off = 0; off < img.Length; off += 65536)
+                {
+                    int n = img.Length - off < 65536 ? img.Length - off : 65536;
+                    p.Write(b + off, n);
+                    p.Flush();
+                }
+            }
+            return 0;
+        }
+
         // The ramdisk's regular files become the in-memory file store (lost at power-off).
         static void SeedFileStore(Platform p, Vm vm)
         {
@@ -133,8 +151,28 @@ namespace LispVm.Kernel
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);
             output.Vm = vm;
             output.Poller = vm.Poller;
-            int bad = Boot.Load(vm, repl);
+            // The library: from the heap image linked into the ELF (build time), else compiled
+            // now. LISPVM_DUMP_IMAGE=1 (build/kernel.sh, Linux) compiles it and writes the
+            // image to stdout instead of starting the REPL.
+            bool dump = p.HasOption("LISPVM_DUMP_IMAGE=1");
+            string imageWhy = null;
+            bool fromImage = false;
+            long imageSize = dump ? 0 : HeapImageBlob.Size();
+            if (imageSize > 0)
+            {
+                imageWhy = HeapImage.Load(vm, HeapImageBlob.Data(), imageSize);
+                fromImage = imageWhy == null;
+            }
+            int bad = fromImage ? 0 : Boot.Load(vm, repl);
             vm.FlushConsole();
+            if (dump) return DumpImage(p, vm, bad);
+            if (imageWhy != null)
+            {
+                p.Write("heap image refused (");
+                p.Write(imageWhy);
+                p.Write("): the library was compiled at boot");
+                p.Write(p.NewLine);
+            }
             FitLimitToFrames(p, heap, mb);
             if (p.RamdiskLength != 0) SeedFileStore(p, vm);
 
