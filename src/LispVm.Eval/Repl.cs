@@ -8,7 +8,15 @@ using LispVm.Reader;
 
 namespace LispVm.Eval;
 
-public sealed unsafe class Repl
+/// <summary>Blocks until more console input may have been appended (Repl.Append); false
+/// at end of input. The hosted lispvm reads stdin here; without one, a READ on
+/// *standard-input* sees only what was already typed.</summary>
+public interface IConsoleRefill
+{
+    bool Refill(Repl repl);
+}
+
+public sealed unsafe class Repl : IConsoleIn
 {
     readonly Vm vm;
     readonly int[] buf = new int[1 << 20];
@@ -27,6 +35,30 @@ public sealed unsafe class Repl
         this.vm = vm;
         src = new BufSource(this);
         vm.SetSymValue(vm.Sym(S.PackageVar), vm.Heap.UserPackage);
+        vm.ConsoleIn = this;
+    }
+
+    /// <summary>See IConsoleRefill.</summary>
+    public IConsoleRefill Refill;
+
+    // *standard-input* reads the REPL's own input after the current form (CL semantics:
+    // (read-line) at the prompt takes the next line typed).
+    bool HaveInput()
+    {
+        while (pos >= len)
+        {
+            if (Refill == null || !Refill.Refill(this)) return false;
+        }
+        return true;
+    }
+    int IConsoleIn.Read() { return HaveInput() ? buf[pos++] : -1; }
+    int IConsoleIn.Peek() { return HaveInput() ? buf[pos] : -1; }
+    void IConsoleIn.Unread() { if (pos > 0) pos--; }
+
+    /// <summary>Append input bytes without evaluating (for IConsoleRefill).</summary>
+    public void Append(byte[] data, int n)
+    {
+        for (int i = 0; i < n; i++) AddByte(data[i]);
     }
 
     public void Start() { Prompt(); }

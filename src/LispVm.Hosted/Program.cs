@@ -65,8 +65,11 @@ public static class Program
         host.Repl.Start();
         var stdin = Console.OpenStandardInput();
         var buf = new byte[65536];
+        var refill = new StdinRefill(stdin, host);
+        host.Repl.Refill = refill;
         for (; ; )
         {
+            if (refill.Eof) break;
             int n = stdin.Read(buf, 0, buf.Length);
             if (n <= 0) break;
             host.Repl.Feed(buf, n);
@@ -75,5 +78,22 @@ public static class Program
         host.Repl.FeedEof();
         if (!Console.IsInputRedirected) Console.WriteLine();
         return host.Vm.QuitRequested ? host.Vm.QuitCode : 0;
+    }
+
+    /// <summary>READ/READ-LINE on *standard-input* while a form runs: more of stdin.</summary>
+    sealed class StdinRefill : IConsoleRefill
+    {
+        readonly Stream stdin; readonly LispHost host; readonly byte[] b = new byte[65536];
+        public bool Eof;
+        public StdinRefill(Stream s, LispHost h) { stdin = s; host = h; }
+        public bool Refill(Repl repl)
+        {
+            if (Eof) return false;
+            host.Vm.FlushConsole();
+            int n = stdin.Read(b, 0, b.Length);
+            if (n <= 0) { Eof = true; return false; }
+            repl.Append(b, n);
+            return true;
+        }
     }
 }
