@@ -19,7 +19,7 @@ public interface IConsoleRefill
 public sealed unsafe class Repl : IConsoleIn
 {
     readonly Vm vm;
-    readonly int[] buf = new int[1 << 20];
+    readonly int[] buf;
     int len, pos;
     int utfNeed, utfAcc;
     readonly BufSource src;
@@ -30,9 +30,12 @@ public sealed unsafe class Repl : IConsoleIn
     public bool Done { get { return vm.QuitRequested; } }
     bool atPrompt;
 
-    public Repl(Vm vm)
+    /// <summary>bufferChars bounds one form typed or pasted at the prompt (default 1M
+    /// characters; the kernel uses 256K to keep start-up memory small — files go through LOAD).</summary>
+    public Repl(Vm vm, int bufferChars = 1 << 20)
     {
         this.vm = vm;
+        buf = new int[bufferChars];
         src = new BufSource(this);
         vm.SetSymValue(vm.Sym(S.PackageVar), vm.Heap.UserPackage);
         vm.ConsoleIn = this;

@@ -193,6 +193,12 @@ namespace LispVm.Gc
             NameKey k = NameKey.OfLisp(str);
             ulong s = FindSymbolKey(ref k, pkg, out status);
             if (status != SymbolStatus.None) return s;
+            return AddSymbolCopyingName(str, pkg);
+        }
+
+        /// <summary>A new symbol in pkg named by a copy of the Lisp string str. Protects its arguments.</summary>
+        ulong AddSymbolCopyingName(ulong str, ulong pkg)
+        {
             int m = rootTop;
             int r = PushRoot(pkg); PushRoot(str);
             int n = Length(str);
@@ -200,7 +206,7 @@ namespace LispVm.Gc
             ulong copy = MakeStringN(n, wide);
             str = rootStack[r + 1];
             Bits.CopyBytes(RawData(copy), RawData(str), (ulong)n * (wide ? 4UL : 1UL));
-            s = AddNewSymbol(copy, rootStack[r]);
+            ulong s = AddNewSymbol(copy, rootStack[r]);
             rootTop = m;
             return s;
         }
@@ -213,16 +219,7 @@ namespace LispVm.Gc
             SymbolStatus status;
             ulong s = FindSymbolKey(ref k, pkg, out status);
             if (status == SymbolStatus.Internal || status == SymbolStatus.External) return s;
-            int m = rootTop;
-            int r = PushRoot(pkg); PushRoot(str);
-            int n = Length(str);
-            bool wide = TypeOf(str) == ObjType.String32;
-            ulong copy = MakeStringN(n, wide);
-            str = rootStack[r + 1];
-            Bits.CopyBytes(RawData(copy), RawData(str), (ulong)n * (wide ? 4UL : 1UL));
-            s = AddNewSymbol(copy, rootStack[r]);
-            rootTop = m;
-            return s;
+            return AddSymbolCopyingName(str, pkg);
         }
 
         /// <summary>Intern and export (for defining the CL and system vocabularies).</summary>

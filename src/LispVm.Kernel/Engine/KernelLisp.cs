@@ -145,7 +145,7 @@ namespace LispVm.Kernel
             KernelLispPlatform output = new KernelLispPlatform(p);
             // 8 green threads of 32K-word stacks for later TCP sessions: ~2.5 MiB of boot memory.
             Vm vm = new Vm(heap, output, 1 << 18, 1 << 14, 8, 1 << 15, 2048);
-            Repl repl = new Repl(vm);
+            Repl repl = new Repl(vm, 1 << 18);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);

@@ -46,23 +46,7 @@ public class HeapImageTests
     public void Transcripts_pass_on_a_loaded_image(string name)
     {
         byte[] img = Cached ??= SavedImage();
-        string file = Path.Combine(TranscriptTests.RepoRoot(), "tests", "transcripts", name);
-        var output = new StringBuilder();
-        var h = Loaded(img, output);
-        Assert.Null(h.ImageRefused);
-        h.Vm.StepLimit = 50_000_000;
-        h.Repl.ShowPrompt = true;
-        h.Repl.Start();
-        var failures = new List<string>();
-        foreach (var c in Transcript.Parse(File.ReadAllText(file)))
-        {
-            output.Clear();
-            h.FeedString(string.Join("\n", c.Input) + "\n");
-            if (c.Expects.Count == 0) continue;
-            string msg = Transcript.Check(c, output.ToString(), file);
-            if (msg != null) failures.Add(msg);
-        }
-        h.Heap.Destroy();
+        var failures = TranscriptTests.Run(name, new HeapOptions { LimitBytes = 256UL << 20 }, false, img);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
     static byte[] Cached;

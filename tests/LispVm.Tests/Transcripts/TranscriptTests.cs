@@ -23,12 +23,13 @@ public class TranscriptTests
         return Directory.GetFiles(dir, "*.txt").OrderBy(f => f, StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
     }
 
-    public static List<string> Run(string name, HeapOptions options, bool noFileSystem = false)
+    public static List<string> Run(string name, HeapOptions options, bool noFileSystem = false, byte[] image = null)
     {
         string file = Path.Combine(RepoRoot(), "tests", "transcripts", name);
         var output = new StringBuilder();
-        var host = new LispHost(options, false, (b, n) => output.Append(Encoding.UTF8.GetString(b, 0, n)));
+        var host = new LispHost(options, false, (b, n) => output.Append(Encoding.UTF8.GetString(b, 0, n)), image);
         Assert.Equal(0, host.BootErrors);
+        Assert.Null(host.ImageRefused);
         host.Platform.NoFileSystem = noFileSystem;
         host.Vm.StepLimit = 50_000_000;
         host.Repl.ShowPrompt = true;
