@@ -55,6 +55,9 @@ namespace LispVm.Reader
                 }
                 else if (!AddTok(CharSyntax.Upcase(c), false, sl, sc)) return ReadStatus.Error;
                 int p = Peek();
+                // The buffer ended inside what may be a longer token (input arriving in
+                // pieces): wait for more rather than cut `:foo-` + `bar` into two tokens.
+                if (p < 0 && !src.AtRealEnd) return ReadStatus.NeedMore;
                 if (CharSyntax.IsTerminator(p)) break;
                 c = Next();
             }

@@ -21,4 +21,15 @@ public class ConsoleInputTests
         Assert.Contains(";; Error: ", h.Eval("(read)"));
         Assert.Equal("3", h.Eval("(+ 1 2)"));
     }
+
+    [Fact]
+    public void A_token_split_across_feeds_is_one_token()
+    {
+        using var h = new EvalHost();
+        h.Eval("(defvar *foo-bar* 42)");
+        h.Host.FeedString("*foo-");
+        Assert.Equal("42", h.Eval("bar*"));
+        h.Host.FeedString("12");
+        Assert.Equal("12345", h.Eval("345"));
+    }
 }
