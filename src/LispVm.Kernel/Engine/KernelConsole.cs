@@ -6,6 +6,8 @@
 // shutdown` checked) every 20 ms.
 // The Repl is fed whole lines: a symbol cut at the end of a read would be taken as complete
 // (reader), so a line longer than the buffer is handed over in pieces cut at whitespace.
+// READ/READ-LINE on *standard-input* while a form runs wait here (Refill) for the next
+// line, which is appended to the Repl's input instead of being evaluated.
 #if LISPVM_ENGINE
 using LispVm.Eval;
 using LispVm.Gc;
@@ -13,7 +15,7 @@ using XenPv.Console;
 
 namespace LispVm.Kernel
 {
-    internal sealed unsafe class KernelConsole : IVmPoller
+    internal sealed unsafe class KernelConsole : IVmPoller, IConsoleRefill
     {
         const int TypeaheadSize = 8192;
         const ulong FlushEveryNs = 20000000;
@@ -29,13 +31,16 @@ namespace LispVm.Kernel
         readonly byte[] _read = new byte[512];
         const int PendingMax = 2 * LineDiscipline.DefaultLineMax;
         readonly byte[] _pending = new byte[PendingMax + 1];
+        readonly byte[] _feeding = new byte[PendingMax + 1];
         int _pendingLen;
         ulong _lastFlush;
+        bool _refilling;       // inside Refill: lines are appended to the Repl, not evaluated
         readonly string _secondary = "  ";
 
         public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive)
         {
             _p = p; _out = output; _vm = vm; _repl = repl;
+            repl.Refill = this;
             if (interactive)
             {
                 _ld = new LineDiscipline(p.NewLine);
@@ -132,6 +137,70 @@ namespace LispVm.Kernel
             }
         }
 
+        // A running form reads *standard-input* and the Repl's input is used up: wait for the
+        // next line (typeahead first), echoing and editing as at the prompt. False at end of
+        // input, Ctrl-D or Ctrl-C (the interrupt is then delivered to the form).
+        public bool Refill(Repl repl)
+        {
+            _vm.FlushConsole();
+            _p.Flush();
+            _refilling = true;
+            bool got = false, end = false;
+            while (!got && !end)
+            {
+                int n;
+                if (_taCount > 0)
+                {
+                    n = 0;
+                    while (_taCount > 0 && n < _read.Length)
+                    {
+                        _read[n++] = _typeahead[_taHead];
+                        _taHead = (_taHead + 1) % TypeaheadSize;
+                        _taCount--;
+                    }
+                }
+                else fixed (byte* b = _read) n = _p.Read(b, _read.Length);
+                if (n < 0) { int had = _pendingLen; FeedPending(_pendingLen); got = had > 0; end = true; break; }
+                if (n == 0)
+                {
+                    if (_vm.InterruptFlag != 0) { end = true; break; }
+                    _p.Flush();
+                    _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
+                    continue;
+                }
+                if (_ld == null)
+                {
+                    fixed (byte* b = _read) Append(b, n, false);
+                    got = true;
+                    continue;
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    byte c = _read[i];
+                    LineEvent ev = _ld.Feed(c);
+                    EchoOut();
+                    if (ev == LineEvent.None) continue;
+                    if (ev == LineEvent.Eof) { end = true; break; }
+                    if (ev == LineEvent.Interrupt) { _ld.TakeLine(); _vm.InterruptFlag = 1; end = true; break; }
+                    // Bytes after this line wait in the typeahead for the next reader.
+                    for (int k = i + 1; k < n && _taCount < TypeaheadSize; k++)
+                    {
+                        _typeahead[(_taHead + _taCount) % TypeaheadSize] = _read[k];
+                        _taCount++;
+                    }
+                    bool line = ev == LineEvent.Line;
+                    if (line) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
+                    fixed (byte* b = _ld.Line) Append(b, _ld.Length, line);
+                    _ld.TakeLine();
+                    got = true;
+                    break;
+                }
+            }
+            _refilling = false;
+            _p.Flush();
+            return got;
+        }
+
         void EchoOut()
         {
             int e = _ld.EchoLength;
@@ -173,9 +242,12 @@ namespace LispVm.Kernel
         void FeedPending(int n)
         {
             if (n <= 0) return;
-            _repl.Feed(_pending, n);
+            // Take the bytes out of _pending before the Repl sees them: evaluating them may
+            // come back here (Refill, for READ-LINE) and must not find them again.
+            for (int i = 0; i < n; i++) _feeding[i] = _pending[i];
             for (int i = n; i < _pendingLen; i++) _pending[i - n] = _pending[i];
             _pendingLen -= n;
+            if (_refilling) _repl.Append(_feeding, n); else _repl.Feed(_feeding, n);
         }
 
         // A line (with its newline) or a piece of a long line goes to the Repl; afterwards the
