@@ -218,7 +218,14 @@ public sealed unsafe partial class Compiler
         ulong head = M.Car(x);
         if (head == W.Nil) return Err1("Illegal function call: ~S.", x);
         int n = ArgCount(M.Cdr(x));
-        if (n < 0) return Err1("Malformed call or too many arguments: ~S.", x);
+        if (n < 0)
+        {
+            // CALL-ARGUMENTS-LIMIT is 251: longer argument lists go through APPLY.
+            ulong l = M.Cdr(x); int k = 0;
+            while (W.IsCons(l) && k <= 250) { k++; l = M.Cdr(l); }
+            if (W.IsCons(l)) return Err1("Too many arguments in a call (the limit, CALL-ARGUMENTS-LIMIT, is 251; use APPLY): ~S.", head);
+            return Err1("Malformed call (the arguments are not a proper list): ~S.", x);
+        }
         if (head == Sym(S.Funcall) && n >= 1)
         {
             if (!C(Cadr(R[xi]), 0)) return false;

@@ -21,6 +21,12 @@
     (format s "  ~,3F seconds of GC time~%" (/ gc u))
     (format s "  ~:D bytes consed~%" bytes)))
 
+;; Implementation limits: calls are compiled with at most 251 arguments (APPLY takes
+;; any number), lambda lists likewise, and 64 values.
+(defconstant call-arguments-limit 251)
+(defconstant lambda-parameters-limit 251)
+(defconstant multiple-values-limit 64)
+
 ;; (room): what the collector owns and what it has cost (DESIGN §4). Figures come from
 ;; the engine's %HEAP-STATS vector; frames owned is the platform's (0 = not meaningful).
 (defun room (&optional (verbose :default))
