@@ -58,7 +58,7 @@ def run_once(system, bench, n, timeout):
     try:
         p = subprocess.run(["/usr/bin/time", "-o", tf, "-f", "%M"] + cmd(system, f), cwd=TMP,
                            stdin=open(f) if system == "image" else subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout)
+                           capture_output=True, text=True, errors="replace", timeout=timeout)
         out = p.stdout + p.stderr
     except subprocess.TimeoutExpired:
         return {"ok": False, "err": "timeout"}

@@ -8,6 +8,7 @@
     (dotimes (i n) (setq result (funcall thunk)))
     (let* ((ticks (- (get-internal-real-time) start))
            (us (round (* ticks 1000000) (* n internal-time-units-per-second))))
-      (format t "~&BENCH ~a ~d ~s~%" name us result)
+      (let ((*print-pretty* nil) (*print-circle* nil) (*print-level* nil) (*print-length* nil))
+        (format t "~&BENCH ~a ~d ~s~%" name us result))
       (finish-output)
       result)))
