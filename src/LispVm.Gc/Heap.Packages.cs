@@ -222,6 +222,27 @@ namespace LispVm.Gc
             return AddSymbolCopyingName(str, pkg);
         }
 
+        /// <summary>CL import / shadowing-import of one symbol: a present symbol of the same
+        /// name is removed first (the caller has checked for conflicts), then sym becomes an
+        /// internal symbol of pkg; a homeless sym gets pkg as its home. Protects its arguments.</summary>
+        public void ImportSymbol(ulong sym, ulong pkg)
+        {
+            int m = rootTop;
+            int r = PushRoot(sym); PushRoot(pkg);
+            ulong name = SymbolName(sym);
+            ulong old;
+            if (HashGet(Slot(pkg, PkgInternalSlot), name, out old) && old != sym && SymbolPackage(old) == pkg)
+                SetSymbolPackage(old, W.Nil);
+            if (HashGet(Slot(pkg, PkgExternalSlot), name, out old) && old != sym && SymbolPackage(old) == pkg)
+                SetSymbolPackage(old, W.Nil);
+            if (HashGet(Slot(pkg, PkgExternalSlot), name, out old) && old == sym) { rootTop = m; return; }
+            HashRemove(Slot(pkg, PkgExternalSlot), name);
+            HashRemove(Slot(rootStack[r + 1], PkgInternalSlot), SymbolName(rootStack[r]));
+            if (SymbolPackage(rootStack[r]) == W.Nil) SetSymbolPackage(rootStack[r], rootStack[r + 1]);
+            HashPut(Slot(rootStack[r + 1], PkgInternalSlot), SymbolName(rootStack[r]), rootStack[r]);
+            rootTop = m;
+        }
+
         /// <summary>Intern and export (for defining the CL and system vocabularies).</summary>
         public ulong InternExternal(string name, ulong pkg)
         {

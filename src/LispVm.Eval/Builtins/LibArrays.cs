@@ -1,7 +1,7 @@
 // Library primitives: ADJUST-ARRAY in place (lisp/48-hash-arrays.lisp) — an array with a
 // header (adjustable or with a fill pointer) takes over a freshly made header's storage,
 // fill pointer and dimensions, so the caller's object keeps its identity — and SHADOW's
-// %INTERN-PRESENT.
+// %INTERN-PRESENT, IMPORT's %IMPORT-SYMBOL.
 using LispVm.Gc;
 
 namespace LispVm.Eval;
@@ -13,6 +13,7 @@ static unsafe partial class Lib
         b.Def("%ARRAY-HEADER-P", 1, 1, &ArrayHeaderP);
         b.Def("%ARRAY-HEADER-REPLACE", 2, 2, &ArrayHeaderReplace);
         b.Def("%INTERN-PRESENT", 2, 2, &InternPresent);
+        b.Def("%IMPORT-SYMBOL", 2, 2, &ImportSymbol);
     }
 
     // (%intern-present name package): SHADOW's primitive (lisp/90-misc.lisp).
@@ -21,6 +22,16 @@ static unsafe partial class Lib
         if (!vm.Heap.IsString(a[0])) return vm.TypeError(a[0], "STRING");
         if (!M.Is(a[1], ObjType.Package)) return vm.TypeError(a[1], "PACKAGE");
         return vm.Heap.InternPresent(a[0], a[1]);
+    }
+
+    // (%import-symbol symbol package): IMPORT's and SHADOWING-IMPORT's primitive; the
+    // name-conflict check is in lisp/90-misc.lisp.
+    static ulong ImportSymbol(Vm vm, Args a)
+    {
+        if (!W.IsSymbol(a[0])) return vm.TypeError(a[0], "SYMBOL");
+        if (!M.Is(a[1], ObjType.Package)) return vm.TypeError(a[1], "PACKAGE");
+        vm.Heap.ImportSymbol(a[0], a[1]);
+        return vm.T;
     }
 
     static ulong ArrayHeaderP(Vm vm, Args a) { return vm.Bool(M.Is(a[0], ObjType.ArrayHeader)); }

@@ -90,15 +90,30 @@
 ;;; Packages: defpackage needs make-package/use-package/export from the engine.
 
 (defmacro defpackage (name &rest options)
-  (let ((pname (string name)) (nicknames nil) (use nil) (export nil) (shadow nil) (use-seen nil))
+  (let ((pname (string name)) (nicknames nil) (use nil) (export nil) (shadow nil) (use-seen nil)
+        (imports nil) (shadowing-imports nil))
     (dolist (o options)
       (case (car o)
         (:nicknames (setq nicknames (append nicknames (mapcar #'string (cdr o)))))
         (:use (setq use-seen t use (append use (mapcar #'string (cdr o)))))
         (:export (setq export (append export (mapcar #'string (cdr o)))))
         (:shadow (setq shadow (append shadow (mapcar #'string (cdr o)))))
-        ((:documentation :size :import-from :shadowing-import-from :intern :local-nicknames))))
-    `(%defpackage ,pname ',nicknames ',(if use-seen use '("COMMON-LISP")) ',export ',shadow)))
+        (:import-from
+         (push (cons (string (cadr o)) (mapcar #'string (cddr o))) imports))
+        (:shadowing-import-from
+         (push (cons (string (cadr o)) (mapcar #'string (cddr o))) shadowing-imports))
+        ((:documentation :size :intern :local-nicknames))))
+    `(%defpackage ,pname ',nicknames ',(if use-seen use '("COMMON-LISP")) ',export ',shadow
+                  ',(reverse imports) ',(reverse shadowing-imports))))
+
+(defun %imported-symbols (from names)
+  "The symbols NAMES accessible in package FROM, for defpackage :import-from."
+  (let ((p (%package-arg from)))
+    (mapcar (lambda (n)
+              (multiple-value-bind (s status) (find-symbol n p)
+                (unless status (error "Symbol ~A not found in package ~A." n (package-name p)))
+                s))
+            names)))
 
 (defvar *%shadowing-symbols* (make-hash-table :test 'eq))
 
@@ -115,10 +130,31 @@
 (defun package-shadowing-symbols (package)
   (copy-list (gethash (%package-arg package) *%shadowing-symbols*)))
 
-(defun %defpackage (name nicknames use export shadow)
+(defun import (symbols &optional (package *package*))
+  "Makes each symbol present in PACKAGE; a different accessible symbol of the same name is an error."
+  (let ((p (%package-arg package)))
+    (dolist (s (if (listp symbols) symbols (list symbols)) t)
+      (multiple-value-bind (old status) (find-symbol (symbol-name s) p)
+        (cond ((and status (not (eq old s)))
+               (error "IMPORT of ~S into ~A conflicts with ~S, already accessible there."
+                      s (package-name p) old))
+              ((not (member status '(:internal :external))) (%import-symbol s p)))))))
+
+(defun shadowing-import (symbols &optional (package *package*))
+  "Makes each symbol present in PACKAGE and a shadowing symbol, replacing one of the same name."
+  (let ((p (%package-arg package)))
+    (dolist (s (if (listp symbols) symbols (list symbols)) t)
+      (%import-symbol s p)
+      (setf (gethash p *%shadowing-symbols*)
+            (cons s (remove (symbol-name s) (gethash p *%shadowing-symbols*)
+                            :key #'symbol-name :test #'string=))))))
+
+(defun %defpackage (name nicknames use export shadow &optional imports shadowing-imports)
   (let ((pkg (or (find-package name) (make-package name :nicknames nicknames :use nil))))
     (dolist (s shadow) (shadow s pkg))
+    (dolist (i shadowing-imports) (shadowing-import (%imported-symbols (car i) (cdr i)) pkg))
     (dolist (u use) (use-package u pkg))
+    (dolist (i imports) (import (%imported-symbols (car i) (cdr i)) pkg))
     (dolist (e export) (export (intern e pkg) pkg))
     pkg))
 
