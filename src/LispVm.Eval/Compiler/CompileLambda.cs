@@ -60,6 +60,12 @@ public sealed unsafe partial class Compiler
             if (p == Sym(S.AmpAllowOtherKeys)) { allow = true; continue; }
             if (p == Sym(S.AmpAux)) { state = 4; continue; }
             if (IsLambdaKeyword(p)) { EndFuncAbort(); Err1("Unsupported lambda list keyword ~S.", p); return -1; }
+            if (state == 3)
+            {   // pass 2 takes the keyword from this name: a non-symbol would crash it
+                ulong v = W.IsCons(p) ? M.Car(p) : p;
+                if (!(W.IsSymbol(v) || (W.IsCons(v) && W.IsSymbol(M.Car(v)))))
+                { EndFuncAbort(); Err1("Bad &KEY parameter ~S.", p); return -1; }
+            }
             if (state == 0) req++; else if (state == 1) opt++; else if (state == 3) nkeys++;
         }
         if (req > 250 || opt > 250) { EndFuncAbort(); Err("Too many parameters."); return -1; }

@@ -81,8 +81,12 @@
   (let ((init (%loop-next)))
     (if (%loop-kw-p (%loop-peek) "THEN")
         (let ((then (progn (%loop-next) (%loop-next))))
-          (let ((set (%loop-bind-pattern var init)))
-            (when set (push set *loop-first*)))
+          ;; after an earlier FOR that sets its variable on entry (FOR X IN ...), INIT
+          ;; must see that value: set on entry too, in clause order
+          (if *loop-first*
+              (progn (%loop-bind-pattern var nil) (push (%loop-set var init) *loop-first*))
+              (let ((set (%loop-bind-pattern var init)))
+                (when set (push set *loop-first*))))
           (push (%loop-set var then) *loop-step*))
         (progn
           (%loop-bind-pattern var nil)

@@ -163,7 +163,25 @@
          (multiple-value-bind (m e s) (integer-decode-float x)
            (if (minusp e) (* s (/ m (ash 1 (- e)))) (* s m (ash 1 e)))))
         (t (%type-error x 'real))))
-(defun rationalize (x) (rational x))
+(defun rationalize (x)
+  "The simplest rational strictly within half an ulp of the float X (SBCL's and CMUCL's
+algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact value."
+  (if (rationalp x)
+      x
+      (multiple-value-bind (frac expo sign) (integer-decode-float x)
+        (if (or (zerop frac) (>= expo 0))
+            (if (minusp sign) (- (ash frac expo)) (ash frac expo))
+            (let ((a (/ (- (* 2 frac) 1) (ash 1 (- 1 expo))))
+                  (b (/ (+ (* 2 frac) 1) (ash 1 (- 1 expo))))
+                  (p0 0) (q0 1) (p1 1) (q1 0))
+              (loop
+                (let ((c (ceiling a)))
+                  (when (< c b)
+                    (let ((top (+ (* c p1) p0)) (bot (+ (* c q1) q0)))
+                      (return (/ (if (minusp sign) (- top) top) bot))))
+                  (let* ((k (- c 1)) (p2 (+ (* k p1) p0)) (q2 (+ (* k q1) q0)))
+                    (psetq a (/ (- b k)) b (/ (- a k)))
+                    (setq p0 p1 q0 q1 p1 p2 q1 q2)))))))))
 
 (defun float-digits (f) (if (%double-p f) 53 24))
 (defun float-precision (f) (if (zerop f) 0 (float-digits f)))

@@ -130,9 +130,14 @@
 (defun package-shadowing-symbols (package)
   (copy-list (gethash (%package-arg package) *%shadowing-symbols*)))
 
+(defun %check-import-target (p)
+  (when (member (package-name p) '("COMMON-LISP" "KEYWORD") :test #'string=)
+    (error "Package ~A is locked: IMPORT and SHADOWING-IMPORT into it are refused." (package-name p)))
+  p)
+
 (defun import (symbols &optional (package *package*))
   "Makes each symbol present in PACKAGE; a different accessible symbol of the same name is an error."
-  (let ((p (%package-arg package)))
+  (let ((p (%check-import-target (%package-arg package))))
     (dolist (s (if (listp symbols) symbols (list symbols)) t)
       (multiple-value-bind (old status) (find-symbol (symbol-name s) p)
         (cond ((and status (not (eq old s)))
@@ -142,7 +147,9 @@
 
 (defun shadowing-import (symbols &optional (package *package*))
   "Makes each symbol present in PACKAGE and a shadowing symbol, replacing one of the same name."
-  (let ((p (%package-arg package)))
+  (let ((p (%check-import-target (%package-arg package))))
+    (dolist (s (if (listp symbols) symbols (list symbols)))
+      (unless (symbolp s) (error 'type-error :datum s :expected-type 'symbol)))
     (dolist (s (if (listp symbols) symbols (list symbols)) t)
       (%import-symbol s p)
       (setf (gethash p *%shadowing-symbols*)
