@@ -21,7 +21,7 @@ public sealed unsafe partial class Builtins
         b.Def("FIND-PACKAGE", 1, 1, &FindPackage); b.Def("EXPORT", 1, 2, &Export);
         b.Def("MAKE-PACKAGE", 1, -1, &MakePackage); b.Def("USE-PACKAGE", 1, 2, &UsePackage);
         b.Def("PACKAGE-NAME", 1, 1, &PackageName); b.Def("PACKAGEP", 1, 1, &Packagep);
-        b.Def("%PACKAGE-SYMBOL-LIST", 1, 1, &PackageSymbolList);
+        b.Def("%PACKAGE-SYMBOL-LIST", 1, 2, &PackageSymbolList);
         b.Def("%PROCLAIM-SPECIAL", 1, 1, &ProclaimSpecial); b.Def("%PROCLAIM-CONSTANT", 1, 1, &ProclaimConstant);
         b.Def("%SPECIAL-P", 1, 1, &SpecialP);
         b.Def("%SET-MACRO", 2, 2, &SetMacro); b.Def("MACRO-FUNCTION", 1, 2, &MacroFunction);
@@ -179,11 +179,16 @@ public sealed unsafe partial class Builtins
     static ulong Packagep(Vm vm, Args a) { return vm.Bool(M.Is(a[0], ObjType.Package)); }
     static ulong PackageSymbolList(Vm vm, Args a)
     {
+        // (%package-symbol-list package-designator &optional external-only): DO-SYMBOLS,
+        // DO-EXTERNAL-SYMBOLS and LOOP's symbol clauses.
         ulong p = a[0];
-        if (!M.Is(p, ObjType.Package)) return vm.TypeError(p, "PACKAGE");
+        if (W.IsSymbol(p)) p = vm.Heap.SymbolName(p);
+        if (vm.Heap.IsString(p)) p = vm.Heap.FindPackageNamed(p);
+        if (!M.Is(p, ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        bool externalOnly = a.Count > 1 && a[1] != W.Nil;
         Heap h = vm.Heap;
         int m = h.RootMark(); int rp = h.PushRoot(p); int r = h.PushRoot(W.Nil);
-        for (int t = 0; t < 2; t++)
+        for (int t = externalOnly ? 1 : 0; t < 2; t++)
         {
             int rt = h.PushRoot(t == 0 ? h.PackageInternalTable(h.Root(rp)) : h.PackageExternalTable(h.Root(rp)));
             int lim = h.HashEntryLimit(h.Root(rt));
