@@ -1,8 +1,10 @@
 // The VM side of heap images (DESIGN "Heap image"): a blob = 8 header words (magic,
-// version, fingerprint of what must match — builtin count, root slots, symbol and root
-// table sizes —, saved old-space base, old-space bytes, root count, 2 reserved), then the
-// root values, then the old-space bytes. Saving runs where allocation is still allowed
-// (build time, before the boot heap is sealed); loading allocates nothing.
+// version, fingerprint of what must match — builtin names/arity/order, root slots, symbol
+// and root table sizes —, saved old-space base, old-space bytes, root count, checksum of
+// everything after the header, 1 reserved), then the root values, then the old-space
+// bytes. The checksum makes any flipped byte a refusal, not a wrong heap. Saving runs where
+// allocation is still allowed (build time, before the boot heap is sealed); loading
+// allocates nothing.
 using LispVm.Gc;
 
 namespace LispVm.Eval;
@@ -10,16 +12,25 @@ namespace LispVm.Eval;
 public static unsafe class HeapImage
 {
     public const ulong Magic = 0x31474D494C50564CUL;   // "LVPLIMG1" in file byte order
-    public const ulong Version = 1;
+    public const ulong Version = 2;
     const int HeaderWords = 8;
 
     static ulong Fingerprint(Vm vm, int rootSlots)
     {
         ulong h = 0xcbf29ce484222325UL;
-        ulong* parts = stackalloc ulong[6];
+        ulong* parts = stackalloc ulong[7];
+        parts[6] = vm.BuiltinsHash;
         parts[0] = (ulong)vm.Nb; parts[1] = (ulong)rootSlots; parts[2] = (ulong)vm.Syms.Length;
         parts[3] = (ulong)vm.Roots.Length; parts[4] = (ulong)vm.Threads.Length; parts[5] = Version;
-        for (int i = 0; i < 6; i++) { h ^= parts[i]; h *= 0x100000001b3UL; }
+        for (int i = 0; i < 7; i++) { h ^= parts[i]; h *= 0x100000001b3UL; }
+        return h;
+    }
+
+    // FNV-1a over 64-bit words: ~0.1 ms for a 600 KB image natively.
+    static ulong Checksum(ulong* p, ulong words)
+    {
+        ulong h = 0xcbf29ce484222325UL;
+        for (ulong i = 0; i < words; i++) { h ^= p[i]; h *= 0x100000001b3UL; }
         return h;
     }
 
@@ -43,6 +54,7 @@ public static unsafe class HeapImage
             for (int i = 0; i < n; i++) w[HeaderWords + i] = roots[i];
             byte* o = d + (HeaderWords + n) * 8;
             for (ulong i = 0; i < bytes; i++) o[i] = start[i];
+            w[6] = Checksum(w + HeaderWords, (ulong)n + bytes / 8);
         }
         return img;
     }
@@ -60,6 +72,7 @@ public static unsafe class HeapImage
         if (w[5] != (ulong)n || w[2] != Fingerprint(vm, n)) return "image was made by a different build";
         ulong bytes = w[4];
         if ((ulong)length != (ulong)(HeaderWords + n) * 8 + bytes) return "image length does not match its header";
+        if (w[6] != Checksum(w + HeaderWords, (ulong)n + bytes / 8)) return "damaged image (checksum)";
         string why = vm.Heap.LoadImage(blob + (HeaderWords + n) * 8, bytes, w[3], w + HeaderWords, n);
         if (why != null) return why;
         // The console starts a fresh session: nothing printed yet on this terminal.

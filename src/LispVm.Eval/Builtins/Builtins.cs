@@ -18,6 +18,7 @@ public sealed unsafe partial class Builtins
         Heap heap = vm.Heap;
         int idx = vm.Nb++;
         vm.Bfn[idx] = f;
+        vm.BuiltinsHash = BuiltinHash(vm.BuiltinsHash, name, min, max);
         int mark = heap.RootMark();
         int rs = heap.PushRoot(vm.Intern(name));
         ulong fo = heap.AllocBoxed(ObjType.Function, Fn.Size);
@@ -30,6 +31,15 @@ public sealed unsafe partial class Builtins
         vm.SetSymFunction(heap.Root(rs), fo);
         heap.PopRoots(mark);
         return idx;
+    }
+
+    // Heap images refer to builtins by index: the image fingerprint covers every builtin's
+    // name, arity and registration order, so an image from another build is refused.
+    static ulong BuiltinHash(ulong h, string name, int min, int max)
+    {
+        for (int i = 0; i < name.Length; i++) { h ^= name[i]; h *= 0x100000001b3UL; }
+        h ^= (ulong)(uint)min << 32 | (uint)max; h *= 0x100000001b3UL;
+        return h;
     }
 
     internal static void RegisterCore(Vm vm)

@@ -40,6 +40,7 @@ public sealed unsafe partial class Vm : IGcRoots
     // Builtins.
     internal readonly delegate*<Vm, Args, ulong>[] Bfn = new delegate*<Vm, Args, ulong>[2048];
     internal int Nb;
+    internal ulong BuiltinsHash = 0xcbf29ce484222325UL;   // names/arity/order of Bfn (heap image fingerprint)
     internal int BiFuncall = -1, BiApply = -1;
 
     // Pending builtin error: condition type and initargs (rooted).

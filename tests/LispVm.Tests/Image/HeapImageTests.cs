@@ -64,6 +64,9 @@ public class HeapImageTests
         int body = (8 + n) * 8;
         BitConverter.GetBytes(0xFFFF_FFFF_FFFF_FF06UL).CopyTo(walk, body);   // a header claiming a huge body
         cases.Add((walk, "damaged image"));
+        var rootFlip = (byte[])img.Clone(); rootFlip[8 * 8 + 3] ^= 0x10; cases.Add((rootFlip, "checksum"));
+        var bodyFlip = (byte[])img.Clone(); bodyFlip[body + (img.Length - body) / 2] ^= 1; cases.Add((bodyFlip, "checksum"));
+        var lastFlip = (byte[])img.Clone(); lastFlip[^1] ^= 0x80; cases.Add((lastFlip, "checksum"));
         foreach (var (bad, why) in cases)
         {
             var output = new StringBuilder();
