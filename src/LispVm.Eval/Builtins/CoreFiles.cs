@@ -79,15 +79,13 @@ public sealed unsafe partial class Builtins
         byte* path = stackalloc byte[PathBytesMax];
         int pn = PathBytes(vm, a[0], path);
         if (pn <= 0) return vm.TypeError(a[0], "STRING");
-        long size = vm.Platform.FileSize(path, pn);
-        bool mem = size == -95;
-        if (mem) size = MemSize(vm, a[0]);
+        long size = FsSize(vm, a[0], path, pn);
         if (size < 0) return FileCode(size);
         if (size > int.MaxValue / 2) return FileCode(-27);        // EFBIG: more than a Lisp string holds
         Heap h = vm.Heap;
         int m = h.RootMark();
         int rb = h.PushRoot(h.AllocRaw(ObjType.ByteVector, size));
-        long got = mem ? MemRead(vm, a[0], M.Raw(h.Root(rb)), size) : vm.Platform.FileRead(path, pn, M.Raw(h.Root(rb)), size);
+        long got = FsRead(vm, a[0], path, pn, M.Raw(h.Root(rb)), size);
         if (got < 0) { h.PopRoots(m); return FileCode(got); }
         // Count characters, then decode into a string of the right width (the byte vector
         // may move while the string is allocated: re-read its address from the root).
@@ -115,12 +113,10 @@ public sealed unsafe partial class Builtins
         int pn = PathBytes(vm, a[0], path);
         if (pn <= 0) return vm.TypeError(a[0], "STRING");
         bool append = a[1] != W.Nil;
-        long r = vm.Platform.FileWrite(path, pn, path, 0, append);   // create or truncate now
-        bool mem = r == -95;
-        if (mem) r = MemWrite(vm, a[0], -1, 0, append);
+        long r = FsWrite(vm, a[0], path, pn, -1, 0, append);   // create or truncate now
         if (r < 0) return FileCode(r);
         long start = 0;
-        if (append) { start = mem ? MemSize(vm, a[0]) : vm.Platform.FileSize(path, pn); if (start < 0) start = 0; }
+        if (append) { start = FsSize(vm, a[0], path, pn); if (start < 0) start = 0; }
         Heap h = vm.Heap;
         int m = h.RootMark();
         int rp = h.PushRoot(a[0]);
@@ -151,8 +147,7 @@ public sealed unsafe partial class Builtins
         byte* dst = M.Raw(h.Root(rb));
         long k = 0;
         for (int i = 0; i < fill; i++) k += Utf8Put(dst + k, (int)src[i]);
-        long r = vm.Platform.FileWrite(path, pn, dst, k, true);
-        if (r == -95) r = MemWrite(vm, M.Slot(h.Root(rs), SPath), rb, k, true);
+        long r = FsWrite(vm, M.Slot(s, SPath), path, pn, rb, k, true);
         s = h.Root(rs);
         h.PopRoots(m);
         if (r < 0) return FileCode(r);
@@ -222,8 +217,7 @@ public sealed unsafe partial class Builtins
         byte* path = stackalloc byte[PathBytesMax];
         int pn = PathBytes(vm, a[0], path);
         if (pn <= 0) return vm.TypeError(a[0], "STRING");
-        long r = vm.Platform.FileSize(path, pn);
-        return M.Fix(r == -95 ? MemSize(vm, a[0]) : r);
+        return M.Fix(FsSize(vm, a[0], path, pn));
     }
 
     static ulong FileDeleteB(Vm vm, Args a)
@@ -231,16 +225,42 @@ public sealed unsafe partial class Builtins
         byte* path = stackalloc byte[PathBytesMax];
         int pn = PathBytes(vm, a[0], path);
         if (pn <= 0) return vm.TypeError(a[0], "STRING");
-        long r = vm.Platform.FileDelete(path, pn);
-        if (r == -95)
-        {
-            ulong store = vm.Roots[(int)R.FileStore];
-            r = store != W.Nil && vm.Heap.HashRemove(store, a[0]) ? 0 : -2;
-        }
-        return M.Fix(r);
+        return M.Fix(FsDelete(vm, a[0], path, pn));
     }
 
-    // ---- the in-memory store (platforms without files) ----
+    // ---- the platform's files, or the in-memory store where it has none ----
+    // Each takes the path twice: as the Lisp string (the store's key) and as UTF-8 bytes
+    // (for the platform).
+
+    const long NoFileSystem = -95;
+
+    static long FsSize(Vm vm, ulong path, byte* p, int pn)
+    {
+        long r = vm.Platform.FileSize(p, pn);
+        return r == NoFileSystem ? MemSize(vm, path) : r;
+    }
+
+    static long FsRead(Vm vm, ulong path, byte* p, int pn, byte* dst, long max)
+    {
+        long r = vm.Platform.FileRead(p, pn, dst, max);
+        return r == NoFileSystem ? MemRead(vm, path, dst, max) : r;
+    }
+
+    /// <summary>Writes the first n bytes of the byte vector at root index srcRoot (-1: none).</summary>
+    static long FsWrite(Vm vm, ulong path, byte* p, int pn, int srcRoot, long n, bool append)
+    {
+        byte* src = srcRoot < 0 ? p : M.Raw(vm.Heap.Root(srcRoot));
+        long r = vm.Platform.FileWrite(p, pn, src, n, append);
+        return r == NoFileSystem ? MemWrite(vm, path, srcRoot, n, append) : r;
+    }
+
+    static long FsDelete(Vm vm, ulong path, byte* p, int pn)
+    {
+        long r = vm.Platform.FileDelete(p, pn);
+        if (r != NoFileSystem) return r;
+        ulong store = vm.Roots[(int)R.FileStore];
+        return store != W.Nil && vm.Heap.HashRemove(store, path) ? 0 : -2;
+    }
 
     /// <summary>Adds a file to the in-memory store (the kernel seeds it from the ramdisk).
     /// name and data must not point into the Lisp heap.</summary>

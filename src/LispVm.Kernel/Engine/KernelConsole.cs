@@ -67,9 +67,29 @@ namespace LispVm.Kernel
             {
                 byte c = _read[i];
                 if (c == 0x03) { vm.InterruptFlag = 1; _taCount = 0; continue; }   // ^C also drops typeahead
-                _typeahead[(_taHead + _taCount) % TypeaheadSize] = c;
-                _taCount++;
+                Enqueue(c);
             }
+        }
+
+        void Enqueue(byte c)
+        {
+            _typeahead[(_taHead + _taCount) % TypeaheadSize] = c;
+            _taCount++;
+        }
+
+        // The next input bytes into _read: typeahead first (bytes that arrived while Lisp
+        // ran), else what the console has now. Count, 0 = nothing yet, -1 = end of input.
+        int NextInput()
+        {
+            if (_taCount == 0) { fixed (byte* b = _read) return _p.Read(b, _read.Length); }
+            int n = 0;
+            while (_taCount > 0 && n < _read.Length)
+            {
+                _read[n++] = _typeahead[_taHead];
+                _taHead = (_taHead + 1) % TypeaheadSize;
+                _taCount--;
+            }
+            return n;
         }
 
         // The main loop; returns the exit code (quit, Ctrl-D or end of input).
@@ -78,21 +98,7 @@ namespace LispVm.Kernel
             byte* batch = stackalloc byte[512];
             for (;;)
             {
-                int n;
-                if (_taCount > 0)
-                {
-                    n = 0;
-                    while (_taCount > 0 && n < _read.Length)
-                    {
-                        _read[n++] = _typeahead[_taHead];
-                        _taHead = (_taHead + 1) % TypeaheadSize;
-                        _taCount--;
-                    }
-                }
-                else
-                {
-                    fixed (byte* b = _read) n = _p.Read(b, _read.Length);
-                }
+                int n = NextInput();
                 if (n < 0)
                 {
                     FeedPending(_pendingLen);
@@ -148,18 +154,7 @@ namespace LispVm.Kernel
             bool got = false, end = false;
             while (!got && !end)
             {
-                int n;
-                if (_taCount > 0)
-                {
-                    n = 0;
-                    while (_taCount > 0 && n < _read.Length)
-                    {
-                        _read[n++] = _typeahead[_taHead];
-                        _taHead = (_taHead + 1) % TypeaheadSize;
-                        _taCount--;
-                    }
-                }
-                else fixed (byte* b = _read) n = _p.Read(b, _read.Length);
+                int n = NextInput();
                 if (n < 0) { int had = _pendingLen; FeedPending(_pendingLen); got = had > 0; end = true; break; }
                 if (n == 0)
                 {
@@ -183,11 +178,7 @@ namespace LispVm.Kernel
                     if (ev == LineEvent.Eof) { end = true; break; }
                     if (ev == LineEvent.Interrupt) { _ld.TakeLine(); _vm.InterruptFlag = 1; end = true; break; }
                     // Bytes after this line wait in the typeahead for the next reader.
-                    for (int k = i + 1; k < n && _taCount < TypeaheadSize; k++)
-                    {
-                        _typeahead[(_taHead + _taCount) % TypeaheadSize] = _read[k];
-                        _taCount++;
-                    }
+                    for (int k = i + 1; k < n && _taCount < TypeaheadSize; k++) Enqueue(_read[k]);
                     bool line = ev == LineEvent.Line;
                     if (line) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
                     fixed (byte* b = _ld.Line) Append(b, _ld.Length, line);
