@@ -14,6 +14,15 @@ static unsafe partial class Lib
         b.Def("%ARRAY-HEADER-REPLACE", 2, 2, &ArrayHeaderReplace);
         b.Def("%INTERN-PRESENT", 2, 2, &InternPresent);
         b.Def("%IMPORT-SYMBOL", 2, 2, &ImportSymbol);
+        b.Def("%REGISTER-MARRAY-LAYOUT", 1, 1, &RegisterMarrayLayout);
+    }
+
+    // (%register-marray-layout layout): the VM's AREF/%ASET-2 ops recognise rank-2 arrays
+    // by this layout (one eq) and index them inline.
+    static ulong RegisterMarrayLayout(Vm vm, Args a)
+    {
+        vm.Roots[(int)R.MarrayLayout] = a[0];
+        return a[0];
     }
 
     // (%intern-present name package): SHADOW's primitive (lisp/90-misc.lisp).

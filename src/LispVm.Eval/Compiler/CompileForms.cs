@@ -208,6 +208,11 @@ public sealed unsafe partial class Compiler
         {
             if (ClName(head, "%SVSET*")) return Op.SvSet;
             if (ClName(head, "%ASET*")) return Op.ASet;
+            if (ClName(head, "AREF")) return Op.Aref2;
+        }
+        else if (n == 4)
+        {
+            if (ClName(head, "%ASET-2")) return Op.ASet2;
         }
         return Op.Nop;
     }

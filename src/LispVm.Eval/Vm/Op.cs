@@ -72,5 +72,9 @@ public enum Op : byte
     // anything else calls the function of symbol constants[k], so errors are the function's.
     // (Matched by name at compile time: no boot-time symbols added.)
     Svref, Aref, SvSet, ASet,
+    // k: (aref a i j) [a i j] -> [elt]; (%aset-2 a i j x) [a i j x] -> [x]. Fast path: a is
+    // a rank-2 %marray (R.MarrayLayout) over a simple vector with in-range fixnum indices;
+    // anything else calls the function of constants[k] (AREF / %ASET-2).
+    Aref2, ASet2,
     Count
 }

@@ -204,5 +204,5 @@ public sealed unsafe partial class Vm : IGcRoots
 /// <summary>Indices into Vm.Roots.</summary>
 public enum R
 {
-    T, ClPackage, KeywordPackage, Trampoline, LastCondition, Backtrace, ErrorMessage, ConsoleOut, PrintStream, ReadStream, Tmp0, Tmp1, FileStore, Count
+    T, ClPackage, KeywordPackage, Trampoline, LastCondition, Backtrace, ErrorMessage, ConsoleOut, PrintStream, ReadStream, Tmp0, Tmp1, FileStore, MarrayLayout, Count
 }

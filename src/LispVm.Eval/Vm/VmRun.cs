@@ -432,6 +432,28 @@ public sealed unsafe partial class Vm
                 argc = 3; retSp = sp - 3; tail = false;
                 if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
                 goto call;
+            case Op.Aref2:
+                a = s[sp - 3];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])
+                {
+                    long ix = Index2(a, s[sp - 2], s[sp - 1], out b);
+                    if (ix >= 0) { sp -= 2; s[sp - 1] = M.Slot(b, (int)ix); ip += 2; goto loop; }
+                }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
+                argc = 3; retSp = sp - 3; tail = false;
+                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
+                goto call;
+            case Op.ASet2:
+                a = s[sp - 4];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])
+                {
+                    long ix = Index2(a, s[sp - 3], s[sp - 2], out b);
+                    if (ix >= 0) { heap.SetSlot(b, (int)ix, s[sp - 1]); s[sp - 4] = s[sp - 1]; sp -= 3; ip += 2; goto loop; }
+                }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
+                argc = 4; retSp = sp - 4; tail = false;
+                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
+                goto call;
             default:
                 PendSimple(S.ProgramError, "Internal error: bad opcode.");
                 goto signal;
@@ -622,6 +644,24 @@ public sealed unsafe partial class Vm
             ip = e.Ip;
             goto reload;
         }
+    }
+
+    /// <summary>Storage index of (i j) in the %marray a (slots: dims storage offset ...)
+    /// when a is rank 2 over a simple vector and both indices are in range; else -1 (the
+    /// caller then calls the Lisp function, whose errors name the problem).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static long Index2(ulong a, ulong i, ulong j, out ulong storage)
+    {
+        storage = M.Slot(a, 2);
+        ulong dims = M.Slot(a, 1), off = M.Slot(a, 3);
+        if (((i | j | off) & 3) != 0 || !W.IsCons(dims) || !M.Is(storage, ObjType.SimpleVector)) return -1;
+        ulong rest = M.Cdr(dims);
+        if (!W.IsCons(rest) || M.Cdr(rest) != W.Nil) return -1;
+        ulong d0 = M.Car(dims), d1 = M.Car(rest);
+        // Tagged fixnums compare like their values; a negative index is a huge ulong.
+        if (((d0 | d1) & 3) != 0 || i >= d0 || j >= d1) return -1;
+        long ix = M.FixVal(off) + M.FixVal(i) * M.FixVal(d1) + M.FixVal(j);
+        return (ulong)ix < (ulong)M.Len(storage) ? ix : -1;
     }
 
     // Frame sanity checks at every reload (LISPVM_VM_DEBUG=1, set by the hosted build).

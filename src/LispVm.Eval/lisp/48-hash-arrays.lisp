@@ -54,6 +54,7 @@
 (defstruct (%marray (:constructor %make-marray (dims storage &optional (offset 0) displaced-to))
                     (:copier nil) (:print-function %print-marray))
   dims storage (offset 0) displaced-to)
+(%register-marray-layout (get '%marray '%struct-layout))
 
 (defun arrayp (x) (or (%arrayp-1 x) (%marray-p x)))
 
