@@ -158,7 +158,7 @@ public sealed unsafe partial class Builtins
             if (x == W.Nil) continue;
             if (i < a.Count - 1 && !W.IsCons(x)) return vm.TypeError(x, "LIST");
             if (tail == W.Nil) result = x; else vm.Heap.SetCdr(tail, x);
-            if (!W.IsCons(x)) break;
+            if (!W.IsCons(x) || i == a.Count - 1) break;   // the last list is not walked (it may be circular)
             tail = x;
             while (W.IsCons(M.Cdr(tail))) tail = M.Cdr(tail);
         }

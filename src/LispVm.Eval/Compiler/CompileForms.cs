@@ -469,7 +469,7 @@ public sealed unsafe partial class Compiler
             if ((ctx & Tail) != 0) EOp(Op.Ret);
         }
         else ok = CProgn(bodyi, ctx);
-        for (int v = firstVar; v < nvars; v++) FinishVar(v);
+        if (ok) for (int v = firstVar; v < nvars; v++) FinishVar(v);   // failed: the code is discarded (patch sites may be gone)
         ntop = envMark; funcs[cf].CurLocals = savedLocals; ntmp = tmpMark;
         return ok;
     }
@@ -572,7 +572,7 @@ public sealed unsafe partial class Compiler
         }
         PushFreeSpecials(spS, spN);
         bool ok = CProgn(bodyi, ctx);
-        for (int v = firstVar; v < nvars; v++) FinishVar(v);
+        if (ok) for (int v = firstVar; v < nvars; v++) FinishVar(v);   // failed: the code is discarded (patch sites may be gone)
         ntop = envMark; funcs[cf].CurLocals = savedLocals; ntmp = tmpMark;
         return ok;
     }

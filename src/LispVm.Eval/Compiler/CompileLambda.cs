@@ -154,7 +154,7 @@ public sealed unsafe partial class Compiler
             EOp(Op.Unbind); E(nspec); EOp(Op.Ret);
         }
         else ok = CProgn(bodyi, Tail);
-        for (int v = firstVar; v < nvars; v++) FinishVar(v);
+        if (ok) for (int v = firstVar; v < nvars; v++) FinishVar(v);   // failed: the code is discarded (patch sites may be gone)
         ntop = envMark;
         rtop = savedRtop;
         if (!ok) { EndFuncAbort(); return -1; }

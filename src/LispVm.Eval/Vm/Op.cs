@@ -76,5 +76,10 @@ public enum Op : byte
     // a rank-2 %marray (R.MarrayLayout) over a simple vector with in-range fixnum indices;
     // anything else calls the function of constants[k] (AREF / %ASET-2).
     Aref2, ASet2,
+    // Fused by the peephole pass (Compiler/Peephole.cs), never emitted directly:
+    LocalCar,   // s      push car of slot (CAR's checks)
+    LocalCdr,   // s      push cdr of slot
+    JNilL,      // s a    jump if slot is NIL
+    JTL,        // s a    jump if slot is not NIL
     Count
 }

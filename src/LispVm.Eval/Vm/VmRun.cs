@@ -432,6 +432,18 @@ public sealed unsafe partial class Vm
                 argc = 3; retSp = sp - 3; tail = false;
                 if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
                 goto call;
+            case Op.LocalCar:
+                a = s[bp + U16(code, ip)]; ip += 2;
+                if (W.IsCons(a)) { s[sp++] = M.Car(a); goto loop; }
+                if (a == W.Nil) { s[sp++] = a; goto loop; }
+                PendType(a, S.List); goto signal;
+            case Op.LocalCdr:
+                a = s[bp + U16(code, ip)]; ip += 2;
+                if (W.IsCons(a)) { s[sp++] = M.Cdr(a); goto loop; }
+                if (a == W.Nil) { s[sp++] = a; goto loop; }
+                PendType(a, S.List); goto signal;
+            case Op.JNilL: if (s[bp + U16(code, ip)] == W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
+            case Op.JTL: if (s[bp + U16(code, ip)] != W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
             case Op.Aref2:
                 a = s[sp - 3];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])

@@ -16,6 +16,24 @@ public class EvalTests
     }
 
     [Fact]
+    public void A_compile_error_inside_a_closure_over_an_assigned_variable_is_an_error_not_a_crash()
+    {
+        // Found by the fuzzer: the failed lambda's code was discarded, then LET patched its
+        // captured-and-assigned variable's access sites in it (IndexOutOfRange in the compiler).
+        using var h = new EvalHost();
+        Assert.Contains(";; Error: Malformed call", h.Eval("(let ((n 0)) (mapc (lambda (x) (incf n) (cdr (list . 1))) '(1 2)) n)"));
+        Assert.Equal("3", h.Eval("(+ 1 2)"));
+    }
+
+    [Fact]
+    public void Nconc_does_not_walk_its_last_list()
+    {
+        // (mapcon (lambda (l) '(x)) '(a b)) makes a circular list: NCONC must not loop on it.
+        using var h = new EvalHost();
+        Assert.Equal("T", h.Eval("(let ((x (mapcon (lambda (l) '(x y)) '(a b)))) (eq (cddr x) x))"));
+    }
+
+    [Fact]
     public void Deeply_nested_code_gives_a_clean_error()
     {
         using var h = new EvalHost();

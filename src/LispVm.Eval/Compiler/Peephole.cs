@@ -1,0 +1,164 @@
+// Why: the one-pass compiler leaves placeholders it could not know the need for while
+// emitting (9 NOPs per BLOCK/TAGBODY entry that did not become a real catch entry, a SKIP2
+// per parameter that did not need a value cell, a NOP per block exit) and emits each
+// operand on its own. The VM pays one dispatch per instruction, so before a function
+// becomes a heap object this pass drops the no-ops and fuses the most frequent pairs
+// (measured per opcode pair on the Gabriel benchmarks: LOCAL+CDR, LOCAL+JNIL, NOT+JNIL...).
+// Runs after every patch of the function is applied (Finalize), rewrites in place (output
+// never longer than input) and remaps every code-offset operand. Anything it does not
+// recognise leaves the function as it was.
+namespace LispVm.Eval;
+
+public sealed unsafe partial class Compiler
+{
+    const int PeepMax = 1 << 16;                 // longer functions are left alone
+    readonly int[] peepMap = new int[PeepMax + 1]; // old instruction start -> new offset
+    readonly byte[] peepTarget = new byte[PeepMax + 1];
+
+    /// <summary>Length of the instruction at c[p], or -1 if unknown / truncated.</summary>
+    static int InsnLen(byte[] c, int p, int end)
+    {
+        int n;
+        switch ((Op)c[p])
+        {
+            case Op.Nop: case Op.Nil: case Op.T: case Op.Pop: case Op.Dup: case Op.Ret: case Op.Ret1:
+            case Op.Set1: case Op.MvAcc: case Op.MvCallN: case Op.MvSave: case Op.MvRestore: case Op.Progv:
+            case Op.UnbindV: case Op.EndCatch: case Op.UwNormal: case Op.UwEnd:
+            case Op.Car: case Op.Cdr: case Op.Cons: case Op.Eq: case Op.Not: case Op.Add: case Op.Sub:
+            case Op.Lt: case Op.Gt: case Op.Le: case Op.Ge: case Op.NumEq: case Op.Add1: case Op.Sub1:
+                n = 1; break;
+            case Op.Fix8: case Op.Call: case Op.TCall: case Op.Values: case Op.Unbind: case Op.Throw:
+                n = 2; break;
+            case Op.Const: case Op.Local: case Op.LocalC: case Op.SetL: case Op.SetLC: case Op.BindL:
+            case Op.BindLC: case Op.Closed: case Op.ClosedC: case Op.SetClosedC: case Op.FunG: case Op.Global:
+            case Op.SetGlobal: case Op.Slide: case Op.Drop: case Op.Skip2: case Op.BoxL: case Op.BoundP:
+            case Op.Bind: case Op.Svref: case Op.Aref: case Op.SvSet: case Op.ASet: case Op.Aref2: case Op.ASet2:
+            case Op.LocalCar: case Op.LocalCdr:
+                n = 3; break;
+            case Op.CallG: case Op.TCallG: case Op.MkClos:
+                n = 4; break;
+            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp:
+                n = 5; break;
+            case Op.Args: case Op.Keys: case Op.BlockE:
+                n = 6; break;
+            case Op.JBound: case Op.JNilL: case Op.JTL:
+                n = 7; break;
+            case Op.TagDispatch:
+                if (p + 1 >= end) return -1;
+                n = 2 + 4 * c[p + 1]; break;
+            default: return -1;
+        }
+        return p + n <= end ? n : -1;
+    }
+
+    /// <summary>Calls visit(operandOffset) for every absolute code offset operand of the
+    /// instruction at p (returns how many).</summary>
+    static int JumpOperands(byte[] c, int p, int* outOffs)
+    {
+        switch ((Op)c[p])
+        {
+            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp: outOffs[0] = p + 1; return 1;
+            case Op.JBound: case Op.JNilL: case Op.JTL: outOffs[0] = p + 3; return 1;
+            case Op.BlockE: outOffs[0] = p + 2; return 1;
+            case Op.TagDispatch:
+                {
+                    int k = c[p + 1];
+                    for (int i = 0; i < k; i++) outOffs[i] = p + 2 + 4 * i;
+                    return k;
+                }
+            default: return 0;
+        }
+    }
+
+    static int Get32(byte[] c, int p) { return c[p] | (c[p + 1] << 8) | (c[p + 2] << 16) | (c[p + 3] << 24); }
+    static void Set32(byte[] c, int p, int v) { c[p] = (byte)v; c[p + 1] = (byte)(v >> 8); c[p + 2] = (byte)(v >> 16); c[p + 3] = (byte)(v >> 24); }
+
+    /// <summary>Optimises code[start, start+len) in place; returns the new length.</summary>
+    int Peephole(byte[] c, int start, int len)
+    {
+        if (len > PeepMax) return len;
+        int end = start + len;
+        int* offs = stackalloc int[256];
+        // Pass 1: validate, mark instruction starts (2) and jump targets (1).
+        for (int i = 0; i <= len; i++) peepTarget[i] = 0;
+        peepTarget[len] = 2;
+        for (int p = start; p < end;)
+        {
+            int n = InsnLen(c, p, end);
+            if (n < 0) return len;
+            peepTarget[p - start] |= 2;
+            int k = JumpOperands(c, p, offs);
+            for (int j = 0; j < k; j++)
+            {
+                int t = Get32(c, offs[j]);
+                if (t < 0 || t > len) return len;
+                peepTarget[t] |= 1;
+            }
+            p += n;
+        }
+        for (int i = 0; i <= len; i++) if (peepTarget[i] == 1) return len;   // a jump into an instruction
+        // Pass 2: rewrite forward (w <= r always), old jump targets kept in operands.
+        int w = start;
+        for (int r = start; r < end;)
+        {
+            int n = InsnLen(c, r, end);
+            Op op = (Op)c[r];
+            int r2 = r + n;
+            Op op2 = r2 < end ? (Op)c[r2] : Op.Nop;
+            bool can2 = r2 < end && (peepTarget[r2 - start] & 1) == 0;       // next insn is not a jump target
+            int n2 = can2 ? InsnLen(c, r2, end) : 0;
+            int r3 = r2 + n2;
+            bool can3 = can2 && r3 < end && (peepTarget[r3 - start] & 1) == 0;
+            Op op3 = can3 ? (Op)c[r3] : Op.Nop;
+            peepMap[r - start] = w - start;
+            if (op == Op.Nop || op == Op.Skip2) { r = r2; continue; }
+            if (can2 && op == Op.Nil && op2 == Op.Pop) { peepMap[r2 - start] = w - start; r = r3; continue; }
+            if (can2 && op == Op.SetL && op2 == Op.Pop)
+            {
+                int s = c[r + 1] | (c[r + 2] << 8);
+                peepMap[r2 - start] = w - start;
+                c[w] = (byte)Op.BindL; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
+                r = r3; continue;
+            }
+            if (can2 && op == Op.Not && (op2 == Op.JNil || op2 == Op.JT))
+            {
+                int t = Get32(c, r2 + 1);
+                peepMap[r2 - start] = w - start;
+                c[w] = (byte)(op2 == Op.JNil ? Op.JT : Op.JNil); Set32(c, w + 1, t); w += 5;
+                r = r3; continue;
+            }
+            if (can2 && op == Op.Local)
+            {
+                int s = c[r + 1] | (c[r + 2] << 8);
+                bool notJ = op2 == Op.Not && can3 && (op3 == Op.JNil || op3 == Op.JT);
+                if (op2 == Op.JNil || op2 == Op.JT || notJ)
+                {
+                    int jr = notJ ? r3 : r2;
+                    bool jumpIfNil = notJ ? op3 == Op.JT : op2 == Op.JNil;  // LOCAL NOT JT: jump if the local is NIL
+                    int t = Get32(c, jr + 1);
+                    peepMap[r2 - start] = w - start;
+                    if (notJ) peepMap[r3 - start] = w - start;
+                    c[w] = (byte)(jumpIfNil ? Op.JNilL : Op.JTL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); Set32(c, w + 3, t); w += 7;
+                    r = jr + 5; continue;
+                }
+                if (op2 == Op.Car || op2 == Op.Cdr)
+                {
+                    peepMap[r2 - start] = w - start;
+                    c[w] = (byte)(op2 == Op.Car ? Op.LocalCar : Op.LocalCdr); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
+                    r = r3; continue;
+                }
+            }
+            for (int j = 0; j < n; j++) c[w + j] = c[r + j];
+            w += n; r = r2;
+        }
+        peepMap[len] = w - start;
+        // Pass 3: remap the code-offset operands of the new code.
+        for (int p = start; p < w;)
+        {
+            int k = JumpOperands(c, p, offs);
+            for (int j = 0; j < k; j++) Set32(c, offs[j], peepMap[Get32(c, offs[j])]);
+            p += InsnLen(c, p, w);
+        }
+        return w - start;
+    }
+}
