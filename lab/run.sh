@@ -8,15 +8,17 @@
 set -uo pipefail
 
 usage() {
-  echo "usage: lab/run.sh IMAGE [--memory MB] [--maxmem MB] [--extra STR] [--timeout S] [--dom0 SCRIPT] [--files DIR]" >&2
+  echo "usage: lab/run.sh IMAGE [--memory MB] [--maxmem MB] [--extra STR] [--timeout S] [--dom0 SCRIPT] [--files DIR] [--script SCRIPT]" >&2
   echo "  --files DIR packs DIR's files (cpio newc) as the guest's ramdisk: its in-memory file store." >&2
+  echo "  --script SCRIPT runs SCRIPT (bash) in Dom0 instead of starting the guest: it finds IMAGE as" >&2
+  echo "  guest.elf, guest.cfg and files.cpio in /mnt/share; its output is our stdout; exit 0 iff it exits 0." >&2
   echo "  --dom0 SCRIPT runs in Dom0 (bash, \$DOMID set) while the guest runs; its output is" >&2
   echo "  printed on stderr at the end. LAB_VERBOSE=1 streams the Xen/Dom0 console to stderr." >&2
   exit 1
 }
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${LISPVM_LAB_CACHE:-/var/cache/lispvm-lab}"
-IMAGE="" MEM=32 MAXMEM="" EXTRA="" TIMEOUT=120 DOM0="" FILES=""
+IMAGE="" MEM=32 MAXMEM="" EXTRA="" TIMEOUT=120 DOM0="" FILES="" SCRIPT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --memory) MEM="$2"; shift 2;;
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT="$2"; shift 2;;
     --dom0) DOM0="$2"; shift 2;;
     --files) FILES="$2"; shift 2;;
+    --script) SCRIPT="$2"; shift 2;;
     -h|--help) usage;;
     -*) echo "lab/run.sh: unknown option $1" >&2; usage;;
     *) [ -z "$IMAGE" ] || usage; IMAGE="$1"; shift;;
@@ -33,6 +36,7 @@ done
 [ -n "$IMAGE" ] || usage
 [ -f "$IMAGE" ] || { echo "lab/run.sh: no such image: $IMAGE" >&2; exit 1; }
 [ -z "$DOM0" ] || [ -f "$DOM0" ] || { echo "lab/run.sh: no such script: $DOM0" >&2; exit 1; }
+[ -z "$SCRIPT" ] || [ -f "$SCRIPT" ] || { echo "lab/run.sh: no such script: $SCRIPT" >&2; exit 1; }
 [ -z "$FILES" ] || [ -d "$FILES" ] || { echo "lab/run.sh: --files: no such directory: $FILES" >&2; exit 1; }
 MAXMEM="${MAXMEM:-$MEM}"
 
@@ -48,7 +52,20 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cp "$IMAGE" "$SHARE/guest.elf"
-cp "$LAB_DIR/dom0/run-guest.sh" "$SHARE/dom0.sh"
+if [ -n "$SCRIPT" ]; then
+  # A Dom0 session of the caller's own (bench/lab.sh): ttyS1 is its stdout, its exit code comes back.
+  cp "$SCRIPT" "$SHARE/script.sh"
+  cat >"$SHARE/dom0.sh" <<'EOF'
+exec 3<>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo
+echo "@@LAB-GUEST-READY script" >/dev/ttyS1
+bash /mnt/share/script.sh </dev/null >/dev/ttyS1 2>&1
+echo $? >/mnt/share/script-rc
+sync
+EOF
+else
+  cp "$LAB_DIR/dom0/run-guest.sh" "$SHARE/dom0.sh"
+fi
 [ -n "$DOM0" ] && cp "$DOM0" "$SHARE/extra-dom0.sh"
 cat >"$SHARE/guest.cfg" <<EOF
 name = "lab-guest"
@@ -120,6 +137,12 @@ kill $IN_PID 2>/dev/null; IN_PID=""
 wait $OUT_PID 2>/dev/null; OUT_PID=""
 echo "lab/run.sh: QEMU exited after $(ms) ms" >&2
 if [ -f "$SHARE/extra-dom0.log" ]; then echo "=== --dom0 script output ===" >&2; cat "$SHARE/extra-dom0.log" >&2; fi
+if [ -n "$SCRIPT" ]; then
+  rc="$(cat "$SHARE/script-rc" 2>/dev/null)"
+  [ "$rc" = 0 ] && exit 0
+  [ -f "$SHARE/timeout" ] && exit 3
+  echo "lab/run.sh: Dom0 script ended with '${rc:-no exit code}'; Xen/Dom0 console:" >&2; tail -40 "$SHARE/com1.log" >&2; exit 1
+fi
 state="$(cat "$SHARE/guest-state" 2>/dev/null)"
 case "$state" in
   gone) exit 0;;
