@@ -9,7 +9,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DLL = os.path.join(ROOT, "src/LispVm.Hosted/bin/Release/net10.0/lispvm.dll")
 IMAGE = os.path.join(ROOT, "artifacts/lispvm.elf")   # the REPL image (build/kernel.sh --with-engine)
-TMP = tempfile.mkdtemp(prefix="lispvm-bench-")
+TMP = tempfile.mkdtemp(prefix="lispvm-bench-") if __name__ == "__main__" else None   # bench/lab.py sets its own
 GABRIEL = "boyer browse dderiv-run deriv-run run-destructive run-div2-test1 run-div2-test2 run-fft run-frpoly/fixnum run-frpoly/bignum run-frpoly/float run-puzzle run-tak run-ctak run-trtak run-takl run-stak run-traverse run-triangle fprint/ugly fprint/pretty".split()
 
 def cmd(system, f):
@@ -115,6 +115,10 @@ def gabriel_runs(tests, gabriel):
             return out
     sys.exit("bench: --gabriel needs cl-bench's tests.lisp for run counts (next to the file, or --tests PATH)")
 
+def machine_line():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} CPUs ({os.cpu_count()} nproc), {cpu}, {platform.system()} {platform.release()}"
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -183,8 +187,7 @@ def main():
     med = {k: statistics.median(v) for k, v in times.items() if k not in failed}
     # report
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d")
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-    machine = f"{os.cpu_count()} CPUs ({os.cpu_count()} nproc), {cpu}, {platform.system()} {platform.release()}"
+    machine = machine_line()
     lines = [f"# LispVm benchmarks {date}{' (quick)' if a.quick else ''}", "",
              f"Machine: {machine}.  Repetitions: {reps}, interleaved; median time per iteration in microseconds "
              f"(ratio = system time / LispVm time: >1 means LispVm is faster).", ""]
