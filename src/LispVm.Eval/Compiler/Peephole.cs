@@ -26,6 +26,7 @@ public sealed unsafe partial class Compiler
             case Op.UnbindV: case Op.EndCatch: case Op.UwNormal: case Op.UwEnd:
             case Op.Car: case Op.Cdr: case Op.Cons: case Op.Eq: case Op.Not: case Op.Add: case Op.Sub:
             case Op.Lt: case Op.Gt: case Op.Le: case Op.Ge: case Op.NumEq: case Op.Add1: case Op.Sub1:
+            case Op.LtJ: case Op.GtJ: case Op.LeJ: case Op.GeJ: case Op.NumEqJ: case Op.EqJ:
                 n = 1; break;
             case Op.Fix8: case Op.Call: case Op.TCall: case Op.Values: case Op.Unbind: case Op.Throw:
                 n = 2; break;
@@ -147,6 +148,14 @@ public sealed unsafe partial class Compiler
                     c[w] = (byte)(op2 == Op.Car ? Op.LocalCar : Op.LocalCdr); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
                     r = r3; continue;
                 }
+            }
+            if (can2 && (op == Op.Lt || op == Op.Gt || op == Op.Le || op == Op.Ge || op == Op.NumEq || op == Op.Eq)
+                && (op2 == Op.JNil || op2 == Op.JT || (op2 == Op.Not && can3 && (op3 == Op.JNil || op3 == Op.JT))))
+            {
+                // The branch (NOT+JNIL is fused into JT just after) directly follows.
+                c[w++] = (byte)(op == Op.Lt ? Op.LtJ : op == Op.Gt ? Op.GtJ : op == Op.Le ? Op.LeJ
+                    : op == Op.Ge ? Op.GeJ : op == Op.NumEq ? Op.NumEqJ : Op.EqJ);
+                r = r2; continue;
             }
             for (int j = 0; j < n; j++) c[w + j] = c[r + j];
             w += n; r = r2;

@@ -81,5 +81,9 @@ public enum Op : byte
     LocalCdr,   // s      push cdr of slot
     JNilL,      // s a    jump if slot is NIL
     JTL,        // s a    jump if slot is not NIL
+    // Compare-and-branch, fused in place: the JNIL/JT that follows stays in the code. Fast
+    // path (fixnums; any values for EQ) pops both, tests and jumps or skips the JNIL/JT; the
+    // slow path calls the function and lets that JNIL/JT test the result.
+    LtJ, GtJ, LeJ, GeJ, NumEqJ, EqJ,
     Count
 }

@@ -46,48 +46,7 @@ public sealed unsafe partial class Vm
         switch ((Op)code[ip++])
         {
             case Op.Nop: goto loop;
-            case Op.Args:
-                // Function entry is the call safe point: the new frame is complete, so a
-                // suspended thread resumes by re-running this instruction.
-                if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (stepCap != 0 && ++Steps > stepCap))
-                {
-                    int sw = SafePointAt(runBase);
-                    if (sw == 1) goto signal;
-                    if (sw == 2) { th.Sp = sp; th.F[th.Fc - 1].Ip = ip - 1; result = W.Nil; return RunStatus.Switch; }
-                }
-                {
-                    int req = code[ip], opt = code[ip + 1], flags = code[ip + 2], nloc = U16(code, ip + 3);
-                    ip += 5;
-                    argc = th.F[th.Fc - 1].Argc;
-                    int fixedN = req + opt;
-                    if (argc < req || ((flags & 1) == 0 && argc > fixedN))
-                    {
-                        PendArgCount(argc, req, (flags & 1) != 0 ? -1 : fixedN);
-                        goto signal;
-                    }
-                    if (bp + nloc + 256 > StackLimit && !InOverflow) { PendStack(); goto signal; }
-                    int i = argc;
-                    if ((flags & 1) != 0)
-                    {
-                        if (argc > fixedN)
-                        {
-                            s[sp] = W.Nil; th.Sp = sp + 1;
-                            for (int j = argc - 1; j >= fixedN; j--) s[sp] = heap.Cons(s[bp + j], s[sp]);
-                            s[bp + fixedN] = s[sp];
-                            i = fixedN + 1;
-                        }
-                        else
-                        {
-                            for (; i < fixedN; i++) s[bp + i] = W.Unbound;
-                            s[bp + fixedN] = W.Nil;
-                            i = fixedN + 1;
-                        }
-                    }
-                    else for (; i < fixedN; i++) s[bp + i] = W.Unbound;
-                    sp = bp + nloc;
-                    for (; i < nloc; i++) s[bp + i] = W.Nil;
-                    goto reload;
-                }
+            case Op.Args: goto args;
             case Op.Keys:
                 {
                     ulong kv = M.Slot(consts, U16(code, ip));
@@ -444,6 +403,30 @@ public sealed unsafe partial class Vm
                 PendType(a, S.List); goto signal;
             case Op.JNilL: if (s[bp + U16(code, ip)] == W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
             case Op.JTL: if (s[bp + U16(code, ip)] != W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
+            case Op.LtJ:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp -= 2; if (((long)a < (long)b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5; goto loop; }
+                callee = M.Slot(Syms[(int)S.Lt], Sy.Function); goto generic2;
+            case Op.GtJ:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp -= 2; if (((long)a > (long)b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5; goto loop; }
+                callee = M.Slot(Syms[(int)S.Gt], Sy.Function); goto generic2;
+            case Op.LeJ:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp -= 2; if (((long)a <= (long)b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5; goto loop; }
+                callee = M.Slot(Syms[(int)S.Le], Sy.Function); goto generic2;
+            case Op.GeJ:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp -= 2; if (((long)a >= (long)b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5; goto loop; }
+                callee = M.Slot(Syms[(int)S.Ge], Sy.Function); goto generic2;
+            case Op.NumEqJ:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp -= 2; if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5; goto loop; }
+                callee = M.Slot(Syms[(int)S.NumEq], Sy.Function); goto generic2;
+            case Op.EqJ:
+                a = s[sp - 2]; b = s[sp - 1]; sp -= 2;
+                if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5;
+                goto loop;
             case Op.Aref2:
                 a = s[sp - 3];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])
@@ -471,6 +454,50 @@ public sealed unsafe partial class Vm
                 goto signal;
         }
 
+    args:
+                // Function entry is the call safe point: the new frame is complete, so a
+                // suspended thread resumes by re-running this instruction.
+                if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (stepCap != 0 && ++Steps > stepCap))
+                {
+                    int sw = SafePointAt(runBase);
+                    if (sw == 1) goto signal;
+                    if (sw == 2) { th.Sp = sp; th.F[th.Fc - 1].Ip = ip - 1; result = W.Nil; return RunStatus.Switch; }
+                }
+                {
+                    int req = code[ip], opt = code[ip + 1], flags = code[ip + 2], nloc = U16(code, ip + 3);
+                    ip += 5;
+                    argc = th.F[th.Fc - 1].Argc;
+                    int fixedN = req + opt;
+                    if (argc < req || ((flags & 1) == 0 && argc > fixedN))
+                    {
+                        PendArgCount(argc, req, (flags & 1) != 0 ? -1 : fixedN);
+                        goto signal;
+                    }
+                    if (bp + nloc + 256 > StackLimit && !InOverflow) { PendStack(); goto signal; }
+                    int i = argc;
+                    if ((flags & 1) != 0)
+                    {
+                        if (argc > fixedN)
+                        {
+                            s[sp] = W.Nil; th.Sp = sp + 1;
+                            for (int j = argc - 1; j >= fixedN; j--) s[sp] = heap.Cons(s[bp + j], s[sp]);
+                            s[bp + fixedN] = s[sp];
+                            sp = bp + nloc;
+                            for (i = fixedN + 1; i < nloc; i++) s[bp + i] = W.Nil;
+                            goto reload;   // consing may have moved this code vector
+                        }
+                        else
+                        {
+                            for (; i < fixedN; i++) s[bp + i] = W.Unbound;
+                            s[bp + fixedN] = W.Nil;
+                            i = fixedN + 1;
+                        }
+                    }
+                    else for (; i < fixedN; i++) s[bp + i] = W.Unbound;
+                    sp = bp + nloc;
+                    for (; i < nloc; i++) s[bp + i] = W.Nil;
+                    goto loop;   // (the &rest path above allocates: it reloads instead)
+                }
     generic2:
         argc = 2; retSp = sp - 2; tail = false;
         if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Arithmetic function is undefined."); goto signal; }
@@ -546,8 +573,17 @@ public sealed unsafe partial class Vm
                 th.F[th.Fc - 1].Ip = ip;
                 th.F[th.Fc++] = new Frame { Fn = callee, Bp = sp - argc, Argc = argc, RetSp = retSp, Ip = 0 };
             }
-            ip = 0;
-            goto reload;
+            {
+                // Enter the callee: load its registers and run its ARGS without a dispatch.
+                fnv = callee;
+                ulong fo = M.Type(fnv) == ObjType.Closure ? M.Slot(fnv, 0) : fnv;
+                code = M.Raw(M.Slot(fo, Fn.Code));
+                consts = M.Slot(fo, Fn.Consts);
+                bp = th.F[th.Fc - 1].Bp;
+                if (code[0] == (byte)Op.Args) { ip = 1; goto args; }
+                ip = 0;
+                goto loop;
+            }
         }
 
     notfn:
