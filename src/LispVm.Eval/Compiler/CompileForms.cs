@@ -214,7 +214,30 @@ public sealed unsafe partial class Compiler
         {
             if (ClName(head, "%ASET-2")) return Op.ASet2;
         }
+        else if (n == 5)
+        {
+            if (ClName(head, "%STRUCT-SET")) return Op.SSet;
+        }
         return Op.Nop;
+    }
+
+    /// <summary>Is head a DEFSTRUCT accessor whose function is still the one DEFSTRUCT
+    /// made? Its plist has %STRUCT-ACCESSOR = (layout index function).</summary>
+    bool StructAccessor(ulong head, out ulong layout, out int slot)
+    {
+        layout = W.Nil; slot = 0;
+        if (!W.IsSymbol(head) || head == W.Nil) return false;
+        for (ulong l = M.Slot(head, Sy.Plist); W.IsCons(l) && W.IsCons(M.Cdr(l)); l = M.Cdr(M.Cdr(l)))
+        {
+            if (!ClName(M.Car(l), "%STRUCT-ACCESSOR")) continue;
+            ulong v = M.Car(M.Cdr(l));
+            if (!W.IsCons(v) || !W.IsCons(M.Cdr(v)) || !W.IsCons(M.Cdr(M.Cdr(v)))) return false;
+            ulong idx = M.Car(M.Cdr(v)), fn = M.Car(M.Cdr(M.Cdr(v)));
+            if (!M.IsFix(idx) || M.FixVal(idx) < 0 || M.FixVal(idx) > 65000 || fn != M.Slot(head, Sy.Function)) return false;
+            layout = M.Car(v); slot = (int)M.FixVal(idx);
+            return M.Is(layout, ObjType.SimpleVector);
+        }
+        return false;
     }
 
     bool CCall(int xi, int ctx)
@@ -235,6 +258,14 @@ public sealed unsafe partial class Compiler
         {
             if (!C(Cadr(R[xi]), 0)) return false;
             return CArgsAndCall(P(Cddr(R[xi])), -1, ctx);
+        }
+        if (n == 1 && StructAccessor(head, out ulong layout, out int slot))
+        {
+            int kl = Const(layout);
+            if (!C(Cadr(R[xi]), 0)) return false;
+            EOp(Op.SRef); E16(Const(M.Car(R[xi]))); E16(kl); E16(slot);
+            Finish(ctx);
+            return true;
         }
         Op inl = InlineOp(head, n);
         if (inl != Op.Nop)

@@ -34,7 +34,7 @@ public sealed unsafe partial class Compiler
             case Op.BindLC: case Op.Closed: case Op.ClosedC: case Op.SetClosedC: case Op.FunG: case Op.Global:
             case Op.SetGlobal: case Op.Slide: case Op.Drop: case Op.Skip2: case Op.BoxL: case Op.BoundP:
             case Op.Bind: case Op.Svref: case Op.Aref: case Op.SvSet: case Op.ASet: case Op.Aref2: case Op.ASet2:
-            case Op.LocalCar: case Op.LocalCdr:
+            case Op.LocalCar: case Op.LocalCdr: case Op.SSet:
                 n = 3; break;
             case Op.CallG: case Op.TCallG: case Op.MkClos:
                 n = 4; break;
@@ -42,7 +42,7 @@ public sealed unsafe partial class Compiler
                 n = 5; break;
             case Op.Args: case Op.Keys: case Op.BlockE:
                 n = 6; break;
-            case Op.JBound: case Op.JNilL: case Op.JTL:
+            case Op.JBound: case Op.JNilL: case Op.JTL: case Op.SRef:
                 n = 7; break;
             case Op.TagDispatch:
                 if (p + 1 >= end) return -1;

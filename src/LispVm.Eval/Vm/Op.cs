@@ -85,5 +85,10 @@ public enum Op : byte
     // path (fixnums; any values for EQ) pops both, tests and jumps or skips the JNIL/JT; the
     // slow path calls the function and lets that JNIL/JT test the result.
     LtJ, GtJ, LeJ, GeJ, NumEqJ, EqJ,
+    // Structure slots (lisp/42-struct.lisp):
+    SRef,       // k k2 i [obj] -> [slot i]: obj's layout eq constants[k2], else call the
+                //        function of constants[k] (the accessor) with obj
+    SSet,       // k  (%struct-set obj i val layout name) [obj i val layout name] -> [val]; else
+                //        call the function of constants[k] (%STRUCT-SET)
     Count
 }

@@ -427,6 +427,27 @@ public sealed unsafe partial class Vm
                 a = s[sp - 2]; b = s[sp - 1]; sp -= 2;
                 if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5;
                 goto loop;
+            case Op.SRef:
+                a = s[sp - 1];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == M.Slot(consts, U16(code, ip + 2)))
+                {
+                    int si = U16(code, ip + 4) + 1;
+                    if (si < M.Len(a)) { s[sp - 1] = M.Slot(a, si); ip += 6; goto loop; }
+                }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 6;
+                argc = 1; retSp = sp - 1; tail = false;
+                goto call;
+            case Op.SSet:
+                a = s[sp - 5]; b = s[sp - 4];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == s[sp - 2] && (b & 3) == 0 && (ulong)M.FixVal(b) + 1 < (ulong)M.Len(a))
+                {
+                    heap.SetSlot(a, (int)M.FixVal(b) + 1, s[sp - 3]);
+                    s[sp - 5] = s[sp - 3]; sp -= 4; ip += 2; goto loop;
+                }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
+                argc = 5; retSp = sp - 5; tail = false;
+                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Structure function is undefined."); goto signal; }
+                goto call;
             case Op.Aref2:
                 a = s[sp - 3];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])

@@ -145,6 +145,9 @@
                                 (%instance-ref ,obj ,i)
                                 (%struct-type-error ,obj ',name)))
                          forms)
+                   ;; The compiler inlines calls of this accessor (a SREF op: one layout eq,
+                   ;; then the slot) while the symbol's function is still this one.
+                   (push `(%put ',acc '%struct-accessor (list ',layout ,i (symbol-function ',acc))) forms)
                    (unless (cadddr s)
                      (push `(defsetf ,acc (,obj) (,val)
                               (list '%struct-set ,obj ,i ,val '',layout '',name))
