@@ -27,6 +27,7 @@ public sealed unsafe partial class Vm
         int ip = th.F[th.Fc - 1].Ip;
         int bp = 0, argc = 0, retSp = 0;
         ulong fnv = 0, consts = 0, callee = 0;
+        ulong epoch = 0;   // heap.GcEpoch when code/consts/fnv were loaded: unchanged = still valid
         byte* code = null;
         bool tail = false;
         ulong a, b;
@@ -41,6 +42,7 @@ public sealed unsafe partial class Vm
             code = M.Raw(M.Slot(fo, Fn.Code));
             consts = M.Slot(fo, Fn.Consts);
             bp = th.F[th.Fc - 1].Bp;
+            epoch = heap.GcEpoch;
         }
     loop:
         switch ((Op)code[ip++])
@@ -330,6 +332,7 @@ public sealed unsafe partial class Vm
                 th.Sp = sp;
                 a = heap.Cons(s[sp - 2], s[sp - 1]);
                 sp--; s[sp - 1] = a;
+                if (heap.GcEpoch == epoch) goto loop;   // no collection: nothing moved
                 goto reload;
             case Op.Eq: sp--; s[sp - 1] = s[sp - 1] == s[sp] ? Roots[(int)R.T] : W.Nil; goto loop;
             case Op.Not: s[sp - 1] = s[sp - 1] == W.Nil ? Roots[(int)R.T] : W.Nil; goto loop;
@@ -578,6 +581,7 @@ public sealed unsafe partial class Vm
                 }
                 sp = retSp; s[sp++] = r;
                 if (tail) goto doret;
+                if (heap.GcEpoch == epoch) goto loop;   // same frame, nothing moved
                 goto reload;
             }
             if (th.Fc >= MaxFrames && !InOverflow) { sp = retSp; PendStack(); goto signal; }
@@ -601,6 +605,7 @@ public sealed unsafe partial class Vm
                 code = M.Raw(M.Slot(fo, Fn.Code));
                 consts = M.Slot(fo, Fn.Consts);
                 bp = th.F[th.Fc - 1].Bp;
+                epoch = heap.GcEpoch;
                 if (code[0] == (byte)Op.Args) { ip = 1; goto args; }
                 ip = 0;
                 goto loop;
