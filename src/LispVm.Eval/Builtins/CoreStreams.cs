@@ -29,7 +29,7 @@ public sealed unsafe partial class Builtins
         b.Def("READ-LINE", 0, 4, &ReadLine);
         b.Def("PRIN1-TO-STRING", 1, 1, &Prin1ToString); b.Def("PRINC-TO-STRING", 1, 1, &PrincToString);
         b.Def("%ENGINE-PRIN1-TO-STRING", 1, 1, &Prin1ToString); b.Def("%ENGINE-PRINC-TO-STRING", 1, 1, &PrincToString);
-        b.Def("%WRITE-OBJECT", 3, 3, &WriteObject);
+        b.Def("%WRITE-OBJECT", 3, 3, &WriteObject); b.Def("%PLAIN-PRINTABLE-P", 1, 1, &PlainPrintableP);
         b.Def("READ-FROM-STRING", 1, -1, &ReadFromString); b.Def("READ", 0, 4, &ReadB);
         b.Def("%STREAM-COLUMN", 1, 1, &StreamColumn);
     }
@@ -202,6 +202,39 @@ public sealed unsafe partial class Builtins
         ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
         ulong r = vm.PrintTo(a[0], s, a[2] != W.Nil);
         return r == Vm.Fail ? r : a[0];
+    }
+
+    /// <summary>(%plain-printable-p x): T when x is a tree of conses and atoms the engine
+    /// printer prints exactly as the Lisp printer (lisp/70-printer.lisp) would with
+    /// *print-pretty* and *print-circle* off: no vectors, structures or conditions, no
+    /// (QUOTE x)-style forms the engine would abbreviate. Bounded (NIL past 1M conses or
+    /// 1024 pending cars), so a circular list just takes the Lisp path.</summary>
+    static ulong PlainPrintableP(Vm vm, Args a)
+    {
+        ulong[] st = vm.PlainStack;
+        int sp = 0; long budget = 1 << 20;
+        st[sp++] = a[0];
+        while (sp > 0)
+        {
+            ulong x = st[--sp];
+            while (W.IsCons(x))
+            {
+                if (--budget < 0) return W.Nil;
+                ulong h = M.Car(x);
+                if (W.IsSymbol(h) && h != W.Nil && vm.Printer.ShorthandIndex(h) >= 0) return W.Nil;
+                if (W.IsCons(h)) { if (sp >= st.Length) return W.Nil; st[sp++] = h; }
+                else if (!PlainAtom(h)) return W.Nil;
+                x = M.Cdr(x);
+            }
+            if (!PlainAtom(x)) return W.Nil;
+        }
+        return vm.T;
+    }
+    static bool PlainAtom(ulong x)
+    {
+        if (!W.IsObj(x)) return true;   // fixnum, character, single float, symbol, NIL (a cons is handled by the caller)
+        ObjType t = M.Type(x);
+        return t == ObjType.String8 || t == ObjType.String32 || t == ObjType.Bignum || t == ObjType.Ratio || t == ObjType.DoubleFloat;
     }
 
     static ulong ReadFromString(Vm vm, Args a)

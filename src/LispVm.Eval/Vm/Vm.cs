@@ -171,6 +171,7 @@ public sealed unsafe partial class Vm : IGcRoots
         for (int i = 0; i < Roots.Length; i++) heap.VisitRoot(ref Roots[i]);
         for (int i = 0; i < Pend.Length; i++) heap.VisitRoot(ref Pend[i]);
         heap.VisitRoot(ref TailFn);
+        for (int i = 0; i < ioVars.Length; i++) heap.VisitRoot(ref ioVars[i]);
         for (int i = 0; i < pendFmtArgs.Length; i++) heap.VisitRoot(ref pendFmtArgs[i]);
         Comp.VisitRoots(heap);
     }

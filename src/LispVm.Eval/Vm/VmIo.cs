@@ -19,6 +19,7 @@ public sealed unsafe partial class Vm
 {
     public Num Num;
     public LispPrinter Printer;
+    internal readonly ulong[] PlainStack = new ulong[1024];   // %PLAIN-PRINTABLE-P's work stack (no roots: no allocation while used)
     public LispReader Reader;
     public IConsoleIn ConsoleIn;
     public bool QuitRequested;
@@ -139,23 +140,37 @@ public sealed unsafe partial class Vm
 
     public void ConsoleString(string s) { ulong co = Roots[(int)R.ConsoleOut]; for (int i = 0; i < s.Length; i++) StreamPut(co, s[i]); }
 
-    long VarFix(string name, long dflt)
+    // The printer and reader variables, looked up by name once (PrintTo runs per atom when
+    // Lisp code prints, and hashing eight names each time cost more than the printing).
+    // Rooted in VisitRoots; 0 = not looked up yet (also after a heap image load).
+    static readonly string[] IoVarNames = { "*PRINT-BASE*", "*PRINT-LEVEL*", "*PRINT-LENGTH*", "*PRINT-READABLY*",
+        "*PRINT-RADIX*", "*PRINT-CIRCLE*", "*READ-BASE*", "*FEATURES*", "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT" };
+    const int IvPrintBase = 0, IvPrintLevel = 1, IvPrintLength = 2, IvPrintReadably = 3, IvPrintRadix = 4,
+        IvPrintCircle = 5, IvReadBase = 6, IvFeatures = 7, IvReadDefaultFloat = 8, IvDoubleFloat = 9;
+    readonly ulong[] ioVars = new ulong[10];
+
+    ulong IoVar(int i)
     {
-        ulong v = SymValue(Intern(name));
+        if (ioVars[i] == 0) ioVars[i] = Intern(IoVarNames[i]);
+        return ioVars[i];
+    }
+    long VarFix(int i, long dflt)
+    {
+        ulong v = SymValue(IoVar(i));
         return M.IsFix(v) ? M.FixVal(v) : dflt;
     }
-    bool VarBool(string name) { ulong v = SymValue(Intern(name)); return v != W.Nil && v != W.Unbound; }
+    bool VarBool(int i) { ulong v = SymValue(IoVar(i)); return v != W.Nil && v != W.Unbound; }
 
     /// <summary>Print x to stream s with the printer variables. Returns Fail on error.</summary>
     public ulong PrintTo(ulong x, ulong s, bool escape)
     {
         PrintOptions o = escape ? PrintOptions.Prin1 : PrintOptions.Princ;
-        o.Base = (int)VarFix("*PRINT-BASE*", 10);
-        o.Level = (int)VarFix("*PRINT-LEVEL*", -1);
-        o.Length = (int)VarFix("*PRINT-LENGTH*", -1);
-        o.Readably = VarBool("*PRINT-READABLY*");
-        o.Radix = VarBool("*PRINT-RADIX*");
-        o.Circle = VarBool("*PRINT-CIRCLE*");
+        o.Base = (int)VarFix(IvPrintBase, 10);
+        o.Level = (int)VarFix(IvPrintLevel, -1);
+        o.Length = (int)VarFix(IvPrintLength, -1);
+        o.Readably = VarBool(IvPrintReadably);
+        o.Radix = VarBool(IvPrintRadix);
+        o.Circle = VarBool(IvPrintCircle);
         o.Package = CurrentPackage();
         ulong saved = Roots[(int)R.PrintStream];
         Roots[(int)R.PrintStream] = s;
@@ -189,12 +204,12 @@ public sealed unsafe partial class Vm
     {
         ReadOptions o = new ReadOptions();
         o.Package = CurrentPackage();
-        o.ReadBase = (int)VarFix("*READ-BASE*", 10);
-        ulong f = SymValue(Intern("*FEATURES*"));
+        o.ReadBase = (int)VarFix(IvReadBase, 10);
+        ulong f = SymValue(IoVar(IvFeatures));
         o.Features = f == W.Unbound ? W.Nil : f;
         o.ReadEval = true;
-        ulong df = SymValue(Intern("*READ-DEFAULT-FLOAT-FORMAT*"));
-        o.DefaultDouble = df == Intern("DOUBLE-FLOAT");
+        ulong df = SymValue(IoVar(IvReadDefaultFloat));
+        o.DefaultDouble = df == IoVar(IvDoubleFloat);
         return o;
     }
 

@@ -160,12 +160,17 @@ before its first appearance when shared."
         (t (write-string (%engine-princ-to-string x) stream))))
 
 (defun %write-top (x stream)
-  (if (and *print-circle* (null *%circle-table*)
-           (or (consp x) (vectorp x) (%instance-p x)))
-      (let ((*%circle-table* (make-hash-table :test 'eq)) (*%circle-counter* 0))
-        (%circle-scan x)
-        (%print-object x stream))
-      (%print-object x stream))
+  (cond ((and (consp x) (not *print-pretty*) (not *print-circle*) (null *print-level*) (null *print-length*)
+              (%plain-printable-p x))
+         ;; Conses and atoms only: the engine prints the whole tree as %print-object would,
+         ;; straight to the stream (fprint-style output was one Lisp call per atom).
+         (%write-object x stream *print-escape*))
+        ((and *print-circle* (null *%circle-table*)
+              (or (consp x) (vectorp x) (%instance-p x)))
+         (let ((*%circle-table* (make-hash-table :test 'eq)) (*%circle-counter* 0))
+           (%circle-scan x)
+           (%print-object x stream)))
+        (t (%print-object x stream)))
   x)
 
 (defun write (object &key (stream *standard-output*) (escape *print-escape*) (radix *print-radix*)

@@ -52,7 +52,7 @@ namespace LispVm.Reader
             syms[2] = quasi; syms[3] = unquote; syms[4] = splicing;
         }
 
-        int ShorthandIndex(ulong head)
+        public int ShorthandIndex(ulong head)
         {
             for (int i = 0; i < syms.Length; i++) if (syms[i] == head) return i;
             return -1;
