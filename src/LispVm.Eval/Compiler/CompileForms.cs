@@ -196,6 +196,7 @@ public sealed unsafe partial class Compiler
             if (head == Sym(S.Eq)) return Op.Eq;
             if (head == Sym(S.Plus)) return Op.Add;
             if (head == Sym(S.Minus)) return Op.Sub;
+            if (head == Sym(S.Star)) return Op.Mul;
             if (head == Sym(S.Lt)) return Op.Lt;
             if (head == Sym(S.Gt)) return Op.Gt;
             if (head == Sym(S.Le)) return Op.Le;
@@ -273,7 +274,8 @@ public sealed unsafe partial class Compiler
             int it = P(M.Cdr(x));
             for (int i = 0; i < n; i++) { if (!C(Car(R[it]), 0)) return false; R[it] = Cdr(R[it]); }
             EOp(inl);
-            if (inl >= Op.Svref) E16(Const(M.Car(R[xi])));   // the head, re-read: compiling the args may have moved it
+            if (inl == Op.Svref || inl == Op.Aref || inl == Op.SvSet || inl == Op.ASet || inl == Op.Aref2 || inl == Op.ASet2 || inl == Op.SSet)
+                E16(Const(M.Car(R[xi])));   // the head (its function is the slow path), re-read: compiling the args may have moved it
             Push(1 - n);
             Finish(ctx);
             return true;

@@ -26,7 +26,7 @@ public sealed unsafe partial class Compiler
             case Op.UnbindV: case Op.EndCatch: case Op.UwNormal: case Op.UwEnd:
             case Op.Car: case Op.Cdr: case Op.Cons: case Op.Eq: case Op.Not: case Op.Add: case Op.Sub:
             case Op.Lt: case Op.Gt: case Op.Le: case Op.Ge: case Op.NumEq: case Op.Add1: case Op.Sub1:
-            case Op.LtJ: case Op.GtJ: case Op.LeJ: case Op.GeJ: case Op.NumEqJ: case Op.EqJ:
+            case Op.LtJ: case Op.GtJ: case Op.LeJ: case Op.GeJ: case Op.NumEqJ: case Op.EqJ: case Op.Mul:
                 n = 1; break;
             case Op.Fix8: case Op.Call: case Op.TCall: case Op.Values: case Op.Unbind: case Op.Throw:
                 n = 2; break;
@@ -34,8 +34,12 @@ public sealed unsafe partial class Compiler
             case Op.BindLC: case Op.Closed: case Op.ClosedC: case Op.SetClosedC: case Op.FunG: case Op.Global:
             case Op.SetGlobal: case Op.Slide: case Op.Drop: case Op.Skip2: case Op.BoxL: case Op.BoundP:
             case Op.Bind: case Op.Svref: case Op.Aref: case Op.SvSet: case Op.ASet: case Op.Aref2: case Op.ASet2:
-            case Op.LocalCar: case Op.LocalCdr: case Op.SSet:
+            case Op.LocalCar: case Op.LocalCdr: case Op.SSet: case Op.PopLocal:
                 n = 3; break;
+            case Op.LocalFix8:
+                n = 4; break;
+            case Op.Local2: case Op.MovL:
+                n = 5; break;
             case Op.CallG: case Op.TCallG: case Op.MkClos:
                 n = 4; break;
             case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp:
@@ -121,6 +125,12 @@ public sealed unsafe partial class Compiler
                 c[w] = (byte)Op.BindL; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
                 r = r3; continue;
             }
+            if (can2 && op == Op.Pop && op2 == Op.Local && !(can3 && (op3 == Op.Car || op3 == Op.Cdr || op3 == Op.JNil || op3 == Op.JT || op3 == Op.Not)))
+            {
+                peepMap[r2 - start] = w - start;
+                c[w] = (byte)Op.PopLocal; c[w + 1] = c[r2 + 1]; c[w + 2] = c[r2 + 2]; w += 3;
+                r = r3; continue;
+            }
             if (can2 && op == Op.Not && (op2 == Op.JNil || op2 == Op.JT))
             {
                 int t = Get32(c, r2 + 1);
@@ -146,6 +156,23 @@ public sealed unsafe partial class Compiler
                 {
                     peepMap[r2 - start] = w - start;
                     c[w] = (byte)(op2 == Op.Car ? Op.LocalCar : Op.LocalCdr); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
+                    r = r3; continue;
+                }
+                // LOCAL LOCAL, unless the second one fuses with what follows it (LOCAL CAR...).
+                if ((op2 == Op.Local && !(can3 && (op3 == Op.Car || op3 == Op.Cdr || op3 == Op.JNil || op3 == Op.JT || op3 == Op.Not)))
+                    || op2 == Op.BindL)
+                {
+                    int s2 = c[r2 + 1] | (c[r2 + 2] << 8);
+                    peepMap[r2 - start] = w - start;
+                    c[w] = (byte)(op2 == Op.Local ? Op.Local2 : Op.MovL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
+                    c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
+                    r = r3; continue;
+                }
+                if (op2 == Op.Fix8)
+                {
+                    byte k = c[r2 + 1];
+                    peepMap[r2 - start] = w - start;
+                    c[w] = (byte)Op.LocalFix8; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); c[w + 3] = k; w += 4;
                     r = r3; continue;
                 }
             }

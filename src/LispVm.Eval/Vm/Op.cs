@@ -77,6 +77,10 @@ public enum Op : byte
     // anything else calls the function of constants[k] (AREF / %ASET-2).
     Aref2, ASet2,
     // Fused by the peephole pass (Compiler/Peephole.cs), never emitted directly:
+    Local2,     // s s2   push slot, push slot2
+    MovL,       // s s2   slot2 = slot (LOCAL s + BINDL s2)
+    PopLocal,   // s      replace the top with slot (POP + LOCAL s)
+    LocalFix8,  // s i8   push slot, push small fixnum
     LocalCar,   // s      push car of slot (CAR's checks)
     LocalCdr,   // s      push cdr of slot
     JNilL,      // s a    jump if slot is NIL
@@ -88,6 +92,7 @@ public enum Op : byte
     // Structure slots (lisp/42-struct.lisp):
     SRef,       // k k2 i [obj] -> [slot i]: obj's layout eq constants[k2], else call the
                 //        function of constants[k] (the accessor) with obj
+    Mul,        //        (* a b): fixnums within +-2^30 and single floats inline, else the function
     SSet,       // k  (%struct-set obj i val layout name) [obj i val layout name] -> [val]; else
                 //        call the function of constants[k] (%STRUCT-SET)
     Count

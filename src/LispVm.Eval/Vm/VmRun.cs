@@ -339,10 +339,34 @@ public sealed unsafe partial class Vm
             case Op.Add:
                 a = s[sp - 2]; b = s[sp - 1];
                 if (((a | b) & 3) == 0) { n = M.FixVal(a) + M.FixVal(b); if (W.FitsFixnum(n)) { sp--; s[sp - 1] = M.Fix(n); goto loop; } }
+                else if (W.IsSingle(a) && W.IsSingle(b))
+                {
+                    float f = W.SingleValue(a) + W.SingleValue(b);
+                    if (f - f == 0) { sp--; s[sp - 1] = W.MakeSingle(f); goto loop; }   // finite; else the function signals
+                }
                 callee = M.Slot(Syms[(int)S.Plus], Sy.Function); goto generic2;
+            case Op.Mul:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0)
+                {
+                    // Both within +-2^30: the product fits a fixnum (61 bits).
+                    long x = M.FixVal(a), y = M.FixVal(b);
+                    if ((ulong)(x + (1L << 30)) < (1UL << 31) && (ulong)(y + (1L << 30)) < (1UL << 31)) { sp--; s[sp - 1] = M.Fix(x * y); goto loop; }
+                }
+                else if (W.IsSingle(a) && W.IsSingle(b))
+                {
+                    float f = W.SingleValue(a) * W.SingleValue(b);
+                    if (f - f == 0) { sp--; s[sp - 1] = W.MakeSingle(f); goto loop; }
+                }
+                callee = M.Slot(Syms[(int)S.Star], Sy.Function); goto generic2;
             case Op.Sub:
                 a = s[sp - 2]; b = s[sp - 1];
                 if (((a | b) & 3) == 0) { n = M.FixVal(a) - M.FixVal(b); if (W.FitsFixnum(n)) { sp--; s[sp - 1] = M.Fix(n); goto loop; } }
+                else if (W.IsSingle(a) && W.IsSingle(b))
+                {
+                    float f = W.SingleValue(a) - W.SingleValue(b);
+                    if (f - f == 0) { sp--; s[sp - 1] = W.MakeSingle(f); goto loop; }
+                }
                 callee = M.Slot(Syms[(int)S.Minus], Sy.Function); goto generic2;
             case Op.Add1:
                 a = s[sp - 1];
@@ -394,6 +418,10 @@ public sealed unsafe partial class Vm
                 argc = 3; retSp = sp - 3; tail = false;
                 if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
                 goto call;
+            case Op.Local2: s[sp] = s[bp + U16(code, ip)]; s[sp + 1] = s[bp + U16(code, ip + 2)]; sp += 2; ip += 4; goto loop;
+            case Op.MovL: s[bp + U16(code, ip + 2)] = s[bp + U16(code, ip)]; ip += 4; goto loop;
+            case Op.PopLocal: s[sp - 1] = s[bp + U16(code, ip)]; ip += 2; goto loop;
+            case Op.LocalFix8: s[sp] = s[bp + U16(code, ip)]; s[sp + 1] = M.Fix((sbyte)code[ip + 2]); sp += 2; ip += 3; goto loop;
             case Op.LocalCar:
                 a = s[bp + U16(code, ip)]; ip += 2;
                 if (W.IsCons(a)) { s[sp++] = M.Car(a); goto loop; }
