@@ -22,7 +22,7 @@ public sealed unsafe partial class Compiler
     struct FuncRec
     {
         public int Parent, Start, Len, NLocals, CurLocals, Depth, Dyn, NCap, CapHead, NConst, ConstHead;
-        public int ArgsPos, DoneStart, FixHead;
+        public int ArgsPos, DoneStart, FixHead, MaxDepth;
         public bool Done;
     }
     readonly FuncRec[] funcs = new FuncRec[4096];
@@ -104,7 +104,13 @@ public sealed unsafe partial class Compiler
     void E32(int v) { E(v & 0xFF); E((v >> 8) & 0xFF); E((v >> 16) & 0xFF); E((v >> 24) & 0xFF); }
     void EOp(Op op) { E((int)op); }
     void EOp16(Op op, int v) { E((int)op); E16(v); }
-    void Push(int n) { funcs[cf].Depth += n; }
+    void Push(int n) { funcs[cf].Depth += n; if (funcs[cf].Depth > funcs[cf].MaxDepth) funcs[cf].MaxDepth = funcs[cf].Depth; }
+
+    /// <summary>Operand stack slots one function may use above its locals. The VM indexes the
+    /// value stack without bounds checks: ARGS checks locals + 256 against StackLimit and every
+    /// stack keeps at least 4096 slots above StackLimit (LispThread), so this bound keeps any
+    /// function inside the array.</summary>
+    public const int MaxOperandDepth = 3500;
 
     /// <summary>Byte at (func, offset) wherever that function's code currently lives.</summary>
     ref byte CodeAt(int f, int off)
@@ -183,6 +189,7 @@ public sealed unsafe partial class Compiler
         for (int i = funcs[f].FixHead; i >= 0; i = fixes[i].Next)
             Put32(f, fixes[i].Off, labelPos[fixes[i].Label]);
         if (funcs[f].ArgsPos >= 0) Put16(f, funcs[f].ArgsPos, funcs[f].NLocals);
+        if (funcs[f].MaxDepth > MaxOperandDepth) overflow = true;   // reported as: Form too large to compile.
         int len = funcs[f].Len;
         if (dtop + len > done.Length) { overflow = true; len = 0; }
         for (int i = 0; i < len; i++) done[dtop + i] = work[funcs[f].Start + i];
@@ -293,7 +300,8 @@ public sealed unsafe partial class Compiler
         if (ok)
         {
             EndFunc();
-            result = Finalize(first, nfuncs - 1);
+            if (overflow) ok = Err("Form too large to compile.");   // EndFunc checks the operand depth
+            else result = Finalize(first, nfuncs - 1);
         }
         rtop = sRtop; nfuncs = sNfuncs; cf = sCf; wtop = sWtop; dtop = sDtop; nvars = sNvars; npatches = sNpatches;
         ntop = sNtop; envBase = sEnvBase; nblocks = sNblocks; nlabels = sNlabels; nfixes = sNfixes; nconsts = sNconsts;

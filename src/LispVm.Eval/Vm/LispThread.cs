@@ -55,11 +55,14 @@ public sealed class LispThread
 
     public LispThread(int stackWords, int frames, int bindings, int catches)
     {
+        // At least 4096 slots above the limit: the VM indexes the stack unchecked and relies
+        // on it (Compiler.MaxOperandDepth). Smaller stacks are raised to 8192 words.
+        if (stackWords < 8192) stackWords = 8192;
         S = new ulong[stackWords];
         F = new Frame[frames];
         B = new ulong[bindings * 2];
         C = new CatchEntry[catches];
-        StackLimit = stackWords - (stackWords >= (1 << 16) ? 8192 : stackWords / 8);
+        StackLimit = stackWords - (stackWords >= (1 << 16) ? 8192 : 4096);
         MaxFrames = frames - (frames >= 4096 ? 512 : frames / 8);
         Result = W.Nil; Name = W.Nil;
         for (int i = 0; i < Mv.Length; i++) Mv[i] = W.Nil;

@@ -19,8 +19,15 @@ public sealed unsafe partial class Vm
     /// runBase is the index of this run's RunBase catch entry.</summary>
     internal RunStatus Run(int baseFc, int runBase, out ulong result)
     {
+        // The value stack is pinned for the run: the loop indexes it through a pointer, with
+        // no array bounds checks (overflow is checked where frames and values are pushed:
+        // StackLimit, the 256-slot margin in ARGS, PendStack).
+        fixed (ulong* s = Th.S) return RunBody(baseFc, runBase, out result, s);
+    }
+
+    RunStatus RunBody(int baseFc, int runBase, out ulong result, ulong* s)
+    {
         LispThread th = Th;
-        ulong[] s = th.S;
         Heap heap = Heap;
         ulong[] mv = th.Mv;
         int sp = th.Sp;
@@ -203,6 +210,7 @@ public sealed unsafe partial class Vm
                 {
                     a = s[--sp];
                     int vn = th.Nv;
+                    if (sp + vn + 8 > StackLimit) { PendStack(); goto signal; }
                     if (vn == 1) s[sp++] = a;
                     else for (int j = 0; j < vn; j++) s[sp++] = mv[j];
                     s[sp++] = M.Fix(vn);
@@ -299,6 +307,7 @@ public sealed unsafe partial class Vm
                     th.Cc--;
                     a = s[--sp];
                     int vn = th.Nv;
+                    if (sp + vn + 8 > StackLimit) vn = 0;   // (as the unwind path does)
                     if (vn == 1) s[sp++] = a;
                     else for (int j = 0; j < vn; j++) s[sp++] = mv[j];
                     s[sp++] = M.Fix(vn);
@@ -599,7 +608,7 @@ public sealed unsafe partial class Vm
                 }
                 th.Sp = sp; th.Nv = 1;
                 th.F[th.Fc - 1].Ip = ip;
-                ulong r = Bfn[bi](this, new Args(s, sp - argc, argc));
+                ulong r = Bfn[bi](this, new Args(th.S, sp - argc, argc));
                 if (r == Fail) { sp = retSp; goto failed; }
                 if (r == TailCallReq)
                 {

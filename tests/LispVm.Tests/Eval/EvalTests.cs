@@ -26,6 +26,19 @@ public class EvalTests
     }
 
     [Fact]
+    public void A_function_needing_more_operand_stack_than_the_vm_guarantees_is_refused()
+    {
+        // The VM indexes its value stack unchecked; the compiler bounds each function's
+        // operand depth (Compiler.MaxOperandDepth = 3500) instead.
+        using var h = new EvalHost();
+        string args = string.Join(" ", Enumerable.Range(0, 200)) + " ";
+        string Nest(int k) => string.Concat(Enumerable.Repeat("(list " + args, k)) + "0" + new string(')', k);
+        Assert.Equal("201", h.Eval("(length " + Nest(15) + ")"));
+        Assert.Contains(";; Error: Form too large to compile.", h.Eval("(length " + Nest(20) + ")"));
+        Assert.Equal("3", h.Eval("(+ 1 2)"));
+    }
+
+    [Fact]
     public void Nconc_does_not_walk_its_last_list()
     {
         // (mapcon (lambda (l) '(x)) '(a b)) makes a circular list: NCONC must not loop on it.
