@@ -22,16 +22,18 @@ public sealed unsafe partial class Vm
         // The value stack is pinned for the run: the loop indexes it through a pointer, with
         // no array bounds checks (overflow is checked where frames and values are pushed:
         // StackLimit, the 256-slot margin in ARGS, PendStack).
-        fixed (ulong* s = Th.S) return RunBody(baseFc, runBase, out result, s);
+        fixed (ulong* s = Th.S)
+        fixed (Frame* fr = Th.F)
+            return RunBody(baseFc, runBase, out result, s, fr);
     }
 
-    RunStatus RunBody(int baseFc, int runBase, out ulong result, ulong* s)
+    RunStatus RunBody(int baseFc, int runBase, out ulong result, ulong* s, Frame* fr)
     {
         LispThread th = Th;
         Heap heap = Heap;
         ulong[] mv = th.Mv;
         int sp = th.Sp;
-        int ip = th.F[th.Fc - 1].Ip;
+        int ip = fr[th.Fc - 1].Ip;
         int bp = 0, argc = 0, retSp = 0;
         ulong fnv = 0, consts = 0, callee = 0;
         ulong epoch = 0;   // heap.GcEpoch when code/consts/fnv were loaded: unchanged = still valid
@@ -42,20 +44,20 @@ public sealed unsafe partial class Vm
 
     reload:
         {
-            fnv = th.F[th.Fc - 1].Fn;
+            fnv = fr[th.Fc - 1].Fn;
             if (DebugChecks && !(W.IsObj(fnv) && (M.Type(fnv) == ObjType.Function || M.Type(fnv) == ObjType.Closure)))
                 DebugFail("reload: frame function is not a function", ip);
             ulong fo = M.Type(fnv) == ObjType.Closure ? M.Slot(fnv, 0) : fnv;
             code = M.Raw(M.Slot(fo, Fn.Code));
             consts = M.Slot(fo, Fn.Consts);
-            bp = th.F[th.Fc - 1].Bp;
+            bp = fr[th.Fc - 1].Bp;
             epoch = heap.GcEpoch;
         }
     loop:
         switch ((Op)code[ip++])
         {
             case Op.Nop: goto loop;
-            case Op.Args: goto args;
+            case Op.Args: argc = fr[th.Fc - 1].Argc; goto args;
             case Op.Keys:
                 {
                     ulong kv = M.Slot(consts, U16(code, ip));
@@ -139,7 +141,7 @@ public sealed unsafe partial class Vm
                             ip = t;
                             int sw = SafePointAt(runBase);
                             if (sw == 1) goto signal;
-                            if (sw == 2) { th.Sp = sp; th.F[th.Fc - 1].Ip = ip; result = W.Nil; return RunStatus.Switch; }
+                            if (sw == 2) { th.Sp = sp; fr[th.Fc - 1].Ip = ip; result = W.Nil; return RunStatus.Switch; }
                             goto loop;
                         }
                     }
@@ -173,7 +175,7 @@ public sealed unsafe partial class Vm
                     int k = U16(code, ip), cn = code[ip + 2]; ip += 3;
                     th.Sp = sp;
                     ulong clo = heap.AllocBoxed(ObjType.Closure, 1 + cn);
-                    ulong fo = M.Type(th.F[th.Fc - 1].Fn) == ObjType.Closure ? M.Slot(th.F[th.Fc - 1].Fn, 0) : th.F[th.Fc - 1].Fn;
+                    ulong fo = M.Type(fr[th.Fc - 1].Fn) == ObjType.Closure ? M.Slot(fr[th.Fc - 1].Fn, 0) : fr[th.Fc - 1].Fn;
                     heap.SetSlot(clo, 0, M.Slot(M.Slot(fo, Fn.Consts), k));
                     for (int j = 0; j < cn; j++) heap.SetSlot(clo, 1 + j, s[sp - cn + j]);
                     sp -= cn;
@@ -522,12 +524,11 @@ public sealed unsafe partial class Vm
                 {
                     int sw = SafePointAt(runBase);
                     if (sw == 1) goto signal;
-                    if (sw == 2) { th.Sp = sp; th.F[th.Fc - 1].Ip = ip - 1; result = W.Nil; return RunStatus.Switch; }
+                    if (sw == 2) { th.Sp = sp; fr[th.Fc - 1].Ip = ip - 1; result = W.Nil; return RunStatus.Switch; }
                 }
                 {
                     int req = code[ip], opt = code[ip + 1], flags = code[ip + 2], nloc = U16(code, ip + 3);
-                    ip += 5;
-                    argc = th.F[th.Fc - 1].Argc;
+                    ip += 5;   // (argc: set by the call path, or by case ARGS from the frame)
                     int fixedN = req + opt;
                     if (argc < req || ((flags & 1) == 0 && argc > fixedN))
                     {
@@ -607,7 +608,7 @@ public sealed unsafe partial class Vm
                     goto call;
                 }
                 th.Sp = sp; th.Nv = 1;
-                th.F[th.Fc - 1].Ip = ip;
+                fr[th.Fc - 1].Ip = ip;
                 ulong r = Bfn[bi](this, new Args(th.S, sp - argc, argc));
                 if (r == Fail) { sp = retSp; goto failed; }
                 if (r == TailCallReq)
@@ -621,27 +622,35 @@ public sealed unsafe partial class Vm
                 if (heap.GcEpoch == epoch) goto loop;   // same frame, nothing moved
                 goto reload;
             }
-            if (th.Fc >= MaxFrames && !InOverflow) { sp = retSp; PendStack(); goto signal; }
-            if (th.Fc >= th.F.Length - 2) { sp = retSp; goto hardoverflow; }
+            if (th.Fc >= MaxFrames)
+            {
+                if (!InOverflow) { sp = retSp; PendStack(); goto signal; }
+                if (th.Fc >= th.F.Length - 2) { sp = retSp; goto hardoverflow; }
+            }
             if (tail)
             {
                 int src = sp - argc;
                 for (int j = 0; j < argc; j++) s[bp + j] = s[src + j];
                 sp = bp + argc;
-                th.F[th.Fc - 1].Fn = callee; th.F[th.Fc - 1].Argc = argc;
+                Frame* cur = fr + (th.Fc - 1);
+                cur->Fn = callee; cur->Argc = argc;
             }
             else
             {
-                th.F[th.Fc - 1].Ip = ip;
-                th.F[th.Fc++] = new Frame { Fn = callee, Bp = sp - argc, Argc = argc, RetSp = retSp, Ip = 0 };
+                int fc = th.Fc;
+                fr[fc - 1].Ip = ip;
+                Frame* nf = fr + fc;
+                bp = sp - argc;
+                nf->Fn = callee; nf->Bp = bp; nf->Argc = argc; nf->RetSp = retSp; nf->Ip = 0;
+                th.Fc = fc + 1;
             }
             {
-                // Enter the callee: load its registers and run its ARGS without a dispatch.
+                // Enter the callee: load its registers and run its ARGS without a dispatch
+                // (bp and argc are already the new frame's).
                 fnv = callee;
                 ulong fo = M.Type(fnv) == ObjType.Closure ? M.Slot(fnv, 0) : fnv;
                 code = M.Raw(M.Slot(fo, Fn.Code));
                 consts = M.Slot(fo, Fn.Consts);
-                bp = th.F[th.Fc - 1].Bp;
                 epoch = heap.GcEpoch;
                 if (code[0] == (byte)Op.Args) { ip = 1; goto args; }
                 ip = 0;
@@ -664,7 +673,7 @@ public sealed unsafe partial class Vm
         {
             a = s[sp - 1];
             int fc = th.Fc - 1;
-            int rs = th.F[fc].RetSp;
+            int rs = fr[fc].RetSp;
             th.Fc = fc;
             if (fc < baseFc)
             {
@@ -673,7 +682,7 @@ public sealed unsafe partial class Vm
                 return RunStatus.Ok;
             }
             sp = rs; s[sp++] = a;
-            ip = th.F[fc - 1].Ip;
+            ip = fr[fc - 1].Ip;
             goto reload;
         }
 
@@ -693,7 +702,7 @@ public sealed unsafe partial class Vm
             FallbackError();
             goto unwind;
         }
-        if (sp + PendN + 16 >= th.S.Length) sp = th.F[th.Fc - 1].Bp;
+        if (sp + PendN + 16 >= th.S.Length) sp = fr[th.Fc - 1].Bp;
         for (int j = 0; j < PendN; j++) s[sp++] = Pend[j];
         argc = PendN; PendN = 0;
         for (int j = 0; j < Pend.Length; j++) Pend[j] = W.Nil;
