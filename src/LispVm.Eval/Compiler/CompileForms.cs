@@ -203,6 +203,7 @@ public sealed unsafe partial class Compiler
             if (head == Sym(S.Ge)) return Op.Ge;
             if (head == Sym(S.NumEq)) return Op.NumEq;
             if (ClName(head, "SVREF")) return Op.Svref;
+            if (ClName(head, "EQL")) return Op.Eql;
             if (ClName(head, "AREF")) return Op.Aref;
         }
         else if (n == 3)
@@ -274,7 +275,7 @@ public sealed unsafe partial class Compiler
             int it = P(M.Cdr(x));
             for (int i = 0; i < n; i++) { if (!C(Car(R[it]), 0)) return false; R[it] = Cdr(R[it]); }
             EOp(inl);
-            if (inl == Op.Svref || inl == Op.Aref || inl == Op.SvSet || inl == Op.ASet || inl == Op.Aref2 || inl == Op.ASet2 || inl == Op.SSet)
+            if (inl == Op.Svref || inl == Op.Eql || inl == Op.Aref || inl == Op.SvSet || inl == Op.ASet || inl == Op.Aref2 || inl == Op.ASet2 || inl == Op.SSet)
                 E16(Const(M.Car(R[xi])));   // the head (its function is the slow path), re-read: compiling the args may have moved it
             Push(1 - n);
             Finish(ctx);

@@ -33,6 +33,7 @@ public sealed unsafe partial class Compiler
             case Op.Const: case Op.Local: case Op.LocalC: case Op.SetL: case Op.SetLC: case Op.BindL:
             case Op.BindLC: case Op.Closed: case Op.ClosedC: case Op.SetClosedC: case Op.FunG: case Op.Global:
             case Op.SetGlobal: case Op.Slide: case Op.Drop: case Op.Skip2: case Op.BoxL: case Op.BoundP:
+            case Op.Eql: case Op.EqlJ:
             case Op.Bind: case Op.Svref: case Op.Aref: case Op.SvSet: case Op.ASet: case Op.Aref2: case Op.ASet2:
             case Op.LocalCar: case Op.LocalCdr: case Op.SSet: case Op.PopLocal:
                 n = 3; break;
@@ -175,6 +176,12 @@ public sealed unsafe partial class Compiler
                     c[w] = (byte)Op.LocalFix8; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); c[w + 3] = k; w += 4;
                     r = r3; continue;
                 }
+            }
+            if (op == Op.Eql && r2 < end && (op2 == Op.JNil || op2 == Op.JT))
+            {
+                // In place, operand kept: the JNIL/JT stays right after it (it may be a jump target).
+                c[w] = (byte)Op.EqlJ; c[w + 1] = c[r + 1]; c[w + 2] = c[r + 2]; w += 3;
+                r = r2; continue;
             }
             if (can2 && (op == Op.Lt || op == Op.Gt || op == Op.Le || op == Op.Ge || op == Op.NumEq || op == Op.Eq)
                 && (op2 == Op.JNil || op2 == Op.JT || (op2 == Op.Not && can3 && (op3 == Op.JNil || op3 == Op.JT))))

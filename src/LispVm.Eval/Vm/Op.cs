@@ -92,6 +92,9 @@ public enum Op : byte
     // Structure slots (lisp/42-struct.lisp):
     SRef,       // k k2 i [obj] -> [slot i]: obj's layout eq constants[k2], else call the
                 //        function of constants[k] (the accessor) with obj
+    Eql,        // k      (eql a b): EQ, or two immediates/pointers that are not both headed
+                //        objects -> NIL inline; two numbers in boxes call the function of constants[k]
+    EqlJ,       // k      EQL fused with the JNIL/JT after it (as LTJ...)
     Mul,        //        (* a b): fixnums within +-2^30 and single floats inline, else the function
     SSet,       // k  (%struct-set obj i val layout name) [obj i val layout name] -> [val]; else
                 //        call the function of constants[k] (%STRUCT-SET)

@@ -465,6 +465,20 @@ public sealed unsafe partial class Vm
                 a = s[sp - 2]; b = s[sp - 1];
                 if (((a | b) & 3) == 0) { sp -= 2; if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5; goto loop; }
                 callee = M.Slot(Syms[(int)S.NumEq], Sy.Function); goto generic2;
+            case Op.Eql:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (a == b) { sp--; s[sp - 1] = Roots[(int)R.T]; ip += 2; goto loop; }
+                if ((a & 7) != 3 || (b & 7) != 3) { sp--; s[sp - 1] = W.Nil; ip += 2; goto loop; }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2; goto generic2;
+            case Op.EqlJ:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (a == b || (a & 7) != 3 || (b & 7) != 3)
+                {
+                    sp -= 2; ip += 2;
+                    if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5;
+                    goto loop;
+                }
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2; goto generic2;
             case Op.EqJ:
                 a = s[sp - 2]; b = s[sp - 1]; sp -= 2;
                 if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5;
