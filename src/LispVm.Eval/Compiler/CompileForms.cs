@@ -61,6 +61,7 @@ public sealed unsafe partial class Compiler
             {
                 int sf = SpecialIndex(head);
                 if (sf >= 0) return CSpecial((S)sf, xi, ctx);
+                if (ClName(head, "OR")) return COr(xi, ctx);
                 ulong fcell = M.Slot(head, Sy.Function);
                 if (vm.IsMacroCell(fcell)) return CExpand(xi, M.Cdr(fcell), ctx);
                 if (head == Sym(S.NamedLambda))
@@ -380,6 +381,36 @@ public sealed unsafe partial class Compiler
         Mark(lelse);
         funcs[cf].Depth = d;
         if (!C(Car(Cdr(Cddr(R[xi]))), ctx)) return false;
+        Mark(lend);
+        return true;
+    }
+
+    /// <summary>OR without the macro's temporary: each clause but the last is tested with
+    /// JTK (a true value stays on the stack as the result), the last one gets ctx.</summary>
+    bool COr(int xi, int ctx)
+    {
+        if (!W.IsCons(Cdr(R[xi]))) { EConst(W.Nil); Finish(ctx); return true; }
+        int it = P(Cdr(R[xi]));
+        int lone = NewLabel(), lend = NewLabel();
+        bool any = false;
+        for (; ; )
+        {
+            ulong l = R[it];
+            if (!W.IsCons(M.Cdr(l)))
+            {
+                if (!C(M.Car(l), ctx)) return false;
+                break;
+            }
+            if (!C(M.Car(l), 0)) return false;
+            EJump(Op.JTK, lone); Push(-1);
+            any = true;
+            R[it] = M.Cdr(R[it]);
+        }
+        if (!any) return true;
+        if ((ctx & Tail) == 0) EJump(Op.Jmp, lend);
+        Mark(lone);
+        if ((ctx & Tail) != 0) EOp(Op.Ret1);
+        else if ((ctx & MvCtx) != 0) EOp(Op.Set1);
         Mark(lend);
         return true;
     }

@@ -43,7 +43,7 @@ public sealed unsafe partial class Compiler
                 n = 5; break;
             case Op.CallG: case Op.TCallG: case Op.MkClos:
                 n = 4; break;
-            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp:
+            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp: case Op.JTK:
                 n = 5; break;
             case Op.Args: case Op.Keys: case Op.BlockE:
                 n = 6; break;
@@ -63,7 +63,7 @@ public sealed unsafe partial class Compiler
     {
         switch ((Op)c[p])
         {
-            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp: outOffs[0] = p + 1; return 1;
+            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp: case Op.JTK: outOffs[0] = p + 1; return 1;
             case Op.JBound: case Op.JNilL: case Op.JTL: outOffs[0] = p + 3; return 1;
             case Op.BlockE: outOffs[0] = p + 2; return 1;
             case Op.TagDispatch:

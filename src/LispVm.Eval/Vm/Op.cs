@@ -92,6 +92,7 @@ public enum Op : byte
     // Structure slots (lisp/42-struct.lisp):
     SRef,       // k k2 i [obj] -> [slot i]: obj's layout eq constants[k2], else call the
                 //        function of constants[k] (the accessor) with obj
+    JTK,        // a      jump if the top is not NIL, keeping it; else pop it (OR)
     Eql,        // k      (eql a b): EQ, or two immediates/pointers that are not both headed
                 //        objects -> NIL inline; two numbers in boxes call the function of constants[k]
     EqlJ,       // k      EQL fused with the JNIL/JT after it (as LTJ...)

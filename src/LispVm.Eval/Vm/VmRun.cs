@@ -443,6 +443,7 @@ public sealed unsafe partial class Vm
                 if (W.IsCons(a)) { s[sp++] = M.Cdr(a); goto loop; }
                 if (a == W.Nil) { s[sp++] = a; goto loop; }
                 PendType(a, S.List); goto signal;
+            case Op.JTK: if (s[sp - 1] != W.Nil) ip = I32(code, ip); else { sp--; ip += 4; } goto loop;
             case Op.JNilL: if (s[bp + U16(code, ip)] == W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
             case Op.JTL: if (s[bp + U16(code, ip)] != W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
             case Op.LtJ:
