@@ -243,6 +243,24 @@ public sealed unsafe partial class Compiler
         return false;
     }
 
+    /// <summary>(f obj i val 'layout 'name) with i a small fixnum, layout a simple vector and
+    /// name a symbol, all literal?</summary>
+    bool StructSetConstants(ulong x, out ulong layout, out int slot, out ulong name)
+    {
+        layout = W.Nil; name = W.Nil; slot = 0;
+        ulong a = Cdr(x);
+        ulong i = Car(Cdr(a)), ql = Car(Cdr(Cdr(Cdr(a)))), qn = Car(Cdr(Cdr(Cdr(Cdr(a)))));
+        if (!M.IsFix(i) || M.FixVal(i) < 0 || M.FixVal(i) > 65000) return false;
+        if (!IsQuoted(ql) || !IsQuoted(qn)) return false;
+        layout = Cadr(ql); name = Cadr(qn);
+        slot = (int)M.FixVal(i);
+        return M.Is(layout, ObjType.SimpleVector) && W.IsSymbol(name);
+    }
+    bool IsQuoted(ulong x)
+    {
+        return W.IsCons(x) && M.Car(x) == Sym(S.Quote) && W.IsCons(M.Cdr(x)) && M.Cdr(M.Cdr(x)) == W.Nil;
+    }
+
     bool CCall(int xi, int ctx)
     {
         ulong x = R[xi];
@@ -267,6 +285,18 @@ public sealed unsafe partial class Compiler
             int kl = Const(layout);
             if (!C(Cadr(R[xi]), 0)) return false;
             EOp(Op.SRef); E16(Const(M.Car(R[xi]))); E16(kl); E16(slot);
+            Finish(ctx);
+            return true;
+        }
+        if (n == 5 && StructSetConstants(R[xi], out ulong sl, out int si, out ulong sn) && ClName(head, "%STRUCT-SET"))
+        {
+            // (%struct-set obj 'i val 'layout 'name) from (setf (accessor obj) val): only obj and
+            // val are evaluated; the constants ride as operands.
+            int kl = Const(sl), kn = Const(sn);
+            if (!C(Cadr(R[xi]), 0)) return false;
+            if (!C(Car(Cdr(Cddr(R[xi]))), 0)) return false;
+            EOp(Op.SSetK); E16(Const(M.Car(R[xi]))); E16(kl); E16(kn); E16(si);
+            Push(-1);
             Finish(ctx);
             return true;
         }

@@ -49,6 +49,8 @@ public sealed unsafe partial class Compiler
                 n = 6; break;
             case Op.JBound: case Op.JNilL: case Op.JTL: case Op.SRef:
                 n = 7; break;
+            case Op.SSetK:
+                n = 9; break;
             case Op.TagDispatch:
                 if (p + 1 >= end) return -1;
                 n = 2 + 4 * c[p + 1]; break;

@@ -96,6 +96,8 @@ public enum Op : byte
     Eql,        // k      (eql a b): EQ, or two immediates/pointers that are not both headed
                 //        objects -> NIL inline; two numbers in boxes call the function of constants[k]
     EqlJ,       // k      EQL fused with the JNIL/JT after it (as LTJ...)
+    SSetK,      // k kl kn i  [obj val] -> [val]: (%struct-set obj i val 'layout 'name) with the
+                //        constants as operands (constants[kl], [kn]); slow path calls constants[k]
     Mul,        //        (* a b): fixnums within +-2^30 and single floats inline, else the function
     SSet,       // k  (%struct-set obj i val layout name) [obj i val layout name] -> [val]; else
                 //        call the function of constants[k] (%STRUCT-SET)

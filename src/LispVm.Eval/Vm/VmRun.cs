@@ -494,6 +494,24 @@ public sealed unsafe partial class Vm
                 callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 6;
                 argc = 1; retSp = sp - 1; tail = false;
                 goto call;
+            case Op.SSetK:
+                a = s[sp - 2];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == M.Slot(consts, U16(code, ip + 2)))
+                {
+                    int si = U16(code, ip + 6) + 1;
+                    if (si < M.Len(a)) { heap.SetSlot(a, si, s[sp - 1]); s[sp - 2] = s[sp - 1]; sp--; ip += 8; goto loop; }
+                }
+                // Slow path: rebuild the five arguments of %STRUCT-SET and call it.
+                b = s[sp - 1];
+                s[sp - 1] = M.Fix(U16(code, ip + 6));
+                s[sp] = b;
+                s[sp + 1] = M.Slot(consts, U16(code, ip + 2));
+                s[sp + 2] = M.Slot(consts, U16(code, ip + 4));
+                sp += 3;
+                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 8;
+                argc = 5; retSp = sp - 5; tail = false;
+                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Structure function is undefined."); goto signal; }
+                goto call;
             case Op.SSet:
                 a = s[sp - 5]; b = s[sp - 4];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == s[sp - 2] && (b & 3) == 0 && (ulong)M.FixVal(b) + 1 < (ulong)M.Len(a))
