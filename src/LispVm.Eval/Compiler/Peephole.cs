@@ -39,7 +39,7 @@ public sealed unsafe partial class Compiler
                 n = 3; break;
             case Op.LocalFix8:
                 n = 4; break;
-            case Op.Local2: case Op.MovL:
+            case Op.Local2: case Op.MovL: case Op.CarToL: case Op.CdrToL:
                 n = 5; break;
             case Op.CallG: case Op.TCallG: case Op.MkClos:
                 n = 4; break;
@@ -105,6 +105,28 @@ public sealed unsafe partial class Compiler
             p += n;
         }
         for (int i = 0; i <= len; i++) if (peepTarget[i] == 1) return len;   // a jump into an instruction
+        // Unreachable code (4): what follows an unconditional transfer up to the next jump
+        // target (the compiler emits e.g. the JMP over an else branch after a RETURN-FROM's
+        // own JMP). Then recount the targets from live code only, so the join point such a
+        // dead JMP targeted can be fused with what precedes it.
+        {
+            bool live = true;
+            for (int p = start; p < end; p += InsnLen(c, p, end))
+            {
+                if ((peepTarget[p - start] & 1) != 0) live = true;
+                if (!live) peepTarget[p - start] |= 4;
+                Op o = (Op)c[p];
+                if (o == Op.Jmp || o == Op.Ret || o == Op.Ret1 || o == Op.TCallG || o == Op.TCall || o == Op.Throw || o == Op.TagDispatch)
+                    live = false;
+            }
+            for (int i = 0; i <= len; i++) peepTarget[i] &= 6;
+            for (int p = start; p < end; p += InsnLen(c, p, end))
+            {
+                if ((peepTarget[p - start] & 4) != 0) continue;
+                int k = JumpOperands(c, p, offs);
+                for (int j = 0; j < k; j++) peepTarget[Get32(c, offs[j])] |= 1;
+            }
+        }
         // Pass 2: rewrite forward (w <= r always), old jump targets kept in operands.
         int w = start;
         for (int r = start; r < end;)
@@ -119,7 +141,7 @@ public sealed unsafe partial class Compiler
             bool can3 = can2 && r3 < end && (peepTarget[r3 - start] & 1) == 0;
             Op op3 = can3 ? (Op)c[r3] : Op.Nop;
             peepMap[r - start] = w - start;
-            if (op == Op.Nop || op == Op.Skip2) { r = r2; continue; }
+            if (op == Op.Nop || op == Op.Skip2 || (peepTarget[r - start] & 4) != 0) { r = r2; continue; }
             if (can2 && op == Op.Nil && op2 == Op.Pop) { peepMap[r2 - start] = w - start; r = r3; continue; }
             if (can2 && op == Op.SetL && op2 == Op.Pop)
             {
@@ -160,6 +182,30 @@ public sealed unsafe partial class Compiler
                     peepMap[r2 - start] = w - start;
                     c[w] = (byte)(op2 == Op.Car ? Op.LocalCar : Op.LocalCdr); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
                     r = r3; continue;
+                }
+                // LOCAL SETL POP (SETL POP is BINDL): a move.
+                if (op2 == Op.SetL && can3 && op3 == Op.Pop)
+                {
+                    int s2 = c[r2 + 1] | (c[r2 + 2] << 8);
+                    peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
+                    c[w] = (byte)Op.MovL; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
+                    c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
+                    r = r3 + 1; continue;
+                }
+                // LOCAL CDR BINDL (or SETL POP): slot2 = (cdr slot), as in (setq l (cdr l)).
+                if ((op2 == Op.Car || op2 == Op.Cdr) && can3 && (op3 == Op.BindL || op3 == Op.SetL))
+                {
+                    int r4 = r3 + 3;
+                    bool setPop = op3 == Op.SetL;
+                    if (!setPop || (r4 < end && (Op)c[r4] == Op.Pop && (peepTarget[r4 - start] & 1) == 0))
+                    {
+                        int s2 = c[r3 + 1] | (c[r3 + 2] << 8);
+                        peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
+                        if (setPop) peepMap[r4 - start] = w - start;
+                        c[w] = (byte)(op2 == Op.Car ? Op.CarToL : Op.CdrToL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
+                        c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
+                        r = setPop ? r4 + 1 : r4; continue;
+                    }
                 }
                 // LOCAL LOCAL, unless the second one fuses with what follows it (LOCAL CAR...).
                 if ((op2 == Op.Local && !(can3 && (op3 == Op.Car || op3 == Op.Cdr || op3 == Op.JNil || op3 == Op.JT || op3 == Op.Not)))

@@ -81,6 +81,8 @@ public enum Op : byte
     MovL,       // s s2   slot2 = slot (LOCAL s + BINDL s2)
     PopLocal,   // s      replace the top with slot (POP + LOCAL s)
     LocalFix8,  // s i8   push slot, push small fixnum
+    CarToL,     // s s2   slot2 = (car slot)  (LOCAL CAR BINDL, or ... SETL POP)
+    CdrToL,     // s s2   slot2 = (cdr slot)
     LocalCar,   // s      push car of slot (CAR's checks)
     LocalCdr,   // s      push cdr of slot
     JNilL,      // s a    jump if slot is NIL

@@ -433,6 +433,16 @@ public sealed unsafe partial class Vm
             case Op.MovL: s[bp + U16(code, ip + 2)] = s[bp + U16(code, ip)]; ip += 4; goto loop;
             case Op.PopLocal: s[sp - 1] = s[bp + U16(code, ip)]; ip += 2; goto loop;
             case Op.LocalFix8: s[sp] = s[bp + U16(code, ip)]; s[sp + 1] = M.Fix((sbyte)code[ip + 2]); sp += 2; ip += 3; goto loop;
+            case Op.CarToL:
+                a = s[bp + U16(code, ip)];
+                if (W.IsCons(a)) { s[bp + U16(code, ip + 2)] = M.Car(a); ip += 4; goto loop; }
+                if (a == W.Nil) { s[bp + U16(code, ip + 2)] = a; ip += 4; goto loop; }
+                ip += 4; PendType(a, S.List); goto signal;
+            case Op.CdrToL:
+                a = s[bp + U16(code, ip)];
+                if (W.IsCons(a)) { s[bp + U16(code, ip + 2)] = M.Cdr(a); ip += 4; goto loop; }
+                if (a == W.Nil) { s[bp + U16(code, ip + 2)] = a; ip += 4; goto loop; }
+                ip += 4; PendType(a, S.List); goto signal;
             case Op.LocalCar:
                 a = s[bp + U16(code, ip)]; ip += 2;
                 if (W.IsCons(a)) { s[sp++] = M.Car(a); goto loop; }
