@@ -35,12 +35,14 @@ public sealed class LispHost
     /// <summary>Why a given heap image was not used (null: used, or none given).</summary>
     public string ImageRefused;
 
-    public unsafe LispHost(HeapOptions options, bool exitForReal, Action<byte[], int> capture = null, byte[] image = null)
+    public unsafe LispHost(HeapOptions options, bool exitForReal, Action<byte[], int> capture = null, byte[] image = null,
+                           bool peephole = true)
     {
         Platform = new HostedPlatform(exitForReal) { Capture = capture };
         if (options.Clock == null) options.Clock = new HostedGcClock();
         Heap = new Heap(new HostedFrameSource(), options.LimitBytes, options);
         Vm = new Vm(Heap, Platform);
+        Vm.Comp.UsePeephole = peephole;   // off: tests compare code as emitted (the library too)
         Vm.DebugChecks = Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
         Repl = new Repl(Vm);
         if (image != null)

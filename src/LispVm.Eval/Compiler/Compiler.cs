@@ -77,6 +77,9 @@ public sealed unsafe partial class Compiler
 
     public Compiler(Vm vm) { this.vm = vm; heap = vm.Heap; }
 
+    /// <summary>Off: code is kept as emitted (tests compare both; see Peephole.cs).</summary>
+    public bool UsePeephole = true;
+
     public void VisitRoots(Heap h)
     {
         for (int i = 0; i < rtop; i++) h.VisitRoot(ref R[i]);
@@ -322,7 +325,7 @@ public sealed unsafe partial class Compiler
                 if (funcObj[i] == W.Nil && funcs[i].DoneStart < best) { best = funcs[i].DoneStart; f = i; }
             if (f < 0) break;
             int mark = heap.RootMark();
-            funcs[f].Len = Peephole(done, funcs[f].DoneStart, funcs[f].Len);
+            if (UsePeephole) funcs[f].Len = Peephole(done, funcs[f].DoneStart, funcs[f].Len);
             ulong codev = heap.AllocRaw(ObjType.ByteVector, funcs[f].Len);
             byte* p = M.Raw(codev);
             for (int i = 0; i < funcs[f].Len; i++) p[i] = done[funcs[f].DoneStart + i];

@@ -177,21 +177,6 @@ public sealed unsafe partial class Compiler
                     c[w] = (byte)(jumpIfNil ? Op.JNilL : Op.JTL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); Set32(c, w + 3, t); w += 7;
                     r = jr + 5; continue;
                 }
-                if (op2 == Op.Car || op2 == Op.Cdr)
-                {
-                    peepMap[r2 - start] = w - start;
-                    c[w] = (byte)(op2 == Op.Car ? Op.LocalCar : Op.LocalCdr); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
-                    r = r3; continue;
-                }
-                // LOCAL SETL POP (SETL POP is BINDL): a move.
-                if (op2 == Op.SetL && can3 && op3 == Op.Pop)
-                {
-                    int s2 = c[r2 + 1] | (c[r2 + 2] << 8);
-                    peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
-                    c[w] = (byte)Op.MovL; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
-                    c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
-                    r = r3 + 1; continue;
-                }
                 // LOCAL CDR BINDL (or SETL POP): slot2 = (cdr slot), as in (setq l (cdr l)).
                 if ((op2 == Op.Car || op2 == Op.Cdr) && can3 && (op3 == Op.BindL || op3 == Op.SetL))
                 {
@@ -206,6 +191,21 @@ public sealed unsafe partial class Compiler
                         c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
                         r = setPop ? r4 + 1 : r4; continue;
                     }
+                }
+                if (op2 == Op.Car || op2 == Op.Cdr)
+                {
+                    peepMap[r2 - start] = w - start;
+                    c[w] = (byte)(op2 == Op.Car ? Op.LocalCar : Op.LocalCdr); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
+                    r = r3; continue;
+                }
+                // LOCAL SETL POP (SETL POP is BINDL): a move.
+                if (op2 == Op.SetL && can3 && op3 == Op.Pop)
+                {
+                    int s2 = c[r2 + 1] | (c[r2 + 2] << 8);
+                    peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
+                    c[w] = (byte)Op.MovL; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
+                    c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
+                    r = r3 + 1; continue;
                 }
                 // LOCAL LOCAL, unless the second one fuses with what follows it (LOCAL CAR...).
                 if ((op2 == Op.Local && !(can3 && (op3 == Op.Car || op3 == Op.Cdr || op3 == Op.JNil || op3 == Op.JT || op3 == Op.Not)))

@@ -22,9 +22,9 @@ public class FuzzTests
         "loop", "when", "unless", "cond", "and", "or", "case", "typep", "type-of", "coerce", "subseq", "sort",
     };
     static readonly string[] Atoms = { "0", "1", "-7", "3.5", "1/3", "nil", "t", "x", "y", "'a", "\"s\"", "#\\c", ":k", "'(1 2)", "#(1 2)", "most-positive-fixnum", "100000000000000000000" };
-    static readonly string[] Forbidden = { "defun", "defmacro", "defvar", "defparameter", "defconstant", "quit", "exit", "setf", "define-condition", "defstruct", "in-package", "%set", "makunbound", "fmakunbound", "(set ", "defsetf", "deftype", "defgeneric", "defmethod", "proclaim", "declaim", "export", "make-package", "%" };
+    internal static readonly string[] Forbidden = { "defun", "defmacro", "defvar", "defparameter", "defconstant", "quit", "exit", "setf", "define-condition", "defstruct", "in-package", "%set", "makunbound", "fmakunbound", "(set ", "defsetf", "deftype", "defgeneric", "defmethod", "proclaim", "declaim", "export", "make-package", "%" };
 
-    static string Gen(Random r, int depth)
+    internal static string Gen(Random r, int depth)
     {
         if (depth <= 0 || r.Next(3) == 0) return Atoms[r.Next(Atoms.Length)];
         var sb = new StringBuilder("(");
@@ -36,7 +36,7 @@ public class FuzzTests
         return sb.ToString();
     }
 
-    static string Mutate(Random r, string form)
+    internal static string Mutate(Random r, string form)
     {
         var sb = new StringBuilder(form);
         int k = 1 + r.Next(3);
