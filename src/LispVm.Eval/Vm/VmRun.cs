@@ -158,6 +158,17 @@ public sealed unsafe partial class Vm
                 argc = code[ip + 2]; ip += 3;
                 callee = M.Slot(a, Sy.Function);
                 retSp = sp - argc;
+                if (tail && callee == fnv && code[0] == (byte)Op.Args)
+                {
+                    // Self tail call (loops written as recursion): same code, constants and
+                    // frame; move the arguments down and run ARGS again (a safe point).
+                    int src = sp - argc;
+                    for (int j = 0; j < argc; j++) s[bp + j] = s[src + j];
+                    sp = bp + argc;
+                    fr[th.Fc - 1].Argc = argc;
+                    ip = 1;
+                    goto args;
+                }
                 if (!W.IsObj(callee)) { PendCell(S.UndefinedFunction, a); goto signal; }
                 goto call;
             case Op.Call:
