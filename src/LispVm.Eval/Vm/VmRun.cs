@@ -436,10 +436,7 @@ public sealed unsafe partial class Vm
                     heap.SetSlot(a, (int)M.FixVal(b), s[sp - 1]);
                     s[sp - 3] = s[sp - 1]; sp -= 2; ip += 2; goto loop;
                 }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
-                argc = 3; retSp = sp - 3; tail = false;
-                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
-                goto call;
+                argc = 3; goto slowk;
             case Op.Local2: s[sp] = s[bp + U16(code, ip)]; s[sp + 1] = s[bp + U16(code, ip + 2)]; sp += 2; ip += 4; goto loop;
             case Op.MovL: s[bp + U16(code, ip + 2)] = s[bp + U16(code, ip)]; ip += 4; goto loop;
             case Op.PopLocal: s[sp - 1] = s[bp + U16(code, ip)]; ip += 2; goto loop;
@@ -540,10 +537,7 @@ public sealed unsafe partial class Vm
                     heap.SetSlot(a, (int)M.FixVal(b) + 1, s[sp - 3]);
                     s[sp - 5] = s[sp - 3]; sp -= 4; ip += 2; goto loop;
                 }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
-                argc = 5; retSp = sp - 5; tail = false;
-                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Structure function is undefined."); goto signal; }
-                goto call;
+                argc = 5; goto slowk;
             case Op.Aref2:
                 a = s[sp - 3];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])
@@ -551,10 +545,7 @@ public sealed unsafe partial class Vm
                     long ix = Index2(a, s[sp - 2], s[sp - 1], out b);
                     if (ix >= 0) { sp -= 2; s[sp - 1] = M.Slot(b, (int)ix); ip += 2; goto loop; }
                 }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
-                argc = 3; retSp = sp - 3; tail = false;
-                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
-                goto call;
+                argc = 3; goto slowk;
             case Op.ASet2:
                 a = s[sp - 4];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])
@@ -562,10 +553,7 @@ public sealed unsafe partial class Vm
                     long ix = Index2(a, s[sp - 3], s[sp - 2], out b);
                     if (ix >= 0) { heap.SetSlot(b, (int)ix, s[sp - 1]); s[sp - 4] = s[sp - 1]; sp -= 3; ip += 2; goto loop; }
                 }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2;
-                argc = 4; retSp = sp - 4; tail = false;
-                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Array function is undefined."); goto signal; }
-                goto call;
+                argc = 4; goto slowk;
             default:
                 PendSimple(S.ProgramError, "Internal error: bad opcode.");
                 goto signal;
@@ -614,6 +602,15 @@ public sealed unsafe partial class Vm
                     for (; i < nloc; i++) s[bp + i] = W.Nil;
                     goto loop;   // (the &rest path above allocates: it reloads instead)
                 }
+    slowk:
+        // Slow path of an inline op with a k operand at ip: call the function of the symbol
+        // constants[k] with the argc values on the stack.
+        a = M.Slot(consts, U16(code, ip)); ip += 2;
+        callee = M.Slot(a, Sy.Function);
+        retSp = sp - argc; tail = false;
+        if (!W.IsObj(callee)) { PendCell(S.UndefinedFunction, a); goto signal; }
+        goto call;
+
     generic2:
         argc = 2; retSp = sp - 2; tail = false;
         if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Arithmetic function is undefined."); goto signal; }
