@@ -126,7 +126,7 @@ build_image() {
     || { grep -E 'error' "$OBJ/csc.log" | sed "s|$ROOT/||" | head -60; die "csc failed (log $OBJ/csc.log)"; }
 
   echo "ilc $ILC_VERSION"
-  "$ILC" "$OBJ/LispVmKernel.dll" -o "$OBJ/kernel.o" --systemmodule:LispVmKernel --nativelib -O \
+  "$ILC" "$OBJ/LispVmKernel.dll" -o "$OBJ/kernel.o" --systemmodule:LispVmKernel --nativelib --Ot \
     --targetos:linux --targetarch:x64 --instruction-set:x86-64 > "$OBJ/ilc.log" 2>&1 \
     || { grep -v '^   at ' "$OBJ/ilc.log" | head -40; die "ilc failed (log $OBJ/ilc.log)"; }
 
