@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every LispVm test: unit tests (.NET), the kernel image as a Linux process, the GC-stress
-# pass, and — with --lab or LISPVM_LAB=1 (CI sets it) — the Xen lab end-to-end tests.
+# pass, issue 6's quick benchmark (a correctness check of LispVm's results; times only reported),
+# and — with --lab or LISPVM_LAB=1 (CI sets it) — the Xen lab end-to-end tests.
 # Installs what it needs (apt packages, NuGet restore) so a clean clone passes as root.
 # Ends with one line "N passed, N failed".
 set -uo pipefail
