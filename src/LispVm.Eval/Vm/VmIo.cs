@@ -41,9 +41,10 @@ public sealed unsafe partial class Vm
         Roots[(int)R.ConsoleOut] = co;
         SetSymValue(Syms[(int)S.StandardOutput], co);
         SetSymValue(Syms[(int)S.ErrorOutput], co);
-        ulong tio = Intern("*TERMINAL-IO*"), tro = Intern("*TRACE-OUTPUT*");
-        SetSymValue(tio, Roots[(int)R.ConsoleOut]);
-        SetSymValue(tro, Roots[(int)R.ConsoleOut]);
+        // One at a time: Intern may allocate (a new symbol), and a collection then moves a
+        // symbol held in a C# local; storing through the stale copy corrupted the heap.
+        SetSymValue(Intern("*TERMINAL-IO*"), Roots[(int)R.ConsoleOut]);
+        SetSymValue(Intern("*TRACE-OUTPUT*"), Roots[(int)R.ConsoleOut]);
         ulong ci = MakeStream(Builtins.KConsoleIn, W.Nil);
         SetSymValue(Syms[(int)S.StandardInput], ci);
         foreach (S s in new S[] { S.StandardOutput, S.StandardInput, S.ErrorOutput, S.PackageVar, S.Star, S.StarStar, S.StarStarStar })

@@ -38,6 +38,8 @@ public class InternStressTests
 public class VmInternStressTests
 {
 
+    internal static int CountNamedPublic(Heap heap, ulong table, string name) => CountNamed(heap, table, name);
+
     static int CountNamed(Heap heap, ulong table, string name)
     {
         int n = 0, lim = heap.HashEntryLimit(table);
@@ -94,5 +96,37 @@ public class InternStressSweep
             heap.Destroy();
         }
         Assert.True(fails.Count == 0, string.Join("\n", fails));
+    }
+}
+
+public class VmStartUnderGcStressSweep
+{
+    // The session-2 "second EQ symbol" bug: InitIo held a freshly interned symbol in a C#
+    // local across another Intern (which may allocate and collect), then stored through the
+    // stale copy into from-space, corrupting whatever the nursery held next (the CL table's
+    // index). It showed only with four more start-up names (different GC timing); this sweep
+    // over full-collection periods guards the property for the names there are now.
+    [Fact]
+    public void Building_a_vm_under_every_full_gc_period_keeps_each_cl_symbol_findable_once()
+    {
+        var fails = new List<string>();
+        for (int full = 1; full <= 40 && fails.Count < 3; full++)
+        {
+            var o = new HeapOptions { LimitBytes = 256UL << 20, StressMinorEvery = 1, StressFullEvery = full };
+            var heap = new Heap(new LispVm.Hosted.HostedFrameSource(), o.LimitBytes, o);
+            var vm = new LispVm.Eval.Vm(heap, new LispVm.Hosted.HostedPlatform(false));
+            ulong cl = heap.CommonLispPackage;
+            foreach (string name in LispVm.Eval.SymNames.Names)
+            {
+                if (name.StartsWith(":")) continue;
+                heap.FindSymbol(name, cl, out SymbolStatus st);
+                if (st != SymbolStatus.External) { fails.Add($"full={full}: {name} is {st}"); break; }
+            }
+            int eq = VmInternStressTests.CountNamedPublic(heap, heap.PackageExternalTable(cl), "EQ")
+                   + VmInternStressTests.CountNamedPublic(heap, heap.PackageInternalTable(cl), "EQ");
+            if (eq != 1) fails.Add($"full={full}: {eq} symbols named EQ");
+            heap.Destroy();
+        }
+        Assert.True(fails.Count == 0, string.Join("; ", fails));
     }
 }
