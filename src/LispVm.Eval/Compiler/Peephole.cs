@@ -49,7 +49,7 @@ public sealed unsafe partial class Compiler
                 n = 6; break;
             case Op.JBound: case Op.JNilL: case Op.JTL: case Op.SRef:
                 n = 7; break;
-            case Op.SSetK:
+            case Op.SSetK: case Op.LocalSRef:
                 n = 9; break;
             case Op.TagDispatch:
                 if (p + 1 >= end) return -1;
@@ -197,6 +197,14 @@ public sealed unsafe partial class Compiler
                     peepMap[r2 - start] = w - start;
                     c[w] = (byte)(op2 == Op.Car ? Op.LocalCar : Op.LocalCdr); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
                     r = r3; continue;
+                }
+                // LOCAL SREF: a structure accessor on a local variable.
+                if (op2 == Op.SRef)
+                {
+                    peepMap[r2 - start] = w - start;
+                    c[w] = (byte)Op.LocalSRef; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
+                    for (int j = 1; j < 7; j++) c[w + 2 + j] = c[r2 + j];
+                    w += 9; r = r3; continue;
                 }
                 // LOCAL SETL POP (SETL POP is BINDL): a move.
                 if (op2 == Op.SetL && can3 && op3 == Op.Pop)

@@ -101,6 +101,7 @@ public enum Op : byte
     SSetK,      // k kl kn i  [obj val] -> [val]: (%struct-set obj i val 'layout 'name) with the
                 //        constants as operands (constants[kl], [kn]); slow path calls constants[k]
     Mul,        //        (* a b): fixnums within +-2^30 and single floats inline, else the function
+    LocalSRef,  // s k k2 i  LOCAL s + SREF k k2 i (fused): push slot i of the local's structure
     SSet,       // k  (%struct-set obj i val layout name) [obj i val layout name] -> [val]; else
                 //        call the function of constants[k] (%STRUCT-SET)
     Count

@@ -512,6 +512,17 @@ public sealed unsafe partial class Vm
                 callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 6;
                 argc = 1; retSp = sp - 1; tail = false;
                 goto call;
+            case Op.LocalSRef:
+                a = s[bp + U16(code, ip)];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == M.Slot(consts, U16(code, ip + 4)))
+                {
+                    int si = U16(code, ip + 6) + 1;
+                    if (si < M.Len(a)) { s[sp++] = M.Slot(a, si); ip += 8; goto loop; }
+                }
+                s[sp++] = a;   // slow path: as SREF, call the accessor with the value
+                callee = M.Slot(M.Slot(consts, U16(code, ip + 2)), Sy.Function); ip += 8;
+                argc = 1; retSp = sp - 1; tail = false;
+                goto call;
             case Op.SSetK:
                 a = s[sp - 2];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == M.Slot(consts, U16(code, ip + 2)))
