@@ -352,7 +352,7 @@ public sealed unsafe partial class Builtins
             case ObjType.String8: return vm.Intern("BASE-CHAR");
             case ObjType.String32: return vm.Intern("CHARACTER");
             case ObjType.BitVector: return vm.Intern("BIT");
-            case ObjType.DoubleVector: return vm.Intern("DOUBLE-FLOAT");
+            case ObjType.DoubleVector: return vm.Syms[(int)S.DoubleFloat];
         }
         return vm.T;
     }
@@ -464,7 +464,7 @@ public sealed unsafe partial class Builtins
         {
             case ObjType.Bignum: return vm.Intern("BIGNUM");
             case ObjType.Ratio: return vm.Intern("RATIO");
-            case ObjType.DoubleFloat: return vm.Intern("DOUBLE-FLOAT");
+            case ObjType.DoubleFloat: return vm.Syms[(int)S.DoubleFloat];
             case ObjType.Complex: return vm.Intern("COMPLEX");
             case ObjType.String8: case ObjType.String32: return vm.Intern("SIMPLE-STRING");
             case ObjType.SimpleVector: return vm.Intern("SIMPLE-VECTOR");

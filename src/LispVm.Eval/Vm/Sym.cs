@@ -18,7 +18,9 @@ public enum S
     KwFormatArguments, KwOperation, KwOperands, List, Symbol, Number, Integer, Fixnum,
     Character, String, Vector, Sequence, Real, FunctionType, Package, HashTable,
     Star, StarStar, StarStarStar, StandardOutput, StandardInput, ErrorOutput, PackageVar,
-    InvokeDebugger, Lambda2, NamedLambda, MakeMacroFunction, Return, Count
+    InvokeDebugger, Lambda2, NamedLambda, MakeMacroFunction, Return,
+    PrintBase, PrintLevel, PrintLength, PrintReadably, PrintRadix, PrintCircle, ReadBase, Features,
+    ReadDefaultFloatFormat, DoubleFloat, Count
 }
 
 public static class SymNames
@@ -39,5 +41,7 @@ public static class SymNames
         "CHARACTER", "STRING", "VECTOR", "SEQUENCE", "REAL", "FUNCTION", "PACKAGE", "HASH-TABLE",
         "*", "**", "***", "*STANDARD-OUTPUT*", "*STANDARD-INPUT*", "*ERROR-OUTPUT*", "*PACKAGE*",
         "%INVOKE-DEBUGGER", "LAMBDA", "%NAMED-LAMBDA", "%MAKE-MACRO-FUNCTION", "RETURN",
+        "*PRINT-BASE*", "*PRINT-LEVEL*", "*PRINT-LENGTH*", "*PRINT-READABLY*", "*PRINT-RADIX*", "*PRINT-CIRCLE*", "*READ-BASE*", "*FEATURES*",
+        "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT",
     };
 }

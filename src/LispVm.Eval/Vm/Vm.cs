@@ -113,8 +113,7 @@ public sealed unsafe partial class Vm : IGcRoots
         string[] pre = { ":ELEMENT-TYPE", ":INITIAL-ELEMENT", ":INITIAL-CONTENTS", ":FILL-POINTER", ":ADJUSTABLE",
             ":TEST", ":START", ":END", "CHARACTER", "BASE-CHAR", "STANDARD-CHAR", "BIT", "EQUAL", "EQUALP", "EQL",
             ":INTERNAL", ":EXTERNAL", ":INHERITED", ":BT", "BACKTRACE", "%REPL-EVAL", "%EVAL-TOPLEVEL",
-            "*PRINT-BASE*", "*PRINT-LEVEL*", "*PRINT-LENGTH*", "*PRINT-READABLY*", "*PRINT-RADIX*", "*PRINT-CIRCLE*",
-            "*READ-BASE*", "*FEATURES*", "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT", "%SIMPLE-PROGRAM-ERROR",
+            "%SIMPLE-PROGRAM-ERROR",
             "%SIMPLE-CONTROL-ERROR", "%SIMPLE-STORAGE-CONDITION", "%SIMPLE-READER-ERROR", "END-OF-FILE",
             "PACKAGE-ERROR", "DIVISION-BY-ZERO", "FLOATING-POINT-OVERFLOW", "PRINT-NOT-READABLE", ":STREAM",
             ":PACKAGE", ":OBJECT", ":NAME" };
@@ -171,7 +170,6 @@ public sealed unsafe partial class Vm : IGcRoots
         for (int i = 0; i < Roots.Length; i++) heap.VisitRoot(ref Roots[i]);
         for (int i = 0; i < Pend.Length; i++) heap.VisitRoot(ref Pend[i]);
         heap.VisitRoot(ref TailFn);
-        for (int i = 0; i < ioVars.Length; i++) heap.VisitRoot(ref ioVars[i]);
         for (int i = 0; i < pendFmtArgs.Length; i++) heap.VisitRoot(ref pendFmtArgs[i]);
         Comp.VisitRoots(heap);
     }

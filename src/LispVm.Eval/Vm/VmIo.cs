@@ -141,37 +141,25 @@ public sealed unsafe partial class Vm
 
     public void ConsoleString(string s) { ulong co = Roots[(int)R.ConsoleOut]; for (int i = 0; i < s.Length; i++) StreamPut(co, s[i]); }
 
-    // The printer and reader variables, looked up by name once (PrintTo runs per atom when
-    // Lisp code prints, and hashing eight names each time cost more than the printing).
-    // Rooted in VisitRoots; 0 = not looked up yet (also after a heap image load).
-    static readonly string[] IoVarNames = { "*PRINT-BASE*", "*PRINT-LEVEL*", "*PRINT-LENGTH*", "*PRINT-READABLY*",
-        "*PRINT-RADIX*", "*PRINT-CIRCLE*", "*READ-BASE*", "*FEATURES*", "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT" };
-    const int IvPrintBase = 0, IvPrintLevel = 1, IvPrintLength = 2, IvPrintReadably = 3, IvPrintRadix = 4,
-        IvPrintCircle = 5, IvReadBase = 6, IvFeatures = 7, IvReadDefaultFloat = 8, IvDoubleFloat = 9;
-    readonly ulong[] ioVars = new ulong[10];
-
-    ulong IoVar(int i)
+    // The printer and reader variables are in Syms: PrintTo runs per atom when Lisp code
+    // prints, and looking the names up by string each time cost more than the printing.
+    long VarFix(S var, long dflt)
     {
-        if (ioVars[i] == 0) ioVars[i] = Intern(IoVarNames[i]);
-        return ioVars[i];
-    }
-    long VarFix(int i, long dflt)
-    {
-        ulong v = SymValue(IoVar(i));
+        ulong v = SymValue(Syms[(int)var]);
         return M.IsFix(v) ? M.FixVal(v) : dflt;
     }
-    bool VarBool(int i) { ulong v = SymValue(IoVar(i)); return v != W.Nil && v != W.Unbound; }
+    bool VarBool(S var) { ulong v = SymValue(Syms[(int)var]); return v != W.Nil && v != W.Unbound; }
 
     /// <summary>Print x to stream s with the printer variables. Returns Fail on error.</summary>
     public ulong PrintTo(ulong x, ulong s, bool escape)
     {
         PrintOptions o = escape ? PrintOptions.Prin1 : PrintOptions.Princ;
-        o.Base = (int)VarFix(IvPrintBase, 10);
-        o.Level = (int)VarFix(IvPrintLevel, -1);
-        o.Length = (int)VarFix(IvPrintLength, -1);
-        o.Readably = VarBool(IvPrintReadably);
-        o.Radix = VarBool(IvPrintRadix);
-        o.Circle = VarBool(IvPrintCircle);
+        o.Base = (int)VarFix(S.PrintBase, 10);
+        o.Level = (int)VarFix(S.PrintLevel, -1);
+        o.Length = (int)VarFix(S.PrintLength, -1);
+        o.Readably = VarBool(S.PrintReadably);
+        o.Radix = VarBool(S.PrintRadix);
+        o.Circle = VarBool(S.PrintCircle);
         o.Package = CurrentPackage();
         ulong saved = Roots[(int)R.PrintStream];
         Roots[(int)R.PrintStream] = s;
@@ -205,12 +193,12 @@ public sealed unsafe partial class Vm
     {
         ReadOptions o = new ReadOptions();
         o.Package = CurrentPackage();
-        o.ReadBase = (int)VarFix(IvReadBase, 10);
-        ulong f = SymValue(IoVar(IvFeatures));
+        o.ReadBase = (int)VarFix(S.ReadBase, 10);
+        ulong f = SymValue(Syms[(int)S.Features]);
         o.Features = f == W.Unbound ? W.Nil : f;
         o.ReadEval = true;
-        ulong df = SymValue(IoVar(IvReadDefaultFloat));
-        o.DefaultDouble = df == IoVar(IvDoubleFloat);
+        ulong df = SymValue(Syms[(int)S.ReadDefaultFloatFormat]);
+        o.DefaultDouble = df == Syms[(int)S.DoubleFloat];
         return o;
     }
 
