@@ -78,7 +78,27 @@ public sealed unsafe partial class Compiler
         }
     }
 
+    static int Get16(byte[] c, int p) { return c[p] | (c[p + 1] << 8); }
     static int Get32(byte[] c, int p) { return c[p] | (c[p + 1] << 8) | (c[p + 2] << 16) | (c[p + 3] << 24); }
+    /// <summary>Writes op s s2 (two u16 operands) at w; returns the position after it.</summary>
+    static int Emit2(byte[] c, int w, Op op, int s, int s2)
+    {
+        c[w] = (byte)op; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8);
+        return w + 5;
+    }
+    static bool IsBranch(Op o) { return o == Op.JNil || o == Op.JT; }
+    /// <summary>What a LOCAL fuses with better than with the instruction before it.</summary>
+    static bool LocalPairsWith(Op next) { return next == Op.Car || next == Op.Cdr || next == Op.Not || IsBranch(next); }
+    /// <summary>The compare-and-branch op for a compare followed by JNIL/JT, else NOP.</summary>
+    static Op CompareBranch(Op o)
+    {
+        switch (o)
+        {
+            case Op.Lt: return Op.LtJ; case Op.Gt: return Op.GtJ; case Op.Le: return Op.LeJ; case Op.Ge: return Op.GeJ;
+            case Op.NumEq: return Op.NumEqJ; case Op.Eq: return Op.EqJ; case Op.Eql: return Op.EqlJ;
+            default: return Op.Nop;
+        }
+    }
     static void Set32(byte[] c, int p, int v) { c[p] = (byte)v; c[p + 1] = (byte)(v >> 8); c[p + 2] = (byte)(v >> 16); c[p + 3] = (byte)(v >> 24); }
 
     /// <summary>Optimises code[start, start+len) in place; returns the new length.</summary>
@@ -145,18 +165,18 @@ public sealed unsafe partial class Compiler
             if (can2 && op == Op.Nil && op2 == Op.Pop) { peepMap[r2 - start] = w - start; r = r3; continue; }
             if (can2 && op == Op.SetL && op2 == Op.Pop)
             {
-                int s = c[r + 1] | (c[r + 2] << 8);
+                int s = Get16(c, r + 1);
                 peepMap[r2 - start] = w - start;
                 c[w] = (byte)Op.BindL; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); w += 3;
                 r = r3; continue;
             }
-            if (can2 && op == Op.Pop && op2 == Op.Local && !(can3 && (op3 == Op.Car || op3 == Op.Cdr || op3 == Op.JNil || op3 == Op.JT || op3 == Op.Not)))
+            if (can2 && op == Op.Pop && op2 == Op.Local && !(can3 && LocalPairsWith(op3)))
             {
                 peepMap[r2 - start] = w - start;
                 c[w] = (byte)Op.PopLocal; c[w + 1] = c[r2 + 1]; c[w + 2] = c[r2 + 2]; w += 3;
                 r = r3; continue;
             }
-            if (can2 && op == Op.Not && (op2 == Op.JNil || op2 == Op.JT))
+            if (can2 && op == Op.Not && IsBranch(op2))
             {
                 int t = Get32(c, r2 + 1);
                 peepMap[r2 - start] = w - start;
@@ -165,9 +185,9 @@ public sealed unsafe partial class Compiler
             }
             if (can2 && op == Op.Local)
             {
-                int s = c[r + 1] | (c[r + 2] << 8);
-                bool notJ = op2 == Op.Not && can3 && (op3 == Op.JNil || op3 == Op.JT);
-                if (op2 == Op.JNil || op2 == Op.JT || notJ)
+                int s = Get16(c, r + 1);
+                bool notJ = op2 == Op.Not && can3 && IsBranch(op3);
+                if (IsBranch(op2) || notJ)
                 {
                     int jr = notJ ? r3 : r2;
                     bool jumpIfNil = notJ ? op3 == Op.JT : op2 == Op.JNil;  // LOCAL NOT JT: jump if the local is NIL
@@ -184,11 +204,9 @@ public sealed unsafe partial class Compiler
                     bool setPop = op3 == Op.SetL;
                     if (!setPop || (r4 < end && (Op)c[r4] == Op.Pop && (peepTarget[r4 - start] & 1) == 0))
                     {
-                        int s2 = c[r3 + 1] | (c[r3 + 2] << 8);
                         peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
                         if (setPop) peepMap[r4 - start] = w - start;
-                        c[w] = (byte)(op2 == Op.Car ? Op.CarToL : Op.CdrToL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
-                        c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
+                        w = Emit2(c, w, op2 == Op.Car ? Op.CarToL : Op.CdrToL, s, Get16(c, r3 + 1));
                         r = setPop ? r4 + 1 : r4; continue;
                     }
                 }
@@ -209,20 +227,15 @@ public sealed unsafe partial class Compiler
                 // LOCAL SETL POP (SETL POP is BINDL): a move.
                 if (op2 == Op.SetL && can3 && op3 == Op.Pop)
                 {
-                    int s2 = c[r2 + 1] | (c[r2 + 2] << 8);
                     peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
-                    c[w] = (byte)Op.MovL; c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
-                    c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
+                    w = Emit2(c, w, Op.MovL, s, Get16(c, r2 + 1));
                     r = r3 + 1; continue;
                 }
                 // LOCAL LOCAL, unless the second one fuses with what follows it (LOCAL CAR...).
-                if ((op2 == Op.Local && !(can3 && (op3 == Op.Car || op3 == Op.Cdr || op3 == Op.JNil || op3 == Op.JT || op3 == Op.Not)))
-                    || op2 == Op.BindL)
+                if ((op2 == Op.Local && !(can3 && LocalPairsWith(op3))) || op2 == Op.BindL)
                 {
-                    int s2 = c[r2 + 1] | (c[r2 + 2] << 8);
                     peepMap[r2 - start] = w - start;
-                    c[w] = (byte)(op2 == Op.Local ? Op.Local2 : Op.MovL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8);
-                    c[w + 3] = (byte)s2; c[w + 4] = (byte)(s2 >> 8); w += 5;
+                    w = Emit2(c, w, op2 == Op.Local ? Op.Local2 : Op.MovL, s, Get16(c, r2 + 1));
                     r = r3; continue;
                 }
                 if (op2 == Op.Fix8)
@@ -233,21 +246,11 @@ public sealed unsafe partial class Compiler
                     r = r3; continue;
                 }
             }
-            if (op == Op.Eql && r2 < end && (op2 == Op.JNil || op2 == Op.JT))
-            {
-                // In place, operand kept: the JNIL/JT stays right after it (it may be a jump target).
-                c[w] = (byte)Op.EqlJ; c[w + 1] = c[r + 1]; c[w + 2] = c[r + 2]; w += 3;
-                r = r2; continue;
-            }
-            if (can2 && (op == Op.Lt || op == Op.Gt || op == Op.Le || op == Op.Ge || op == Op.NumEq || op == Op.Eq)
-                && (op2 == Op.JNil || op2 == Op.JT || (op2 == Op.Not && can3 && (op3 == Op.JNil || op3 == Op.JT))))
-            {
-                // The branch (NOT+JNIL is fused into JT just after) directly follows.
-                c[w++] = (byte)(op == Op.Lt ? Op.LtJ : op == Op.Gt ? Op.GtJ : op == Op.Le ? Op.LeJ
-                    : op == Op.Ge ? Op.GeJ : op == Op.NumEq ? Op.NumEqJ : Op.EqJ);
-                r = r2; continue;
-            }
-            for (int j = 0; j < n; j++) c[w + j] = c[r + j];
+            Op fused = CompareBranch(op);
+            if (fused != Op.Nop && r2 < end && (IsBranch(op2) || (op2 == Op.Not && can3 && IsBranch(op3))))
+                op = fused;   // in place, operands kept: the JNIL/JT (NOT+JNIL fused into JT next) stays right after it
+            c[w] = (byte)op;
+            for (int j = 1; j < n; j++) c[w + j] = c[r + j];
             w += n; r = r2;
         }
         peepMap[len] = w - start;

@@ -427,7 +427,7 @@ public sealed unsafe partial class Vm
                     if (vt == ObjType.SimpleVector) { sp--; s[sp - 1] = M.Slot(a, (int)M.FixVal(b)); ip += 2; goto loop; }
                     if (vt == ObjType.String8) { sp--; s[sp - 1] = W.MakeChar(M.Raw(a)[M.FixVal(b)]); ip += 2; goto loop; }
                 }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2; goto generic2;
+                argc = 2; goto slowk;
             case Op.SvSet:
             case Op.ASet:
                 a = s[sp - 3]; b = s[sp - 2];
@@ -488,7 +488,7 @@ public sealed unsafe partial class Vm
                 a = s[sp - 2]; b = s[sp - 1];
                 if (a == b) { sp--; s[sp - 1] = Roots[(int)R.T]; ip += 2; goto loop; }
                 if ((a & 7) != 3 || (b & 7) != 3) { sp--; s[sp - 1] = W.Nil; ip += 2; goto loop; }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2; goto generic2;
+                argc = 2; goto slowk;
             case Op.EqlJ:
                 a = s[sp - 2]; b = s[sp - 1];
                 if (a == b || (a & 7) != 3 || (b & 7) != 3)
@@ -497,7 +497,7 @@ public sealed unsafe partial class Vm
                     if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5;
                     goto loop;
                 }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 2; goto generic2;
+                argc = 2; goto slowk;
             case Op.EqJ:
                 a = s[sp - 2]; b = s[sp - 1]; sp -= 2;
                 if ((a == b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5;
@@ -509,9 +509,8 @@ public sealed unsafe partial class Vm
                     int si = U16(code, ip + 4) + 1;
                     if (si < M.Len(a)) { s[sp - 1] = M.Slot(a, si); ip += 6; goto loop; }
                 }
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 6;
-                argc = 1; retSp = sp - 1; tail = false;
-                goto call;
+                a = M.Slot(consts, U16(code, ip)); ip += 6;
+                argc = 1; goto slowfn;
             case Op.LocalSRef:
                 a = s[bp + U16(code, ip)];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == M.Slot(consts, U16(code, ip + 4)))
@@ -520,9 +519,8 @@ public sealed unsafe partial class Vm
                     if (si < M.Len(a)) { s[sp++] = M.Slot(a, si); ip += 8; goto loop; }
                 }
                 s[sp++] = a;   // slow path: as SREF, call the accessor with the value
-                callee = M.Slot(M.Slot(consts, U16(code, ip + 2)), Sy.Function); ip += 8;
-                argc = 1; retSp = sp - 1; tail = false;
-                goto call;
+                a = M.Slot(consts, U16(code, ip + 2)); ip += 8;
+                argc = 1; goto slowfn;
             case Op.SSetK:
                 a = s[sp - 2];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == M.Slot(consts, U16(code, ip + 2)))
@@ -537,10 +535,8 @@ public sealed unsafe partial class Vm
                 s[sp + 1] = M.Slot(consts, U16(code, ip + 2));
                 s[sp + 2] = M.Slot(consts, U16(code, ip + 4));
                 sp += 3;
-                callee = M.Slot(M.Slot(consts, U16(code, ip)), Sy.Function); ip += 8;
-                argc = 5; retSp = sp - 5; tail = false;
-                if (!W.IsObj(callee)) { PendSimple(S.UndefinedFunction, "Structure function is undefined."); goto signal; }
-                goto call;
+                a = M.Slot(consts, U16(code, ip)); ip += 8;
+                argc = 5; goto slowfn;
             case Op.SSet:
                 a = s[sp - 5]; b = s[sp - 4];
                 if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == s[sp - 2] && (b & 3) == 0 && (ulong)M.FixVal(b) + 1 < (ulong)M.Len(a))
@@ -617,6 +613,8 @@ public sealed unsafe partial class Vm
         // Slow path of an inline op with a k operand at ip: call the function of the symbol
         // constants[k] with the argc values on the stack.
         a = M.Slot(consts, U16(code, ip)); ip += 2;
+    slowfn:
+        // ... or of the symbol a (the op has set ip past its operands).
         callee = M.Slot(a, Sy.Function);
         retSp = sp - argc; tail = false;
         if (!W.IsObj(callee)) { PendCell(S.UndefinedFunction, a); goto signal; }
