@@ -13,7 +13,7 @@
 // Vocabulary: VA virtual address, PFN guest frame, MFN machine frame, MA machine address.
 namespace XenPv.Shim
 {
-    public unsafe sealed class XenFrames
+    public unsafe sealed class XenFrames : IBalloonFrames
     {
         public const ulong DefaultHeapBase = 0x40000000;     // 1 GiB: above anything the builder maps
         public const ulong PteTable = 0x67, PteData = 0x67, PteReadOnly = 0x25;
@@ -75,6 +75,15 @@ namespace XenPv.Shim
         // Frames Commit can use without asking Xen (ballooned ones are not counted).
         public ulong FreeFrames { get { return freeCount + (nrPages > dataNextPfn ? nrPages - dataNextPfn : 0); } }
         public ulong BalloonedFrames { get { return balloonedCount; } }
+
+        // IBalloonFrames: placeholders until the balloon moves frames (issue 12).
+        public ulong OwnedFrames { get { return nrPages - balloonedCount; } }
+        public ulong MaxFrames { get { return nrPages; } }
+        public ulong ReleaseFreeFrames(ulong count) { return 0; }
+        public ulong PopulateFrames(ulong count) { return 0; }
+        public ulong FramesReturnedTotal { get { return 0; } }
+        public ulong FramesPopulatedTotal { get { return 0; } }
+        public long CurrentReservation() { return -38; }   // ENOSYS until implemented
         public ulong TableFramesLeft { get { return (tableEnd - tableNext) / 4096; } }
 
         public byte* Reserve(ulong bytes)

@@ -48,6 +48,14 @@ namespace LispVm.Kernel
         // when nothing is pending.
         public virtual void PollControl() { }
 
+        // Memory the toolstack asks for (Xen: memory/target, KiB, written by `xl mem-set`):
+        // true once per change, with the new value (the driver drops garbled values).
+        public virtual bool TakeMemoryTarget(out ulong targetKiB) { targetKiB = 0; return false; }
+        // The domain's maximum in KiB (Xen: memory/static-max); 0 = unknown or not bounded.
+        public virtual ulong StaticMaxKiB => 0;
+        // The frames a balloon moves (Xen: XenFrames); null where the platform has none.
+        public virtual XenPv.Shim.IBalloonFrames BalloonFrames => null;
+
         // The boot module (Xen `ramdisk=`): a cpio archive seeding the in-memory file store.
         public byte* RamdiskStart;
         public ulong RamdiskLength;

@@ -57,6 +57,16 @@ namespace LispVm.Kernel
 
         public override void PollControl() { CheckControl(); }
 
+        public override bool TakeMemoryTarget(out ulong targetKiB)
+        {
+            targetKiB = 0;
+            if (_control == null || !_control.TargetChanged) return false;
+            _control.TargetChanged = false;
+            targetKiB = _control.MemoryTargetKiB;
+            return true;
+        }
+        public override IBalloonFrames BalloonFrames => _frames;
+
         // Control requests from the toolstack (xl shutdown / xl reboot).
         void CheckControl()
         {
