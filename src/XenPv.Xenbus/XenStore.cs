@@ -59,14 +59,7 @@ namespace XenPv.Xenbus
         // ---- public operations ----
 
         // READ: copies the value (not NUL-terminated) into value; returns its length or an XsError (< 0).
-        public int Read(string path, byte* value, int max)
-        {
-            int n = PutPath(path, 0);
-            if (n < 0) return n;
-            int r = Call(XsType.Read, n);
-            if (r < 0) return r;
-            return CopyReply(r, value, max);
-        }
+        public int Read(string path, byte* value, int max) { return Fetch(XsType.Read, path, value, max); }
 
         // WRITE: value bytes follow the path's NUL, with no NUL after them.
         public XsError Write(string path, byte* value, int length)
@@ -95,14 +88,7 @@ namespace XenPv.Xenbus
         }
 
         // DIRECTORY: the child names, each followed by a NUL; returns the length or an XsError.
-        public int Directory(string path, byte* names, int max)
-        {
-            int n = PutPath(path, 0);
-            if (n < 0) return n;
-            int r = Call(XsType.Directory, n);
-            if (r < 0) return r;
-            return CopyReply(r, names, max);
-        }
+        public int Directory(string path, byte* names, int max) { return Fetch(XsType.Directory, path, names, max); }
 
         // WATCH path token: xenstored fires one event at once, then one per change below path.
         // Events are taken with TakeWatch(token). At most XsWatches.MaxWatches at a time.
@@ -190,8 +176,13 @@ namespace XenPv.Xenbus
 
         private static XsError Status(int r) { return r < 0 ? (XsError)r : XsError.Ok; }
 
-        private int CopyReply(int r, byte* dst, int max)
+        // A request about one path whose reply payload is copied to dst (at most max bytes).
+        private int Fetch(XsType type, string path, byte* dst, int max)
         {
+            int n = PutPath(path, 0);
+            if (n < 0) return n;
+            int r = Call(type, n);
+            if (r < 0) return r;
             int k = r < max ? r : max;
             fixed (byte* m = msg) for (int i = 0; i < k; i++) dst[i] = m[HeaderSize + i];
             return k;
