@@ -69,6 +69,9 @@ namespace LispVm.Kernel
         }
 
         public override ulong StaticMaxKiB => _control == null ? 0 : _control.StaticMaxKiB;
+        // For drivers that come later (netfront, a timer): register ports here, use xenstore.
+        public EventRegistry Events => _events;
+        public XenStore Store => _store;
 
         public override bool TakeMemoryTarget(out ulong targetKiB)
         {
