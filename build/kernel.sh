@@ -117,7 +117,7 @@ fi
 # build_image EXTRA_DIRS OUTPUT: csc -> ilc -> as -> ld.
 build_image() {
   local extra=$1 out=$2 src_dirs defines all
-  src_dirs="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/LispVm.Kernel $extra"
+  src_dirs="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/XenPv.Xenbus src/LispVm.Kernel $extra"
   all=$(for d in $src_dirs; do [ -d "$d" ] || die "no source directory $d"; dir_sources "$d"; done)
   defines="-define:LISPVM_KERNEL"
   [ -n "${extra// /}" ] && defines="-define:LISPVM_KERNEL;LISPVM_ENGINE"

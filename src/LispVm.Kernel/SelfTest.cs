@@ -84,7 +84,7 @@ namespace LispVm.Kernel
             int fails = 0;
             // The XenPv pieces (layouts, rings, time scaling) as ILC compiled them; allocation-free.
             byte* xenpvPage = stackalloc byte[4096];
-            if (XenPv.Console.XenPvSelfTest.Run(xenpvPage) != 0) fails |= 0x8000;
+            if (XenPv.Shim.XenPvSelfTest.Run(xenpvPage) != 0) fails |= 0x8000;
             int sum = 0;
             for (int i = 0; i < s_shapes.Length; i++) sum += s_shapes[i].Area();
             if (sum != 19) fails |= 1;

@@ -31,11 +31,11 @@ namespace LispVm.Kernel
 
             // start_info.shared_info is already a machine address: map it as is (P|RW|U|A).
             StartInfo* si = (StartInfo*)startInfo;
-            XenError rc = Hypercalls.UpdateVaMapping(L->SharedInfoVa, si->shared_info | 0x27, Hypercalls.UvmfInvlpg);
+            XenError rc = Hypercalls.UpdateVaMapping(L->SharedInfoVa, si->shared_info | Hypercalls.PteDataRw, Hypercalls.UvmfInvlpg);
             byte* sharedInfo = rc == XenError.Ok ? (byte*)L->SharedInfoVa : null;
             // No event callback is registered: keep upcalls masked (vcpu_info[0].evtchn_upcall_mask)
             // and wait with SCHEDOP_poll instead.
-            if (sharedInfo != null) sharedInfo[1] = 1;
+            if (sharedInfo != null) SharedInfo.Vcpu((SharedInfo*)sharedInfo, 0)->evtchn_upcall_mask = 1;
 
             // Guard page below our stack: unmapped, so an overflow faults instead of corrupting.
             Hypercalls.UpdateVaMapping(L->StackGuard, 0, Hypercalls.UvmfInvlpg);
@@ -54,7 +54,7 @@ namespace LispVm.Kernel
                 MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
             // The ramdisk lies in the boot region, mapped at mod_start (a virtual address: we
             // do not advertise MOD_START_PFN), outside the frames the heap is built from.
-            if (si->mod_len != 0 && (si->flags & (1u << 3)) == 0)
+            if (si->mod_len != 0 && (si->flags & StartInfo.SifModStartPfn) == 0)
             {
                 p.RamdiskStart = (byte*)si->mod_start;
                 p.RamdiskLength = si->mod_len;

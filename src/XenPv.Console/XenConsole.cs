@@ -4,6 +4,7 @@
 // the port (SCHEDOP_poll, absolute deadline) until the backend has consumed: output always
 // drains, without spinning and without dropping.
 using XenPv.Shim;
+using XenPv.Shim.Io;
 
 namespace XenPv.Console
 {
@@ -17,12 +18,12 @@ namespace XenPv.Console
         private readonly byte[] pending;
         private int count;
 
-        // Diagnostics (and tests): waits because the ring was full, notifications sent.
-        public int FullWaits;
-        public int Notifications;
+        private RingPump pump;
+        private int readNotifications;
 
-        public XenConsole(byte* ringPage, uint port, ulong* sharedInfo)
-            : this(ringPage, new EventChannel(port, (SharedInfo*)sharedInfo)) { }
+        // Diagnostics (and tests): waits because the ring was full, notifications sent.
+        public int FullWaits { get { return pump.Waits; } }
+        public int Notifications { get { return pump.Notifications + readNotifications; } }
 
         public XenConsole(byte* ringPage, IEventPort port)
         {
@@ -52,32 +53,11 @@ namespace XenPv.Console
         public bool Flush(ulong deadlineNs)
         {
             if (count == 0) return true;
-            int done = 0;
-            bool complete = true;
-            fixed (byte* p = pending)
-            {
-                while (done < count)
-                {
-                    port.ClearPending();
-                    int k = ring.Write(p + done, count - done);
-                    done += k;
-                    if (k == 0)
-                    {
-                        // Ring full: tell the backend there is data, sleep until it consumed some.
-                        port.Notify();
-                        Notifications++;
-                        ulong now = port.NowNs();
-                        if (deadlineNs != 0 && now >= deadlineNs) { complete = false; break; }
-                        ulong until = now + FullWaitNs;
-                        if (deadlineNs != 0 && until > deadlineNs) until = deadlineNs;
-                        FullWaits++;
-                        port.WaitUntil(until);
-                    }
-                }
-            }
+            int done;
+            fixed (byte* p = pending) done = pump.Transfer(ref ring, port, p, count, true, deadlineNs, FullWaitNs);
+            bool complete = done == count;
+            if (!complete) { port.Notify(); readNotifications++; }   // what did fit still gets read
             count = 0;
-            port.Notify();
-            Notifications++;
             return complete;
         }
 
@@ -85,7 +65,7 @@ namespace XenPv.Console
         public int Read(byte* dst, int max)
         {
             int k = ring.Read(dst, max);
-            if (k > 0) { port.Notify(); Notifications++; }
+            if (k > 0) { port.Notify(); readNotifications++; }
             return k;
         }
 

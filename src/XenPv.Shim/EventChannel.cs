@@ -1,9 +1,10 @@
-// Why: one event-channel port as a guest without interrupts uses it: notify the other
-// end (EVTCHNOP_send), clear our pending bit atomically (Xen sets bits in the same word
-// concurrently), and sleep until it is set again with SCHEDOP_poll and an ABSOLUTE
-// deadline. IEventPort lets drivers be tested on .NET with a fake.
+// Why: the event-channel vocabulary a guest without interrupts uses. A port is a numbered
+// doorbell shared with another domain: we ring it (EVTCHNOP_send), Xen sets its bit in
+// shared_info.evtchn_pending when the other end rings us, and we sleep on a set of ports
+// with SCHEDOP_poll and an ABSOLUTE deadline. IEventPort is what a driver sees of its port
+// (drivers are tested on .NET with fakes); IEventOps is the hypercall boundary the
+// EventRegistry goes through (tests fake it; XenEventOps is the real one).
 using System.Runtime.InteropServices;
-using System.Threading;
 
 namespace XenPv.Shim
 {
@@ -17,6 +18,24 @@ namespace XenPv.Shim
         void WaitUntil(ulong absoluteDeadlineNs);
     }
 
+    // Called by EventRegistry.Dispatch when the port's pending bit was found set (and cleared).
+    public interface IEventHandler
+    {
+        void OnEvent(uint port);
+    }
+
+    // The event-channel hypercalls, behind an interface so the registry runs on .NET.
+    public unsafe interface IEventOps
+    {
+        XenError Send(uint port);
+        XenError Unmask(uint port);
+        XenError Close(uint port);
+        XenError AllocUnbound(ushort remoteDomid, out uint port);
+        // SCHEDOP_poll over count ports until one is pending or the absolute deadline (0 = none).
+        XenError Poll(uint* ports, uint count, ulong absoluteDeadlineNs);
+        ulong NowNs();
+    }
+
     // struct evtchn_alloc_unbound: a fresh port for remote_dom to bind to (netfront, blkfront).
     [StructLayout(LayoutKind.Explicit, Size = 8)]
     public struct EvtchnAllocUnbound
@@ -27,25 +46,31 @@ namespace XenPv.Shim
         [FieldOffset(4)] public uint port;      // out
     }
 
-    public unsafe sealed class EventChannel : IEventPort
+    // struct evtchn_send / evtchn_close / evtchn_unmask: each just names the port.
+    [StructLayout(LayoutKind.Explicit, Size = 4)]
+    public struct EvtchnPortArg
     {
-        private readonly uint port;
-        private readonly SharedInfo* shared;
-        private readonly int word;
-        private readonly ulong bit;
-        private readonly bool valid;
+        [FieldOffset(0)] public uint port;
+    }
 
-        public EventChannel(uint port, SharedInfo* shared)
+    public unsafe sealed class XenEventOps : IEventOps
+    {
+        private readonly SharedInfo* shared;
+
+        public XenEventOps(SharedInfo* shared) { this.shared = shared; }
+
+        public XenError Send(uint port) { return PortOp(Hypercalls.EvtchnOpSend, port); }
+        public XenError Unmask(uint port) { return PortOp(Hypercalls.EvtchnOpUnmask, port); }
+        public XenError Close(uint port) { return PortOp(Hypercalls.EvtchnOpClose, port); }
+
+        private static XenError PortOp(int cmd, uint port)
         {
-            this.port = port;
-            this.shared = shared;
-            valid = SharedInfo.PortBit(port, out word, out bit) && shared != null;
+            EvtchnPortArg* a = stackalloc EvtchnPortArg[1];
+            a->port = port;
+            return Hypercalls.EventChannelOp(cmd, a);
         }
 
-        public uint Port { get { return port; } }
-
-        // EVTCHNOP_alloc_unbound for remoteDomid; the new port, or an error.
-        public static XenError AllocUnbound(ushort remoteDomid, out uint newPort)
+        public XenError AllocUnbound(ushort remoteDomid, out uint newPort)
         {
             EvtchnAllocUnbound* a = stackalloc EvtchnAllocUnbound[1];
             a->dom = Hypercalls.DomidSelf;
@@ -56,21 +81,11 @@ namespace XenPv.Shim
             return e;
         }
 
-        public void Notify() { Hypercalls.EventChannelSend(port); }
-
-        public void ClearPending()
+        public XenError Poll(uint* ports, uint count, ulong absoluteDeadlineNs)
         {
-            if (!valid) return;
-            Interlocked.And(ref shared->evtchn_pending[word], ~bit);
-        }
-
-        public bool IsPending
-        {
-            get { return valid && (Volatile.Read(ref shared->evtchn_pending[word]) & bit) != 0; }
+            return Hypercalls.SchedPollPorts(ports, count, absoluteDeadlineNs);
         }
 
         public ulong NowNs() { return shared == null ? 0 : XenTime.NowNs(&shared->vcpu_info0.time); }
-
-        public void WaitUntil(ulong absoluteDeadlineNs) { Hypercalls.SchedPoll(port, absoluteDeadlineNs); }
     }
 }

@@ -71,8 +71,11 @@ namespace XenPv.Shim
 
         public const int SchedOpYield = 0, SchedOpBlock = 1, SchedOpShutdown = 2, SchedOpPoll = 3;
         public const uint ShutdownPoweroff = 0, ShutdownReboot = 1, ShutdownSuspend = 2, ShutdownCrash = 3;
-        public const int EvtchnOpSend = 4, EvtchnOpUnmask = 9;
+        public const int EvtchnOpClose = 3, EvtchnOpSend = 4, EvtchnOpUnmask = 9;
         public const ulong UvmfInvlpg = 2;
+        // L1 PTE for an ordinary writable data page: _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED
+        // (a PV kernel runs in ring 3, so its pages need _PAGE_USER). Used to map shared_info.
+        public const ulong PteDataRw = 0x27;
         public const ushort DomidSelf = 0x7FF0;
         public const ushort FlatKernelCs64 = 0xe033;
         public const int XenverVersion = 0;
@@ -107,13 +110,6 @@ namespace XenPv.Shim
             return Err(r);
         }
 
-        public static XenError EventChannelSend(uint port)
-        {
-            uint* send = stackalloc uint[1];
-            send[0] = port;
-            return Err(Call(EventChannelOpNr, EvtchnOpSend, (ulong)send, 0, 0, 0));
-        }
-
         public static XenError EventChannelOp(int cmd, void* arg) { return Err(Call(EventChannelOpNr, (ulong)cmd, (ulong)arg, 0, 0, 0)); }
 
         public static XenError Yield() { return Err(Call(SchedOpNr, SchedOpYield, 0, 0, 0, 0)); }
@@ -135,13 +131,6 @@ namespace XenPv.Shim
             p->nr_ports = count;
             p->timeout = absoluteTimeoutNs;
             return Err(Call(SchedOpNr, SchedOpPoll, (ulong)p, 0, 0, 0));
-        }
-
-        public static XenError SchedPoll(uint port, ulong absoluteTimeoutNs)
-        {
-            uint* ports = stackalloc uint[1];
-            ports[0] = port;
-            return SchedPollPorts(ports, 1, absoluteTimeoutNs);
         }
 
         public static long MemoryOp(int cmd, void* arg) { return Call(MemoryOpNr, (ulong)cmd, (ulong)arg, 0, 0, 0); }

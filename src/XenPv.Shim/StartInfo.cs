@@ -10,6 +10,7 @@ namespace XenPv.Shim
     {
         public const int MagicLength = 32;
         public const int MaxGuestCmdline = 1024;
+        public const uint SifModStartPfn = 1u << 3;   // SIF_MOD_START_PFN: mod_start is a PFN, not a VA
 
         [FieldOffset(0)] public fixed byte magic[MagicLength];   // "xen-3.0-x86_64"
         [FieldOffset(32)] public ulong nr_pages;                 // pages the guest owns

@@ -2,7 +2,7 @@
 // does to the indices, ByteRing must only ever touch the in/out arrays and the indices:
 // random index corruption between random reads/writes must leave the bytes around the
 // ring page untouched and never deliver more bytes than were asked for.
-using XenPv.Console;
+using XenPv.Shim.Io;
 using Xunit;
 
 namespace XenPv.Tests;

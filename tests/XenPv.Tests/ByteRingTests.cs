@@ -2,7 +2,7 @@
 // stream behaviour these tests play a hostile or buggy backend: impossible indices
 // (prod - cons > size), free-running u32 indices wrapping past 2^32, a closed layout.
 using System.Text;
-using XenPv.Console;
+using XenPv.Shim.Io;
 using Xunit;
 
 namespace XenPv.Tests;

@@ -1,9 +1,10 @@
 // Why: a fake xenstored on the other side of a SharedPage (the xenstore ring layout):
-// parses streamed requests, answers READ/WRITE/WATCH, fires watch events, pushes replies
-// only as far as the 1 KiB rsp ring allows, and can misbehave on request.
+// parses streamed requests, answers READ/WRITE/RM/DIRECTORY/WATCH/UNWATCH/transactions,
+// fires watch events with the registered token (for the path and everything below it),
+// pushes replies only as far as the 1 KiB rsp ring allows, and can misbehave on request.
 using System.Text;
-using XenPv.Console;
 using XenPv.Shim;
+using XenPv.Shim.Io;
 using Xunit;
 
 namespace XenPv.Tests;
@@ -13,7 +14,7 @@ public sealed unsafe class FakeXenstored : IEventPort
     private readonly SharedPage page;
     private static readonly RingLayout L = RingLayout.Xenstore;
     public readonly Dictionary<string, byte[]> Store = new();
-    public readonly List<string> Watches = new();
+    public readonly List<(string Path, string Token)> Watches = new();
     private readonly List<byte> fromGuest = new();
     private readonly Queue<byte> toGuest = new();
     public ulong Now;
@@ -21,17 +22,21 @@ public sealed unsafe class FakeXenstored : IEventPort
     public bool Silent;                 // never answers
     public bool EventBeforeReply;       // a watch event overtakes the next reply
     public uint? ForceLength;           // corrupt the next reply's length
+    public int? StallAfterBytes;        // send only this many bytes of the next reply, then go silent
     public readonly List<string> Written = new();
+    public readonly List<uint> TypesSeen = new();
     public uint NextTx = 41, OpenTx;
     public readonly List<uint> TxIdsSeen = new();
-    public bool FailNextCommitWithEagain;
+    public int FailCommitsWithEagain;   // the next N commits fail with EAGAIN
+    public bool FailNextCommitWithEagain { set => FailCommitsWithEagain = value ? 1 : 0; }
     public List<(string, byte[])> TxWrites = new();
 
     // The toolstack (not the guest) changes a key: fires watches like xenstored.
     public void ToolstackWrite(string path, string value)
     {
         Store[path] = Encoding.ASCII.GetBytes(value);
-        if (Watches.Contains(path)) { Event(path, "tok"); Pump(); }
+        FireWatches(path);
+        Pump();
     }
 
     public FakeXenstored(SharedPage page) { this.page = page; }
@@ -49,26 +54,53 @@ public sealed unsafe class FakeXenstored : IEventPort
         BitConverter.GetBytes(id).CopyTo(h, 4);
         BitConverter.GetBytes(ForceLength ?? (uint)payload.Length).CopyTo(h, 12);
         ForceLength = null;
-        foreach (var b in h) toGuest.Enqueue(b);
-        foreach (var b in payload) toGuest.Enqueue(b);
+        var all = h.Concat(payload).ToArray();
+        if (StallAfterBytes is int k) { all = all[..Math.Min(k, all.Length)]; StallAfterBytes = null; Silent = true; }
+        foreach (var b in all) toGuest.Enqueue(b);
     }
 
     private void Event(string path, string token) => Reply(15, 0, Encoding.ASCII.GetBytes(path + "\0" + token + "\0"));
 
+    private void FireWatches(string path)
+    {
+        foreach (var (p, t) in Watches)
+            if (path == p || path.StartsWith(p + "/")) Event(path, t);
+    }
+
+    private static string Str(byte[] b, int from)
+    {
+        int nul = Array.IndexOf(b, (byte)0, from);
+        return Encoding.ASCII.GetString(b, from, (nul < 0 ? b.Length : nul) - from);
+    }
+
     public void Pump()
     {
-        if (Silent) { page.Consume(L); return; }
-        fromGuest.AddRange(page.Consume(L));
-        while (fromGuest.Count >= 16)
+        if (!Silent)
+        {
+            fromGuest.AddRange(page.Consume(L));
+            Process();
+        }
+        else page.Consume(L);
+        // Push replies as far as the 1 KiB rsp ring allows (the rest on later pumps).
+        uint prod = page[L.InProdOffset], cons = page[L.InConsOffset];
+        while (toGuest.Count > 0 && prod - cons < (uint)L.InSize)
+            page.P[L.InOffset + (int)(prod++ & (uint)(L.InSize - 1))] = toGuest.Dequeue();
+        page[L.InProdOffset] = prod;
+    }
+
+    private void Process()
+    {
+        while (fromGuest.Count >= 16 && !Silent)
         {
             var a = fromGuest.ToArray();
             uint type = BitConverter.ToUInt32(a, 0), id = BitConverter.ToUInt32(a, 4), len = BitConverter.ToUInt32(a, 12);
             if (a.Length < 16 + len) break;
             var payload = a[16..(16 + (int)len)];
             fromGuest.RemoveRange(0, 16 + (int)len);
+            TypesSeen.Add(type);
             int nul = Array.IndexOf(payload, (byte)0);
-            string path = Encoding.ASCII.GetString(payload, 0, nul < 0 ? payload.Length : nul);
-            if (EventBeforeReply && Watches.Count > 0) { Event(Watches[0], "tok"); EventBeforeReply = false; }
+            string path = Str(payload, 0);
+            if (EventBeforeReply && Watches.Count > 0) { Event(Watches[0].Path, Watches[0].Token); EventBeforeReply = false; }
             uint tx = BitConverter.ToUInt32(a, 8);
             TxIdsSeen.Add(tx);
             if (tx != 0 && tx != OpenTx) { Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0")); continue; }
@@ -80,19 +112,23 @@ public sealed unsafe class FakeXenstored : IEventPort
                     break;
                 case 7: // TRANSACTION_END
                     bool commit = payload.Length > 0 && payload[0] == (byte)'T';
-                    if (commit && FailNextCommitWithEagain) { FailNextCommitWithEagain = false; TxWrites.Clear(); OpenTx = 0; Reply(16, id, Encoding.ASCII.GetBytes("EAGAIN\0")); break; }
-                    if (commit) foreach (var (key, value) in TxWrites) Store[key] = value;
+                    if (commit && FailCommitsWithEagain > 0) { FailCommitsWithEagain--; TxWrites.Clear(); OpenTx = 0; Reply(16, id, Encoding.ASCII.GetBytes("EAGAIN\0")); break; }
+                    var done = commit ? TxWrites.ToList() : new();
                     TxWrites.Clear();
                     OpenTx = 0;
                     Reply(7, id, Encoding.ASCII.GetBytes("OK\0"));
+                    foreach (var (key, value) in done) { Store[key] = value; Written.Add(key); FireWatches(key); }
                     break;
                 case 1: // DIRECTORY
                     string prefix = path + "/";
                     var kids = Store.Keys.Where(k => k.StartsWith(prefix)).Select(k => k[prefix.Length..].Split('/')[0]).Distinct();
                     Reply(1, id, Encoding.ASCII.GetBytes(string.Concat(kids.Select(k => k + "\0"))));
                     break;
-                case 2: // READ
-                    if (Store.TryGetValue(path, out var v)) Reply(2, id, v); else Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0"));
+                case 2: // READ (inside a transaction: sees its own writes)
+                    var pendingWrite = TxWrites.LastOrDefault(w => w.Item1 == path);
+                    if (tx != 0 && pendingWrite.Item2 != null) Reply(2, id, pendingWrite.Item2);
+                    else if (Store.TryGetValue(path, out var v)) Reply(2, id, v);
+                    else Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0"));
                     break;
                 case 11 when tx != 0: // WRITE inside a transaction: visible at commit
                     TxWrites.Add((path, payload[(nul + 1)..]));
@@ -105,22 +141,30 @@ public sealed unsafe class FakeXenstored : IEventPort
                     Store[path] = payload[(nul + 1)..];
                     Written.Add(path);
                     Reply(11, id, Encoding.ASCII.GetBytes("OK\0"));
-                    if (Watches.Contains(path)) Event(path, "tok");
+                    FireWatches(path);
+                    break;
+                case 13: // RM: the key and everything below it
+                    var gone = Store.Keys.Where(k => k == path || k.StartsWith(path + "/")).ToList();
+                    if (gone.Count == 0) { Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0")); break; }
+                    foreach (var k in gone) Store.Remove(k);
+                    Reply(13, id, Encoding.ASCII.GetBytes("OK\0"));
+                    FireWatches(path);
                     break;
                 case 4: // WATCH: reply, then the initial event
-                    Watches.Add(path);
+                    Watches.Add((path, Str(payload, nul + 1)));
                     Reply(4, id, Encoding.ASCII.GetBytes("OK\0"));
-                    Event(path, "tok");
+                    Event(path, Str(payload, nul + 1));
+                    break;
+                case 5: // UNWATCH
+                    int at = Watches.IndexOf((path, Str(payload, nul + 1)));
+                    if (at < 0) { Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0")); break; }
+                    Watches.RemoveAt(at);
+                    Reply(5, id, Encoding.ASCII.GetBytes("OK\0"));
                     break;
                 default:
                     Reply(16, id, Encoding.ASCII.GetBytes("EINVAL\0"));
                     break;
             }
         }
-        // Push replies as far as the 1 KiB rsp ring allows (the rest on later pumps).
-        uint prod = page[L.InProdOffset], cons = page[L.InConsOffset];
-        while (toGuest.Count > 0 && prod - cons < (uint)L.InSize)
-            page.P[L.InOffset + (int)(prod++ & (uint)(L.InSize - 1))] = toGuest.Dequeue();
-        page[L.InProdOffset] = prod;
     }
 }

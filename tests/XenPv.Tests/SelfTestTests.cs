@@ -1,6 +1,6 @@
 // Why: XenPvSelfTest is what the kernel image runs (#selftest) to check the XenPv pieces
 // inside the ILC build; it must pass on .NET too, or the image check means nothing.
-using XenPv.Console;
+using XenPv.Shim;
 using Xunit;
 
 namespace XenPv.Tests;

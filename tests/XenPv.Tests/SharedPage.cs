@@ -1,7 +1,7 @@
 // Why: a zeroed, page-aligned 4 KiB block standing in for a page shared with Xen or a
 // backend domain, plus accessors for the ring indices, so tests can play the other side.
 using System.Runtime.InteropServices;
-using XenPv.Console;
+using XenPv.Shim.Io;
 
 namespace XenPv.Tests;
 

@@ -3,6 +3,7 @@
 // drains, input is read without blocking and WaitForInput does clear -> check -> poll.
 using System.Text;
 using XenPv.Console;
+using XenPv.Shim.Io;
 using XenPv.Shim;
 using Xunit;
 

@@ -30,7 +30,7 @@ public class XenHeadersTests
         c.AppendLine("#define __XEN_INTERFACE_VERSION__ 0x00040d00");
         c.AppendLine("#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>");
         c.AppendLine("#include <xen/xen.h>\n#include <xen/version.h>\n#include <xen/sched.h>\n#include <xen/event_channel.h>\n#include <xen/memory.h>");
-        c.AppendLine("#include <xen/io/console.h>\n#include <xen/io/xs_wire.h>\n#include <xen/grant_table.h>\n#include <xen/io/netif.h>");
+        c.AppendLine("#include <xen/io/console.h>\n#include <xen/io/xs_wire.h>\n#include <xen/grant_table.h>\n#include <xen/io/netif.h>\n#include <xen/io/xenbus.h>");
         c.AppendLine("#define NET_TX_RING_SIZE __CONST_RING_SIZE(netif_tx, 4096)\n#define NET_RX_RING_SIZE __CONST_RING_SIZE(netif_rx, 4096)");
         c.AppendLine("int main(void) {");
         foreach (var f in AbiFacts.All) c.AppendLine($"  printf(\"%lld\\n\", (long long)({f.C}));");

@@ -2,7 +2,8 @@
 // replies by id, queues watch events that arrive in between, and never hangs or overruns
 // on a broken daemon. A fake xenstored on the other side of a SharedPage checks it.
 using System.Text;
-using XenPv.Console;
+using XenPv.Shim.Io;
+using XenPv.Xenbus;
 using XenPv.Shim;
 using Xunit;
 
@@ -65,26 +66,141 @@ public unsafe class XenStoreTests
     }
 
     [Fact]
-    public void WatchEventsAreQueuedAcrossReplies()
+    public void WatchEventsAreDispatchedByTokenAcrossReplies()
     {
         using var page = new SharedPage();
         var d = new FakeXenstored(page);
         var xs = new XenStore(page.P, d);
-        Assert.Equal(XsError.Ok, xs.Watch("control/shutdown", "tok"));
-        var ev = new byte[256];
-        int n;
-        fixed (byte* p = ev) n = xs.NextWatchEvent(p, 256);
-        Assert.Equal("control/shutdown\0tok\0", Encoding.ASCII.GetString(ev, 0, n));  // the initial event
-        d.Store["memory/target"] = Encoding.ASCII.GetBytes("65536");
-        d.EventBeforeReply = true;
-        Assert.Equal("65536", ReadKey(xs, "memory/target", out _));   // the event overtook the reply
-        Assert.Equal(1, xs.PendingWatchEvents);
-        Assert.Equal(XsError.Ok, xs.Write("control/shutdown", "poweroff"));
-        Assert.Equal(2, xs.PendingWatchEvents);
-        fixed (byte* p = ev) Assert.True(xs.NextWatchEvent(p, 256) > 0);
-        fixed (byte* p = ev) n = xs.NextWatchEvent(p, 256);
-        Assert.Equal("control/shutdown\0tok\0", Encoding.ASCII.GetString(ev, 0, n));
-        fixed (byte* p = ev) Assert.Equal(0, xs.NextWatchEvent(p, 256));
+        Assert.Equal(XsError.Ok, xs.Watch("control/shutdown", "shut"));
+        Assert.Equal(XsError.Ok, xs.Watch("memory/target", "target"));
+        Assert.True(xs.TakeWatch("shut"));                          // the initial events
+        Assert.True(xs.TakeWatch("target"));
+        Assert.False(xs.TakeWatch("shut"));
+        d.Store["domid"] = Encoding.ASCII.GetBytes("3");
+        d.EventBeforeReply = true;                                  // fires "shut" ahead of the reply
+        Assert.Equal("3", ReadKey(xs, "domid", out _));
+        Assert.False(xs.TakeWatch("target"));                       // only the token that fired
+        Assert.True(xs.TakeWatch("shut"));
+        d.ToolstackWrite("memory/target", "65536");
+        Assert.False(xs.TakeWatch("shut"));
+        Assert.True(xs.TakeWatch("target"));
+        Assert.False(xs.TakeWatch("nosuch"));
+    }
+
+    [Fact]
+    public void SeveralEventsForOnePendingTokenAreOne()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        Assert.Equal(XsError.Ok, xs.Watch("memory/target", "target"));
+        for (int i = 0; i < 50; i++) d.ToolstackWrite("memory/target", (1000 + i).ToString());   // more than the ring holds
+        Assert.True(xs.TakeWatch("target"));
+        Assert.False(xs.TakeWatch("target"));
+        Assert.True(xs.Watches.Coalesced >= 10, $"coalesced {xs.Watches.Coalesced}");
+        Assert.False(xs.IsDead);
+        Assert.Equal("1049", ReadKey(xs, "memory/target", out _));
+    }
+
+    [Fact]
+    public void EventsForUnknownTokensAreDropped()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        Assert.Equal(XsError.Ok, xs.Watch("memory/target", "target"));
+        xs.TakeWatch("target");
+        d.Watches.Add(("control/shutdown", "someone-else"));         // a token we never registered
+        d.ToolstackWrite("control/shutdown", "poweroff");
+        Assert.False(xs.TakeWatch("target"));
+        Assert.Equal(1, xs.Watches.Unknown);
+    }
+
+    [Fact]
+    public void UnwatchStopsEventsAndFreesTheSlot()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        Assert.Equal(XsError.Ok, xs.Watch("device/vif/0/state", "vif"));
+        Assert.Equal(XsError.EEXIST, xs.Watch("other", "vif"));
+        Assert.Equal(XsError.Ok, xs.Unwatch("vif"));
+        Assert.Empty(d.Watches);
+        Assert.Contains(5u, d.TypesSeen);                            // XS_UNWATCH went out
+        Assert.False(xs.TakeWatch("vif"));                           // the initial event was dropped too
+        Assert.Equal(XsError.ENOENT, xs.Unwatch("vif"));
+        for (int i = 0; i < XsWatches.MaxWatches; i++) Assert.Equal(XsError.Ok, xs.Watch("k" + i, "t" + i));
+        Assert.Equal(XsError.ENOSPC, xs.Watch("one/more", "t-extra"));
+    }
+
+    [Fact]
+    public void RmRemovesTheKeyAndItsChildren()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        d.Store["data/a"] = new byte[] { 1 };
+        d.Store["data/a/b"] = new byte[] { 2 };
+        d.Store["data/c"] = new byte[] { 3 };
+        Assert.Equal(XsError.Ok, xs.Remove("data/a"));
+        Assert.Equal(new[] { "data/c" }, d.Store.Keys.ToArray());
+        Assert.Equal(XsError.ENOENT, xs.Remove("data/a"));
+    }
+
+    private sealed class WriteBody : IXsTransaction
+    {
+        public int Runs;
+        public XsError Body(XenStore xs) { Runs++; return xs.Write("device/vif/0/state", "4"); }
+    }
+
+    [Fact]
+    public void TransactionHelperRetriesOnEagainThenGivesUp()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page) { FailCommitsWithEagain = 2 };
+        var xs = new XenStore(page.P, d);
+        var body = new WriteBody();
+        Assert.Equal(XsError.Ok, xs.Transaction(body));
+        Assert.Equal(3, body.Runs);
+        Assert.Equal(2, xs.TransactionRetries);
+        Assert.Equal("4", Encoding.ASCII.GetString(d.Store["device/vif/0/state"]));
+
+        d.FailCommitsWithEagain = 1000;                              // another writer always wins
+        body.Runs = 0;
+        Assert.Equal(XsError.EAGAIN, xs.Transaction(body));
+        Assert.Equal(XenStore.MaxTransactionAttempts, body.Runs);
+        Assert.False(xs.InTransaction);
+    }
+
+    [Fact]
+    public void TimeoutMidReplyKillsTheConnectionAndLaterCallsFailFast()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page) { StallAfterBytes = 10 };   // 10 of the 16 header bytes
+        d.Store["domid"] = Encoding.ASCII.GetBytes("7");
+        var xs = new XenStore(page.P, d) { TimeoutNs = 100_000_000 };
+        ReadKey(xs, "domid", out int r);
+        Assert.Equal((int)XsError.Timeout, r);
+        Assert.True(xs.IsDead);
+        int waits = d.Waits;
+        uint reqProd = page[RingLayout.Xenstore.OutProdOffset];
+        ReadKey(xs, "domid", out r);
+        Assert.Equal((int)XsError.Dead, r);
+        Assert.Equal(XsError.Dead, xs.Write("a", "b"));
+        Assert.Equal(waits, d.Waits);                                 // no waiting, no traffic
+        Assert.Equal(reqProd, page[RingLayout.Xenstore.OutProdOffset]);
+    }
+
+    [Fact]
+    public void TimeoutBeforeAnyReplyByteKeepsTheConnection()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page) { StallAfterBytes = 0 };
+        d.Store["domid"] = Encoding.ASCII.GetBytes("7");
+        var xs = new XenStore(page.P, d) { TimeoutNs = 100_000_000 };
+        ReadKey(xs, "domid", out int r);
+        Assert.Equal((int)XsError.Timeout, r);
+        Assert.False(xs.IsDead);
     }
 
     [Fact]
@@ -108,6 +224,7 @@ public unsafe class XenStoreTests
         var xs = new XenStore(page.P, d);
         ReadKey(xs, "domid", out int r);
         Assert.Equal((int)XsError.Protocol, r);
+        Assert.True(xs.IsDead);                                      // cannot find the next header any more
     }
 
     [Fact]
@@ -129,11 +246,10 @@ public unsafe class XenStoreTests
         var xs = new XenStore(page.P, d);
         string longPath = "data/" + new string('k', 1500);
         Assert.Equal(XsError.Ok, xs.Watch(longPath, "tok"));        // the initial event: 1500+ bytes
-        var ev = new byte[600];
-        int n;
-        fixed (byte* p = ev) n = xs.NextWatchEvent(p, 600);
-        Assert.Equal(XenStore.EventSlot - 4, n);                     // kept truncated, not lost, no hang
-        Assert.StartsWith("data/kkk", Encoding.ASCII.GetString(ev, 0, n));
+        Assert.True(xs.TakeWatch("tok"));                            // streamed, matched, no hang
+        Assert.False(xs.IsDead);
+        d.Store["domid"] = Encoding.ASCII.GetBytes("1");
+        Assert.Equal("1", ReadKey(xs, "domid", out _));              // still in sync
     }
 
     [Fact]

@@ -1,11 +1,13 @@
 // Why: the image as a Xen PV guest, built from the XenPv.* pieces: console = XenConsole over
 // the shared console ring (batched, one event per flush, waits with SCHEDOP_poll when the
-// ring is full), time = Xen system time from vcpu_time_info, waiting = SCHEDOP_poll with an
-// ABSOLUTE deadline on the console and xenstore ports, frames = XenFrames, power-off/crash =
-// SCHEDOP_shutdown. `xl shutdown`/`xl reboot` arrive as a xenstore watch (XenControl) that
-// is checked whenever we wait for input.
+// ring is full), time = Xen system time from vcpu_time_info, waiting = ONE SCHEDOP_poll with
+// an ABSOLUTE deadline over every port in the EventRegistry (console and xenstore register),
+// frames = XenFrames, power-off/crash = SCHEDOP_shutdown. `xl shutdown`/`xl reboot` and
+// `xl mem-set` arrive as xenstore watches (XenControl), checked whenever we wait for input
+// and, while Lisp runs, by PollControl (pending bits first: no xenstore traffic when idle).
 using XenPv.Console;
 using XenPv.Shim;
+using XenPv.Xenbus;
 
 namespace LispVm.Kernel
 {
@@ -18,9 +20,13 @@ namespace LispVm.Kernel
         readonly XenFrames _frames;
 
         readonly byte* _cmdLine;
-        readonly EventChannel _consolePort, _storePort;
+        // Ports at once: console, xenstore, and room for netfront and a timer (<= 128, SCHEDOP_poll's limit).
+        const int EventPorts = 8;
+        readonly EventRegistry _events;
+        readonly EventPort _consolePort, _storePort;
+        readonly XenStore _store;
         readonly XenControl _control;
-        readonly uint* _ports;       // {console, xenstore} for SCHEDOP_poll
+        bool _storeDeadReported;
 
         public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames, byte* cmdLine,
             byte* storePage, uint storePort)
@@ -30,18 +36,16 @@ namespace LispVm.Kernel
             _nrPages = nrPages;
             _frames = frames;
             Hypercalls.XenVersion(out _verMajor, out _verMinor);
-            _consolePort = new EventChannel(port, (SharedInfo*)shared);
-            if (ring != null) _console = new XenConsole(ring, _consolePort);
-            _ports = (uint*)Internal.Runtime.BootHeap.AllocZeroed(8);
-            _ports[0] = port;
-            _ports[1] = port;
-            if (storePage != null && shared != null)
+            _events = new EventRegistry((SharedInfo*)shared, new XenEventOps((SharedInfo*)shared), EventPorts);
+            _consolePort = _events.Register(port, null);     // the console is read by KernelConsole
+            if (ring != null && _consolePort != null) _console = new XenConsole(ring, _consolePort);
+            if (storePage != null && shared != null) _storePort = _events.Register(storePort, null);
+            if (_storePort != null)
             {
-                _storePort = new EventChannel(storePort, (SharedInfo*)shared);
-                _ports[1] = storePort;
-                XenStore xs = new XenStore(storePage, _storePort);
-                xs.TimeoutNs = 2000000000UL;     // a missing xenstored must not stall boot long
-                _control = new XenControl(xs);
+                _store = new XenStore(storePage, _storePort);
+                _store.TimeoutNs = 2000000000UL;     // a missing xenstored must not stall boot long
+                _storePort.Handler = _store;         // pending -> take the watch events it sent
+                _control = new XenControl(_store);
             }
         }
 
@@ -55,7 +59,19 @@ namespace LispVm.Kernel
             }
         }
 
-        public override void PollControl() { CheckControl(); }
+        // Called from the VM's safe-point poll: memory reads only unless something is pending.
+        public override void PollControl()
+        {
+            if (_control == null) return;
+            if (!_events.AnyPending() && !_control.HasWork) return;
+            _events.Dispatch();
+            CheckControl();
+        }
+
+        public override ulong StaticMaxKiB => _control == null ? 0 : _control.StaticMaxKiB;
+        // For drivers that come later (netfront, a timer): register ports here, use xenstore.
+        public EventRegistry Events => _events;
+        public XenStore Store => _store;
 
         public override bool TakeMemoryTarget(out ulong targetKiB)
         {
@@ -67,11 +83,18 @@ namespace LispVm.Kernel
         }
         public override IBalloonFrames BalloonFrames => _frames;
 
-        // Control requests from the toolstack (xl shutdown / xl reboot).
+        // Control requests from the toolstack (xl shutdown / xl reboot), notices about values
+        // we ignore, and a xenstore connection that died.
         void CheckControl()
         {
             if (_control == null) return;
             ShutdownRequest r = _control.Poll();
+            WriteNotices();
+            if (_store.IsDead && !_storeDeadReported)
+            {
+                _storeDeadReported = true;
+                WriteLine("xenstore: connection lost (timeout or bad length mid-message); xl shutdown/mem-set no longer seen");
+            }
             if (r == ShutdownRequest.Poweroff || r == ShutdownRequest.Halt)
             {
                 WriteLine("xl shutdown: powering off");
@@ -81,6 +104,21 @@ namespace LispVm.Kernel
             {
                 WriteLine("xl reboot: rebooting");
                 Shutdown(Hypercalls.ShutdownReboot);
+            }
+        }
+
+        void WriteNotices()
+        {
+            if (!_control.HasNotices) return;
+            byte* b = stackalloc byte[XenControl.NoticeMax];
+            int n = _control.TakeNotices(b, XenControl.NoticeMax);
+            int start = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (b[i] != (byte)'\n') continue;
+                Write(b + start, i - start);
+                Write(NewLine);
+                start = i + 1;
             }
         }
 
@@ -116,16 +154,17 @@ namespace LispVm.Kernel
         public override void Write(byte* p, int n) { if (_console != null) _console.Write(p, n); }
         public override void Flush() { if (_console != null) _console.Flush(); }
         public override int Read(byte* dst, int max) { return _console == null ? 0 : _console.Read(dst, max); }
-        // Clear both ports' pending bits, then check the console ring and xenstore: an event
-        // arriving after the check is still pending and ends the poll at once.
+        // Dispatch clears every registered port's pending bit (xenstore takes its watch events),
+        // then we check the console ring and control: an event arriving after the check is
+        // still pending and ends the one SCHEDOP_poll over all ports at once.
         public override void WaitForInput(ulong deadlineNs)
         {
             if (_console == null) return;
-            _consolePort.ClearPending();
-            if (_storePort != null) _storePort.ClearPending();
-            if (_console.InAvailable > 0) return;
+            _events.Dispatch();
             CheckControl();
-            Hypercalls.SchedPollPorts(_ports, _storePort != null ? 2u : 1u, deadlineNs);
+            if (_console.InAvailable > 0) return;
+            _events.Wait(deadlineNs);
+            _events.Dispatch();
             CheckControl();
         }
 

@@ -5,7 +5,7 @@
 // drop data; nothing here can index outside the arrays.
 using System.Threading;
 
-namespace XenPv.Console
+namespace XenPv.Shim.Io
 {
     public struct RingLayout
     {
@@ -84,8 +84,14 @@ namespace XenPv.Console
             return k;
         }
 
-        // Copies up to max bytes from the in array; returns how many (0 when empty).
-        public int Read(byte* dst, int max)
+        // Copies up to max bytes from the in array and releases them; returns how many (0 when empty).
+        public int Read(byte* dst, int max) { return CopyIn(dst, max, true); }
+
+        // Copies up to max bytes from the in array without consuming them.
+        public int Peek(byte* dst, int max) { return CopyIn(dst, max, false); }
+
+        // Read and Peek: in_prod read once and checked, the bytes copied, in_cons moved on consume.
+        private int CopyIn(byte* dst, int max, bool consume)
         {
             if (page == null || max <= 0) return 0;
             uint prod = *U(l.InProdOffset);
@@ -94,6 +100,7 @@ namespace XenPv.Console
             uint avail = prod - cons;
             if (avail > (uint)l.InSize)
             {
+                if (!consume) return 0;
                 // The producer index is nonsense: drop everything and resynchronise.
                 Resets++;
                 *U(l.InConsOffset) = prod;
@@ -104,25 +111,9 @@ namespace XenPv.Console
             byte* inArr = page + l.InOffset;
             for (int i = 0; i < k; i++)
                 dst[i] = inArr[(cons + (uint)i) & mask];
+            if (!consume) return k;
             Interlocked.MemoryBarrier(); // finish reading the bytes before releasing them with in_cons
             *U(l.InConsOffset) = cons + (uint)k;
-            return k;
-        }
-
-        // Copies up to max bytes from the in array without consuming them.
-        public int Peek(byte* dst, int max)
-        {
-            if (page == null || max <= 0) return 0;
-            uint prod = *U(l.InProdOffset);
-            Interlocked.MemoryBarrier(); // read in_prod before reading the bytes it covers
-            uint cons = *U(l.InConsOffset);
-            uint avail = prod - cons;
-            if (avail > (uint)l.InSize) return 0;
-            int k = (int)avail < max ? (int)avail : max;
-            uint mask = (uint)l.InSize - 1;
-            byte* inArr = page + l.InOffset;
-            for (int i = 0; i < k; i++)
-                dst[i] = inArr[(cons + (uint)i) & mask];
             return k;
         }
 

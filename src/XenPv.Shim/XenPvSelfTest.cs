@@ -2,10 +2,9 @@
 // corelib, where explicit struct layouts, generics over structs and fixed buffers could
 // behave differently. This allocation-free check (structs and statics only, callable after
 // Boot.Seal) lets the kernel's #selftest prove the XenPv pieces work inside the image.
-using XenPv.Shim;
 using XenPv.Shim.Io;
 
-namespace XenPv.Console
+namespace XenPv.Shim
 {
     public static unsafe class XenPvSelfTest
     {
@@ -57,11 +56,8 @@ namespace XenPv.Console
             NetifTxResponse rsp;
             if (!tx.TryTake(out rsp) || rsp.id != 5) return 15;
 
-            // Time scaling and control parsing.
+            // Time scaling.
             if (XenTime.ScaleDelta(2000, 0x80000000, 1) != 2000) return 16;
-            byte* word = stackalloc byte[8];
-            word[0] = (byte)'r'; word[1] = (byte)'e'; word[2] = (byte)'b'; word[3] = (byte)'o'; word[4] = (byte)'o'; word[5] = (byte)'t';
-            if (XenControl.Parse(word, 6) != ShutdownRequest.Reboot) return 17;
             return 0;
         }
 

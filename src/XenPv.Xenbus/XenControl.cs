@@ -1,0 +1,180 @@
+// Why: what the toolstack asks of a running guest through xenstore. `xl shutdown/reboot`
+// write control/shutdown and wait; like Linux (drivers/xen/manage.c) we read the value in a
+// transaction and clear it there ONLY for a command we carry out (clearing is libxl's sign
+// that the guest accepted); `suspend` and unknown values stay in place with one notice
+// line, the empty value (the watch's first event, our own clear) is ignored. `xl mem-set`
+// writes memory/target (KiB); hostile values (empty, signed, non-digits, > 2^44 KiB,
+// trailing bytes) are ignored with a notice. memory/static-max is read once at Start.
+// Poll never touches xenstore unless a watch fired (token dispatch, see XsWatches).
+namespace XenPv.Xenbus
+{
+    public enum ShutdownRequest { None = 0, Poweroff = 1, Reboot = 2, Suspend = 3, Halt = 4, Unknown = 5 }
+
+    public unsafe sealed class XenControl : IXsTransaction
+    {
+        public const string ShutdownPath = "control/shutdown";
+        public const string TargetPath = "memory/target";
+        public const string StaticMaxPath = "memory/static-max";
+        public const string ShutdownToken = "lispvm/shutdown";
+        public const string TargetToken = "lispvm/target";
+        public const ulong MaxKiB = 1UL << 44;                 // 16 PiB: anything larger is garbage
+        public const int ValueMax = 32;
+        public const int NoticeMax = 256;
+
+        private readonly XenStore xs;
+        private bool started;
+        private bool shutdownAgain;           // a transaction failed: look at the key on the next Poll
+        private ShutdownRequest txResult;
+        private readonly byte[] value = new byte[ValueMax];
+        private int valueLength;
+        private readonly byte[] notice = new byte[NoticeMax];
+        private int noticeLength;
+        public XsError LastError;
+
+        // memory/target in KiB (0 until known); TargetChanged is set when it changes.
+        public ulong MemoryTargetKiB;
+        public bool TargetChanged;
+        public int TargetRejects;
+        // memory/static-max in KiB, read once by Start (0 = absent or garbled).
+        public ulong StaticMaxKiB;
+
+        public XenControl(XenStore xs) { this.xs = xs; }
+
+        public XenStore Store { get { return xs; } }
+
+        // Advertises what we handle, reads static-max, watches control/shutdown and memory/target
+        // (each watch fires once at once).
+        public XsError Start()
+        {
+            xs.Write("control/feature-poweroff", "1");
+            xs.Write("control/feature-reboot", "1");
+            byte* v = stackalloc byte[ValueMax];
+            int n = xs.Read(StaticMaxPath, v, ValueMax);
+            ulong kib;
+            if (n >= 0 && ParseKiB(v, n, out kib)) StaticMaxKiB = kib;
+            else if (n >= 0) Ignored(StaticMaxPath, v, n, "not a KiB count");
+            LastError = xs.Watch(ShutdownPath, ShutdownToken);
+            started = LastError == XsError.Ok;
+            if (started) xs.Watch(TargetPath, TargetToken);
+            return LastError;
+        }
+
+        // Anything for Poll to do? Memory reads only: ring bytes, a fired watch, a retry.
+        public bool HasWork { get { return started && (xs.HasInput || xs.Watches.AnyFired || shutdownAgain); } }
+
+        // The request to carry out now, or None (also for suspend/unknown, with a notice).
+        public ShutdownRequest Poll()
+        {
+            if (!started || xs.IsDead) return ShutdownRequest.None;
+            if (xs.TakeWatch(TargetToken)) ReadTarget();
+            if (!xs.TakeWatch(ShutdownToken) && !shutdownAgain) return ShutdownRequest.None;
+            shutdownAgain = false;
+            txResult = ShutdownRequest.None;
+            XsError e = xs.Transaction(this);
+            if (e != XsError.Ok)
+            {
+                LastError = e;
+                shutdownAgain = !xs.IsDead;     // EAGAIN storm or a timeout: try again next Poll
+                return ShutdownRequest.None;
+            }
+            if (txResult == ShutdownRequest.Suspend || txResult == ShutdownRequest.Unknown)
+            {
+                Ignored(ShutdownPath, null, 0, txResult == ShutdownRequest.Suspend ? "suspend not supported, left in place" : "unknown request, left in place");
+                return ShutdownRequest.None;
+            }
+            return txResult;
+        }
+
+        // Inside the transaction: read the request, clear it if we will carry it out.
+        public XsError Body(XenStore store)
+        {
+            fixed (byte* v = value)
+            {
+                int n = store.Read(ShutdownPath, v, ValueMax);
+                if (n == (int)XsError.ENOENT) { txResult = ShutdownRequest.None; return XsError.Ok; }
+                if (n < 0) return (XsError)n;
+                valueLength = n;
+                txResult = Parse(v, n);
+            }
+            if (txResult == ShutdownRequest.Poweroff || txResult == ShutdownRequest.Reboot || txResult == ShutdownRequest.Halt)
+                return store.Write(ShutdownPath, "");
+            return XsError.Ok;
+        }
+
+        private void ReadTarget()
+        {
+            byte* v = stackalloc byte[ValueMax];
+            int n = xs.Read(TargetPath, v, ValueMax);
+            if (n < 0) return;                      // absent: nothing to follow
+            ulong kib;
+            if (!ParseKiB(v, n, out kib))
+            {
+                TargetRejects++;
+                Ignored(TargetPath, v, n, "not a KiB count");
+                return;
+            }
+            if (kib != MemoryTargetKiB) { MemoryTargetKiB = kib; TargetChanged = true; }
+        }
+
+        // A decimal KiB count: digits only (one trailing NUL tolerated), 0 .. 2^44.
+        public static bool ParseKiB(byte* v, int n, out ulong kib)
+        {
+            kib = 0;
+            if (n > 0 && v[n - 1] == 0) n--;
+            if (n <= 0 || n > 20) return false;
+            ulong k = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (v[i] < (byte)'0' || v[i] > (byte)'9') return false;
+                k = k * 10 + (ulong)(v[i] - '0');
+                if (k > MaxKiB) return false;
+            }
+            kib = k;
+            return true;
+        }
+
+        public static ShutdownRequest Parse(byte* v, int n)
+        {
+            if (n > 0 && v[n - 1] == 0) n--;
+            if (n <= 0) return ShutdownRequest.None;
+            if (XsErrors.Is(v, n, "poweroff")) return ShutdownRequest.Poweroff;
+            if (XsErrors.Is(v, n, "reboot")) return ShutdownRequest.Reboot;
+            if (XsErrors.Is(v, n, "suspend")) return ShutdownRequest.Suspend;
+            if (XsErrors.Is(v, n, "halt")) return ShutdownRequest.Halt;
+            return ShutdownRequest.Unknown;
+        }
+
+        // ---- notices: lines for the console, taken by the platform ----
+
+        // Copies the queued notice lines (each ends with '\n') into dst and clears them.
+        public int TakeNotices(byte* dst, int max)
+        {
+            int k = noticeLength < max ? noticeLength : max;
+            for (int i = 0; i < k; i++) dst[i] = notice[i];
+            noticeLength = 0;
+            return k;
+        }
+
+        public bool HasNotices { get { return noticeLength > 0; } }
+
+        // "<key>: ignoring '<value>' (<why>)\n"; v == null: the last control/shutdown value.
+        private void Ignored(string key, byte* v, int n, string why)
+        {
+            Append(key); Append(": ignoring '");
+            if (v == null) fixed (byte* p = value) AppendValue(p, valueLength);
+            else AppendValue(v, n);
+            Append("' ("); Append(why); Append(")\n");
+        }
+
+        private void Append(string s) { for (int i = 0; i < s.Length; i++) Put((byte)s[i]); }
+
+        // Hostile bytes: printable ASCII only, at most ValueMax of them.
+        private void AppendValue(byte* v, int n)
+        {
+            if (n > ValueMax) n = ValueMax;
+            for (int i = 0; i < n; i++) Put(v[i] >= 32 && v[i] < 127 ? v[i] : (byte)'?');
+        }
+
+        private void Put(byte b) { if (noticeLength < NoticeMax - 1) notice[noticeLength++] = b; }
+    }
+}

@@ -1,0 +1,300 @@
+// Why: the xenstore client (io/xs_wire.h) on a ByteRing: read, write, remove and list keys,
+// watch them (dispatched by token, see XsWatches), run transactions that retry on EAGAIN.
+// A message (16-byte header + up to 4096 bytes) is larger than the 1 KiB ring, so requests
+// and replies are streamed in pieces (RingPump), sleeping on the event port when the ring is
+// full/empty. Every wait has a deadline. Replies are hostile input: a bad length or unknown
+// id never overruns a buffer. A timeout in the middle of a message (or an impossible length)
+// leaves the stream out of sync: the connection is then Dead and every later call fails at
+// once with XsError.Dead instead of taking someone else's reply.
+// Lab check (Xen 4.17 xenstored): read/directory/ENOENT, a transaction commit, a 1500-byte
+// value streamed both ways, E2BIG for 3000 bytes (quota) with the stream still in sync.
+using XenPv.Shim;
+using XenPv.Shim.Io;
+
+namespace XenPv.Xenbus
+{
+    public enum XsConnection { Ready = 0, Dead = 1 }
+
+    // The body of a transaction (XenStore.Transaction): its requests run inside the
+    // transaction; Ok commits, anything else aborts and is returned.
+    public interface IXsTransaction
+    {
+        XsError Body(XenStore xs);
+    }
+
+    public unsafe sealed class XenStore : IEventHandler
+    {
+        public const int HeaderSize = 16;
+        public const int MaxPayload = XsdSockmsg.PayloadMax;
+        public const int MaxTransactionAttempts = 8;          // EAGAIN retries are bounded
+        public const ulong DefaultTimeoutNs = 5000000000UL;   // 5 s per request
+        public const ulong WaitSliceNs = 10000000UL;          // poll slices of 10 ms
+
+        private ByteRing ring;
+        private RingPump pump;
+        private readonly IEventPort port;
+        private readonly byte[] msg = new byte[HeaderSize + MaxPayload];
+        private readonly XsWatches watches = new XsWatches();
+        private uint nextId = 1;
+        private uint txId;                       // 0 = no transaction
+        public ulong TimeoutNs = DefaultTimeoutNs;
+        public int DroppedReplies, TransactionRetries;
+        public XsConnection State;
+
+        public XenStore(byte* page, IEventPort port)
+        {
+            ring = new ByteRing(page, RingLayout.Xenstore);
+            this.port = port;
+        }
+
+        public int RingResets { get { return ring.Resets; } }
+        public bool IsDead { get { return State == XsConnection.Dead; } }
+        public XsWatches Watches { get { return watches; } }
+        // Bytes xenstored has put in the ring that we have not taken (a memory read, no hypercall).
+        public bool HasInput { get { return ring.InAvailable > 0; } }
+
+        // The registry found our port pending: take the watch events that arrived.
+        public void OnEvent(uint eventPort) { Pump(); }
+
+        // ---- public operations ----
+
+        // READ: copies the value (not NUL-terminated) into value; returns its length or an XsError (< 0).
+        public int Read(string path, byte* value, int max) { return Fetch(XsType.Read, path, value, max); }
+
+        // WRITE: value bytes follow the path's NUL, with no NUL after them.
+        public XsError Write(string path, byte* value, int length)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0) return (XsError)n;
+            if (length < 0 || n + length > MaxPayload) return XsError.TooLong;
+            for (int i = 0; i < length; i++) msg[HeaderSize + n + i] = value[i];
+            return Status(Call(XsType.Write, n + length));
+        }
+
+        public XsError Write(string path, string value)
+        {
+            if (value.Length > 256) return XsError.TooLong;
+            byte* v = stackalloc byte[256];
+            for (int i = 0; i < value.Length; i++) v[i] = (byte)value[i];
+            return Write(path, v, value.Length);
+        }
+
+        // RM: removes the key and everything below it.
+        public XsError Remove(string path)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0) return (XsError)n;
+            return Status(Call(XsType.Rm, n));
+        }
+
+        // DIRECTORY: the child names, each followed by a NUL; returns the length or an XsError.
+        public int Directory(string path, byte* names, int max) { return Fetch(XsType.Directory, path, names, max); }
+
+        // WATCH path token: xenstored fires one event at once, then one per change below path.
+        // Events are taken with TakeWatch(token). At most XsWatches.MaxWatches at a time.
+        public XsError Watch(string path, string token)
+        {
+            if (watches.Find(token) >= 0) return XsError.EEXIST;
+            int slot = watches.Add(path, token);
+            if (slot < 0) return XsError.ENOSPC;
+            XsError e = PathPair(XsType.Watch, path, token);
+            if (e != XsError.Ok) watches.Remove(slot);
+            return e;
+        }
+
+        // UNWATCH: xenstored stops; events already queued for token are dropped.
+        public XsError Unwatch(string token)
+        {
+            int slot = watches.Find(token);
+            if (slot < 0) return XsError.ENOENT;
+            XsError e = PathPair(XsType.Unwatch, watches.PathOf(slot), token);
+            watches.Remove(slot);
+            return e;
+        }
+
+        // True once per burst of watch events for token since the last call (drains the ring first).
+        public bool TakeWatch(string token)
+        {
+            Pump();
+            return watches.Take(token);
+        }
+
+        // TRANSACTION_START: later requests run inside it until End. One at a time.
+        public XsError StartTransaction()
+        {
+            if (txId != 0) return XsError.EBUSY;
+            msg[HeaderSize] = 0;
+            int r = Call(XsType.TransactionStart, 1);
+            if (r < 0) return (XsError)r;
+            uint id = 0;
+            for (int i = 0; i < r && msg[HeaderSize + i] != 0; i++)
+            {
+                byte c = msg[HeaderSize + i];
+                if (c < (byte)'0' || c > (byte)'9' || id > 400000000) return XsError.Protocol;
+                id = id * 10 + (uint)(c - '0');
+            }
+            if (id == 0) return XsError.Protocol;
+            txId = id;
+            return XsError.Ok;
+        }
+
+        // TRANSACTION_END: commit (or abort). EAGAIN means another writer won: redo the transaction.
+        public XsError EndTransaction(bool commit)
+        {
+            if (txId == 0) return XsError.EINVAL;
+            msg[HeaderSize] = commit ? (byte)'T' : (byte)'F';
+            msg[HeaderSize + 1] = 0;
+            int r = Call(XsType.TransactionEnd, 2);
+            txId = 0;
+            return Status(r);
+        }
+
+        public bool InTransaction { get { return txId != 0; } }
+
+        // Runs body in a transaction and commits; on EAGAIN (another writer won) runs it again,
+        // at most MaxTransactionAttempts times (then EAGAIN). A body error aborts.
+        public XsError Transaction(IXsTransaction body)
+        {
+            for (int attempt = 0; attempt < MaxTransactionAttempts; attempt++)
+            {
+                XsError e = StartTransaction();
+                if (e != XsError.Ok) return e;
+                e = body.Body(this);
+                if (e != XsError.Ok)
+                {
+                    if (txId != 0) EndTransaction(false);
+                    return e;
+                }
+                e = EndTransaction(true);
+                if (e != XsError.EAGAIN) return e;
+                TransactionRetries++;
+            }
+            return XsError.EAGAIN;
+        }
+
+        // ---- protocol ----
+
+        private static XsError Status(int r) { return r < 0 ? (XsError)r : XsError.Ok; }
+
+        // A request about one path whose reply payload is copied to dst (at most max bytes).
+        private int Fetch(XsType type, string path, byte* dst, int max)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0) return n;
+            int r = Call(type, n);
+            if (r < 0) return r;
+            int k = r < max ? r : max;
+            fixed (byte* m = msg) for (int i = 0; i < k; i++) dst[i] = m[HeaderSize + i];
+            return k;
+        }
+
+        private XsError PathPair(XsType type, string path, string token)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0) return (XsError)n;
+            int t = PutPath(token, n);
+            if (t < 0) return (XsError)t;
+            return Status(Call(type, t));
+        }
+
+        // Writes s plus a NUL into the payload at offset; returns the new payload length.
+        private int PutPath(string s, int offset)
+        {
+            if (s == null) return (int)XsError.EINVAL;
+            if (offset + s.Length + 1 > MaxPayload) return (int)XsError.TooLong;
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (c == 0 || c > 126) return (int)XsError.EINVAL;
+                msg[HeaderSize + offset + i] = (byte)c;
+            }
+            msg[HeaderSize + offset + s.Length] = 0;
+            return offset + s.Length + 1;
+        }
+
+        private void Die() { State = XsConnection.Dead; txId = 0; }
+
+        // Sends msg (header filled here) and waits for the reply with the same id.
+        // Returns the reply payload length (payload in msg after the header) or an XsError.
+        private int Call(XsType type, int payloadLength)
+        {
+            if (State == XsConnection.Dead) return (int)XsError.Dead;
+            uint id = nextId++;
+            ulong deadline = port.NowNs() + TimeoutNs;
+            fixed (byte* m = msg)
+            {
+                XsdSockmsg* h = (XsdSockmsg*)m;
+                h->type = (uint)type;
+                h->req_id = id;
+                h->tx_id = txId;                 // 0 outside a transaction
+                h->len = (uint)payloadLength;
+                int total = HeaderSize + payloadLength;
+                int sent = pump.Transfer(ref ring, port, m, total, true, deadline, WaitSliceNs);
+                if (sent != total)
+                {
+                    if (sent != 0) Die();        // half a request in the ring: xenstored will misparse what follows
+                    return (int)XsError.Timeout;
+                }
+                for (;;)
+                {
+                    int got = pump.Transfer(ref ring, port, m, HeaderSize, false, deadline, WaitSliceNs);
+                    if (got != HeaderSize)
+                    {
+                        // No byte of a reply yet: still in sync (a late reply is dropped by its id).
+                        if (got != 0) Die();
+                        return (int)XsError.Timeout;
+                    }
+                    uint rtype = h->type, rid = h->req_id, len = h->len;
+                    if (len > MaxPayload)
+                    {
+                        // Impossible length: we cannot find the next header any more.
+                        DroppedReplies++;
+                        Die();
+                        return (int)XsError.Protocol;
+                    }
+                    if (pump.Transfer(ref ring, port, m + HeaderSize, (int)len, false, deadline, WaitSliceNs) != (int)len)
+                    {
+                        Die();
+                        return (int)XsError.Timeout;
+                    }
+                    if (rtype == (uint)XsType.WatchEvent) { watches.OnEvent(m + HeaderSize, (int)len); continue; }
+                    if (rid != id) { DroppedReplies++; continue; }
+                    if (rtype == (uint)XsType.Error) return (int)XsErrors.Parse(m + HeaderSize, (int)len);
+                    return (int)len;
+                }
+            }
+        }
+
+        // Takes complete watch events already in the ring (never waits for one to start).
+        private void Pump()
+        {
+            if (State == XsConnection.Dead) return;
+            XsdSockmsg hdr;
+            fixed (byte* m = msg)
+            {
+                while (ring.InAvailable >= HeaderSize)
+                {
+                    // Only consume when the whole message is there, so nothing is left half-read.
+                    if (ring.Peek((byte*)&hdr, HeaderSize) != HeaderSize) return;
+                    uint len = hdr.len;
+                    if (len > MaxPayload) { DroppedReplies++; Die(); return; }
+                    if (HeaderSize + (int)len > RingLayout.Xenstore.InSize)
+                    {
+                        // Can never be complete in the ring at once: stream it (bounded wait).
+                        ulong deadline = port.NowNs() + TimeoutNs;
+                        int total = HeaderSize + (int)len;
+                        if (pump.Transfer(ref ring, port, m, total, false, deadline, WaitSliceNs) != total) { Die(); return; }
+                    }
+                    else
+                    {
+                        if (ring.InAvailable < HeaderSize + (int)len) return;
+                        ring.Read(m, HeaderSize + (int)len);
+                        port.Notify();                   // room again in rsp
+                    }
+                    if (hdr.type == (uint)XsType.WatchEvent) watches.OnEvent(m + HeaderSize, (int)len);
+                    else DroppedReplies++;
+                }
+            }
+        }
+    }
+}
