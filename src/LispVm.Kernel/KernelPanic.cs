@@ -9,8 +9,11 @@ namespace LispVm.Kernel
         // Set once at boot (after the GC statics exist), before anything can fault.
         static Platform s_platform;
         static int s_depth;
+        // Non-GC static, valid before InitializeModules: s_platform (a GC static) may be read
+        // only once this is set.
+        static bool s_installed;
 
-        public static void Install(Platform p) { s_platform = p; }
+        public static void Install(Platform p) { s_platform = p; s_installed = true; }
 
         public static string VectorName(int v)
         {
@@ -38,7 +41,7 @@ namespace LispVm.Kernel
         // Corelib panics arrive here (Internal.Runtime.Panic.Handler).
         public static void FromCorelib(char* msg, int len)
         {
-            Platform p = s_platform;
+            Platform p = s_installed ? s_platform : null;
             if (p == null || ++s_depth > 1) return;     // caller then executes ud2
             p.Write(p.NewLine);
             p.Write("PANIC: ");
@@ -52,7 +55,7 @@ namespace LispVm.Kernel
 
         public static void Fault(Regs* r)
         {
-            Platform p = s_platform;
+            Platform p = s_installed ? s_platform : null;
             if (p == null) return;
             if (++s_depth > 2) p.Crash();
             p.Write(p.NewLine);
