@@ -1,7 +1,8 @@
 // Why: the single panic path. CPU faults (Xen traps, Linux signals) and corelib panics
 // (bad index, allocation after start-up) print a report on the console — what, where,
 // registers, a frame-pointer backtrace — then the platform crashes (Xen: SCHEDOP_shutdown
-// crash; Linux: nonzero exit). Reentry (a fault while panicking) stops at once.
+// crash; Linux: nonzero exit). Reentry (a fault while panicking) stops at once. Output from
+// here on is bounded in time (Platform.BeginPanic): a stuck console cannot keep us alive.
 namespace LispVm.Kernel
 {
     internal static unsafe class KernelPanic
@@ -43,6 +44,7 @@ namespace LispVm.Kernel
         {
             Platform p = s_installed ? s_platform : null;
             if (p == null || ++s_depth > 1) return;     // caller then executes ud2
+            p.BeginPanic();
             p.Write(p.NewLine);
             p.Write("PANIC: ");
             byte* b = stackalloc byte[1];
@@ -58,6 +60,7 @@ namespace LispVm.Kernel
             Platform p = s_installed ? s_platform : null;
             if (p == null) return;
             if (++s_depth > 2) p.Crash();
+            p.BeginPanic();
             p.Write(p.NewLine);
             p.Write("PANIC: CPU fault: ");
             p.Write(VectorName(r->Vector));

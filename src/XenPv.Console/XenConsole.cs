@@ -43,16 +43,24 @@ namespace XenPv.Console
             }
         }
 
-        public void Flush() { Flush(0); }
+        /// <summary>Absolute time (ns) after which every flush gives up, also the one Write
+        /// makes when its buffer is full: the panic path sets it, so a dead backend cannot
+        /// keep a crashing guest alive. 0 (normal running): wait as long as the backend needs.</summary>
+        public ulong GiveUpAtNs;
+
+        /// <summary>At most this many waits per bounded flush, in case the clock does not move.</summary>
+        public const int MaxBoundedWaits = 1000;
+
+        public void Flush() { Flush(GiveUpAtNs); }
 
         // Pushes the buffer into the ring. deadlineNs = 0: wait as long as the backend needs
         // (normal output must not be lost). Otherwise (the panic path, where a dead backend
-        // must not stop the crash report from ending in a crash) give up at the deadline,
-        // drop what is left and return false.
+        // must not stop the crash report from ending in a crash) give up at the deadline or
+        // after MaxBoundedWaits waits, drop what is left and return false.
         public bool Flush(ulong deadlineNs)
         {
             if (count == 0) return true;
-            int done = 0;
+            int done = 0, waits = 0;
             bool complete = true;
             fixed (byte* p = pending)
             {
@@ -67,7 +75,7 @@ namespace XenPv.Console
                         port.Notify();
                         Notifications++;
                         ulong now = port.NowNs();
-                        if (deadlineNs != 0 && now >= deadlineNs) { complete = false; break; }
+                        if (deadlineNs != 0 && (now >= deadlineNs || ++waits > MaxBoundedWaits)) { complete = false; break; }
                         ulong until = now + FullWaitNs;
                         if (deadlineNs != 0 && until > deadlineNs) until = deadlineNs;
                         FullWaits++;
