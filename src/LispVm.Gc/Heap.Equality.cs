@@ -84,13 +84,18 @@ namespace LispVm.Gc
         public bool Equal(ulong a, ulong b) { return DeepEqual(a, b, false); }
         public bool Equalp(ulong a, ulong b) { return DeepEqual(a, b, true); }
 
+        /// <summary>Set when the last Equal/Equalp ran out of work stack: its false is then
+        /// "too deep to compare", and EQUAL/EQUALP signal storage-condition.</summary>
+        public bool EqualExhausted;
+
         /// <summary>Frames of 3 words on the mark stack: (x, y, index). index = ~0 means
         /// "compare x and y"; otherwise x and y are vectors/instances compared from index on.
         /// Car-nested chains with atom cdrs need no stack; the stack grows (GrowWorkStack) up to
         /// its 16 MiB reservation, about 700,000 levels of trees branching in car and cdr;
-        /// structure deeper than that compares false.</summary>
+        /// structure deeper than that compares false with EqualExhausted set.</summary>
         bool DeepEqual(ulong a, ulong b, bool p)
         {
+            EqualExhausted = false;
             if (inGc) return false;
             ulong* st = markStack;
             ulong cap = markStackCap - 6, sp = 0;
@@ -138,7 +143,7 @@ namespace LispVm.Gc
         /// <summary>More work stack (same base address: it grows in place in its reservation).</summary>
         bool Grow(ref ulong cap)
         {
-            if (!GrowWorkStack()) return false;
+            if (!GrowWorkStack()) { EqualExhausted = true; return false; }
             cap = markStackCap - 6;
             return true;
         }

@@ -49,6 +49,9 @@ namespace LispVm.Gc
         bool inGc;
         public string LastVerifyError;
 
+        /// <summary>The C# stack's low-water mark (set by the platform; see StackLimit.cs).</summary>
+        public readonly StackLimit Stack = new StackLimit();
+
         // ---- roots ----
         readonly ulong[] rootStack;
         int rootTop;

@@ -41,6 +41,7 @@ public sealed class LispHost
         Platform = new HostedPlatform(exitForReal) { Capture = capture };
         if (options.Clock == null) options.Clock = new HostedGcClock();
         Heap = new Heap(new HostedFrameSource(), options.LimitBytes, options);
+        HostedStack.Apply(Heap);
         Vm = new Vm(Heap, Platform);
         Vm.Comp.UsePeephole = peephole;   // off: tests compare code as emitted (the library too)
         Vm.DebugChecks = Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
@@ -57,6 +58,7 @@ public sealed class LispHost
     public void FeedString(string s)
     {
         byte[] b = Encoding.UTF8.GetBytes(s);
+        HostedStack.Apply(Heap);   // the feeding thread's stack (tests may switch threads)
         Repl.Feed(b, b.Length);
     }
 }

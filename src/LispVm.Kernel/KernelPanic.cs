@@ -1,7 +1,8 @@
 // Why: the single panic path. CPU faults (Xen traps, Linux signals) and corelib panics
 // (bad index, allocation after start-up) print a report on the console — what, where,
 // registers, a frame-pointer backtrace — then the platform crashes (Xen: SCHEDOP_shutdown
-// crash; Linux: nonzero exit). Reentry (a fault while panicking) stops at once.
+// crash; Linux: nonzero exit). Reentry (a fault while panicking) stops at once. Output from
+// here on is bounded in time (Platform.BeginPanic): a stuck console cannot keep us alive.
 namespace LispVm.Kernel
 {
     internal static unsafe class KernelPanic
@@ -9,8 +10,11 @@ namespace LispVm.Kernel
         // Set once at boot (after the GC statics exist), before anything can fault.
         static Platform s_platform;
         static int s_depth;
+        // Non-GC static, valid before InitializeModules: s_platform (a GC static) may be read
+        // only once this is set.
+        static bool s_installed;
 
-        public static void Install(Platform p) { s_platform = p; }
+        public static void Install(Platform p) { s_platform = p; s_installed = true; }
 
         public static string VectorName(int v)
         {
@@ -38,8 +42,9 @@ namespace LispVm.Kernel
         // Corelib panics arrive here (Internal.Runtime.Panic.Handler).
         public static void FromCorelib(char* msg, int len)
         {
-            Platform p = s_platform;
+            Platform p = s_installed ? s_platform : null;
             if (p == null || ++s_depth > 1) return;     // caller then executes ud2
+            p.BeginPanic();
             p.Write(p.NewLine);
             p.Write("PANIC: ");
             byte* b = stackalloc byte[1];
@@ -52,9 +57,10 @@ namespace LispVm.Kernel
 
         public static void Fault(Regs* r)
         {
-            Platform p = s_platform;
+            Platform p = s_installed ? s_platform : null;
             if (p == null) return;
             if (++s_depth > 2) p.Crash();
+            p.BeginPanic();
             p.Write(p.NewLine);
             p.Write("PANIC: CPU fault: ");
             p.Write(VectorName(r->Vector));

@@ -1,6 +1,6 @@
-// Why: start of day when the image runs as a Linux process (ELF e_entry): runtime set-up
-// (boot heap, GC statics), fault signals on an alternate stack routed to the panic path,
-// then the shared kernel main. Returns the exit code to the asm entry (exit_group).
+// Why: start of day when the image runs as a Linux process (ELF e_entry, already on our own
+// stack): runtime set-up (boot heap, GC statics), fault signals on an alternate stack routed
+// to the panic path, the stack guard page, then the shared kernel main. Returns the exit code to the asm entry (exit_group).
 using System.Runtime.InteropServices;
 using Internal.Runtime;
 using Internal.Runtime.CompilerHelpers;
@@ -9,7 +9,7 @@ namespace LispVm.Kernel
 {
     internal static unsafe class LinuxEntry
     {
-        const long SYS_rt_sigaction = 13, SYS_sigaltstack = 131;
+        const long SYS_mprotect = 10, SYS_rt_sigaction = 13, SYS_sigaltstack = 131;
 
         [UnmanagedCallersOnly(EntryPoint = "lispvm_linux_main")]
         static int Main(ulong* sp)
@@ -40,6 +40,9 @@ namespace LispVm.Kernel
             KernelPanic.Install(p);
             BootMemory.Install(p);
             InstallSignals(L);
+            // The guard page below our stack (entry.S): no access, so an overflow faults (and
+            // the SIGSEGV handler, on its own stack, reports it) instead of corrupting .bss.
+            Native.Syscall(SYS_mprotect, (long)L->StackGuard, 4096, 0 /* PROT_NONE */, 0, 0, 0);
             return KernelMain.Run(p, entryNs);
         }
 

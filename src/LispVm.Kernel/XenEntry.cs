@@ -14,6 +14,9 @@ namespace LispVm.Kernel
         const ulong VirtBase = 0x400000;
 
         static XenPlatform s_xen;
+        // A non-GC static (in the image's data, valid before InitializeModules): Trap may read
+        // s_xen, a GC static, only once this is set.
+        static bool s_modulesReady;
 
         [UnmanagedCallersOnly(EntryPoint = "lispvm_xen_main")]
         static void Main(byte* startInfo)
@@ -21,13 +24,16 @@ namespace LispVm.Kernel
             ulong tsc0 = Native.Rdtsc();
             Layout* L = Layout.Current;
             Panic.Handler = &KernelPanic.FromCorelib;
+            // Traps first (non-GC statics only): a fault in what follows, a class constructor
+            // included, must reach Trap and end in a crash shutdown, not kill the domain silently.
+            Hypercalls.Raw = (delegate* unmanaged[SuppressGCTransition]<ulong, ulong, ulong, ulong, ulong, ulong, long>)L->Hypercall;
+            Hypercalls.SetTrapTable((void*)L->TrapTable);
             BootHeap.Init((byte*)L->BootHeap, L->BootHeapEnd - L->BootHeap);
             StartupCodeHelpers.InitializeModules((void**)L->ModulesStart, (void**)L->ModulesEnd);
+            s_modulesReady = true;
 
-            // The XenPv.* code reaches the hypercall page and rdtsc through these pointers.
-            Hypercalls.Raw = (delegate* unmanaged[SuppressGCTransition]<ulong, ulong, ulong, ulong, ulong, ulong, long>)L->Hypercall;
+            // The XenPv.* code reaches rdtsc through this pointer.
             XenTime.Rdtsc = (delegate* unmanaged<ulong>)L->Rdtsc;
-            Hypercalls.SetTrapTable((void*)L->TrapTable);
 
             // start_info.shared_info is already a machine address: map it as is (P|RW|U|A).
             StartInfo* si = (StartInfo*)startInfo;
@@ -89,7 +95,7 @@ namespace LispVm.Kernel
             ulong* x = f + 17;
             r.Error = hasErr ? *x++ : 0;
             r.Rip = x[0]; r.Rflags = x[2]; r.Rsp = x[3];
-            XenPlatform p = s_xen;
+            XenPlatform p = s_modulesReady ? s_xen : null;
             r.FaultAddress = p != null ? p.Cr2() : 0;
             if (p == null)
                 for (;;) Hypercalls.SchedShutdown(Hypercalls.ShutdownCrash);   // a fault before the console exists

@@ -44,17 +44,25 @@ namespace XenPv.Console
             }
         }
 
-        public void Flush() { Flush(0); }
+        /// <summary>Absolute time (ns) after which every flush gives up, also the one Write
+        /// makes when its buffer is full: the panic path sets it, so a dead backend cannot
+        /// keep a crashing guest alive. 0 (normal running): wait as long as the backend needs.</summary>
+        public ulong GiveUpAtNs;
+
+        /// <summary>At most this many waits per bounded flush, in case the clock does not move.</summary>
+        public const int MaxBoundedWaits = 1000;
+
+        public void Flush() { Flush(GiveUpAtNs); }
 
         // Pushes the buffer into the ring. deadlineNs = 0: wait as long as the backend needs
         // (normal output must not be lost). Otherwise (the panic path, where a dead backend
-        // must not stop the crash report from ending in a crash) give up at the deadline,
-        // drop what is left and return false.
+        // must not stop the crash report from ending in a crash) give up at the deadline or
+        // after MaxBoundedWaits waits, drop what is left and return false.
         public bool Flush(ulong deadlineNs)
         {
             if (count == 0) return true;
             int done;
-            fixed (byte* p = pending) done = pump.Transfer(ref ring, port, p, count, true, deadlineNs, FullWaitNs);
+            fixed (byte* p = pending) done = pump.Transfer(ref ring, port, p, count, true, deadlineNs, FullWaitNs, MaxBoundedWaits);
             bool complete = done == count;
             if (!complete) { port.Notify(); readNotifications++; }   // what did fit still gets read
             count = 0;

@@ -86,16 +86,44 @@ public unsafe class XenConsoleTests
         Assert.Equal(2048u, page[RingLayout.Console.OutProdOffset]);   // what fitted is still published
     }
 
-    // A backend that never consumes; time moves to each wait's deadline.
+    // A backend that never consumes; time moves to each wait's deadline (or not at all).
     private sealed class DeadBackend : IEventPort
     {
         public ulong Now = 5_000;
         public int Waits;
+        public bool ClockStuck;
         public void Notify() { }
         public void ClearPending() { }
         public bool IsPending => false;
         public ulong NowNs() => Now;
-        public void WaitUntil(ulong deadline) { Waits++; Now = deadline; }
+        public void WaitUntil(ulong deadline) { Waits++; if (!ClockStuck) Now = deadline; }
+    }
+
+    [Fact]
+    public void PanicDeadlineBoundsEveryFlushIncludingTheOneWriteMakes()
+    {
+        using var page = new SharedPage();
+        var be = new DeadBackend();
+        var con = new XenConsole(page.P, be);
+        con.GiveUpAtNs = be.Now + 30_000_000;                  // the panic path began: 30 ms
+        // 3 buffers' worth: Write flushes by itself when its 4 KiB buffer is full.
+        Write(con, new string('r', 3 * XenConsole.BufferSize));
+        con.Flush();
+        Assert.InRange(be.Waits, 1, 4);                        // 10 ms slices, then give up
+        Assert.True(be.Now <= con.GiveUpAtNs);
+        Assert.Equal(0, con.Buffered);
+    }
+
+    [Fact]
+    public void BoundedFlushEndsEvenIfTheClockStandsStill()
+    {
+        using var page = new SharedPage();
+        var be = new DeadBackend { ClockStuck = true };
+        var con = new XenConsole(page.P, be);
+        Write(con, new string('s', 3000));
+        Assert.False(con.Flush(be.Now + 50_000_000));
+        Assert.Equal(XenConsole.MaxBoundedWaits, be.Waits);
+        Assert.Equal(0, con.Buffered);
     }
 
     [Fact]

@@ -70,8 +70,14 @@ public sealed unsafe partial class Builtins
     }
     static ulong Eq(Vm vm, Args a) { return vm.Bool(a[0] == a[1]); }
     static ulong Eql(Vm vm, Args a) { return vm.Bool(vm.Heap.Eql(a[0], a[1])); }
-    static ulong Equal(Vm vm, Args a) { return vm.Bool(vm.Heap.Equal(a[0], a[1])); }
-    static ulong Equalp(Vm vm, Args a) { return vm.Bool(vm.Heap.Equalp(a[0], a[1])); }
+    static ulong Equal(Vm vm, Args a) { return EqualResult(vm, vm.Heap.Equal(a[0], a[1])); }
+    static ulong Equalp(Vm vm, Args a) { return EqualResult(vm, vm.Heap.Equalp(a[0], a[1])); }
+    // A false that only means "deeper than the work stack" is not an answer: storage-condition.
+    static ulong EqualResult(Vm vm, bool same)
+    {
+        if (!same && vm.Heap.EqualExhausted) return vm.StorageError("Structure too deep for EQUAL (work stack exhausted).");
+        return vm.Bool(same);
+    }
     static ulong Consp(Vm vm, Args a) { return vm.Bool(W.IsCons(a[0])); }
     static ulong Listp(Vm vm, Args a) { return vm.Bool(W.IsList(a[0])); }
     static ulong Atom(Vm vm, Args a) { return vm.Bool(!W.IsCons(a[0])); }

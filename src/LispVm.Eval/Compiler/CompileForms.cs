@@ -1,6 +1,7 @@
 // The form compiler: symbols, calls, macros and the special forms. C(form, ctx) leaves
 // exactly one value on the stack (Mv: with the values count set; Tail: it returns).
-// Nesting is bounded by MaxDepth with a clear Lisp error instead of a C# overflow.
+// Nesting is bounded by MaxDepth and by the C# stack check (Heap.Stack) with a Lisp
+// storage-condition instead of a C# overflow.
 using LispVm.Gc;
 
 namespace LispVm.Eval;
@@ -34,7 +35,9 @@ public sealed unsafe partial class Compiler
 
     bool C(ulong x, int ctx)
     {
-        if (++depth > MaxDepth) { depth--; return Err("Form too deeply nested (more than 2000 levels)."); }
+        // Both limits are resources running out, not a mistake in the form: storage-condition.
+        if (++depth > MaxDepth) { depth--; return ErrStorage("Form too deeply nested (more than 2000 levels)."); }
+        if (vm.Heap.Stack.Exhausted()) { depth--; return ErrStorage("Form too deeply nested (stack exhausted)."); }
         int mark = rtop;
         int xi = P(x);
         bool ok = C1(xi, ctx);

@@ -93,6 +93,7 @@ public sealed unsafe partial class Compiler
 
     // ---------------- errors ----------------
     bool Err(string msg) { vm.PendSimple(S.ProgramError, msg); return false; }
+    bool ErrStorage(string msg) { vm.PendSimple(S.StorageCondition, msg); return false; }
     bool Err1(string msg, ulong arg) { vm.PendSimple1(S.ProgramError, msg, arg); return false; }
 
     // ---------------- emission ----------------

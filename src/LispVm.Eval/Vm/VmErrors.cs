@@ -85,6 +85,8 @@ public sealed unsafe partial class Vm
     }
 
     public ulong SimpleError(string fmt) { PendSimple(S.SimpleError, fmt); MaterializeForBuiltin(); return Fail; }
+    /// <summary>A storage-condition (not an ERROR): a resource limit was reached. Returns Fail.</summary>
+    public ulong StorageError(string fmt) { PendSimple(S.StorageCondition, fmt); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt, ulong a1) { PendSimple1(S.SimpleError, fmt, a1); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt, ulong a1, ulong a2)
     {
@@ -159,10 +161,13 @@ public sealed unsafe partial class Vm
     {
         LispThread th = Th;
         int fnPos = th.Sp - argc - 1;
-        if (th.Cc >= th.C.Length - 4 || th.Fc >= th.F.Length - 4 || th.Sp + 16 >= th.S.Length)
+        // The nested run below costs C# stack: a chain of macro expanders that call EVAL or
+        // COMPILE nests here, so the C# stack is checked as well as the Lisp stacks.
+        bool cStack = Heap.Stack.Exhausted();
+        if (cStack || th.Cc >= th.C.Length - 4 || th.Fc >= th.F.Length - 4 || th.Sp + 16 >= th.S.Length)
         {
             th.Sp = fnPos; result = W.Nil;
-            PendSimple(S.StorageCondition, "Stack exhausted.");
+            PendSimple(S.StorageCondition, cStack ? "Stack exhausted (nested evaluation too deep)." : "Stack exhausted.");
             return RunStatus.Unwinding;
         }
         th.S[th.Sp++] = M.Fix(argc);

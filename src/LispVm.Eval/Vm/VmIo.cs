@@ -166,6 +166,8 @@ public sealed unsafe partial class Vm
         PrintStatus st = Printer.Print(x, sink, o);
         Roots[(int)R.PrintStream] = saved;
         if (st == PrintStatus.NotReadable) return Error("PRINT-NOT-READABLE", "OBJECT", x);
+        // The printer's frames ran out (output so far ends in #): a resource limit, not an answer.
+        if (st == PrintStatus.TooDeep) return StorageError("Printer: object nested too deeply to print.");
         return x;
     }
 
@@ -211,6 +213,12 @@ public sealed unsafe partial class Vm
         for (int i = 0; i < n; i++) tmp[i] = Reader.ErrorText[i];
         ulong msg = Heap.MakeStringFromBytes(tmp, n);
         if (Reader.ErrorKind == ReadErrorKind.EndOfFile) return Error("END-OF-FILE", "STREAM", W.Nil);
+        if (Reader.ErrorKind == ReadErrorKind.TooDeep)
+        {
+            PendSimple1(S.StorageCondition, "Reader: ~A", msg);
+            MaterializePend();
+            return Fail;
+        }
         PendSimple1(S.SimpleError, "~A", msg);
         Pend[0] = Intern("%SIMPLE-READER-ERROR");
         MaterializePend();

@@ -49,12 +49,14 @@ _start_xen:
         call lispvm_xen_main
 1:      jmp 1b
 
-/* Linux entry (ELF e_entry): rsp -> argc, argv..., envp... */
+/* Linux entry (ELF e_entry): rsp -> argc, argv..., envp... The C# code then runs on our
+ * own stack, as on Xen: the same depth everywhere, and bounds the engine's stack check
+ * (LispVm.Gc/StackLimit.cs) knows. The process stack keeps argv and the environment. */
         .globl _start_linux
 _start_linux:
         xor %ebp, %ebp
         mov %rsp, %rdi
-        and $-16, %rsp
+        lea lispvm_stack_top(%rip), %rsp
         call lispvm_linux_main
         mov %eax, %edi
         mov $231, %eax          /* exit_group */
@@ -315,7 +317,7 @@ lispvm_layout:
 
         .section .bss.lispvm, "aw", @nobits
         .p2align 12
-lispvm_stack_guard:                     /* unmapped on Xen: overflow faults, never corrupts */
+lispvm_stack_guard:                     /* unmapped on Xen, PROT_NONE on Linux: overflow faults */
         .skip 4096
         .skip 512 * 1024
 lispvm_stack_top:

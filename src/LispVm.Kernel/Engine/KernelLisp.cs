@@ -118,6 +118,20 @@ namespace LispVm.Kernel
         // From a signal handler (Linux SIGINT): the VM sees the flag at its next safe point.
         public static void Interrupt() { Vm vm = s_vm; if (vm != null) vm.InterruptFlag = 1; }
 
+        // Room kept below the engine's last stack check: the deepest C# work between two
+        // checks (a collection, printing, the condition handler, 4 KiB path buffers) and the
+        // fault path. On Xen an overflow into the guard page cannot even be reported.
+        const ulong StackMargin = 64UL << 10;
+
+        // Both entries run on entry.S's stack (above its guard page): the engine checks
+        // against it (LispVm.Gc/StackLimit.cs).
+        static unsafe void SetStackLimit(Heap heap)
+        {
+            Layout* L = Layout.Current;
+            ulong lowest = L->StackGuard + 4096;
+            heap.Stack.Set(lowest, L->StackTop - lowest, StackMargin);
+        }
+
         public static int Run(Platform p, ulong entryNs)
         {
             p.StartServices();
@@ -142,6 +156,7 @@ namespace LispVm.Kernel
             o.Clock = new KernelClock(p);
             o.Panic = new KernelHeapPanic();
             Heap heap = new Heap(new KernelFrameSource(p), o.LimitBytes, o);
+            SetStackLimit(heap);
             KernelLispPlatform output = new KernelLispPlatform(p);
             // 8 green threads of 32K-word stacks for later TCP sessions: ~2.5 MiB of boot memory.
             Vm vm = new Vm(heap, output, 1 << 18, 1 << 14, 8, 1 << 15, 2048);

@@ -107,6 +107,9 @@ namespace LispVm.Kernel
 
         public abstract void Exit(int code);           // never returns
         public abstract void Crash();                   // never returns
+        // The panic path starts: from now on output must not wait without bound (Xen: a dead
+        // console backend); Crash implies it.
+        public virtual void BeginPanic() { }
 
         // Helpers over the primitives above.
         public void Write(string s)

@@ -191,10 +191,18 @@ namespace LispVm.Kernel
         }
 
         public override void Exit(int code) { Shutdown(code == 0 ? Hypercalls.ShutdownPoweroff : Hypercalls.ShutdownCrash); }
-        // The panic path: a dead console backend must not keep a crashing guest alive.
+        // The panic path: a dead console backend must not keep a crashing guest alive. Every
+        // flush from the report on (also those Write makes) gives up PanicFlushNs after it began.
+        const ulong PanicFlushNs = 2000000000UL;
+        public override void BeginPanic()
+        {
+            if (_console != null && _console.GiveUpAtNs == 0) _console.GiveUpAtNs = MonotonicNs() + PanicFlushNs;
+        }
+
         public override void Crash()
         {
-            if (_console != null) _console.Flush(MonotonicNs() + 2000000000UL);
+            BeginPanic();
+            if (_console != null) _console.Flush();
             for (;;) Hypercalls.SchedShutdown(Hypercalls.ShutdownCrash);
         }
     }

@@ -81,7 +81,7 @@ namespace LispVm.Reader
         {
             if (depth >= MaxDepth)
             {
-                Error(ReadErrorKind.TooLarge, line, col, "form nested too deeply (more than ");
+                Error(ReadErrorKind.TooDeep, line, col, "form nested too deeply (more than ");
                 AppendInt(MaxDepth); Append(" levels)");
                 return false;
             }

@@ -41,5 +41,7 @@ namespace LispVm.Reader
         Error,         // see LispReader.ErrorKind / ErrorText / ErrorLine / ErrorColumn
     }
 
-    public enum ReadErrorKind : byte { None, Syntax, EndOfFile, Package, TooLarge, Eval }
+    /// <summary>TooDeep: nesting beyond the reader's frame capacity (the VM reports it as a
+    /// storage-condition: a resource ran out, the text may be fine).</summary>
+    public enum ReadErrorKind : byte { None, Syntax, EndOfFile, Package, TooLarge, Eval, TooDeep }
 }

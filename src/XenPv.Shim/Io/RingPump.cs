@@ -10,11 +10,13 @@ namespace XenPv.Shim.Io
         public int Notifications;    // EVTCHNOP_send calls
 
         // Writes n bytes (write = true) or reads n bytes into p. deadlineNs: absolute Xen time,
-        // 0 = as long as it takes. Returns the bytes moved: n, or fewer when the deadline passed.
+        // 0 = as long as it takes. Returns the bytes moved: n, or fewer when the deadline passed
+        // or, with a deadline, after maxWaits sleeps (0 = no such bound: a clock that stands
+        // still must not keep the panic path waiting forever).
         public int Transfer(ref ByteRing ring, IEventPort port, byte* p, int n, bool write,
-            ulong deadlineNs, ulong sliceNs)
+            ulong deadlineNs, ulong sliceNs, int maxWaits = 0)
         {
-            int done = 0;
+            int done = 0, waits = 0;
             while (done < n)
             {
                 // Clear the pending bit before looking at the ring: an event after the look
@@ -26,7 +28,8 @@ namespace XenPv.Shim.Io
                 port.Notify();
                 Notifications++;
                 ulong now = port.NowNs();
-                if (deadlineNs != 0 && now >= deadlineNs) return done;
+                if (deadlineNs != 0 && (now >= deadlineNs || (maxWaits > 0 && waits >= maxWaits))) return done;
+                waits++;
                 ulong until = now + sliceNs;
                 if (deadlineNs != 0 && until > deadlineNs) until = deadlineNs;
                 Waits++;
