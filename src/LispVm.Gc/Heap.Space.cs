@@ -92,10 +92,14 @@ namespace LispVm.Gc
             return true;
         }
 
+        /// <summary>Decommits the frame source refused (the frames stay with the heap's
+        /// address space until the next Commit of the range); shown by tests and (room).</summary>
+        public ulong DecommitFailures { get; private set; }
+
         void DecommitRange(ulong addr, ulong bytes)
         {
             if (bytes == 0) return;
-            frames.Decommit(addr, bytes);
+            if (!frames.Decommit(addr, bytes)) DecommitFailures++;
             framesCommitted -= bytes / pageSize;
         }
 

@@ -19,6 +19,18 @@ public class RoomGcTests
     }
 
     [Fact]
+    public void Room_shows_the_balloon_line_only_where_there_is_a_balloon()
+    {
+        using var h = new EvalHost();
+        Assert.DoesNotContain("Balloon", h.Eval("(room)"));
+        Assert.Equal("0", h.Eval("(svref (%heap-stats) 12)"));
+        h.Host.Platform.Balloon = new long[] { 49152, 12288, 40960, 0 };
+        string room = h.Eval("(room)");
+        Assert.EndsWith("\nBalloon: target 49,152 KiB; the domain owns 12,288 frames; 40,960 returned to Xen, 0 populated so far", room);
+        Assert.StartsWith("Frames: ", room);      // the Frames line stays
+    }
+
+    [Fact]
     public void Gc_figures_move_and_time_reports_them()
     {
         using var h = new EvalHost();
