@@ -84,6 +84,8 @@ public sealed unsafe partial class Vm
         return Fail;
     }
 
+    /// <summary>storage-condition "Heap exhausted." from a builtin (Heap.RoomFor said no).</summary>
+    public ulong HeapExhausted() { PendSimple(S.StorageCondition, "Heap exhausted."); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt) { PendSimple(S.SimpleError, fmt); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt, ulong a1) { PendSimple1(S.SimpleError, fmt, a1); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt, ulong a1, ulong a2)

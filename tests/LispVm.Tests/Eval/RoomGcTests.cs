@@ -66,6 +66,12 @@ public class RoomGcTests
             Assert.Equal("3", h.Eval("(+ 1 2)"));
         }
         Assert.Equal("CAUGHT", h.Eval("(handler-case (make-list 100000000) (storage-condition () 'caught))"));
+        // One object larger than what is left (and than the reserve): a condition, not a panic.
+        Assert.Equal("CAUGHT", h.Eval("(handler-case (make-array 10000000) (storage-condition () 'caught))"));
+        Assert.Equal("CAUGHT", h.Eval("(handler-case (make-string 100000000) (storage-condition () 'caught))"));
+        Assert.Equal("CAUGHT", h.Eval("(handler-case (make-array 100000000 :element-type 'character) (storage-condition () 'caught))"));
+        Assert.Equal("1000000", h.Eval("(length (make-array 1000000 :element-type 'bit))"));   // 125 KB: fits
+        Assert.Equal("3000000", h.Eval("(length (make-string 3000000))"));                      // 3 MB: fits
         // storage-condition is not an error: ignore-errors must not swallow it.
         Assert.Contains(";; Error: Heap exhausted", h.Eval("(ignore-errors (length (make-list 100000000)))"));
         Assert.Equal("3", h.Eval("(+ 1 2)"));
