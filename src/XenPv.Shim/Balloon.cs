@@ -132,6 +132,9 @@ namespace XenPv.Shim
                 UpdateLimit();
                 if (got > 0) return true;
                 // Xen took nothing: trying again at every safe point would only spin.
+                State = BalloonState.Short;
+                Report("Balloon: Xen took none of the ", n, " frames offered; staying at ", total * 4, " KiB");
+                return false;
             }
             if (State == BalloonState.Release && n == 0)
             {
@@ -163,34 +166,28 @@ namespace XenPv.Shim
         // (live data 18,874,368 bytes); allocation past that is a storage-condition"
         void ReportShrinkShort(ulong total)
         {
-            ShortReports++;
-            if (console == null) return;
-            byte* b = stackalloc byte[LineMax];
-            int n = 0;
-            n = Put(b, n, "Balloon: target ");
-            n = PutNum(b, n, TargetFrames * 4);
-            n = Put(b, n, " KiB is below what this domain needs: keeping ");
-            n = PutNum(b, n, total * 4);
-            n = Put(b, n, " KiB (live data ");
-            n = PutNum(b, n, heap.LiveBytes);
-            n = Put(b, n, " bytes); allocation past that is a storage-condition");
-            console.WriteLine(b, n);
+            Report("Balloon: target ", TargetFrames * 4, " KiB is below what this domain needs: keeping ",
+                total * 4, " KiB (live data ", heap.LiveBytes, " bytes); allocation past that is a storage-condition");
         }
 
         // "Balloon: Xen gave 1,024 of the 4,096 frames asked for; staying at 20,480 KiB"
         void ReportPopulateShort(ulong want, ulong got)
         {
+            Report("Balloon: Xen gave ", got, " of the ", want, " frames asked for; staying at ", TotalFrames() * 4, " KiB");
+        }
+
+        // One console line: t1 v1 t2 v2 t3 [v3 t4] (v3 and t4 left out when t4 is null).
+        void Report(string t1, ulong v1, string t2, ulong v2, string t3, ulong v3 = 0, string t4 = null)
+        {
             ShortReports++;
             if (console == null) return;
             byte* b = stackalloc byte[LineMax];
-            int n = 0;
-            n = Put(b, n, "Balloon: Xen gave ");
-            n = PutNum(b, n, got);
-            n = Put(b, n, " of the ");
-            n = PutNum(b, n, want);
-            n = Put(b, n, " frames asked for; staying at ");
-            n = PutNum(b, n, TotalFrames() * 4);
-            n = Put(b, n, " KiB");
+            int n = Put(b, 0, t1);
+            n = PutNum(b, n, v1);
+            n = Put(b, n, t2);
+            n = PutNum(b, n, v2);
+            n = Put(b, n, t3);
+            if (t4 != null) { n = PutNum(b, n, v3); n = Put(b, n, t4); }
             console.WriteLine(b, n);
         }
 

@@ -193,6 +193,7 @@ public unsafe class BalloonTests
         Assert.Equal(BalloonState.Short, b.State);
         Assert.True(steps < 5);
         Assert.Single(l.All);
+        Assert.Equal("Balloon: Xen took none of the 4,096 frames offered; staying at 65,536 KiB", l.All[0]);
     }
 
     [Fact]
