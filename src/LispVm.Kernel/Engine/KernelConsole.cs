@@ -172,6 +172,8 @@ namespace LispVm.Kernel
                 {
                     if (_vm.InterruptFlag != 0) { end = true; break; }
                     _p.Flush();
+                    // A form waits for a line: frames may move, collecting waits for a safe point.
+                    for (int i = 0; i < IdleBalloonSteps && _memory.Step(false); i++) { }
                     _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
                     continue;
                 }
