@@ -28,6 +28,10 @@ namespace XenPv.Shim
         /// (it must be backed, or running out is a panic instead of a storage-condition) plus
         /// room for page tables and side tables the heap commits as it grows back.</summary>
         public const ulong KeepFreeFrames = 640;
+        /// <summary>Free frames a shrink never goes below: KeepFreeFrames plus 4 MiB of working
+        /// room, so a session whose live data is above the target can still read, print and
+        /// handle the storage-condition (with no room at all every allocation would exhaust).</summary>
+        public const ulong MinFreeFrames = KeepFreeFrames + 1024;
         /// <summary>Frames moved per Step: bounds the pause at a safe point (64 MiB).</summary>
         public const ulong StepFrames = 16384;
 
@@ -123,7 +127,7 @@ namespace XenPv.Shim
             if (total <= TargetFrames) { State = BalloonState.Idle; UpdateLimit(); return true; }
             ulong excess = total - TargetFrames;
             ulong free = frames.FreeFrames;
-            ulong spare = free > KeepFreeFrames ? free - KeepFreeFrames : 0;
+            ulong spare = free > MinFreeFrames ? free - MinFreeFrames : 0;
             ulong n = excess < spare ? excess : spare;
             if (n > StepFrames) n = StepFrames;
             if (n > 0)
