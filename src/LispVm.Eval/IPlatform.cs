@@ -26,6 +26,10 @@ public interface IPlatform
     /// <summary>Page frames the platform owns (Xen: the domain's pages; Linux/.NET: 0 = not
     /// meaningful), for (room).</summary>
     long FramesOwned();
+    /// <summary>The balloon's figures for (room): f[0] target KiB, f[1] frames the domain
+    /// owns, f[2] frames returned to Xen and f[3] populated so far. False (f untouched) where
+    /// the platform has no balloon (Linux, .NET).</summary>
+    unsafe bool BalloonFigures(long* f);
     /// <summary>Blocks about this many microseconds (SLEEP when no other Lisp thread can run).</summary>
     void Sleep(long micros);
 }

@@ -19,6 +19,9 @@ namespace LispVm.Gc
 
         static ulong RoundUp(ulong x, ulong a) { return (x + a - 1) & ~(a - 1); }
 
+        // Old-space bytes past the limit kept for storage-condition handlers (at least 256 KiB).
+        ulong EmergencyReserve { get { return RoundUp(reserveOpt < (256UL << 10) ? (256UL << 10) : reserveOpt, pageSize); } }
+
         bool Layout(ulong nurseryBytes)
         {
             pageSize = frames.PageSize;
@@ -26,7 +29,7 @@ namespace LispVm.Gc
             nurSize = RoundUp(nurseryBytes < Align2M ? Align2M : nurseryBytes, Align2M);
             if (limitBytes < nurSize + Align2M) limitBytes = nurSize + Align2M;
             ulong soft = limitBytes - nurSize;
-            ulong reserve = RoundUp(reserveOpt < (256UL << 10) ? (256UL << 10) : reserveOpt, pageSize);
+            ulong reserve = EmergencyReserve;
             oldMax = RoundUp(soft + reserve, Align2M);
             ulong H = oldMax + nurSize;
             ulong metaBytes = (H >> MarkShift) + (H >> DestShift) + (H >> CardShift) + (H >> CrossShift) + MarkStackReserveBytes;
@@ -89,10 +92,14 @@ namespace LispVm.Gc
             return true;
         }
 
+        /// <summary>Decommits the frame source refused (the frames stay with the heap's
+        /// address space until the next Commit of the range); shown by tests and (room).</summary>
+        public ulong DecommitFailures { get; private set; }
+
         void DecommitRange(ulong addr, ulong bytes)
         {
             if (bytes == 0) return;
-            frames.Decommit(addr, bytes);
+            if (!frames.Decommit(addr, bytes)) DecommitFailures++;
             framesCommitted -= bytes / pageSize;
         }
 
@@ -154,18 +161,36 @@ namespace LispVm.Gc
             return before - framesCommitted;
         }
 
-        /// <summary>Changes the soft limit (e.g. after a balloon shrink). Never below what
-        /// is in use; takes effect at the next allocation that needs the slow path.</summary>
+        /// <summary>Changes the limit, down or up (the balloon follows the domain's frames). It
+        /// moves within the address space reserved at construction (size the heap for the
+        /// domain's maximum, then lower it); never below what is in use. The emergency reserve
+        /// moves with it, so an exhausted heap never reaches for frames the limit gave up.
+        /// Takes effect at the next allocation that needs the slow path.</summary>
         public void SetLimit(ulong bytes)
         {
+            if (dead) return;
+            ulong reserve = EmergencyReserve;
             ulong soft = bytes > nurSize ? bytes - nurSize : 0;
-            ulong maxSoft = oldHardEnd - oldBase - (reserveOpt < (256UL << 10) ? (256UL << 10) : reserveOpt);
+            ulong maxSoft = oldMax > reserve ? oldMax - reserve : 0;
             if (soft > maxSoft) soft = maxSoft;
             if (soft < oldTop - oldBase) soft = oldTop - oldBase;
             limitBytes = soft + nurSize;
             oldSoftEnd = oldBase + soft;
-            if (!exhausted) oldCapEnd = oldSoftEnd;
+            oldHardEnd = oldSoftEnd + reserve;
+            if (oldHardEnd > oldBase + oldMax) oldHardEnd = oldBase + oldMax;
+            oldCapEnd = exhausted ? oldHardEnd : oldSoftEnd;
             UpdateNurseryLimit();
+        }
+
+        /// <summary>The largest limit SetLimit accepts: the address space reserved at
+        /// construction, less the emergency reserve, plus the nursery.</summary>
+        public ulong MaxLimitBytes
+        {
+            get
+            {
+                ulong reserve = EmergencyReserve;
+                return (oldMax > reserve ? oldMax - reserve : 0) + nurSize;
+            }
         }
 
         /// <summary>After a collection: how much nursery may fill before the next one, so

@@ -222,6 +222,22 @@ namespace LispVm.Gc
             return p;
         }
 
+        /// <summary>Whether an object of `bytes` fits under the limit, collecting first if it
+        /// does not fit now. A builtin asked for an object larger than what is left signals
+        /// storage-condition instead of allocating (the heap's reserve cannot hold it, and
+        /// running out of that is a panic). A collection here moves objects: call it before
+        /// holding heap references in C# locals.</summary>
+        public bool RoomFor(ulong bytes)
+        {
+            if (dead) return false;
+            if (bytes < largeBytes) return true;       // the nursery path handles these
+            if (OldRoom(bytes)) return true;
+            if (inGc) return false;
+            CollectFull();
+            UpdateNurseryLimit();
+            return OldRoom(bytes);
+        }
+
         bool OldRoom(ulong bytes)
         {
             ulong end = oldTop + bytes;

@@ -13,8 +13,10 @@ namespace LispVm.Gc
         /// Both page-aligned and inside a reservation; never called for committed pages.
         /// False if no frames are left.</summary>
         bool Commit(ulong addr, ulong bytes);
-        /// <summary>Give the frames behind [addr, addr+bytes) back; the range stays reserved.</summary>
-        void Decommit(ulong addr, ulong bytes);
+        /// <summary>Give the frames behind [addr, addr+bytes) back; the range stays reserved.
+        /// False if some could not be given back: the heap counts it (Heap.DecommitFailures)
+        /// and treats the range as decommitted anyway (Commit must accept pages still mapped).</summary>
+        bool Decommit(ulong addr, ulong bytes);
         /// <summary>Give a whole reservation back (heap destroyed).</summary>
         void Release(ulong addr, ulong bytes);
     }

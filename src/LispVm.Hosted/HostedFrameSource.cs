@@ -48,11 +48,12 @@ namespace LispVm.Hosted
             return true;
         }
 
-        public void Decommit(ulong addr, ulong bytes)
+        public bool Decommit(ulong addr, ulong bytes)
         {
-            madvise((IntPtr)(long)addr, (UIntPtr)bytes, MADV_DONTNEED);
-            mprotect((IntPtr)(long)addr, (UIntPtr)bytes, PROT_NONE);
+            bool ok = madvise((IntPtr)(long)addr, (UIntPtr)bytes, MADV_DONTNEED) == 0;
+            ok &= mprotect((IntPtr)(long)addr, (UIntPtr)bytes, PROT_NONE) == 0;
             CommittedPages -= bytes / 4096;
+            return ok;
         }
 
         public void Release(ulong addr, ulong bytes)

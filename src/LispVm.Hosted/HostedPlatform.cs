@@ -32,6 +32,15 @@ public sealed class HostedPlatform : IPlatform
 
     public long FramesOwned() { return 0; }
 
+    /// <summary>No balloon here; tests set these four figures to see the (room) line.</summary>
+    public long[] Balloon;
+    public unsafe bool BalloonFigures(long* f)
+    {
+        if (Balloon == null) return false;
+        for (int i = 0; i < 4; i++) f[i] = Balloon[i];
+        return true;
+    }
+
     /// <summary>Answer like the Xen guest (no file system: code 95), so tests reach the
     /// in-memory file store.</summary>
     public bool NoFileSystem;

@@ -14,6 +14,8 @@ public sealed class LispHost
     public readonly Vm Vm;
     public readonly Repl Repl;
     public readonly HostedPlatform Platform;
+    /// <summary>The heap's frames (tests cap them to play a domain of a given size).</summary>
+    public readonly HostedFrameSource Frames;
     public int BootErrors;
 
     public static HeapOptions OptionsFromEnvironment(ulong limitMB)
@@ -40,7 +42,8 @@ public sealed class LispHost
     {
         Platform = new HostedPlatform(exitForReal) { Capture = capture };
         if (options.Clock == null) options.Clock = new HostedGcClock();
-        Heap = new Heap(new HostedFrameSource(), options.LimitBytes, options);
+        Frames = new HostedFrameSource();
+        Heap = new Heap(Frames, options.LimitBytes, options);
         HostedStack.Apply(Heap);
         Vm = new Vm(Heap, Platform);
         Vm.Comp.UsePeephole = peephole;   // off: tests compare code as emitted (the library too)

@@ -90,6 +90,7 @@ public sealed unsafe partial class Builtins
         for (int i = 1; i + 1 < a.Count; i += 2)
             if (a[i] == vm.Intern(":INITIAL-ELEMENT") && W.IsChar(a[i + 1])) ch = W.CharCode(a[i + 1]);
         int n = (int)M.FixVal(a[0]);
+        if (!vm.Heap.RoomFor((ulong)n * (ch > 255 ? 4UL : 1UL) + 64)) return vm.HeapExhausted();
         ulong s = vm.Heap.MakeStringN(n, ch > 255);
         for (int i = 0; i < n; i++) vm.Heap.SetStringChar(s, i, ch);
         return s;
@@ -232,6 +233,21 @@ public sealed unsafe partial class Builtins
     }
 
     /// <summary>(make-array n &key element-type initial-element initial-contents fill-pointer adjustable)</summary>
+    // Upper bound of the storage for (make-array n ...) by :element-type.
+    static ulong ArrayBytes(Vm vm, Args a, int n)
+    {
+        ulong per8 = 64;    // bits per element, boxed
+        for (int i = 1; i + 1 < a.Count; i += 2)
+        {
+            if (a[i] != vm.Intern(":ELEMENT-TYPE")) continue;
+            ulong t = a[i + 1];
+            if (t == vm.Intern("CHARACTER")) per8 = 32;
+            else if (t == vm.Intern("BASE-CHAR") || t == vm.Intern("STANDARD-CHAR")) per8 = 8;
+            else if (t == vm.Intern("BIT")) per8 = 1;
+        }
+        return ((ulong)n * per8 + 7) / 8 + 64;
+    }
+
     static ulong MakeArray(Vm vm, Args a)
     {
         ulong dims = a[0];
@@ -239,6 +255,9 @@ public sealed unsafe partial class Builtins
         if (!M.IsFix(dims) || M.FixVal(dims) < 0 || M.FixVal(dims) > (1 << 28))
             return vm.SimpleError("Only one-dimensional arrays of a reasonable size are supported: ~S.", a[0]);
         int n = (int)M.FixVal(dims);
+        // Too large for what is left: storage-condition (before any heap reference is held
+        // in a local: RoomFor may collect).
+        if (!vm.Heap.RoomFor(ArrayBytes(vm, a, n))) return vm.HeapExhausted();
         ulong etype = vm.T, init = W.Unbound, contents = W.Unbound, fill = W.Nil, adjustable = W.Nil;
         for (int i = 1; i + 1 < a.Count; i += 2)
         {

@@ -40,19 +40,21 @@ public sealed unsafe partial class Builtins
 
     /// <summary>(%heap-stats) → #(page-size frames-committed limit-bytes nursery-bytes
     /// old-bytes-used live-bytes-after-last-gc bytes-allocated minor-count full-count
-    /// gc-time-us max-pause-us platform-frames-owned)</summary>
+    /// gc-time-us max-pause-us platform-frames-owned balloon-target-kib balloon-frames-owned
+    /// balloon-returned balloon-populated); the balloon four are 0 without a balloon.</summary>
     static ulong HeapStatsB(Vm vm, Args a)
     {
         HeapStats s = vm.Heap.Stats;
-        ulong v = vm.Heap.MakeVector(12, M.Fix(0));
+        ulong v = vm.Heap.MakeVector(16, M.Fix(0));
         long us = TicksToMicros(s.GcTicksTotal, s.TicksPerSecond);
         long pause = TicksToMicros(s.MaxPauseTicks, s.TicksPerSecond);
-        long* f = stackalloc long[12];
+        long* f = stackalloc long[16];
+        if (!vm.Platform.BalloonFigures(f + 12)) f[12] = f[13] = f[14] = f[15] = 0;
         f[0] = (long)s.PageSize; f[1] = (long)s.FramesCommitted; f[2] = (long)s.LimitBytes;
         f[3] = (long)s.NurseryBytes; f[4] = (long)s.OldBytesUsed; f[5] = (long)s.LiveBytesAfterLastGc;
         f[6] = (long)s.BytesAllocatedTotal; f[7] = (long)s.MinorCollections; f[8] = (long)s.FullCollections;
         f[9] = us; f[10] = pause; f[11] = vm.Platform.FramesOwned();
-        for (int i = 0; i < 12; i++) vm.Heap.SetSlot(v, i, M.Fix(f[i]));
+        for (int i = 0; i < 16; i++) vm.Heap.SetSlot(v, i, M.Fix(f[i]));
         return v;
     }
 }

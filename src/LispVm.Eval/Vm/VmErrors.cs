@@ -84,6 +84,8 @@ public sealed unsafe partial class Vm
         return Fail;
     }
 
+    /// <summary>storage-condition "Heap exhausted." from a builtin (Heap.RoomFor said no).</summary>
+    public ulong HeapExhausted() { PendSimple(S.StorageCondition, "Heap exhausted."); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt) { PendSimple(S.SimpleError, fmt); MaterializeForBuiltin(); return Fail; }
     /// <summary>A storage-condition (not an ERROR): a resource limit was reached. Returns Fail.</summary>
     public ulong StorageError(string fmt) { PendSimple(S.StorageCondition, fmt); MaterializeForBuiltin(); return Fail; }

@@ -139,10 +139,12 @@ public sealed unsafe partial class Vm
                         if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (stepCap != 0 && ++Steps > stepCap))
                         {
                             ip = t;
+                            th.Sp = sp;      // the poll may collect (balloon): the stack is a root up to here
                             int sw = SafePointAt(runBase);
                             if (sw == 1) goto signal;
                             if (sw == 2) { th.Sp = sp; fr[th.Fc - 1].Ip = ip; result = W.Nil; return RunStatus.Switch; }
-                            goto loop;
+                            if (heap.GcEpoch == epoch) goto loop;
+                            goto reload;     // collected at the poll: code and consts moved
                         }
                     }
                     ip = t; goto loop;
@@ -571,9 +573,20 @@ public sealed unsafe partial class Vm
                 // suspended thread resumes by re-running this instruction.
                 if ((InterruptFlag | (heap.StorageExhausted ? 1 : 0)) != 0 || (stepCap != 0 && ++Steps > stepCap))
                 {
+                    th.Sp = sp;          // the poll may collect (balloon): the stack is a root up to here
                     int sw = SafePointAt(runBase);
                     if (sw == 1) goto signal;
                     if (sw == 2) { th.Sp = sp; fr[th.Fc - 1].Ip = ip - 1; result = W.Nil; return RunStatus.Switch; }
+                    if (heap.GcEpoch != epoch)
+                    {
+                        // Collected at the poll: reload this frame's code and constants in place
+                        // (ARGS continues here, so no jump to reload).
+                        fnv = fr[th.Fc - 1].Fn;
+                        ulong fo = M.Type(fnv) == ObjType.Closure ? M.Slot(fnv, 0) : fnv;
+                        code = M.Raw(M.Slot(fo, Fn.Code));
+                        consts = M.Slot(fo, Fn.Consts);
+                        epoch = heap.GcEpoch;
+                    }
                 }
                 {
                     int req = code[ip], opt = code[ip + 1], flags = code[ip + 2], nloc = U16(code, ip + 3);

@@ -29,6 +29,7 @@
 
 ;; (room): what the collector owns and what it has cost (DESIGN §4). Figures come from
 ;; the engine's %HEAP-STATS vector; frames owned is the platform's (0 = not meaningful).
+;; The Balloon line only where the platform has one (Xen): target, frames, moves so far.
 (defun room (&optional (verbose :default))
   (declare (ignore verbose))
   (let* ((v (%heap-stats)) (page (svref v 0)) (frames (svref v 1)) (owned (svref v 11))
@@ -42,6 +43,9 @@
     (format t "Allocated: ~:D bytes in total~%" (svref v 6))
     (format t "Collections: ~:D minor, ~:D full; GC time ~,3F s, max pause ~,3F s~%"
             (svref v 7) (svref v 8) (/ (svref v 9) u) (/ (svref v 10) u))
+    (when (> (svref v 12) 0)
+      (format t "Balloon: target ~:D KiB; the domain owns ~:D frames; ~:D returned to Xen, ~:D populated so far~%"
+              (svref v 12) (svref v 13) (svref v 14) (svref v 15)))
     (values)))
 
 (defun complement (fn)

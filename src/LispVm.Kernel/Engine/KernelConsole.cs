@@ -19,12 +19,14 @@ namespace LispVm.Kernel
     {
         const int TypeaheadSize = 8192;
         const ulong FlushEveryNs = 20000000;
+        const int IdleBalloonSteps = 64;
         public const long PollEverySteps = 20000;
 
         readonly Platform _p;
         readonly KernelLispPlatform _out;
         readonly Repl _repl;
         readonly Vm _vm;
+        readonly KernelMemory _memory;
         readonly LineDiscipline _ld;
         readonly byte[] _typeahead = new byte[TypeaheadSize];
         int _taHead, _taCount;
@@ -37,9 +39,9 @@ namespace LispVm.Kernel
         bool _refilling;       // inside Refill: lines are appended to the Repl, not evaluated
         readonly string _secondary = "  ";
 
-        public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive)
+        public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive, KernelMemory memory)
         {
-            _p = p; _out = output; _vm = vm; _repl = repl;
+            _p = p; _out = output; _vm = vm; _repl = repl; _memory = memory;
             repl.Refill = this;
             if (interactive)
             {
@@ -59,6 +61,8 @@ namespace LispVm.Kernel
                 _lastFlush = now;
                 _p.PollControl();         // `xl shutdown` also stops a running computation
             }
+            // `xl mem-set` while a form runs: collecting only at a VM safe point.
+            _memory.Step(vm.PollMayCollect);
             int room = TypeaheadSize - _taCount;
             if (room <= 0) return;       // the rest waits in the console ring / pipe
             int n;
@@ -106,7 +110,15 @@ namespace LispVm.Kernel
                     _p.Flush();
                     return _vm.QuitRequested ? _vm.QuitCode : 0;
                 }
-                if (n == 0) { _p.Flush(); _p.WaitForInput(_p.MonotonicNs() + 1000000000UL); continue; }
+                if (n == 0)
+                {
+                    _p.Flush();
+                    // At the prompt no form runs: the balloon may collect, and converges before
+                    // the next wait (bounded: each step moves at most Balloon.StepFrames).
+                    for (int i = 0; i < IdleBalloonSteps && _memory.Step(true); i++) { }
+                    _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
+                    continue;
+                }
                 if (_ld == null)
                 {
                     fixed (byte* b = _read) Append(b, n, false);
@@ -160,6 +172,8 @@ namespace LispVm.Kernel
                 {
                     if (_vm.InterruptFlag != 0) { end = true; break; }
                     _p.Flush();
+                    // A form waits for a line: frames may move, collecting waits for a safe point.
+                    for (int i = 0; i < IdleBalloonSteps && _memory.Step(false); i++) { }
                     _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
                     continue;
                 }

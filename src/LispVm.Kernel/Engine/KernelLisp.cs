@@ -43,6 +43,8 @@ namespace LispVm.Kernel
         // (quit n) on Xen powers off whatever n is (a nonzero code would read as a crash).
         public void Exit(int code) { _p.Flush(); _p.Exit(_p.NewLine.Length == 2 ? 0 : code); }
         public long FramesOwned() { return (long)_p.FramesOwned; }
+        public KernelMemory Memory;
+        public bool BalloonFigures(long* f) { return Memory != null && Memory.Figures(f); }
         // Files: real files when the image runs as a Linux process; on Xen there is no file
         // store yet (the ramdisk store comes later): every call answers 95 (not supported).
         bool OnLinux { get { return _p is LinuxPlatform; } }
@@ -155,15 +157,22 @@ namespace LispVm.Kernel
             }
             o.Clock = new KernelClock(p);
             o.Panic = new KernelHeapPanic();
-            Heap heap = new Heap(new KernelFrameSource(p), o.LimitBytes, o);
+            // Address space for the domain's maximum, so a balloon that grows can raise the
+            // limit; the limit itself starts at what the frames allow now.
+            ulong reserveFor = MaximumBytes(p);
+            if (reserveFor < o.LimitBytes) reserveFor = o.LimitBytes;
+            Heap heap = new Heap(new KernelFrameSource(p), reserveFor, o);
             SetStackLimit(heap);
+            if (reserveFor != o.LimitBytes) heap.SetLimit(o.LimitBytes);
+            KernelMemory memory = new KernelMemory(p, heap, mb >= 8 ? mb << 20 : 0);
             KernelLispPlatform output = new KernelLispPlatform(p);
+            output.Memory = memory;
             // 8 green threads of 32K-word stacks for later TCP sessions: ~2.5 MiB of boot memory.
             Vm vm = new Vm(heap, output, 1 << 18, 1 << 14, 8, 1 << 15, 2048);
             Repl repl = new Repl(vm, 1 << 18);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
-            KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);
+            KernelConsole console = new KernelConsole(p, output, vm, repl, interactive, memory);
             output.Vm = vm;
             output.Poller = vm.Poller;
             // The library: from the heap image linked into the ELF (build time), else compiled
@@ -188,7 +197,7 @@ namespace LispVm.Kernel
                 p.Write("): the library was compiled at boot");
                 p.Write(p.NewLine);
             }
-            FitLimitToFrames(p, heap, mb);
+            memory.FitLimit();
             if (p.RamdiskLength != 0) SeedFileStore(p, vm);
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
@@ -216,19 +225,14 @@ namespace LispVm.Kernel
             return code;
         }
 
-        // Xen: the heap may grow into every frame still free after boot, less a margin for
-        // what growing costs outside the limit (page tables, GC metadata, the exhaustion
-        // reserve): 1/8 of the free frames + 2 MiB. Reaching the limit is then the Lisp
-        // error storage-condition ("Heap exhausted."), never a failed frame commit.
-        static void FitLimitToFrames(Platform p, Heap heap, ulong optionMb)
+        // The domain's maximum in bytes (Xen: the P2M's size, memory/static-max); 0 = none.
+        static ulong MaximumBytes(Platform p)
         {
-            ulong free = p.FreeFrameBytes;
-            if (free == 0) return;
-            ulong margin = free / 8 + (2UL << 20);
-            ulong usable = free > margin ? free - margin : 0;
-            ulong limit = heap.Stats.FramesCommitted * heap.Stats.PageSize + usable;
-            if (optionMb >= 8 && (optionMb << 20) < limit) limit = optionMb << 20;
-            heap.SetLimit(limit);
+            XenPv.Shim.IBalloonFrames f = p.BalloonFrames;
+            ulong max = f != null ? f.MaxFrames * 4096 : 0;
+            ulong staticMax = p.StaticMaxKiB * 1024;
+            if (f == null || max == 0) max = staticMax;
+            return max;
         }
     }
 }

@@ -1,7 +1,7 @@
 // Why: the image run as a plain Linux process (tests, benchmarks without Xen): console on
 // fds 0/1, frames from mmap/mprotect/madvise, CLOCK_MONOTONIC, poll() for waiting and
 // exit_group. "Owned pages" reports the boot-heap + stack pages of the image (the process
-// has no fixed memory size of its own; the Lisp heap will reserve more through Reserve).
+// has no fixed memory size of its own); the heap's budget comes from LinuxMemory.
 namespace LispVm.Kernel
 {
     internal sealed unsafe class LinuxPlatform : Platform
@@ -22,14 +22,19 @@ namespace LispVm.Kernel
         public LinuxPlatform(ulong ownedPages, byte* args, int argsLength)
         {
             _ownedPages = ownedPages; _args = args; _argsLength = argsLength;
+            _heapBudget = LinuxMemory.Budget(this, out BudgetSource);
         }
+
+        readonly ulong _heapBudget;
+        public readonly LinuxBudgetSource BudgetSource;
 
         protected override byte* OptionsText(out int length) { length = _argsLength; return _args; }
 
         public override void WriteName() { Write("Linux"); }
         public override string NewLine => "\n";
         public override ulong OwnedPages => _ownedPages;
-        public override ulong HeapBudget => 1UL << 30;
+        // --heap-limit / LISPVM_HEAP_MB / the cgroup's limit / physical memory (LinuxMemory.cs).
+        public override ulong HeapBudget => _heapBudget;
 
         // stdin a terminal: raw mode (no kernel echo, editing or signals; the LineDiscipline
         // does them), output post-processing kept so "\n" still shows as CR LF.

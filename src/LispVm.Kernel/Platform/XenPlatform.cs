@@ -142,7 +142,8 @@ namespace LispVm.Kernel
         }
         public override ulong OwnedPages => _nrPages;
         public override ulong MemoryBytes => _nrPages * 4096;
-        public override ulong FramesOwned => _nrPages;
+        // What the domain holds now: the balloon moves frames after boot.
+        public override ulong FramesOwned => _frames.OwnedFrames;
         // xenconsoled's pty is raw: the guest edits and echoes lines itself.
         public override bool EnterInteractiveMode() { return _console != null; }
         // Every frame still free: the first limit, before the VM's start-up objects take theirs;

@@ -19,6 +19,18 @@ public class RoomGcTests
     }
 
     [Fact]
+    public void Room_shows_the_balloon_line_only_where_there_is_a_balloon()
+    {
+        using var h = new EvalHost();
+        Assert.DoesNotContain("Balloon", h.Eval("(room)"));
+        Assert.Equal("0", h.Eval("(svref (%heap-stats) 12)"));
+        h.Host.Platform.Balloon = new long[] { 49152, 12288, 40960, 0 };
+        string room = h.Eval("(room)");
+        Assert.EndsWith("\nBalloon: target 49,152 KiB; the domain owns 12,288 frames; 40,960 returned to Xen, 0 populated so far", room);
+        Assert.StartsWith("Frames: ", room);      // the Frames line stays
+    }
+
+    [Fact]
     public void Gc_figures_move_and_time_reports_them()
     {
         using var h = new EvalHost();
@@ -54,6 +66,12 @@ public class RoomGcTests
             Assert.Equal("3", h.Eval("(+ 1 2)"));
         }
         Assert.Equal("CAUGHT", h.Eval("(handler-case (make-list 100000000) (storage-condition () 'caught))"));
+        // One object larger than what is left (and than the reserve): a condition, not a panic.
+        Assert.Equal("CAUGHT", h.Eval("(handler-case (make-array 10000000) (storage-condition () 'caught))"));
+        Assert.Equal("CAUGHT", h.Eval("(handler-case (make-string 100000000) (storage-condition () 'caught))"));
+        Assert.Equal("CAUGHT", h.Eval("(handler-case (make-array 100000000 :element-type 'character) (storage-condition () 'caught))"));
+        Assert.Equal("1000000", h.Eval("(length (make-array 1000000 :element-type 'bit))"));   // 125 KB: fits
+        Assert.Equal("3000000", h.Eval("(length (make-string 3000000))"));                      // 3 MB: fits
         // storage-condition is not an error: ignore-errors must not swallow it.
         Assert.Contains(";; Error: Heap exhausted", h.Eval("(ignore-errors (length (make-list 100000000)))"));
         Assert.Equal("3", h.Eval("(+ 1 2)"));
