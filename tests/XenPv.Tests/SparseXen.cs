@@ -109,6 +109,15 @@ public sealed unsafe class SparseXen : IMmuOps, IGuestMemory, IDisposable
         }
     }
 
+    // A page table the builder did not make, linked under the boot L3 at va's 1 GiB slot
+    // (taken from the boot mapping's slack): as if the boot tables reached into va.
+    public void PlantBootL2(ulong va)
+    {
+        ulong pfn = MapEndPfn - 1, mfn = BootMfn(pfn);
+        Tables[mfn] = 2;
+        Set(BootMfn(PtFirst + 1), Idx(va, 3), mfn << 12 | 0x67);
+    }
+
     // ---- machine frames ----
     public bool Owned(ulong mfn, out ulong pfn)
     {

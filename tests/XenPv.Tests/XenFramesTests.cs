@@ -91,6 +91,18 @@ public unsafe class XenFramesTests
     }
 
     [Fact]
+    public void StartRefusesBootTablesInTheHeapsAddressSpace()
+    {
+        var xen = new SparseXen(4096);
+        xen.PlantBootL2(1ul << 30);                               // where the heap would start
+        var f = new XenFrames(xen.Si, SparseXen.VirtBase, xen, xen);
+        Assert.False(f.Start());
+        Assert.Equal("frames: boot page tables reach the heap's address space", f.FailReason);
+        Assert.True(f.Reserve(4096) == null);
+        Assert.Equal(0ul, f.PopulateFrames(1));
+    }
+
+    [Fact]
     public void CommitMapsHeapPagesToOwnedFramesAndZeroesThem()
     {
         var (xen, f) = Boot(3000);
