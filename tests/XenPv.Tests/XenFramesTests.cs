@@ -229,10 +229,12 @@ public unsafe class XenFramesTests
         var (xen, f) = Boot(8192);
         byte* heap = f.Reserve(8 * 1024 * 1024);
         Assert.True(f.Commit(heap, 8 * 1024 * 1024));
+        for (ulong i = 0; i < 2048; i++) xen.Write((ulong)heap + i * 4096, i + 1);   // data to leak
         Assert.True(f.Decommit(heap, 8 * 1024 * 1024));
         ulong owned0 = f.OwnedFrames;
         long pages0 = xen.DomainPages;
         ulong accounted = f.FreeFrames + f.MetaFrames + f.FramesMapped;
+        long zeroed0 = xen.ZeroedPages;
         for (int cycle = 0; cycle < 4; cycle++)
         {
             ulong r = f.ReleaseFreeFrames(3000);
@@ -247,8 +249,11 @@ public unsafe class XenFramesTests
             // that were implicit in the clean range before).
             Assert.Equal(accounted, f.FreeFrames + f.MetaFrames + f.FramesMapped);
             Assert.True(f.Commit(heap, 8 * 1024 * 1024), $"cycle {cycle}: {f.LastError}");
+            for (ulong i = 0; i < 2048; i++) xen.Write((ulong)heap + i * 4096, i + 1);
             Assert.True(f.Decommit(heap, 8 * 1024 * 1024));
+            Assert.True(f.DirtyFreeFrames >= 2000);
         }
+        Assert.True(xen.ZeroedPages > zeroed0 + 4 * 2048 + 2048, "later cycles returned dirty frames, zeroed first");
         Assert.Equal(12000ul, f.FramesReturnedTotal);
         Assert.Equal(12000ul, f.FramesPopulatedTotal);
         Assert.Equal(0ul, f.LostFrames);
