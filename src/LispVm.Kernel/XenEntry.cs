@@ -50,11 +50,10 @@ namespace LispVm.Kernel
             ulong* p2m = (ulong*)si->mfn_list;
             byte* ring = MfnToVa(p2m, nrPages, si->console_domU_mfn);
 
-            // Frames for the Lisp heap and late start-up objects (XenPv.Shim.XenFrames): page
-            // tables from the free frames inside the boot mapping, data frames beyond it.
-            ulong bootEnd, mapEnd;
-            XenFrames.BootMapping(si, out bootEnd, out mapEnd);
-            XenFrames frames = new XenFrames(si, VirtBase, bootEnd, mapEnd, new XenMmuOps());
+            // Frames for the Lisp heap and late start-up objects (XenPv.Shim.XenFrames): our own
+            // P2M sized for the domain's maximum, page tables from the same frame pool.
+            XenFrames frames = new XenFrames(si, VirtBase, new XenMmuOps(), new DirectGuestMemory());
+            bool framesOk = frames.Start();
 
             XenPlatform p = new XenPlatform(sharedInfo, ring, si->console_domU_evtchn, nrPages, frames, si->cmd_line,
                 MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
@@ -69,6 +68,11 @@ namespace LispVm.Kernel
             KernelPanic.Install(p);
             BootMemory.Install(p);
             if (ring == null) p.Crash();
+            if (!framesOk)
+            {
+                p.WriteLine(frames.FailReason);
+                p.Crash();
+            }
             KernelMain.Run(p, p.TscToNs(tsc0));
             p.Exit(0);
         }

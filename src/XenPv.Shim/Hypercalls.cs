@@ -41,17 +41,49 @@ namespace XenPv.Shim
         [FieldOffset(16)] public ulong arg2;
     }
 
+    // XENMEM_* sub-commands of memory_op (memory.h) and what they take.
+    public static class XenMem
+    {
+        public const int IncreaseReservation = 0;   // xen_memory_reservation
+        public const int DecreaseReservation = 1;   // xen_memory_reservation: MFNs in
+        public const int CurrentReservation = 3;    // domid_t* (NOT a reservation): pages held
+        public const int MaximumReservation = 4;    // domid_t*: the domain's page limit
+        public const int PopulatePhysmap = 6;       // xen_memory_reservation: GPFNs in, MFNs out
+        public const int MemoryMap = 9;             // xen_memory_map: the guest's e820-like map
+        public const ulong InvalidMfn = ~0UL;       // INVALID_P2M_ENTRY: a PFN with no frame
+    }
+
     // struct xen_memory_reservation (memory.h): extent_start is a guest handle to an array of
     // xen_pfn_t (MFNs for decrease_reservation, GPFNs in / MFNs out for populate_physmap).
     [StructLayout(LayoutKind.Explicit, Size = 32)]
     public struct XenMemoryReservation
     {
-        public const int IncreaseReservation = 0, DecreaseReservation = 1, PopulatePhysmap = 6;
         [FieldOffset(0)] public ulong extent_start;
         [FieldOffset(8)] public ulong nr_extents;
         [FieldOffset(16)] public uint extent_order;
         [FieldOffset(20)] public uint mem_flags;
         [FieldOffset(24)] public ushort domid;
+    }
+
+    // struct xen_memory_map (memory.h): nr_entries is the buffer's capacity on call and the
+    // count stored on return; buffer holds entries in the BIOS INT 15h E820 format. libxl
+    // gives a PV domain one RAM entry [0, maxmem).
+    [StructLayout(LayoutKind.Explicit, Size = 16)]
+    public struct XenMemoryMap
+    {
+        [FieldOffset(0)] public uint nr_entries;
+        [FieldOffset(8)] public ulong buffer;
+    }
+
+    // One E820 entry as the BIOS (and XENMEM_memory_map) writes it: packed, 20 bytes. The
+    // public headers do not define it (Xen's own struct e820entry is packed the same way).
+    [StructLayout(LayoutKind.Explicit, Size = 20)]
+    public struct E820Entry
+    {
+        public const uint Ram = 1;                  // E820_RAM
+        [FieldOffset(0)] public ulong addr;
+        [FieldOffset(8)] public ulong size;
+        [FieldOffset(16)] public uint type;
     }
 
     // struct sched_poll

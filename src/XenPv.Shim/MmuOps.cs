@@ -1,6 +1,6 @@
-// Why: the MMU operations page-table code needs from Xen (update_va_mapping, batched
-// mmu_update, local TLB flush, the read-only M2P table), behind an interface so the same
-// code runs against a fake MMU in tests that enforces Xen's rules.
+// Why: the MMU and memory_op calls the frame allocator needs from Xen (update_va_mapping,
+// batched mmu_update, local TLB flush, the read-only M2P table, XENMEM_*), behind an
+// interface so the same code runs against a fake Xen in tests that enforces Xen's rules.
 namespace XenPv.Shim
 {
     public unsafe interface IMmuOps
@@ -10,8 +10,9 @@ namespace XenPv.Shim
         XenError FlushTlbLocal();
         // M2P entry for mfn; may be garbage: callers check it against the P2M.
         ulong MachineToPhys(ulong mfn);
-        // XENMEM_* with a xen_memory_reservation: extents done (>= 0) or -errno.
-        long MemoryOp(int cmd, XenMemoryReservation* r);
+        // XENMEM_* (XenMem): arg is what the sub-command takes (a xen_memory_reservation, a
+        // domid_t, a xen_memory_map). Extents done / pages (>= 0) or -errno.
+        long MemoryOp(int cmd, void* arg);
     }
 
     public unsafe sealed class XenMmuOps : IMmuOps
@@ -34,6 +35,6 @@ namespace XenPv.Shim
 
         public ulong MachineToPhys(ulong mfn) { return ((ulong*)M2PVa)[mfn]; }
 
-        public long MemoryOp(int cmd, XenMemoryReservation* r) { return Hypercalls.MemoryOp(cmd, r); }
+        public long MemoryOp(int cmd, void* arg) { return Hypercalls.MemoryOp(cmd, arg); }
     }
 }

@@ -1,193 +1,24 @@
-// Why: XenFrames builds page tables the way Xen demands (frame zeroed, remapped read-only,
-// then linked with mmu_update), maps heap VAs to frames the guest owns and unmaps them
-// again with a TLB flush. A fake MMU plays Xen over host memory standing in for the guest's
-// VA space (boot mapping and heap), enforcing Xen's rules, with a shuffled P2M.
-using System.Runtime.InteropServices;
+// Why: XenFrames against a fake Xen (SparseXen) that checks Xen's page-table rules and
+// counts instead of backing memory: boot (maximum from the memory map, P2M taken over,
+// boot slack unmapped), commit/decommit, tables from the pool through the window, the
+// balloon's release/populate with partial success, and a 64 GiB guest with 8 GiB committed
+// in a bounded number of hypercalls.
 using XenPv.Shim;
 using Xunit;
 
 namespace XenPv.Tests;
 
-public sealed unsafe class FakeXenMmu : IMmuOps, IDisposable
-{
-    public readonly ulong NrPages;
-    public readonly byte* Va;                 // VA of PFN 0
-    public readonly ulong* P2m;
-    public readonly StartInfo* Si;
-    public readonly Dictionary<ulong, ulong> M2p = new();
-    public readonly HashSet<ulong> ReadOnly = new();     // PFNs mapped read-only
-    public readonly Dictionary<ulong, int> Tables = new(); // PFNs Xen knows as page tables -> level
-    public int Hypercalls, TlbFlushes;
-    public readonly HashSet<ulong> SharedFrames = new();   // Xen frames the guest may map (grant table)
-    public XenError FailWith = XenError.Ok;
-    public const ulong PtFirst = 20, PtFrames = 4;       // boot L4, L3, L2, L1
-
-    public FakeXenMmu(ulong nrPages, ulong bootMapped)
-    {
-        NrPages = nrPages;
-        Va = (byte*)NativeMemory.AlignedAlloc((nuint)(nrPages * 4096), 2 * 1024 * 1024);
-        NativeMemory.Clear(Va, (nuint)(nrPages * 4096));
-        P2m = (ulong*)NativeMemory.AllocZeroed((nuint)(nrPages * 8));
-        for (ulong pfn = 0; pfn < nrPages; pfn++)
-        {
-            ulong mfn = 0x40000 + (pfn * 7919) % nrPages;   // a permutation (7919 prime, nrPages not a multiple)
-            P2m[pfn] = mfn;
-            M2p[mfn] = pfn;
-        }
-        Assert.Equal((int)nrPages, M2p.Count);
-        Si = (StartInfo*)NativeMemory.AllocZeroed(1168);
-        Si->nr_pages = nrPages;
-        Si->mfn_list = (ulong)P2m;
-        Si->pt_base = (ulong)(Va + PtFirst * 4096);
-        Si->nr_pt_frames = PtFrames;
-        // Boot tables: L4 -> L3 -> L2 -> L1 mapping PFNs [0, bootMapped).
-        ulong va0 = (ulong)Va;
-        ulong* t4 = Table(PtFirst), t3 = Table(PtFirst + 1), t2 = Table(PtFirst + 2), t1 = Table(PtFirst + 3);
-        t4[Idx(va0, 4)] = P2m[PtFirst + 1] << 12 | 0x67;
-        t3[Idx(va0, 3)] = P2m[PtFirst + 2] << 12 | 0x67;
-        t2[Idx(va0, 2)] = P2m[PtFirst + 3] << 12 | 0x67;
-        for (ulong pfn = 0; pfn < bootMapped; pfn++) t1[Idx(va0 + pfn * 4096, 1)] = P2m[pfn] << 12 | 0x27;
-        for (ulong i = 0; i < PtFrames; i++) { Tables[PtFirst + i] = 4 - (int)i; ReadOnly.Add(PtFirst + i); }
-    }
-
-    public static int Idx(ulong va, int level) => (int)((va >> (12 + 9 * (level - 1))) & 511);
-    public ulong* Table(ulong pfn) => (ulong*)(Va + pfn * 4096);
-
-    public XenError UpdateVaMapping(ulong va, ulong pte, ulong flags)
-    {
-        Hypercalls++;
-        ulong pfn = (va - (ulong)Va) / 4096;
-        Assert.True(va >= (ulong)Va && pfn < NrPages, "update_va_mapping outside the boot mapping");
-        Assert.Equal(P2m[pfn], (pte & XenFrames.MfnMask) >> 12);
-        if ((pte & 2) == 0) ReadOnly.Add(pfn); else ReadOnly.Remove(pfn);
-        return XenError.Ok;
-    }
-
-    public XenError MmuUpdates(MmuUpdate* reqs, uint count, uint* done)
-    {
-        Hypercalls++;
-        if (FailWith != XenError.Ok) return FailWith;
-        for (uint i = 0; i < count; i++)
-        {
-            ulong ptr = reqs[i].ptr, val = reqs[i].val;
-            Assert.Equal(0ul, ptr & 3);                                   // MMU_NORMAL_PT_UPDATE
-            Assert.True(M2p.TryGetValue(ptr >> 12, out ulong tablePfn), "mmu_update on an unknown machine frame");
-            Assert.True(Tables.TryGetValue(tablePfn, out int level), $"mmu_update into PFN {tablePfn}, which is not a page table");
-            if ((val & 1) != 0)
-            {
-                ulong targetMfn = (val & XenFrames.MfnMask) >> 12;
-                if (SharedFrames.Contains(targetMfn)) { Table(tablePfn)[(ptr & 0xFFF) / 8] = val; continue; }
-                Assert.True(M2p.TryGetValue(targetMfn, out ulong targetPfn), "PTE points at a frame the guest does not own");
-                if (level > 1 && !Tables.ContainsKey(targetPfn))
-                {
-                    // Linking a new table: Xen requires it not to be writable anywhere; we also want it zeroed.
-                    Assert.True(ReadOnly.Contains(targetPfn), $"new page table PFN {targetPfn} is still mapped writable");
-                    for (int k = 0; k < 512; k++) Assert.Equal(0ul, Table(targetPfn)[k]);
-                    Tables[targetPfn] = level - 1;
-                }
-                if (level == 1 && (val & 2) != 0)
-                    Assert.False(Tables.ContainsKey(targetPfn), $"writable mapping of page-table PFN {targetPfn}");
-            }
-            Table(tablePfn)[(ptr & 0xFFF) / 8] = val;
-        }
-        *done = count;
-        return XenError.Ok;
-    }
-
-    public XenError FlushTlbLocal() { Hypercalls++; TlbFlushes++; return XenError.Ok; }
-
-    public ulong MachineToPhys(ulong mfn) => M2p.TryGetValue(mfn, out ulong pfn) ? pfn : 0xDEADBEEF;
-
-    // Ballooning: the domain may hold at most MaxPages frames (libxl: memory + 1 MiB).
-    public long MaxPages = long.MaxValue;
-    public long DomainPages => M2p.Count;
-    private ulong nextNewMfn = 0x900000;
-
-    public long MemoryOp(int cmd, XenMemoryReservation* r)
-    {
-        Hypercalls++;
-        Assert.Equal(0u, r->extent_order);
-        Assert.Equal((ushort)0x7FF0, r->domid);
-        ulong* list = (ulong*)r->extent_start;
-        long done = 0;
-        for (ulong i = 0; i < r->nr_extents; i++)
-        {
-            if (cmd == XenMemoryReservation.DecreaseReservation)
-            {
-                ulong mfn = list[i];
-                Assert.True(M2p.ContainsKey(mfn), $"decrease_reservation of MFN {mfn:x} the guest does not own");
-                Assert.False(IsMappedAnywhere(mfn), $"MFN {mfn:x} released while still mapped");
-                Assert.True(TlbFlushes > 0, "frames released before any TLB flush");
-                M2p.Remove(mfn);
-                done++;
-            }
-            else if (cmd == XenMemoryReservation.PopulatePhysmap)
-            {
-                if (DomainPages >= MaxPages) break;
-                ulong mfn = nextNewMfn++;
-                M2p[mfn] = list[i];
-                list[i] = mfn;
-                done++;
-            }
-            else return -38;
-        }
-        return done;
-    }
-
-    private bool IsMappedAnywhere(ulong mfn)
-    {
-        foreach (var (pfn, level) in Tables)
-            if (level == 1)
-                for (int k = 0; k < 512; k++)
-                    if ((Table(pfn)[k] & 1) != 0 && ((Table(pfn)[k] & XenFrames.MfnMask) >> 12) == mfn) return true;
-        return false;
-    }
-
-    // Walks the fake page tables: MFN mapped at va, or null.
-    public ulong? Translate(ulong va)
-    {
-        ulong* t = Table(PtFirst);
-        for (int level = 4; level >= 1; level--)
-        {
-            ulong e = t[Idx(va, level)];
-            if ((e & 1) == 0) return null;
-            ulong mfn = (e & XenFrames.MfnMask) >> 12;
-            if (level == 1) return mfn;
-            t = Table(M2p[mfn]);
-        }
-        return null;
-    }
-
-    public void Dispose()
-    {
-        NativeMemory.AlignedFree(Va);
-        NativeMemory.Free(P2m);
-        NativeMemory.Free(Si);
-    }
-}
-
 public unsafe class XenFramesTests
 {
-    // Guest of nrPages with the first mappedPages mapped at boot; a host block stands in for heap VA.
-    private sealed class Rig : IDisposable
+    private readonly Xunit.Abstractions.ITestOutputHelper output;
+    public XenFramesTests(Xunit.Abstractions.ITestOutputHelper output) { this.output = output; }
+
+    static (SparseXen, XenFrames) Boot(ulong nrPages, ulong maxFrames = 0)
     {
-        public readonly FakeXenMmu Xen;
-        public readonly byte* Heap;
-        public readonly XenFrames Frames;
-        public const ulong HeapBytes = 8 * 1024 * 1024;
-        public readonly ulong MapEndPfn;
-
-        public Rig(ulong nrPages, ulong mappedPages)
-        {
-            Xen = new FakeXenMmu(nrPages, mappedPages);
-            MapEndPfn = mappedPages;
-            Heap = (byte*)NativeMemory.AlignedAlloc((nuint)HeapBytes, 2 * 1024 * 1024);
-            ulong bootEnd = (ulong)Xen.Va + (FakeXenMmu.PtFirst + FakeXenMmu.PtFrames + 1) * 4096;
-            Frames = new XenFrames(Xen.Si, (ulong)Xen.Va, bootEnd, (ulong)Xen.Va + mappedPages * 4096, Xen,
-                (ulong)Heap, (ulong)Heap + HeapBytes);
-        }
-
-        public void Dispose() { NativeMemory.AlignedFree(Heap); Xen.Dispose(); }
+        var xen = new SparseXen(nrPages, maxFrames);
+        var f = new XenFrames(xen.Si, SparseXen.VirtBase, xen, xen);
+        Assert.True(f.Start(), $"start failed: {f.FailReason} {f.LastError}");
+        return (xen, f);
     }
 
     [Fact]
@@ -200,122 +31,323 @@ public unsafe class XenFramesTests
     }
 
     [Fact]
-    public void CommitMapsHeapPagesToOwnedFramesAndZeroesThem()
+    public void LayoutIsSizedForTheMaximum()
     {
-        using var rig = new Rig(3000, 1024);
-        byte* heap = rig.Frames.Reserve(4 * 1024 * 1024);
-        Assert.Equal((ulong)rig.Heap, (ulong)heap);
-        ulong free0 = rig.Frames.FreeFrames;
-        Assert.Equal(3000ul - 1024, free0);
-        heap[5] = 99;
-        Assert.True(rig.Frames.Commit(heap, 3 * 1024 * 1024), $"commit failed: {rig.Frames.LastError}");
-        Assert.Equal(0, heap[5]);
-        Assert.Equal(768ul, rig.Frames.FramesMapped);
-        Assert.Equal(free0 - 768, rig.Frames.FreeFrames);
-        var seen = new HashSet<ulong>();
-        for (ulong i = 0; i < 768; i++)
-        {
-            ulong? mfn = rig.Xen.Translate((ulong)heap + i * 4096);
-            Assert.True(mfn.HasValue, $"heap page {i} not mapped");
-            ulong pfn = rig.Xen.M2p[mfn!.Value];
-            Assert.True(pfn >= rig.MapEndPfn && pfn < 3000, $"heap page {i} got PFN {pfn}, not a free frame");
-            Assert.True(seen.Add(pfn), $"PFN {pfn} mapped twice");
-        }
-        Assert.Null(rig.Xen.Translate((ulong)heap + 768 * 4096));   // past the commit
-        Assert.True(rig.Xen.Hypercalls < 60, $"mmu updates not batched: {rig.Xen.Hypercalls} hypercalls");
+        Assert.True(FrameLayout.Compute(0x800000, 4096, out var small));
+        Assert.Equal(1ul << 30, small.HeapBase);
+        Assert.Equal(3ul << 30, small.HeapTop);                          // 16 MiB * 1.5 + 1 GiB, rounded up
+        Assert.Equal(small.HeapTop, small.P2mBase);
+        Assert.Equal(2ul << 20, small.P2mBytes);
+        Assert.Equal(4ul << 30, small.SpanEnd);
+        Assert.Equal(5ul, small.WindowL1Count);                          // 1536+3+1 slots, then 512 scratch
+        Assert.Equal(small.SpanEnd, small.WindowBase);
+
+        Assert.True(FrameLayout.Compute(0x800000, 1ul << 24, out var big));  // 64 GiB maximum
+        Assert.Equal(128ul << 20, big.P2mBytes);
+        Assert.Equal(64ul << 20, big.StackBytes);
+        Assert.True(big.WindowL1Count < 110, $"{big.WindowL1Count} window L1 tables reserved");
+        // The boot mapping of a huge guest pushes the heap up to the next GiB.
+        Assert.True(FrameLayout.Compute(0x50000000, 1ul << 24, out var past));
+        Assert.Equal(2ul << 30, past.HeapBase);
+        Assert.False(FrameLayout.Compute(0x800000, FrameLayout.MaxSupportedFrames + 1, out _));
+        Assert.Equal(0ul, small.Slot(1, small.HeapBase));
+        Assert.Equal(small.L1Slots, small.Slot(2, small.HeapBase));
+        Assert.Equal(small.L1Slots + small.L2Slots, small.Slot(3, small.HeapBase));
     }
 
     [Fact]
-    public void DecommitUnmapsFlushesAndFramesAreReused()
+    public void StartTakesTheMaximumFromTheMemoryMapAndOwnsTheP2m()
     {
-        using var rig = new Rig(2000, 512);
-        byte* heap = rig.Frames.Reserve(2 * 1024 * 1024);
-        Assert.True(rig.Frames.Commit(heap, 2 * 1024 * 1024));
-        ulong freeAfterCommit = rig.Frames.FreeFrames;
-        ulong? mfn0 = rig.Xen.Translate((ulong)heap);
-        Assert.True(rig.Frames.Decommit(heap, 1024 * 1024));
-        Assert.Equal(1, rig.Xen.TlbFlushes);
-        Assert.Null(rig.Xen.Translate((ulong)heap));
-        Assert.NotNull(rig.Xen.Translate((ulong)heap + 1024 * 1024));   // second half untouched
-        Assert.Equal(freeAfterCommit + 256, rig.Frames.FreeFrames);
-        Assert.True(rig.Frames.Commit(heap, 4096));
-        ulong? again = rig.Xen.Translate((ulong)heap);
-        Assert.NotNull(again);
-        Assert.Contains(rig.Xen.M2p[again!.Value], Enumerable.Range(0, 2000).Select(i => (ulong)i));
-        Assert.Equal(freeAfterCommit + 255, rig.Frames.FreeFrames);     // a decommitted frame was reused
-        Assert.NotNull(mfn0);
+        var (xen, f) = Boot(4096, 65536);                                 // 16 MiB guest, maxmem 256 MiB
+        Assert.Equal(65536ul, f.MaxFrames);
+        Assert.Equal("memory_map", f.MaxSource);
+        Assert.Equal(4096ul, f.OwnedFrames);
+        Assert.True(f.AgreesWithStaticMax(256 * 1024));
+        Assert.False(f.AgreesWithStaticMax(512 * 1024));
+        for (ulong pfn = 0; pfn < 4096; pfn += 97) Assert.Equal(xen.BootMfn(pfn), f.P2m(pfn));
+        Assert.Equal(XenFrames.InvalidMfn, f.P2m(4096));
+        Assert.Equal(XenFrames.InvalidMfn, f.P2m(60000));
+        // The builder's P2M frames are our P2M's first page: mapped, not copied.
+        Assert.Equal(xen.BootMfn(xen.P2mPfn), xen.Translate(f.Layout.P2mBase));
+        // The slack of the boot mapping is unmapped: free frames are mapped nowhere.
+        for (ulong pfn = xen.BootEndPfn; pfn < xen.MapEndPfn; pfn++) Assert.Null(xen.Translate(xen.Va(pfn)));
+        Assert.NotNull(xen.Translate(xen.Va(0)));
+        Assert.True(f.Layout.HeapBase >= xen.Va(xen.MapEndPfn));
+        // Boot used few frames: window, P2M and stack tables, and nothing sized by the maximum.
+        Assert.True(f.MetaFrames < 16, $"{f.MetaFrames} frames of metadata");
+        Assert.Equal(4096 - xen.BootEndPfn - f.MetaFrames, f.FreeFrames);
+        Assert.Equal(f.FreeFrames, f.CleanFreeFrames);
+        Assert.True(xen.Hypercalls < 40, $"{xen.Hypercalls} hypercalls at boot");
+    }
+
+    [Fact]
+    public void WithoutAMemoryMapTheMaximumIsTheBootSize()
+    {
+        var xen = new SparseXen(4096, 65536) { MemoryMapFrames = 0 };
+        var f = new XenFrames(xen.Si, SparseXen.VirtBase, xen, xen);
+        Assert.True(f.Start(), f.FailReason);
+        Assert.Equal(4096ul, f.MaxFrames);
+        Assert.Equal("nr_pages", f.MaxSource);
+    }
+
+    [Fact]
+    public void StartRefusesBootTablesInTheHeapsAddressSpace()
+    {
+        var xen = new SparseXen(4096);
+        xen.PlantBootL2(1ul << 30);                               // where the heap would start
+        var f = new XenFrames(xen.Si, SparseXen.VirtBase, xen, xen);
+        Assert.False(f.Start());
+        Assert.Equal("frames: boot page tables reach the heap's address space", f.FailReason);
+        Assert.True(f.Reserve(4096) == null);
+        Assert.Equal(0ul, f.PopulateFrames(1));
+    }
+
+    [Fact]
+    public void CommitMapsHeapPagesToOwnedFramesAndZeroesThem()
+    {
+        var (xen, f) = Boot(3000);
+        byte* heap = f.Reserve(4 * 1024 * 1024);
+        Assert.Equal(f.Layout.HeapBase, (ulong)heap);
+        ulong free0 = f.FreeFrames;
+        int calls0 = xen.Hypercalls;
+        long zero0 = xen.ZeroedPages;
+        Assert.True(f.Commit(heap, 3 * 1024 * 1024), $"commit failed: {f.LastError}");
+        Assert.Equal(768ul, f.FramesMapped);
+        Assert.Equal(768, xen.ZeroedPages - zero0 - 3);                    // + one L2 and two L1 tables
+        Assert.Equal(free0 - 768 - 3, f.FreeFrames);
+        var seen = new HashSet<ulong>();
+        for (ulong i = 0; i < 768; i++)
+        {
+            ulong? mfn = xen.Translate((ulong)heap + i * 4096);
+            Assert.True(mfn.HasValue, $"heap page {i} not mapped");
+            Assert.True(xen.Owned(mfn!.Value, out ulong pfn));
+            Assert.True(pfn >= xen.BootEndPfn && pfn < 3000, $"heap page {i} got PFN {pfn}, not a free frame");
+            Assert.True(seen.Add(pfn), $"PFN {pfn} mapped twice");
+        }
+        Assert.Null(xen.Translate((ulong)heap + 768 * 4096));              // past the commit
+        Assert.True(xen.Hypercalls - calls0 <= 2 + 6, $"mmu updates not batched: {xen.Hypercalls - calls0} hypercalls");
+        xen.Write((ulong)heap + 8, 42);
+        Assert.Equal(42ul, xen.Read((ulong)heap + 8));
+    }
+
+    [Fact]
+    public void DecommitUnmapsFlushesAndKeepsTheFramesDirty()
+    {
+        var (xen, f) = Boot(2000);
+        byte* heap = f.Reserve(2 * 1024 * 1024);
+        Assert.True(f.Commit(heap, 2 * 1024 * 1024));
+        ulong freeAfterCommit = f.FreeFrames;
+        xen.Write((ulong)heap, 0x1234);
+        int flushes = xen.TlbFlushes;
+        Assert.True(f.Decommit(heap, 1024 * 1024));
+        Assert.Equal(flushes + 1, xen.TlbFlushes);
+        Assert.Null(xen.Translate((ulong)heap));
+        Assert.NotNull(xen.Translate((ulong)heap + 1024 * 1024));         // second half untouched
+        Assert.Equal(freeAfterCommit + 256 - 1, f.FreeFrames);             // one became the stack's first page
+        Assert.Equal(255ul, f.DirtyFreeFrames);
+        Assert.True(f.Commit(heap, 4096));
+        Assert.Equal(0ul, xen.Read((ulong)heap));                          // reused frame zeroed
+        Assert.Equal(254ul, f.DirtyFreeFrames);                            // a decommitted frame was reused
+        Assert.Equal(0ul, f.LostFrames);
     }
 
     [Fact]
     public void CommitOutsideAReservationOrPastTheFramesFails()
     {
-        using var rig = new Rig(1100, 1024);                             // 76 free frames
-        byte* heap = rig.Frames.Reserve(1024 * 1024);
-        Assert.False(rig.Frames.Commit(heap + 2 * 1024 * 1024, 4096));    // not reserved
-        Assert.False(rig.Frames.Commit((byte*)rig.Xen.Va, 4096));         // not heap VA
-        Assert.False(rig.Frames.Commit(heap + 1, 4096));                  // not page aligned
-        Assert.False(rig.Frames.Commit(heap, 1024 * 1024));               // 256 pages > 76 frames
-        Assert.Equal(XenError.ENOMEM, rig.Frames.LastError);
-        Assert.Equal(0ul, rig.Frames.FreeFrames);
+        var (xen, f) = Boot(1200);
+        byte* heap = f.Reserve(8 * 1024 * 1024);
+        ulong free = f.FreeFrames;
+        Assert.True(free < 2048);
+        Assert.False(f.Commit(heap + 8 * 1024 * 1024, 4096));            // not reserved
+        Assert.False(f.Commit((byte*)SparseXen.VirtBase, 4096));          // not heap VA
+        Assert.False(f.Commit(heap + 1, 4096));                           // not page aligned
+        Assert.False(f.Commit(heap, 8 * 1024 * 1024));                    // 2048 pages > free frames
+        Assert.Equal(XenError.ENOMEM, f.LastError);
+        Assert.Equal(0ul, f.FreeFrames);
+        Assert.Equal(0ul, f.PopulateFrames(10));                          // no room above the boot size
     }
 
     [Fact]
     public void HypercallFailureIsReported()
     {
-        using var rig = new Rig(2000, 512);
-        rig.Xen.FailWith = XenError.EINVAL;
-        byte* heap = rig.Frames.Reserve(4096);
-        Assert.False(rig.Frames.Commit(heap, 4096));
-        Assert.Equal(XenError.EINVAL, rig.Frames.LastError);
-    }
-
-    [Fact]
-    public void BallooningGivesFramesBackAndGetsThemAgain()
-    {
-        using var rig = new Rig(2000, 512);
-        rig.Frames.ReturnFramesToXen = true;
-        byte* heap = rig.Frames.Reserve(2 * 1024 * 1024);
-        Assert.True(rig.Frames.Commit(heap, 2 * 1024 * 1024));
-        long pages0 = rig.Xen.DomainPages;
-        Assert.True(rig.Frames.Decommit(heap, 1024 * 1024), $"decommit failed: {rig.Frames.LastError}");
-        Assert.Equal(pages0 - 256, rig.Xen.DomainPages);            // the domain shrank
-        Assert.Equal(256ul, rig.Frames.BalloonedFrames);
-        Assert.Null(rig.Xen.Translate((ulong)heap));
-        // Take every owned free frame first, so the next commit must populate.
-        ulong free = rig.Frames.FreeFrames;
-        byte* rest = rig.Frames.Reserve(free * 4096);
-        Assert.True(rig.Frames.Commit(rest, free * 4096));
-        rig.Xen.MaxPages = rig.Xen.DomainPages + 10;                 // the toolstack allows 10 more frames
-        var balloonedPfns = Enumerable.Range(0, 2000).Select(i => (ulong)i).Where(pfn => rig.Xen.P2m[pfn] == ~0UL).ToHashSet();
-        Assert.Equal(256, balloonedPfns.Count);
-        var bootP2m = Enumerable.Range(0, 512).Select(i => rig.Xen.P2m[i]).ToArray();
-        Assert.True(rig.Frames.Commit(heap, 10 * 4096), $"repopulate failed: {rig.Frames.LastError}");
-        for (ulong i = 0; i < 10; i++)
-        {
-            ulong mfn = rig.Xen.Translate((ulong)heap + i * 4096)!.Value;
-            ulong pfn = rig.Xen.M2p[mfn];
-            Assert.Contains(pfn, balloonedPfns);                     // a ballooned PFN got a frame again
-            Assert.Equal(mfn, rig.Xen.P2m[pfn]);                     // and our P2M says so
-        }
-        Assert.Equal(bootP2m, Enumerable.Range(0, 512).Select(i => rig.Xen.P2m[i]).ToArray());
-        Assert.Equal(246ul, rig.Frames.BalloonedFrames);
-        Assert.False(rig.Frames.Commit(heap + 10 * 4096, 4096));     // over the toolstack's limit
-        Assert.Equal(XenError.ENOMEM, rig.Frames.LastError);
+        var (xen, f) = Boot(2000);
+        xen.FailWith = XenError.EINVAL;
+        byte* heap = f.Reserve(4096);
+        Assert.False(f.Commit(heap, 4096));
+        Assert.Equal(XenError.EINVAL, f.LastError);
     }
 
     [Fact]
     public void MachineFramesMapAtAReservedVa()
     {
-        using var rig = new Rig(2000, 512);
-        ulong[] grantMfns = { 0xA0001, 0xA0002, 0xA0003, 0xA0004 };
-        foreach (var m in grantMfns) rig.Xen.SharedFrames.Add(m);
-        byte* va = rig.Frames.Reserve(4 * 4096);
-        ulong free = rig.Frames.FreeFrames;
-        fixed (ulong* m = grantMfns) Assert.True(rig.Frames.MapMachineFrames(va, m, 4, writable: true));
-        for (int i = 0; i < 4; i++) Assert.Equal(grantMfns[i], rig.Xen.Translate((ulong)va + (ulong)i * 4096));
-        Assert.Equal(free, rig.Frames.FreeFrames);                      // no frames taken from the pool
-        fixed (ulong* m = grantMfns) Assert.False(rig.Frames.MapMachineFrames(va, m, 1, true));   // already mapped
-        Assert.Equal(XenError.EEXIST, rig.Frames.LastError);
-        fixed (ulong* m = grantMfns) Assert.False(rig.Frames.MapMachineFrames(va + 4 * 4096 + 2 * 1024 * 1024, m, 1, true)); // not reserved
+        var (xen, f) = Boot(2000);
+        ulong[] grantMfns = { 0xA0000001, 0xA0000002, 0xA0000003, 0xA0000004 };
+        foreach (var m in grantMfns) xen.SharedFrames.Add(m);
+        byte* va = f.Reserve(4 * 4096);
+        fixed (ulong* m = grantMfns) Assert.True(f.MapMachineFrames(va, m, 4, writable: true));
+        for (int i = 0; i < 4; i++) Assert.Equal(grantMfns[i], xen.Translate((ulong)va + (ulong)i * 4096));
+        fixed (ulong* m = grantMfns) Assert.False(f.MapMachineFrames(va, m, 1, true));   // already mapped
+        Assert.Equal(XenError.EEXIST, f.LastError);
+        fixed (ulong* m = grantMfns) Assert.False(f.MapMachineFrames(va + 4 * 4096 + 2 * 1024 * 1024, m, 1, true)); // not reserved
+    }
+
+    [Fact]
+    public void ReleaseZeroesDirtyFramesAndFlushesBeforeDecrease()
+    {
+        var (xen, f) = Boot(4096);
+        byte* heap = f.Reserve(1024 * 1024);
+        Assert.True(f.Commit(heap, 1024 * 1024));
+        for (ulong i = 0; i < 256; i++) xen.Write((ulong)heap + i * 4096 + 16, 0xDEAD0000 + i);   // secrets
+        var pfns = Enumerable.Range(0, 256).Select(i => { xen.Owned(xen.Translate((ulong)heap + (ulong)i * 4096)!.Value, out ulong p); return p; }).ToList();
+        Assert.True(f.Decommit(heap, 1024 * 1024));
+        ulong dirty = f.DirtyFreeFrames, owned = f.OwnedFrames;
+        Assert.True(dirty >= 250);
+        long pages = xen.DomainPages, zeroed = xen.ZeroedPages;
+        xen.LogEvents = true;
+        ulong want = f.FreeFrames, meta = f.MetaFrames;
+        ulong got = f.ReleaseFreeFrames(want);                   // SparseXen asserts: unmapped, not in TLB, zero
+        Assert.Equal(want, got + f.MetaFrames - meta);                     // the returned stack's pages took the rest
+        Assert.Equal(0ul, f.FreeFrames);
+        Assert.Equal(pages - (long)got, xen.DomainPages);
+        Assert.Equal(owned - got, f.OwnedFrames);
+        Assert.Equal(got, f.FramesReturnedTotal);
+        // Every dirty frame released was zeroed once (the stack's pages took dirty frames).
+        Assert.Equal((long)(dirty - (f.MetaFrames - meta)), xen.ZeroedPages - zeroed);
+        Assert.Equal(0ul, f.DirtyFreeFrames);
+        // SparseXen refuses a frame still mapped or in the TLB; the batches of dirty frames
+        // (the last ones: clean frames go first) came right after the scratch flush.
+        Assert.Equal("flush", xen.Events[xen.Events.Count - 2]);
+        Assert.StartsWith("decrease", xen.Events[xen.Events.Count - 1]);
+        int released = pfns.Count(p => f.P2m(p) == XenFrames.InvalidMfn);
+        Assert.True(released >= 250, $"{released} of the heap's PFNs are holes now");
+        Assert.Equal((long)f.OwnedFrames, f.CurrentReservation());
+    }
+
+    [Fact]
+    public void ReleaseAndPopulateRoundTripsKeepTheSameCount()
+    {
+        var (xen, f) = Boot(8192);
+        byte* heap = f.Reserve(8 * 1024 * 1024);
+        Assert.True(f.Commit(heap, 8 * 1024 * 1024));
+        for (ulong i = 0; i < 2048; i++) xen.Write((ulong)heap + i * 4096, i + 1);   // data to leak
+        Assert.True(f.Decommit(heap, 8 * 1024 * 1024));
+        ulong owned0 = f.OwnedFrames;
+        long pages0 = xen.DomainPages;
+        ulong accounted = f.FreeFrames + f.MetaFrames + f.FramesMapped;
+        long zeroed0 = xen.ZeroedPages;
+        for (int cycle = 0; cycle < 4; cycle++)
+        {
+            ulong r = f.ReleaseFreeFrames(3000);
+            Assert.Equal(3000ul, r);
+            Assert.Equal(pages0 - 3000, xen.DomainPages);
+            ulong p = f.PopulateFrames(3000);
+            Assert.Equal(3000ul, p);
+            Assert.Equal(owned0, f.OwnedFrames);
+            Assert.Equal(pages0, xen.DomainPages);
+            Assert.Equal(0ul, f.ReturnedPfns);
+            // No leak: every frame is free, mapped or metadata (stack pages remember frames
+            // that were implicit in the clean range before).
+            Assert.Equal(accounted, f.FreeFrames + f.MetaFrames + f.FramesMapped);
+            Assert.True(f.Commit(heap, 8 * 1024 * 1024), $"cycle {cycle}: {f.LastError}");
+            for (ulong i = 0; i < 2048; i++) xen.Write((ulong)heap + i * 4096, i + 1);
+            Assert.True(f.Decommit(heap, 8 * 1024 * 1024));
+            Assert.True(f.DirtyFreeFrames >= 2000);
+        }
+        Assert.True(xen.ZeroedPages > zeroed0 + 4 * 2048 + 2048, "later cycles returned dirty frames, zeroed first");
+        Assert.Equal(12000ul, f.FramesReturnedTotal);
+        Assert.Equal(12000ul, f.FramesPopulatedTotal);
+        Assert.Equal(0ul, f.LostFrames);
+    }
+
+    [Fact]
+    public void PopulateKeepsPartialSuccessAndNeverTakesMoreThanAsked()
+    {
+        var (xen, f) = Boot(4096, 16384);
+        ulong free0 = f.FreeFrames;
+        xen.MaxPages = xen.DomainPages + 10;                      // the toolstack allows 10 more
+        Assert.Equal(10ul, f.PopulateFrames(100));
+        Assert.Equal(XenError.ENOMEM, f.LastError);
+        Assert.Equal(4106ul, f.OwnedFrames);
+        for (ulong pfn = 4096; pfn < 4106; pfn++)
+        {
+            Assert.NotEqual(XenFrames.InvalidMfn, f.P2m(pfn));
+            Assert.True(xen.Owned(f.P2m(pfn), out ulong back) && back == pfn);
+        }
+        Assert.Equal(XenFrames.InvalidMfn, f.P2m(4106));
+        Assert.Equal(free0 + 10 - 2, f.FreeFrames);                        // one holds the new P2M page, one the free stack
+        xen.MaxPages = long.MaxValue;
+        Assert.Equal(5ul, f.PopulateFrames(5));
+        Assert.Equal(16384ul - 4111, f.PopulateFrames(1ul << 40));         // up to the maximum, no further
+        Assert.Equal(16384ul, f.OwnedFrames);
+        Assert.Equal(0ul, f.PopulateFrames(1));
+        Assert.Equal((long)f.OwnedFrames, xen.DomainPages);
+    }
+
+    [Fact]
+    public void FramesXenDoesNotTakeStayFree()
+    {
+        var (xen, f) = Boot(4096);
+        ulong free0 = f.FreeFrames;
+        xen.DecreaseTakesAtMost = 7;
+        Assert.Equal(7ul, f.ReleaseFreeFrames(100));
+        Assert.Equal(XenError.EBUSY, f.LastError);
+        Assert.Equal(4089ul, f.OwnedFrames);
+        Assert.Equal(free0 - 7 - 2, f.FreeFrames);                         // - the returned and free stacks' pages
+        Assert.Equal(xen.DomainPages, (long)f.OwnedFrames);
+        Assert.Equal(7ul, f.ReturnedPfns);
+    }
+
+    [Fact]
+    public void SparseXenRefusesWhatXenWouldRefuse()
+    {
+        var (xen, f) = Boot(4096);
+        Assert.ThrowsAny<Exception>(() => Decrease(xen, xen.BootMfn(0)));   // the image: still mapped
+        byte* heap = f.Reserve(4096);
+        Assert.True(f.Commit(heap, 4096));
+        xen.Write((ulong)heap, 7);
+        ulong mfn = xen.Translate((ulong)heap)!.Value;
+        Assert.ThrowsAny<Exception>(() => Decrease(xen, mfn));              // mapped, and data in it
+        Assert.ThrowsAny<Exception>(() => xen.UpdateVaMapping((ulong)heap, (xen.L4Mfn << 12) | 0x67, 0)); // writable table
+    }
+
+    static long Decrease(SparseXen xen, ulong mfn)
+    {
+        ulong* list = stackalloc ulong[1];
+        list[0] = mfn;
+        var r = new XenMemoryReservation { extent_start = (ulong)list, nr_extents = 1, domid = Hypercalls.DomidSelf };
+        return xen.MemoryOp(XenMem.DecreaseReservation, &r);
+    }
+
+    [Fact]
+    public void SixtyFourGiBGuestCommitsEightGiBInBoundedHypercalls()
+    {
+        const ulong nr = 1ul << 24;                               // 64 GiB
+        var (xen, f) = Boot(nr);
+        int bootCalls = xen.Hypercalls;
+        Assert.True(bootCalls < 600, $"{bootCalls} hypercalls at boot");
+        Assert.True(f.MetaFrames < 250, $"{f.MetaFrames} metadata frames at boot");
+        const ulong bytes = 8ul << 30;
+        byte* heap = f.Reserve(bytes);
+        Assert.True(heap != null);
+        for (ulong off = 0; off < bytes; off += 1ul << 30)
+            Assert.True(f.Commit(heap + off, 1ul << 30), $"commit at {off >> 30} GiB: {f.LastError}");
+        ulong pages = bytes / 4096;
+        Assert.Equal(pages, f.FramesMapped);
+        Assert.True(xen.ZeroedPages >= (long)pages);
+        int commitCalls = xen.Hypercalls - bootCalls;
+        // 512 PTEs per mmu_update, 2 hypercalls per new table (4096 L1 + 8 L2).
+        Assert.True(commitCalls <= (int)(pages / 512) + 2 * 4104 + 16, $"{commitCalls} hypercalls for 8 GiB");
+        Assert.True(xen.MaterializedFrames < 8000, $"{xen.MaterializedFrames} host pages");
+        Assert.NotNull(xen.Translate((ulong)heap + bytes - 4096));
+        // Give 1 GiB back (dirty: zeroed through the scratch slots) and take it again.
+        Assert.True(f.Decommit(heap, 1ul << 30));
+        int before = xen.Hypercalls;
+        Assert.Equal(262144ul, f.ReleaseFreeFrames(262144));
+        Assert.Equal(262144ul, f.PopulateFrames(262144));
+        Assert.True(xen.Hypercalls - before < 6 * 512 + 50, $"{xen.Hypercalls - before} hypercalls to move 1 GiB each way");
+        output.WriteLine($"64 GiB guest: boot {bootCalls} hypercalls, {f.MetaFrames} metadata frames after; 8 GiB commit {commitCalls} hypercalls; " +
+            $"1 GiB release+populate {xen.Hypercalls - before}; {xen.ZeroedPages} pages zeroed; {xen.MaterializedFrames} frames backed by host memory");
+        Assert.Equal(nr, f.OwnedFrames);
+        Assert.Equal((long)nr, xen.DomainPages);
     }
 }

@@ -31,6 +31,9 @@ public class XenHeadersTests
         c.AppendLine("#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>");
         c.AppendLine("#include <xen/xen.h>\n#include <xen/version.h>\n#include <xen/sched.h>\n#include <xen/event_channel.h>\n#include <xen/memory.h>");
         c.AppendLine("#include <xen/io/console.h>\n#include <xen/io/xs_wire.h>\n#include <xen/grant_table.h>\n#include <xen/io/netif.h>\n#include <xen/io/xenbus.h>");
+        // XENMEM_memory_map fills "BIOS INT 0x15 EAX=0xE820" entries; the public headers have
+        // no struct for them, so the C side states the BIOS format (packed u64, u64, u32).
+        c.AppendLine("struct lispvm_e820entry { uint64_t addr; uint64_t size; uint32_t type; } __attribute__((packed));");
         c.AppendLine("#define NET_TX_RING_SIZE __CONST_RING_SIZE(netif_tx, 4096)\n#define NET_RX_RING_SIZE __CONST_RING_SIZE(netif_rx, 4096)");
         c.AppendLine("int main(void) {");
         foreach (var f in AbiFacts.All) c.AppendLine($"  printf(\"%lld\\n\", (long long)({f.C}));");
