@@ -1,6 +1,6 @@
 #!/bin/bash
 # Why: the Dom0 half of bench/balloon.sh (run by lab/run.sh --script): one guest
-# (memory=64, maxmem=256), N cycles of `xl mem-set 200` -> build 150 MB of live vectors ->
+# (memory=64, maxmem=256), N cycles of `xl mem-set 200` -> build 150 MB of live strings ->
 # drop them -> `xl mem-set 48`, timing each grow and shrink from Dom0 (xl list) and reading
 # the frames the guest owns from (room)'s Balloon line after every shrink. Prints one line
 # per cycle and a verdict: frames owned must come back to the same count (no leak).
@@ -41,7 +41,7 @@ trap 'kill $CAT 2>/dev/null; xl destroy $ID 2>/dev/null' EXIT
 xl unpause "$ID"
 wait_for '^\* ' 120
 send "(defvar *big* nil)"; wait_for '^\* ' 30
-send "(defun fill-mib (n) (setq *big* nil) (dotimes (i n (length *big*)) (push (make-array 131072 :initial-element i) *big*)))"; wait_for '^\* ' 30
+send "(defun fill-mib (n) (setq *big* nil) (dotimes (i n (length *big*)) (push (make-string 1048576 :initial-element (code-char (+ 65 (mod i 26)))) *big*)))"; wait_for '^\* ' 30
 echo "cycle  grow-ms  fill-ms  shrink-ms  xl-list-MiB  frames-owned  returned  populated"
 first=""; worst=0
 for i in $(seq 1 "$N"); do
