@@ -8,7 +8,8 @@
 set -uo pipefail
 
 usage() {
-  echo "usage: lab/run.sh IMAGE [--memory MB] [--maxmem MB] [--extra STR] [--timeout S] [--dom0 SCRIPT] [--files DIR] [--script SCRIPT]" >&2
+  echo "usage: lab/run.sh IMAGE [--memory MB] [--maxmem MB] [--extra STR] [--timeout S] [--dom0 SCRIPT] [--files DIR] [--script SCRIPT] [--on-reboot destroy|restart]" >&2
+  echo "  --on-reboot sets the cfg's on_reboot (default destroy; restart: xl reboot starts it again)." >&2
   echo "  --files DIR packs DIR's files (cpio newc) as the guest's ramdisk: its in-memory file store." >&2
   echo "  --script SCRIPT runs SCRIPT (bash) in Dom0 instead of starting the guest: it finds IMAGE as" >&2
   echo "  guest.elf, guest.cfg and files.cpio in /mnt/share; its output is our stdout; exit 0 iff it exits 0." >&2
@@ -18,7 +19,7 @@ usage() {
 }
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${LISPVM_LAB_CACHE:-/var/cache/lispvm-lab}"
-IMAGE="" MEM=32 MAXMEM="" EXTRA="" TIMEOUT=120 DOM0="" FILES="" SCRIPT=""
+IMAGE="" MEM=32 MAXMEM="" EXTRA="" TIMEOUT=120 DOM0="" FILES="" SCRIPT="" ONREBOOT=destroy
 while [ $# -gt 0 ]; do
   case "$1" in
     --memory) MEM="$2"; shift 2;;
@@ -28,12 +29,14 @@ while [ $# -gt 0 ]; do
     --dom0) DOM0="$2"; shift 2;;
     --files) FILES="$2"; shift 2;;
     --script) SCRIPT="$2"; shift 2;;
+    --on-reboot) ONREBOOT="$2"; shift 2;;
     -h|--help) usage;;
     -*) echo "lab/run.sh: unknown option $1" >&2; usage;;
     *) [ -z "$IMAGE" ] || usage; IMAGE="$1"; shift;;
   esac
 done
 [ -n "$IMAGE" ] || usage
+case "$ONREBOOT" in destroy|restart|preserve|rename-restart) ;; *) echo "lab/run.sh: --on-reboot takes destroy, restart, preserve or rename-restart" >&2; exit 1;; esac
 [ -f "$IMAGE" ] || { echo "lab/run.sh: no such image: $IMAGE" >&2; exit 1; }
 [ -z "$DOM0" ] || [ -f "$DOM0" ] || { echo "lab/run.sh: no such script: $DOM0" >&2; exit 1; }
 [ -z "$SCRIPT" ] || [ -f "$SCRIPT" ] || { echo "lab/run.sh: no such script: $SCRIPT" >&2; exit 1; }
@@ -76,7 +79,7 @@ maxmem = $MAXMEM
 vcpus = 1
 extra = "$EXTRA"
 on_poweroff = "destroy"
-on_reboot = "destroy"
+on_reboot = "$ONREBOOT"
 on_crash = "preserve"
 EOF
 # --files: the directory's regular files, paths relative to it, as a cpio newc ramdisk.

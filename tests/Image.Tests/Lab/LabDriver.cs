@@ -122,7 +122,10 @@ public sealed class LabDriver : IDisposable
         }
     }
 
-    public sealed record GuestOptions(string Image, int MemoryMb = 32, int? MaxMemMb = null, string Extra = "", string Ramdisk = null);
+    // OnReboot: the cfg's on_reboot ("destroy", or "restart": `xl reboot` brings the domain
+    // back under the same name with a new domid; LabGuest.FollowRestart follows it).
+    public sealed record GuestOptions(string Image, int MemoryMb = 32, int? MaxMemMb = null, string Extra = "", string Ramdisk = null,
+                                      string OnReboot = "destroy");
 
     // Creates the guest paused, bridges its console to our console socket, then unpauses it.
     public LabGuest StartGuest(GuestOptions o)
@@ -140,20 +143,13 @@ public sealed class LabDriver : IDisposable
         }
         cfg.Append("memory = ").Append(o.MemoryMb).Append("\nmaxmem = ").Append(o.MaxMemMb ?? o.MemoryMb).Append('\n');
         cfg.Append("vcpus = 1\nextra = \"").Append(o.Extra.Replace("\"", "\\\"")).Append("\"\n");
-        cfg.Append("on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"preserve\"\n");
+        cfg.Append("on_poweroff = \"destroy\"\non_reboot = \"").Append(o.OnReboot).Append("\"\non_crash = \"preserve\"\n");
         File.WriteAllText(Path.Combine(Share, name + ".cfg"), cfg.ToString());
 
         var sw = Stopwatch.StartNew();
         var r = Dom0(
             "xl create -p /mnt/share/" + name + ".cfg >/tmp/" + name + ".create 2>&1 || { cat /tmp/" + name + ".create; exit 1; }\n" +
-            "ID=$(xl domid " + name + ")\n" +
-            "TTY=$(xenstore-read /local/domain/$ID/console/tty)\n" +
-            "[ -f /tmp/bridge.pid ] && kill $(cat /tmp/bridge.pid) 2>/dev/null\n" +
-            "PORT=$(cat /tmp/console-port 2>/dev/null); [ -n \"$PORT\" ] || { echo \"no lab.console virtio-serial port in Dom0\"; exit 1; }\n" +
-            "setsid socat OPEN:$PORT $TTY,raw,echo=0 </dev/null >/dev/null 2>&1 &\n" +
-            "echo $! >/tmp/bridge.pid\n" +
-            "i=0; while [ $(ls -l /proc/$(cat /tmp/bridge.pid)/fd 2>/dev/null | grep -c -e vport -e \"$TTY\") -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n" +
-            "echo \"domid=$ID\"\n");
+            "ID=$(xl domid " + name + ")\n" + BridgeScript("$ID") + "echo \"domid=$ID\"\n");
         var created = sw.Elapsed;
         var m = Regex.Match(r.Output, @"domid=(\d+)");
         if (r.ExitCode != 0 || !m.Success) throw new LabException("starting the guest failed (exit " + r.ExitCode + "):\n" + r.Output);
@@ -163,6 +159,63 @@ public sealed class LabDriver : IDisposable
         var u = Dom0("xl unpause " + domId);
         if (u.ExitCode != 0) throw new LabException("xl unpause failed:\n" + u.Output);
         return new LabGuest(this, _console, name, domId, consoleFrom, created, sinceUnpause);
+    }
+
+    // Dom0 shell lines that join the guest's xenconsoled pty to our console socket (the
+    // previous bridge is stopped: one guest console at a time). domIdExpr: a number or "$ID".
+    private static string BridgeScript(string domIdExpr) =>
+        "TTY=$(xenstore-read /local/domain/" + domIdExpr + "/console/tty)\n" +
+        "[ -f /tmp/bridge.pid ] && kill $(cat /tmp/bridge.pid) 2>/dev/null\n" +
+        "PORT=$(cat /tmp/console-port 2>/dev/null); [ -n \"$PORT\" ] || { echo \"no lab.console virtio-serial port in Dom0\"; exit 1; }\n" +
+        "setsid socat OPEN:$PORT $TTY,raw,echo=0 </dev/null >/dev/null 2>&1 &\n" +
+        "echo $! >/tmp/bridge.pid\n" +
+        "i=0; while [ $(ls -l /proc/$(cat /tmp/bridge.pid)/fd 2>/dev/null | grep -c -e vport -e \"$TTY\") -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n";
+
+    // Re-joins our console socket to a (new) domain's pty, e.g. after a restart.
+    internal void Bridge(int domId)
+    {
+        var r = Dom0(BridgeScript(domId.ToString()));
+        if (r.ExitCode != 0) throw new LabException("bridging the console of domain " + domId + " failed:\n" + r.Output);
+    }
+
+    internal int ConsoleLength => _console.Length;
+
+    // The domid now carrying this name, or -1 when no such domain exists.
+    public int DomIdOf(string name)
+    {
+        var r = Dom0("xl domid " + name + " 2>/dev/null");
+        return r.ExitCode == 0 && int.TryParse(r.Output.Trim(), out int id) ? id : -1;
+    }
+
+    // The domain's memory as `xl list` shows it (MiB; what the toolstack counts), or -1 when gone.
+    public int MemoryMiB(int domId)
+    {
+        var r = Dom0("xl list " + domId + " 2>/dev/null | tail -n +2");
+        var f = r.Output.Trim().Split((char[])null, StringSplitOptions.RemoveEmptyEntries);
+        return r.ExitCode == 0 && f.Length >= 3 && int.TryParse(f[2], out int mib) ? mib : -1;
+    }
+
+    // A xenstore value of the domain (path relative to /local/domain/ID), or null.
+    public string XenstoreRead(int domId, string path)
+    {
+        var r = Dom0("xenstore-read /local/domain/" + domId + "/" + path + " 2>/dev/null");
+        return r.ExitCode == 0 ? r.Output.Trim() : null;
+    }
+
+    // The guest's whole console as xenconsoled logged it (also what was printed while no
+    // one was attached), read through Dom0. Raw bytes as Latin-1.
+    public string ConsoleLog(string name)
+    {
+        var r = Dom0("cat /var/log/xen/console/guest-" + name + ".log 2>/dev/null");
+        return r.Output;
+    }
+
+    // Starts a Dom0 job that outlives this request (setsid, its own log file); returns at once.
+    public void Dom0Background(string script, string logName)
+    {
+        string b64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(script));
+        var r = Dom0("echo " + b64 + " | base64 -d > /tmp/" + logName + ".sh && setsid sh /tmp/" + logName + ".sh </dev/null >/tmp/" + logName + ".log 2>&1 & echo started");
+        if (r.ExitCode != 0) throw new LabException("starting a Dom0 background job failed:\n" + r.Output);
     }
 
     // The guest's state letters from `xl list` ("r-----", "---sc-"), or null when gone.

@@ -14,7 +14,7 @@ public sealed class LabGuest
     private int _cursor;
 
     public string Name { get; }
-    public int DomId { get; }
+    public int DomId { get; private set; }
     public TimeSpan CreateTime { get; }     // xl create -p + console bridge
     public Stopwatch SinceUnpause { get; }
 
@@ -64,4 +64,60 @@ public sealed class LabGuest
     }
 
     public void Destroy() => _lab.Dom0("xl destroy " + DomId + " 2>&1 || true");
+
+    // Memory as `xl list` shows it (MiB), -1 when gone.
+    public int MemoryMiB() => _lab.MemoryMiB(DomId);
+
+    // Polls `xl list` until the domain's memory satisfies `ok`; returns how long it took.
+    // Fails at `timeout` with the values seen (first, last) and the console since the last match.
+    public TimeSpan WaitMemory(Func<int, bool> ok, TimeSpan timeout, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        int first = MemoryMiB(), last = first;
+        while (!ok(last))
+        {
+            if (sw.Elapsed > timeout)
+                throw new LabException($"guest {Name} (domid {DomId}): memory never {what} within {timeout.TotalSeconds} s " +
+                                       $"(xl list: {first} MiB at first, {last} MiB last); console since last match:\n" + _console.Text(_cursor));
+            Thread.Sleep(500);
+            last = MemoryMiB();
+        }
+        return sw.Elapsed;
+    }
+
+    // After `xl reboot` with on_reboot="restart": waits for the name to carry a new domid,
+    // then joins the console to the new domain. Output printed before the bridge is up is
+    // in ConsoleLog() (xenconsoled's log); Expect continues on the live console.
+    public TimeSpan FollowRestart(TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        int old = DomId;
+        for (;;)
+        {
+            int id = _lab.DomIdOf(Name);
+            if (id >= 0 && id != old) { DomId = id; break; }
+            if (sw.Elapsed > timeout)
+                throw new LabException($"guest {Name}: no new domain after {timeout.TotalSeconds} s (xl domid: {id}, was {old}); console:\n" + _console.Text(_cursor));
+            Thread.Sleep(300);
+        }
+        _lab.Bridge(DomId);
+        _cursor = _lab.ConsoleLength;
+        return sw.Elapsed;
+    }
+
+    // Waits until xenconsoled's log of this guest matches (the whole log, all boots).
+    public Match ExpectInLog(string regex, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        var re = new Regex(regex);
+        string log = "";
+        while (sw.Elapsed <= timeout)
+        {
+            log = _lab.ConsoleLog(Name);
+            var m = re.Match(log);
+            if (m.Success) return m;
+            Thread.Sleep(500);
+        }
+        throw new LabException($"guest {Name}: no /{regex}/ in xenconsoled's log within {timeout.TotalSeconds} s; log:\n" + log);
+    }
 }
