@@ -129,7 +129,10 @@ namespace LispVm.Kernel
             // small guest's collection pattern on Linux.
             ulong mb = p.OptionNumber("LISPVM_HEAP_MB", 0);
             if (mb >= 8 && (mb << 20) < o.LimitBytes) o.LimitBytes = mb << 20;
-            o.NurseryBytes = o.LimitBytes >= (256UL << 20) ? (8UL << 20) : (4UL << 20);
+            // Start-up sizes follow the guest's memory (Linux: the heap limit), so a 16 MiB
+            // domain is not charged a 1 GiB one's stacks and work arrays (Eval/Vm/VmSizes.cs).
+            ulong sizedFor = p.MemoryBytes != 0 ? p.MemoryBytes : o.LimitBytes;
+            o.NurseryBytes = o.LimitBytes >= (256UL << 20) ? (8UL << 20) : sizedFor >= (64UL << 20) ? (4UL << 20) : (2UL << 20);
             o.ReserveBytes = 2UL << 20;
             // DESIGN §4: LISPVM_GC_STRESS=1 (environment on Linux, cmd_line word on Xen).
             if (p.HasOption("LISPVM_GC_STRESS=1"))
@@ -139,13 +142,14 @@ namespace LispVm.Kernel
                 p.Write("GC stress: minor collection on every allocation, full every 64");
                 p.Write(p.NewLine);
             }
+            VmSizes sizes = VmSizes.ForMemory(sizedFor);
+            CheckMemory(p, sizes, o);
             o.Clock = new KernelClock(p);
             o.Panic = new KernelHeapPanic();
             Heap heap = new Heap(new KernelFrameSource(p), o.LimitBytes, o);
             KernelLispPlatform output = new KernelLispPlatform(p);
-            // 8 green threads of 32K-word stacks for later TCP sessions: ~2.5 MiB of boot memory.
-            Vm vm = new Vm(heap, output, 1 << 18, 1 << 14, 8, 1 << 15, 2048);
-            Repl repl = new Repl(vm, 1 << 18);
+            Vm vm = new Vm(heap, output, sizes);
+            Repl repl = new Repl(vm, sizes.ReplChars);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive);
@@ -190,8 +194,9 @@ namespace LispVm.Kernel
             if (bad != 0) { p.Write(", library files with errors: "); p.WriteDec((ulong)bad); }
             if (p.HasOption("LISPVM_BOOT_STATS=1"))
             {
-                p.Write(", start-up objects "); p.WriteDec(BootMemory.GrownBytes >> 10);
-                p.Write(" KiB, heap "); p.WriteDec(heap.Stats.FramesCommitted * 4); p.Write(" KiB");
+                p.Write(", start-up objects "); p.WriteDec(Internal.Runtime.BootHeap.AllocatedBytes >> 10);
+                p.Write(" KiB ("); p.WriteDec(BootMemory.GrownBytes >> 10);
+                p.Write(" KiB past the image's boot region), heap "); p.WriteDec(heap.Stats.FramesCommitted * 4); p.Write(" KiB");
             }
             p.Write(p.NewLine);
             repl.Start();
@@ -199,6 +204,25 @@ namespace LispVm.Kernel
             int code = console.Run();
             p.LeaveInteractiveMode();
             return code;
+        }
+
+        // A domain too small to start says so, with the minimum, before anything runs out:
+        // start-up objects past the boot region's room (in 1 MiB chunks), the heap's boot
+        // commitment (nursery, an old space for the library plus one nursery's evacuation,
+        // side tables and mark stack) and 1 MiB to run in. Linux (no frame bound): no check.
+        static void CheckMemory(Platform p, VmSizes sizes, HeapOptions o)
+        {
+            ulong free = p.FreeFrameBytes, mem = p.MemoryBytes;
+            if (free == 0 || mem == 0) return;
+            ulong objects = sizes.EstimateBytes() + (ulong)o.RootStackEntries * 8;
+            ulong room = Internal.Runtime.BootHeap.Available;
+            ulong grown = objects > room ? ((objects - room + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20) : 0;
+            ulong nursery = (o.NurseryBytes + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+            ulong image = (ulong)HeapImageBlob.Size();
+            ulong heapBoot = 2 * nursery + ((image + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20);
+            ulong need = grown + heapBoot + (1UL << 20);
+            BootMemory.NeedMemoryBytes = mem + (need > free ? need - free : 0);
+            if (need > free) BootMemory.TooSmall(p, mem + need - free, mem);
         }
 
         // Xen: the heap may grow into every frame still free after boot, less a margin for
