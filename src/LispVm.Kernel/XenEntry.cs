@@ -1,7 +1,8 @@
 // Why: start of day on Xen (ENTRY note): we arrive in ring 3 on our own stack (set by the
 // asm entry) with start_info. Set up the runtime, install the trap table so CPU faults
 // reach the panic path, map shared_info, unmap the stack guard page, find the console
-// ring, then run the shared kernel main on a XenPlatform.
+// ring and bring the console up, then build the frames and run the shared kernel main on a
+// XenPlatform. The console comes before anything that can fail, so every failure says why.
 using System.Runtime.InteropServices;
 using Internal.Runtime;
 using Internal.Runtime.CompilerHelpers;
@@ -44,14 +45,23 @@ namespace LispVm.Kernel
             ulong* p2m = (ulong*)si->mfn_list;
             byte* ring = MfnToVa(p2m, nrPages, si->console_domU_mfn);
 
+            // The console first: every later boot step that can fail (frames, start-up
+            // objects, the heap) then reaches the panic path or the too-small message.
+            XenPlatform p = new XenPlatform(sharedInfo, ring, si->console_domU_evtchn, nrPages, si->cmd_line,
+                MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
+            s_xen = p;
+            KernelPanic.Install(p);
+            if (ring == null) p.Crash();
+
             // Frames for the Lisp heap and late start-up objects (XenPv.Shim.XenFrames): page
             // tables from the free frames inside the boot mapping, data frames beyond it.
             ulong bootEnd, mapEnd;
             XenFrames.BootMapping(si, out bootEnd, out mapEnd);
-            XenFrames frames = new XenFrames(si, VirtBase, bootEnd, mapEnd, new XenMmuOps());
+            // The domain must hold the boot mapping and what the main loop needs past it.
+            ulong mapped = mapEnd - VirtBase, need = KernelMain.NeedBytes(p, nrPages * 4096);
+            if (nrPages * 4096 < mapped + need) BootMemory.TooSmall(p, mapped + need, nrPages * 4096);
+            p.AttachFrames(new XenFrames(si, VirtBase, bootEnd, mapEnd, new XenMmuOps()));
 
-            XenPlatform p = new XenPlatform(sharedInfo, ring, si->console_domU_evtchn, nrPages, frames, si->cmd_line,
-                MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
             // The ramdisk lies in the boot region, mapped at mod_start (a virtual address: we
             // do not advertise MOD_START_PFN), outside the frames the heap is built from.
             if (si->mod_len != 0 && (si->flags & (1u << 3)) == 0)
@@ -59,10 +69,7 @@ namespace LispVm.Kernel
                 p.RamdiskStart = (byte*)si->mod_start;
                 p.RamdiskLength = si->mod_len;
             }
-            s_xen = p;
-            KernelPanic.Install(p);
             BootMemory.Install(p);
-            if (ring == null) p.Crash();
             KernelMain.Run(p, p.TscToNs(tsc0));
             p.Exit(0);
         }

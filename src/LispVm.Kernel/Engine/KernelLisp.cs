@@ -132,7 +132,7 @@ namespace LispVm.Kernel
             // Start-up sizes follow the guest's memory (Linux: the heap limit), so a 16 MiB
             // domain is not charged a 1 GiB one's stacks and work arrays (Eval/Vm/VmSizes.cs).
             ulong sizedFor = p.MemoryBytes != 0 ? p.MemoryBytes : o.LimitBytes;
-            o.NurseryBytes = o.LimitBytes >= (256UL << 20) ? (8UL << 20) : sizedFor >= (64UL << 20) ? (4UL << 20) : (2UL << 20);
+            o.NurseryBytes = NurseryFor(o.LimitBytes, sizedFor);
             o.ReserveBytes = 2UL << 20;
             // DESIGN §4: LISPVM_GC_STRESS=1 (environment on Linux, cmd_line word on Xen).
             if (p.HasOption("LISPVM_GC_STRESS=1"))
@@ -206,21 +206,38 @@ namespace LispVm.Kernel
             return code;
         }
 
-        // A domain too small to start says so, with the minimum, before anything runs out:
-        // start-up objects past the boot region's room (in 1 MiB chunks), the heap's boot
-        // commitment (nursery, an old space for the library plus one nursery's evacuation,
-        // side tables and mark stack) and 1 MiB to run in. Linux (no frame bound): no check.
+        static ulong NurseryFor(ulong limit, ulong sizedFor)
+        {
+            return limit >= (256UL << 20) ? (8UL << 20) : sizedFor >= (64UL << 20) ? (4UL << 20) : (2UL << 20);
+        }
+
+        // A domain too small to start says so, with the minimum, before anything runs out.
+        // Frames the REPL needs past the boot mapping: start-up objects beyond the boot
+        // region's room (in 1 MiB chunks), the heap's boot commitment (nursery, an old space
+        // for the library plus one nursery's evacuation, side tables and mark stack) and
+        // 1 MiB to run in. XenEntry asks before it builds the frames (NeedBytes), and Run
+        // checks again with the options applied (CheckMemory).
+        static ulong NeedBytes(VmSizes sizes, ulong nurseryBytes, int rootStackEntries)
+        {
+            ulong objects = sizes.EstimateBytes() + (ulong)rootStackEntries * 8;
+            ulong room = Internal.Runtime.BootHeap.Available;
+            ulong grown = objects > room ? ((objects - room + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20) : 0;
+            ulong nursery = (nurseryBytes + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+            ulong image = (ulong)HeapImageBlob.Size();
+            ulong heapBoot = 2 * nursery + ((image + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20);
+            return grown + heapBoot + (1UL << 20);
+        }
+
+        public static ulong NeedBytes(ulong memoryBytes)
+        {
+            return NeedBytes(VmSizes.ForMemory(memoryBytes), NurseryFor(memoryBytes, memoryBytes), new HeapOptions().RootStackEntries);
+        }
+
         static void CheckMemory(Platform p, VmSizes sizes, HeapOptions o)
         {
             ulong free = p.FreeFrameBytes, mem = p.MemoryBytes;
-            if (free == 0 || mem == 0) return;
-            ulong objects = sizes.EstimateBytes() + (ulong)o.RootStackEntries * 8;
-            ulong room = Internal.Runtime.BootHeap.Available;
-            ulong grown = objects > room ? ((objects - room + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20) : 0;
-            ulong nursery = (o.NurseryBytes + (2UL << 20) - 1) & ~((2UL << 20) - 1);
-            ulong image = (ulong)HeapImageBlob.Size();
-            ulong heapBoot = 2 * nursery + ((image + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20);
-            ulong need = grown + heapBoot + (1UL << 20);
+            if (free == 0 || mem == 0) return;            // Linux: not bounded by frames
+            ulong need = NeedBytes(sizes, o.NurseryBytes, o.RootStackEntries);
             BootMemory.NeedMemoryBytes = mem + (need > free ? need - free : 0);
             if (need > free) BootMemory.TooSmall(p, mem + need - free, mem);
         }

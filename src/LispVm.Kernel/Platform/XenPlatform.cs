@@ -15,20 +15,19 @@ namespace LispVm.Kernel
         readonly XenConsole _console;
         readonly ulong _nrPages;
         readonly int _verMajor, _verMinor;
-        readonly XenFrames _frames;
+        XenFrames _frames;               // AttachFrames: after the console is up
 
         readonly byte* _cmdLine;
         readonly EventChannel _consolePort, _storePort;
         readonly XenControl _control;
         readonly uint* _ports;       // {console, xenstore} for SCHEDOP_poll
 
-        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames, byte* cmdLine,
+        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, byte* cmdLine,
             byte* storePage, uint storePort)
         {
             _cmdLine = cmdLine;
             _shared = (SharedInfo*)shared;
             _nrPages = nrPages;
-            _frames = frames;
             Hypercalls.XenVersion(out _verMajor, out _verMinor);
             _consolePort = new EventChannel(port, (SharedInfo*)shared);
             if (ring != null) _console = new XenConsole(ring, _consolePort);
@@ -44,6 +43,9 @@ namespace LispVm.Kernel
                 _control = new XenControl(xs);
             }
         }
+
+        // The frames arrive once the console exists, so a failure building them prints a reason.
+        public void AttachFrames(XenFrames frames) { _frames = frames; }
 
         // xenstore round trips take a while (~0.25 s under the lab's TCG): after the banner.
         public override void StartServices()
