@@ -44,6 +44,21 @@ public class SmallGuestTests
         long mid = Boot("", "LISPVM_HEAP_MB=256").startupKiB;
         long big = Boot("").startupKiB;          // Linux: a 1 GiB heap budget
         Assert.True(small < mid && mid < big, $"start-up KiB: 12 MiB {small}, 256 MiB {mid}, 1 GiB {big}");
-        Assert.InRange(big, 20 << 10, 32 << 10);
+        Assert.InRange(big, 14 << 10, 24 << 10);
+    }
+
+    [Fact]
+    public void AGigabyteImageReadsAndPrintsAMillionLevels()
+    {
+        // The reader's and printer's frame stacks commit frames as deep as they go.
+        string input = "(defparameter *t* (concatenate 'string (make-string 1000000 :initial-element #\\() (make-string 1000000 :initial-element #\\))))\n" +
+                       "(length (prin1-to-string (read-from-string *t*)))\n";
+        var r = KernelImage.Run(input, 120000, image: KernelImage.ReplPath());
+        Assert.False(r.TimedOut);
+        Assert.Contains("\n2000001\n", r.Stdout);
+        // A 12 MiB heap reserves fewer levels and says so, then goes on.
+        r = KernelImage.Run(input + "(+ 1 2)\n", 60000, image: KernelImage.ReplPath(), args: new[] { "LISPVM_HEAP_MB=12" });
+        Assert.Contains("form nested too deeply (more than 16384 levels)", r.Stdout);
+        Assert.Contains("\n3\n", r.Stdout);
     }
 }

@@ -2,8 +2,10 @@
 // reader and printer frame stacks, the compiler's work arrays, the REPL's form buffer) is
 // sized here, in one place. The kernel allocates them once and never again (no C#
 // allocation after boot), so their worst case is paid in every guest: ForMemory scales
-// them with the memory the guest has, so a 16 MiB domain spends ~1 MiB on them and a
-// 1 GiB one gets the full sizes (~24 MiB). Hosted keeps the full defaults.
+// them with the memory the guest has: a 16 MiB domain spends ~3 MiB on them, a 1 GiB one
+// gets the full sizes (~19 MiB). Deep nesting is not paid up front: the reader's and
+// printer's frame stacks reserve address space and commit frames as deep as they go, so
+// a 1 GiB guest reads and prints 10^6 levels. Hosted keeps the full defaults.
 namespace LispVm.Eval;
 
 public sealed class VmSizes
@@ -13,7 +15,8 @@ public sealed class VmSizes
     /// <summary>Green-thread pool (slot 0 is the main thread) and each extra thread's stacks.
     /// The pool size is part of the heap image's fingerprint: ForMemory keeps it.</summary>
     public int Threads = 8, ThreadStackWords = 1 << 16, ThreadFrames = 4096;
-    /// <summary>Reader and printer nesting (explicit frame stacks, bytes per level ~28).</summary>
+    /// <summary>Reader and printer nesting: their frame stacks (~28 bytes per level each)
+    /// reserve address space for this many levels and commit frames only as deep as used.</summary>
     public int ReadDepth = 1 << 17, PrintDepth = 1 << 17;
     /// <summary>Longest string literal the reader takes, in characters (4 bytes each).</summary>
     public int ReadString = 1 << 16;
@@ -39,7 +42,7 @@ public sealed class VmSizes
         z.Frames = AtLeast((1 << 14) >> s, 2048);
         z.ThreadStackWords = AtLeast((1 << 15) >> s, 1 << 13);
         z.ThreadFrames = AtLeast(2048 >> s, 512);
-        z.ReadDepth = AtLeast((1 << 17) >> s, 4096);
+        z.ReadDepth = AtLeast((1 << 20) >> s, 4096);
         z.PrintDepth = z.ReadDepth;
         z.ReadString = AtLeast((1 << 16) >> s, 1 << 14);
         z.NumDigits = 8192 >> (s < 2 ? s : 2);
@@ -50,17 +53,26 @@ public sealed class VmSizes
 
     /// <summary>Bytes of C# objects a Vm and Repl of these sizes allocate at start-up
     /// (within ~10%; checked by VmSizesTests against the allocation really made), so a
-    /// guest can say how much memory it needs before it runs out.</summary>
+    /// guest can say how much memory it needs before it runs out. The reader's and
+    /// printer's frame stacks are not C# objects: WorkStackBytes.</summary>
     public ulong EstimateBytes()
     {
         ulong b = Thread(StackWords, Frames, Frames >= (1 << 16) ? Frames : Frames / 2);
         b += (ulong)(Threads - 1) * Thread(ThreadStackWords, ThreadFrames, ThreadFrames / 2);
-        b += (ulong)ReadDepth * 27 + (ulong)ReadString * 4 + 4096 * 10;            // reader
-        b += (ulong)PrintDepth * 29 + (ulong)NumDigits * 32;                         // printer
+        b += (ulong)ReadString * 4 + 4096 * 10;                                     // reader
+        b += (ulong)NumDigits * 32;                                                  // printer
         b += (ulong)NumDigits * 4 * 30;                                              // number registers
         b += (CompilerBytes >> CompilerShift) + (64UL << 10);                        // compiler + peephole
         b += (ulong)ReplChars * 4;
         return b + (128UL << 10);                                                    // builtins, buffers, small objects
+    }
+
+    /// <summary>Frames the reader's and printer's stacks commit at start-up (their first
+    /// 1024 levels, at least a page per array), before any deep input.</summary>
+    public ulong WorkStackBytes()
+    {
+        ulong first = (ulong)(ReadDepth < 1024 ? ReadDepth : 1024);
+        return first * (27 + 29) + 12 * 4096;
     }
 
     // The compiler's arrays at shift 0 (Compiler.cs): 1 MiB of code twice, records, env.

@@ -213,7 +213,8 @@ namespace LispVm.Kernel
 
         // A domain too small to start says so, with the minimum, before anything runs out.
         // Frames the REPL needs past the boot mapping: start-up objects beyond the boot
-        // region's room (in 1 MiB chunks), the heap's boot commitment (nursery, an old space
+        // region's room (in 1 MiB chunks), the reader's and printer's first frames, the
+        // heap's boot commitment (nursery, an old space
         // for the library plus one nursery's evacuation, side tables and mark stack) and
         // 1 MiB to run in. XenEntry asks before it builds the frames (NeedBytes), and Run
         // checks again with the options applied (CheckMemory).
@@ -225,7 +226,7 @@ namespace LispVm.Kernel
             ulong nursery = (nurseryBytes + (2UL << 20) - 1) & ~((2UL << 20) - 1);
             ulong image = (ulong)HeapImageBlob.Size();
             ulong heapBoot = 2 * nursery + ((image + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20);
-            return grown + heapBoot + (1UL << 20);
+            return grown + sizes.WorkStackBytes() + heapBoot + (1UL << 20);
         }
 
         public static ulong NeedBytes(ulong memoryBytes)

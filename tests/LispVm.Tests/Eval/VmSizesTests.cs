@@ -18,8 +18,9 @@ public class VmSizesTests
     public void SizesGrowWithMemoryFromTheFloorsToTheFullKernelSizes()
     {
         VmSizes small = VmSizes.ForMemory(16 * MiB), mid = VmSizes.ForMemory(128 * MiB), big = VmSizes.ForMemory(1024 * MiB);
-        Assert.Equal(4096, small.ReadDepth);
-        Assert.Equal(1 << 17, big.ReadDepth);
+        // Reserved, committed as deep as used: a 1 GiB guest reads 10^6 levels.
+        Assert.Equal(16384, small.ReadDepth);
+        Assert.Equal(1 << 20, big.ReadDepth);
         Assert.Equal(1 << 18, big.StackWords);
         Assert.Equal(0, big.CompilerShift);
         Assert.Equal(4, small.CompilerShift);
@@ -29,7 +30,8 @@ public class VmSizesTests
         Assert.Equal(big.Threads, small.Threads);
         Assert.True(small.EstimateBytes() < mid.EstimateBytes() && mid.EstimateBytes() < big.EstimateBytes());
         Assert.InRange(small.EstimateBytes(), 1 * MiB, 3 * MiB);
-        Assert.InRange(big.EstimateBytes(), 20 * MiB, 30 * MiB);
+        Assert.InRange(big.EstimateBytes(), 14 * MiB, 24 * MiB);
+        Assert.InRange(big.WorkStackBytes(), 32UL << 10, 128UL << 10);
         // Below 16 MiB nothing shrinks further (the floors).
         Assert.Equal(small.EstimateBytes(), VmSizes.ForMemory(4 * MiB).EstimateBytes());
     }
@@ -63,7 +65,7 @@ public class VmSizesTests
         // 4000 levels through the reader and back through the printer (the innermost () is NIL).
         Assert.Equal("8001", h.Eval("(length (prin1-to-string (read-from-string \"" + new string('(', 4000) + new string(')', 4000) + "\")))"));
         // Past the smaller limits: Lisp errors, and the REPL goes on.
-        Assert.Contains("nested too deeply", h.Eval("(read-from-string \"" + new string('(', 5000) + new string(')', 5000) + "\")"));
+        Assert.Contains("nested too deeply (more than 16384 levels)", h.Eval("(read-from-string (concatenate 'string (make-string 20000 :initial-element #\\() (make-string 20000 :initial-element #\\))))"));
         string let = "(let (" + string.Join(" ", Enumerable.Range(0, 1100).Select(i => $"(v{i} {i})")) + ") v1099)";
         Assert.Contains("Form too large to compile.", h.Eval(let));
         string flet = "(flet (" + string.Join(" ", Enumerable.Range(0, 1100).Select(i => $"(f{i} () {i})")) + ") (f1099))";
