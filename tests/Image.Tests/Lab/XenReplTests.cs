@@ -24,6 +24,14 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
 
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
 
+    // (room): the pages the platform owns and the heap's limit in bytes.
+    private static (long owned, long limit) RoomOwnedAndLimit(LabGuest g)
+    {
+        g.SendLine("(room)");
+        var room = g.Expect(@"Frames: [\d,]+ committed[^\r]*the platform owns ([\d,]+)\r\nHeap: [^\r]*limit ([\d,]+) bytes\r\n");
+        return (long.Parse(room.Groups[1].Value.Replace(",", "")), long.Parse(room.Groups[2].Value.Replace(",", "")));
+    }
+
     // Boot timeout: until the heap image lands the library is compiled at boot (~2-5 s TCG).
     private static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(90);
 
@@ -145,9 +153,7 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
         g.SendLine("(+ 1 2)");
         g.Expect(@"\r\n3\r\n\* ");
         // The heap grew on the domain's own frames up to its limit (most of the 64 MiB).
-        g.SendLine("(room)");
-        var room = g.Expect(@"Frames: [\d,]+ committed[^\r]*the platform owns ([\d,]+)\r\nHeap: [^\r]*limit ([\d,]+) bytes\r\n");
-        long owned = long.Parse(room.Groups[1].Value.Replace(",", "")), limit = long.Parse(room.Groups[2].Value.Replace(",", ""));
+        var (owned, limit) = RoomOwnedAndLimit(g);
         Say($"64 MiB guest: heap limit {limit >> 20} MiB, C# start-up objects {startupKiB >> 10} MiB, of {owned * 4096 >> 20} MiB owned");
         // What the VM's start-up objects leave is the heap's (less the growth margin).
         Assert.InRange(limit + (startupKiB << 10), owned * 4096 * 6 / 10, owned * 4096);
@@ -176,9 +182,7 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
             g.Expect(@"\r\nFIB\r\n\* ");
             g.SendLine("(fib 20)");
             g.Expect(@"\(fib 20\)\r\n6765\r\n\* ", TimeSpan.FromSeconds(60));
-            g.SendLine("(room)");
-            var room = g.Expect(@"Frames: [\d,]+ committed[^\r]*the platform owns ([\d,]+)\r\nHeap: [^\r]*limit ([\d,]+) bytes\r\n");
-            long owned = long.Parse(room.Groups[1].Value.Replace(",", "")), limit = long.Parse(room.Groups[2].Value.Replace(",", ""));
+            var (owned, limit) = RoomOwnedAndLimit(g);
             Say($"{mb} MiB guest: {banner.Value.Trim()}; heap limit {limit} bytes = {100.0 * limit / (owned * 4096):F1}% of {owned} pages");
             Assert.Equal(mb * 256L, owned);
             if (mb == 32) Assert.True(limit * 10 >= owned * 4096 * 6, $"32 MiB guest: heap limit {limit} is under 60% of the domain");
