@@ -10,6 +10,9 @@ namespace LispVm.Gc
     {
         // ---- layout (fixed after construction) ----
         readonly IFrameSource frames;
+        /// <summary>Where the heap's memory comes from; work stacks outside the heap
+        /// (GrowableArrays) commit their frames from it too.</summary>
+        public IFrameSource Frames { get { return frames; } }
         readonly IGcClock clock;
         readonly IHeapPanic panic;
         ulong pageSize;

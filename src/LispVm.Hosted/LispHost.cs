@@ -38,17 +38,17 @@ public sealed class LispHost
     public string ImageRefused;
 
     public unsafe LispHost(HeapOptions options, bool exitForReal, Action<byte[], int> capture = null, byte[] image = null,
-                           bool peephole = true)
+                           bool peephole = true, VmSizes sizes = null)
     {
         Platform = new HostedPlatform(exitForReal) { Capture = capture };
         if (options.Clock == null) options.Clock = new HostedGcClock();
         Frames = new HostedFrameSource();
         Heap = new Heap(Frames, options.LimitBytes, options);
         HostedStack.Apply(Heap);
-        Vm = new Vm(Heap, Platform);
+        Vm = new Vm(Heap, Platform, sizes);
         Vm.Comp.UsePeephole = peephole;   // off: tests compare code as emitted (the library too)
         Vm.DebugChecks = Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
-        Repl = new Repl(Vm);
+        Repl = sizes == null ? new Repl(Vm) : new Repl(Vm, sizes.ReplChars);
         if (image != null)
         {
             fixed (byte* b = image) ImageRefused = HeapImage.Load(Vm, b, image.Length);

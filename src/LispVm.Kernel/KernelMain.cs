@@ -12,6 +12,16 @@ namespace LispVm.Kernel
         const int LineMax = 1024;
         static byte[] s_leak;
 
+        // Bytes of frames past the boot mapping the main loop needs in a domain of
+        // memoryBytes (the REPL: its start-up objects and heap; the echo loop: 1 MiB).
+        public static ulong NeedBytes(Platform p, ulong memoryBytes)
+        {
+#if LISPVM_ENGINE
+            if (!p.HasOption("echo")) return KernelLisp.NeedBytes(memoryBytes);
+#endif
+            return 1UL << 20;
+        }
+
         public static int Run(Platform p, ulong entryNs)
         {
 #if LISPVM_ENGINE

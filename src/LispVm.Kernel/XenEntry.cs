@@ -1,7 +1,8 @@
 // Why: start of day on Xen (ENTRY note): we arrive in ring 3 on our own stack (set by the
 // asm entry) with start_info. Set up the runtime, install the trap table so CPU faults
 // reach the panic path, map shared_info, unmap the stack guard page, find the console
-// ring, then run the shared kernel main on a XenPlatform.
+// ring and bring the console up, then build the frames and run the shared kernel main on a
+// XenPlatform. The console comes before anything that can fail, so every failure says why.
 using System.Runtime.InteropServices;
 using Internal.Runtime;
 using Internal.Runtime.CompilerHelpers;
@@ -50,13 +51,29 @@ namespace LispVm.Kernel
             ulong* p2m = (ulong*)si->mfn_list;
             byte* ring = MfnToVa(p2m, nrPages, si->console_domU_mfn);
 
+            // The console first: every later boot step that can fail (frames, start-up
+            // objects, the heap) then reaches the panic path or the too-small message.
+            XenPlatform p = new XenPlatform(sharedInfo, ring, si->console_domU_evtchn, nrPages, si->cmd_line,
+                MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
+            s_xen = p;
+            KernelPanic.Install(p);
+            if (ring == null) p.Crash();
+
+            // The domain must hold the boot mapping and what the main loop needs past it.
+            ulong bootEnd, mapEnd;
+            XenFrames.BootMapping(si, out bootEnd, out mapEnd);
+            ulong mapped = mapEnd - VirtBase, need = KernelMain.NeedBytes(p, nrPages * 4096);
+            if (nrPages * 4096 < mapped + need) BootMemory.TooSmall(p, mapped + need, nrPages * 4096);
             // Frames for the Lisp heap and late start-up objects (XenPv.Shim.XenFrames): our own
             // P2M sized for the domain's maximum, page tables from the same frame pool.
             XenFrames frames = new XenFrames(si, VirtBase, new XenMmuOps(), new DirectGuestMemory());
-            bool framesOk = frames.Start();
+            if (!frames.Start())
+            {
+                p.WriteLine(frames.FailReason);
+                p.Crash();
+            }
+            p.AttachFrames(frames);
 
-            XenPlatform p = new XenPlatform(sharedInfo, ring, si->console_domU_evtchn, nrPages, frames, si->cmd_line,
-                MfnToVa(p2m, nrPages, si->store_mfn), si->store_evtchn);
             // The ramdisk lies in the boot region, mapped at mod_start (a virtual address: we
             // do not advertise MOD_START_PFN), outside the frames the heap is built from.
             if (si->mod_len != 0 && (si->flags & StartInfo.SifModStartPfn) == 0)
@@ -64,15 +81,7 @@ namespace LispVm.Kernel
                 p.RamdiskStart = (byte*)si->mod_start;
                 p.RamdiskLength = si->mod_len;
             }
-            s_xen = p;
-            KernelPanic.Install(p);
             BootMemory.Install(p);
-            if (ring == null) p.Crash();
-            if (!framesOk)
-            {
-                p.WriteLine(frames.FailReason);
-                p.Crash();
-            }
             KernelMain.Run(p, p.TscToNs(tsc0));
             p.Exit(0);
         }

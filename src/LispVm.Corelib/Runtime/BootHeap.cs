@@ -19,11 +19,16 @@ namespace Internal.Runtime
         // Small objects share 1 MiB chunks; an object of 256 KiB or more gets its own frames.
         public static delegate*<ulong, byte*> Grow;
         public static ulong TotalBytes;
+        // Bytes handed out to objects and tables (what start-up really costs; TotalBytes
+        // also counts the unused rest of each region).
+        public static ulong AllocatedBytes;
         const ulong ChunkBytes = 1UL << 20, LargeObject = 256UL << 10;
 
         // The first 8 bytes stay free: every object is preceded by an 8-byte header slot.
         public static void Init(byte* start, ulong size) { s_next = start + 8; s_end = start + size; TotalBytes += size; }
         public static ulong Used(byte* start) { return (ulong)(s_next - start); }
+        // Bytes left in the current region before the next Grow.
+        public static ulong Available { get { return s_next == null ? 0 : (ulong)(s_end - s_next); } }
 
         internal static void* Alloc(ulong size)
         {
@@ -39,6 +44,7 @@ namespace Internal.Runtime
                     byte* own = Grow(big);
                     if (own == null) Panic.Fail("boot heap exhausted (C# objects at start-up)");
                     TotalBytes += big;
+                    AllocatedBytes += size;
                     return own + 8;       // Grow's memory is zeroed
                 }
                 ulong chunk = (size + 16 + ChunkBytes - 1) & ~(ChunkBytes - 1);
@@ -48,6 +54,7 @@ namespace Internal.Runtime
             }
             byte* p = s_next;
             s_next += size;
+            AllocatedBytes += size;
             for (ulong i = 0; i < size; i += 8) *(ulong*)(p + i) = 0;
             return p;
         }

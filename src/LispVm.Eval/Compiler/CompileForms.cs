@@ -501,7 +501,7 @@ public sealed unsafe partial class Compiler
         for (int i = 0; i < spCount; i++) PushEnv(ESpecial, R[spStart + i], 0);
     }
 
-    readonly int[] tmpInts = new int[1 << 14];
+    readonly int[] tmpInts;          // sized in the constructor (Compiler.cs)
     int ntmp;
 
     bool CLet(int xi, int ctx, bool star)
@@ -520,6 +520,7 @@ public sealed unsafe partial class Compiler
                 if (!W.IsSymbol(name) || name == W.Nil) return Err1("Bad binding in LET: ~S.", b);
                 P(name); n++;
             }
+            if (ntmp + n > tmpInts.Length) return Err("Form too large to compile.");
             int it = P(R[bi]);
             while (W.IsCons(R[it]))
             {
@@ -629,6 +630,7 @@ public sealed unsafe partial class Compiler
             if (!W.IsCons(d) || !W.IsSymbol(M.Car(d))) return Err1("Bad local function definition: ~S.", d);
             n++;
         }
+        if (ntmp + n > tmpInts.Length) return Err("Form too large to compile.");
         int bodyi = ParseBody(Cddr(R[xi]), false, out int spS, out int spN);
         if (labels)
         {

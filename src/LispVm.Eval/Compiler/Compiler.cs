@@ -16,7 +16,7 @@ public sealed unsafe partial class Compiler
     readonly Heap heap;
 
     // Rooted form stack.
-    readonly ulong[] R = new ulong[1 << 16];
+    readonly ulong[] R;
     int rtop;
 
     struct FuncRec
@@ -25,57 +25,85 @@ public sealed unsafe partial class Compiler
         public int ArgsPos, DoneStart, FixHead, MaxDepth;
         public bool Done;
     }
-    readonly FuncRec[] funcs = new FuncRec[4096];
-    readonly ulong[] funcName = new ulong[4096];
-    readonly ulong[] funcLL = new ulong[4096];
-    readonly ulong[] funcObj = new ulong[4096];
+    readonly FuncRec[] funcs;
+    readonly ulong[] funcName;
+    readonly ulong[] funcLL;
+    readonly ulong[] funcObj;
     int nfuncs, cf = -1;
 
-    readonly byte[] work = new byte[1 << 20];
+    readonly byte[] work;
     int wtop;
-    readonly byte[] done = new byte[1 << 20];
+    readonly byte[] done;
     int dtop;
     bool overflow;
 
     struct VarRec { public int Func, Slot, PatchHead; public bool Captured, Assigned; }
-    readonly VarRec[] vars = new VarRec[1 << 15];
+    readonly VarRec[] vars;
     int nvars;
 
     struct PatchRec { public int Func, Off, Next; }
-    readonly PatchRec[] patches = new PatchRec[1 << 17];
+    readonly PatchRec[] patches;
     int npatches;
 
     // Environment: kinds below; names/values rooted.
     const byte EVar = 1, ESpecial = 2, EFun = 3, EMacro = 4, ESymMacro = 5, EBlock = 6, ETag = 7;
-    readonly byte[] envKind = new byte[1 << 15];
-    readonly int[] envIndex = new int[1 << 15];
-    readonly int[] envAux = new int[1 << 15];
-    readonly ulong[] envName = new ulong[1 << 15];
-    readonly ulong[] envValue = new ulong[1 << 15];
+    readonly byte[] envKind;
+    readonly int[] envIndex;
+    readonly int[] envAux;
+    readonly ulong[] envName;
+    readonly ulong[] envValue;
     int ntop, envBase;
 
     struct BlockRec { public int Func, Depth, Dyn, Ctx, TagVar, EntryPos, ExitLocal, ExitThrow, CrossHead, TagLabel0, NTags, ExitLabel; public bool Real, TailMode; }
-    readonly BlockRec[] blocks = new BlockRec[1 << 14];
+    readonly BlockRec[] blocks;
     int nblocks;
 
-    readonly int[] labelPos = new int[1 << 16];
+    readonly int[] labelPos;
     int nlabels;
     struct FixRec { public int Label, Off, Next; }
-    readonly FixRec[] fixes = new FixRec[1 << 17];
+    readonly FixRec[] fixes;
     int nfixes;
 
     struct ConstRec { public int Index, Next; public bool IsFunc; }
-    readonly ConstRec[] constRecs = new ConstRec[1 << 16];
-    readonly ulong[] constVal = new ulong[1 << 16];
+    readonly ConstRec[] constRecs;
+    readonly ulong[] constVal;
     int nconsts;
 
     struct CapRec { public int Var, Index, Next; }
-    readonly CapRec[] caps = new CapRec[1 << 14];
+    readonly CapRec[] caps;
     int ncaps;
 
     int depth;
 
-    public Compiler(Vm vm) { this.vm = vm; heap = vm.Heap; }
+    /// <summary>shift (0..4, VmSizes.CompilerShift) divides every capacity below by 2^shift:
+    /// a smaller guest compiles smaller top-level forms ("Form too large to compile.").</summary>
+    public Compiler(Vm vm, int shift = 0)
+    {
+        this.vm = vm; heap = vm.Heap;
+        if (shift < 0) shift = 0;
+        if (shift > 4) shift = 4;
+        R = new ulong[(1 << 16) >> shift];
+        funcs = new FuncRec[4096 >> shift];
+        funcName = new ulong[4096 >> shift];
+        funcLL = new ulong[4096 >> shift];
+        funcObj = new ulong[4096 >> shift];
+        work = new byte[(1 << 20) >> shift];
+        done = new byte[(1 << 20) >> shift];
+        vars = new VarRec[(1 << 15) >> shift];
+        patches = new PatchRec[(1 << 17) >> shift];
+        envKind = new byte[(1 << 15) >> shift];
+        envIndex = new int[(1 << 15) >> shift];
+        envAux = new int[(1 << 15) >> shift];
+        envName = new ulong[(1 << 15) >> shift];
+        envValue = new ulong[(1 << 15) >> shift];
+        blocks = new BlockRec[(1 << 14) >> shift];
+        labelPos = new int[(1 << 16) >> shift];
+        fixes = new FixRec[(1 << 17) >> shift];
+        constRecs = new ConstRec[(1 << 16) >> shift];
+        constVal = new ulong[(1 << 16) >> shift];
+        caps = new CapRec[(1 << 14) >> shift];
+        tmpInts = new int[(1 << 14) >> shift];
+    }
 
     /// <summary>Off: code is kept as emitted (tests compare both; see Peephole.cs).</summary>
     public bool UsePeephole = true;

@@ -67,23 +67,27 @@ public sealed unsafe partial class Vm : IGcRoots
 
     public ulong T { [MethodImpl(MethodImplOptions.AggressiveInlining)] get { return Roots[(int)R.T]; } }
 
-    public Vm(Heap heap, IPlatform platform, int stackWords = 1 << 20, int frames = 1 << 16,
-              int threads = 8, int threadStackWords = 1 << 16, int threadFrames = 4096)
+    /// <summary>Sizes of the start-up arrays: VmSizes (null = the full hosted defaults).</summary>
+    public readonly VmSizes Sizes;
+
+    public Vm(Heap heap, IPlatform platform, VmSizes sizes = null)
     {
         Heap = heap;
         Platform = platform;
+        Sizes = sizes ?? new VmSizes();
+        int frames = Sizes.Frames, threadFrames = Sizes.ThreadFrames;
         // Bindings and catch entries scale with the frame limit (hosted 64K each; the kernel's
         // 16K frames get 16K bindings and 8K catches: 2.5 MiB less start-up memory).
-        Th = new LispThread(stackWords, frames, frames, frames >= (1 << 16) ? frames : frames / 2);
+        Th = new LispThread(Sizes.StackWords, frames, frames, frames >= (1 << 16) ? frames : frames / 2);
         MaxFrames = Th.MaxFrames;
         StackLimit = Th.StackLimit;
         // The green-thread pool is allocated now, never later (kernel rule: no C# allocation
         // after start-up); slot 0 is the main thread above.
-        Threads = new LispThread[threads < 1 ? 1 : threads];
+        Threads = new LispThread[Sizes.Threads < 1 ? 1 : Sizes.Threads];
         Threads[0] = Th; Th.State = ThreadState.Runnable; Main = Th;
         for (int i = 1; i < Threads.Length; i++)
         {
-            Threads[i] = new LispThread(threadStackWords, threadFrames, threadFrames, threadFrames / 2);
+            Threads[i] = new LispThread(Sizes.ThreadStackWords, threadFrames, threadFrames, threadFrames / 2);
             Threads[i].Id = i;
         }
         heap.AddRoots(this);
@@ -92,7 +96,7 @@ public sealed unsafe partial class Vm : IGcRoots
         for (int i = 0; i < Syms.Length; i++) Syms[i] = W.Nil;
         TailFn = W.Nil;
         for (int i = 0; i < MaxValues; i++) Th.Mv[i] = W.Nil;
-        Comp = new Compiler(this);
+        Comp = new Compiler(this, Sizes.CompilerShift);
         InitSymbols();
         InitTrampoline();
         InitIo();

@@ -32,9 +32,9 @@ public sealed unsafe partial class Vm
 
     void InitIo()
     {
-        Num = new Num(Heap);
-        Printer = new LispPrinter(Heap, Num);
-        Reader = new LispReader(Heap, Num);
+        Num = new Num(Heap, Sizes.NumDigits);
+        Printer = new LispPrinter(Heap, Num, Sizes.PrintDepth);
+        Reader = new LispReader(Heap, Num, Sizes.ReadDepth, 4096, Sizes.ReadString);
         sink = new StreamSink(this);
         source = new StreamSource(this);
         ulong co = MakeStream(Builtins.KConsoleOut, W.Nil);

@@ -145,7 +145,10 @@ namespace LispVm.Kernel
             // small guest's collection pattern on Linux.
             ulong mb = p.OptionNumber("LISPVM_HEAP_MB", 0);
             if (mb >= 8 && (mb << 20) < o.LimitBytes) o.LimitBytes = mb << 20;
-            o.NurseryBytes = o.LimitBytes >= (256UL << 20) ? (8UL << 20) : (4UL << 20);
+            // Start-up sizes follow the guest's memory (Linux: the heap limit), so a 16 MiB
+            // domain is not charged a 1 GiB one's stacks and work arrays (Eval/Vm/VmSizes.cs).
+            ulong sizedFor = p.MemoryBytes != 0 ? p.MemoryBytes : o.LimitBytes;
+            o.NurseryBytes = NurseryFor(o.LimitBytes, sizedFor);
             o.ReserveBytes = 2UL << 20;
             // DESIGN §4: LISPVM_GC_STRESS=1 (environment on Linux, cmd_line word on Xen).
             if (p.HasOption("LISPVM_GC_STRESS=1"))
@@ -155,6 +158,8 @@ namespace LispVm.Kernel
                 p.Write("GC stress: minor collection on every allocation, full every 64");
                 p.Write(p.NewLine);
             }
+            VmSizes sizes = VmSizes.ForMemory(sizedFor);
+            CheckMemory(p, sizes, o);
             o.Clock = new KernelClock(p);
             o.Panic = new KernelHeapPanic();
             // Address space for the domain's maximum, so a balloon that grows can raise the
@@ -167,9 +172,8 @@ namespace LispVm.Kernel
             KernelMemory memory = new KernelMemory(p, heap, mb >= 8 ? mb << 20 : 0);
             KernelLispPlatform output = new KernelLispPlatform(p);
             output.Memory = memory;
-            // 8 green threads of 32K-word stacks for later TCP sessions: ~2.5 MiB of boot memory.
-            Vm vm = new Vm(heap, output, 1 << 18, 1 << 14, 8, 1 << 15, 2048);
-            Repl repl = new Repl(vm, 1 << 18);
+            Vm vm = new Vm(heap, output, sizes);
+            Repl repl = new Repl(vm, sizes.ReplChars);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive, memory);
@@ -214,8 +218,9 @@ namespace LispVm.Kernel
             if (bad != 0) { p.Write(", library files with errors: "); p.WriteDec((ulong)bad); }
             if (p.HasOption("LISPVM_BOOT_STATS=1"))
             {
-                p.Write(", start-up objects "); p.WriteDec(BootMemory.GrownBytes >> 10);
-                p.Write(" KiB, heap "); p.WriteDec(heap.Stats.FramesCommitted * 4); p.Write(" KiB");
+                p.Write(", start-up objects "); p.WriteDec(Internal.Runtime.BootHeap.AllocatedBytes >> 10);
+                p.Write(" KiB ("); p.WriteDec(BootMemory.GrownBytes >> 10);
+                p.Write(" KiB past the image's boot region), heap "); p.WriteDec(heap.Stats.FramesCommitted * 4); p.Write(" KiB");
             }
             p.Write(p.NewLine);
             repl.Start();
@@ -223,6 +228,43 @@ namespace LispVm.Kernel
             int code = console.Run();
             p.LeaveInteractiveMode();
             return code;
+        }
+
+        static ulong NurseryFor(ulong limit, ulong sizedFor)
+        {
+            return limit >= (256UL << 20) ? (8UL << 20) : sizedFor >= (64UL << 20) ? (4UL << 20) : (2UL << 20);
+        }
+
+        // A domain too small to start says so, with the minimum, before anything runs out.
+        // Frames the REPL needs past the boot mapping: start-up objects beyond the boot
+        // region's room (in 1 MiB chunks), the reader's and printer's first frames, the
+        // heap's boot commitment (nursery, an old space
+        // for the library plus one nursery's evacuation, side tables and mark stack) and
+        // 1 MiB to run in. XenEntry asks before it builds the frames (NeedBytes), and Run
+        // checks again with the options applied (CheckMemory).
+        static ulong NeedBytes(VmSizes sizes, ulong nurseryBytes, int rootStackEntries)
+        {
+            ulong objects = sizes.EstimateBytes() + (ulong)rootStackEntries * 8;
+            ulong room = Internal.Runtime.BootHeap.Available;
+            ulong grown = objects > room ? ((objects - room + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20) : 0;
+            ulong nursery = (nurseryBytes + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+            ulong image = (ulong)HeapImageBlob.Size();
+            ulong heapBoot = 2 * nursery + ((image + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20);
+            return grown + sizes.WorkStackBytes() + heapBoot + (1UL << 20);
+        }
+
+        public static ulong NeedBytes(ulong memoryBytes)
+        {
+            return NeedBytes(VmSizes.ForMemory(memoryBytes), NurseryFor(memoryBytes, memoryBytes), new HeapOptions().RootStackEntries);
+        }
+
+        static void CheckMemory(Platform p, VmSizes sizes, HeapOptions o)
+        {
+            ulong free = p.FreeFrameBytes, mem = p.MemoryBytes;
+            if (free == 0 || mem == 0) return;            // Linux: not bounded by frames
+            ulong need = NeedBytes(sizes, o.NurseryBytes, o.RootStackEntries);
+            BootMemory.NeedMemoryBytes = mem + (need > free ? need - free : 0);
+            if (need > free) BootMemory.TooSmall(p, mem + need - free, mem);
         }
 
         // The domain's maximum in bytes (Xen: the P2M's size, memory/static-max); 0 = none.

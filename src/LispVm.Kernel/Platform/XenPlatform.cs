@@ -17,7 +17,7 @@ namespace LispVm.Kernel
         readonly XenConsole _console;
         readonly ulong _nrPages;
         readonly int _verMajor, _verMinor;
-        readonly XenFrames _frames;
+        XenFrames _frames;               // AttachFrames: after the console is up
 
         readonly byte* _cmdLine;
         // Ports at once: console, xenstore, and room for netfront and a timer (<= 128, SCHEDOP_poll's limit).
@@ -28,13 +28,12 @@ namespace LispVm.Kernel
         readonly XenControl _control;
         bool _storeDeadReported;
 
-        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, XenFrames frames, byte* cmdLine,
+        public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, byte* cmdLine,
             byte* storePage, uint storePort)
         {
             _cmdLine = cmdLine;
             _shared = (SharedInfo*)shared;
             _nrPages = nrPages;
-            _frames = frames;
             Hypercalls.XenVersion(out _verMajor, out _verMinor);
             _events = new EventRegistry((SharedInfo*)shared, new XenEventOps((SharedInfo*)shared), EventPorts);
             _consolePort = _events.Register(port, null);     // the console is read by KernelConsole
@@ -48,6 +47,9 @@ namespace LispVm.Kernel
                 _control = new XenControl(_store);
             }
         }
+
+        // The frames arrive once the console exists, so a failure building them prints a reason.
+        public void AttachFrames(XenFrames frames) { _frames = frames; }
 
         // xenstore round trips take a while (~0.25 s under the lab's TCG): after the banner.
         public override void StartServices()

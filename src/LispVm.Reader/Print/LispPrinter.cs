@@ -15,9 +15,12 @@ namespace LispVm.Reader
         readonly Num num;
         public readonly int MaxDepth;
         const byte FList = 1, FVector = 2;
-        readonly byte[] fKind;
-        readonly int[] fIndex;
-        readonly ulong[] fObj, fSlow, fHead;   // GC roots ([0, depth) live); fHead = the container itself
+        // Frame stack: parallel arrays reserved for MaxDepth levels, committed as deep as
+        // used (GrowableArrays on the heap's frame source).
+        readonly GrowableArrays frames;
+        readonly byte* fKind;
+        readonly int* fIndex;
+        readonly ulong* fObj, fSlow, fHead;    // GC roots ([0, depth) live); fHead = the container itself
         int depth;
         // roots: 0 = object being printed, 1 = circle table, 2 = temp
         readonly ulong[] roots = new ulong[4];   // 3 = ancestor table (deep frames, no *print-circle*)
@@ -32,9 +35,11 @@ namespace LispVm.Reader
 
         public LispPrinter(Heap heap, Num num, int maxDepth = 1 << 17)
         {
-            this.heap = heap; this.num = num; MaxDepth = maxDepth;
-            fKind = new byte[maxDepth]; fIndex = new int[maxDepth];
-            fObj = new ulong[maxDepth]; fSlow = new ulong[maxDepth]; fHead = new ulong[maxDepth];
+            this.heap = heap; this.num = num;
+            frames = new GrowableArrays(heap.Frames, maxDepth, 1, 4, 8, 8, 8);
+            MaxDepth = frames.MaxCount;
+            fKind = (byte*)frames.Base(0); fIndex = (int*)frames.Base(1);
+            fObj = (ulong*)frames.Base(2); fSlow = (ulong*)frames.Base(3); fHead = (ulong*)frames.Base(4);
             digits = new byte[num.Ar.MaxDigits * 32 + 16];
             reg = num.Ar.NewRegister();
             for (int i = 0; i < roots.Length; i++) roots[i] = W.Nil;
@@ -102,6 +107,9 @@ namespace LispVm.Reader
         }
 
         bool IsVector(ulong x) => W.IsObj(x) && heap.TypeOf(x) == ObjType.SimpleVector;
+
+        // One more frame fits: under MaxDepth and its memory committed.
+        bool Room() { return depth < MaxDepth && frames.Ensure(depth + 1); }
 
         bool Push(byte kind, ulong obj, ulong slow)
         {
@@ -182,7 +190,7 @@ namespace LispVm.Reader
                             continue;
                         }
                         if (opt.Level >= 0 && depth >= opt.Level) { Put('#'); goto next; }
-                        if (depth >= MaxDepth) { Put('#'); status = PrintStatus.TooDeep; goto next; }
+                        if (!Room()) { Put('#'); status = PrintStatus.TooDeep; goto next; }
                         if (!opt.Circle && IsAncestor(x)) { Put('#'); goto next; }
                         Put('(');
                         if (opt.Length == 0) { Put("...)"); goto next; }
@@ -198,7 +206,7 @@ namespace LispVm.Reader
                     if (IsVector(x))
                     {
                         if (opt.Level >= 0 && depth >= opt.Level) { Put('#'); goto next; }
-                        if (depth >= MaxDepth) { Put('#'); status = PrintStatus.TooDeep; goto next; }
+                        if (!Room()) { Put('#'); status = PrintStatus.TooDeep; goto next; }
                         if (!opt.Circle && IsAncestor(x)) { Put('#'); goto next; }
                         Put('#'); Put('(');
                         Push(FVector, roots[0], W.Nil);
@@ -292,7 +300,7 @@ namespace LispVm.Reader
                     if (fIndex[top] == 0)
                     {
                         fIndex[top] = 1;
-                        if (depth >= MaxDepth) continue;
+                        if (!Room()) continue;
                         Push(0, heap.Car(o), W.Nil);
                     }
                     else { fObj[top] = heap.Cdr(o); fKind[top] = 0; }   // tail call on the cdr
@@ -300,7 +308,7 @@ namespace LispVm.Reader
                 else
                 {
                     int i = fIndex[top];
-                    if (i >= heap.Length(o) || depth >= MaxDepth) { Pop(); continue; }
+                    if (i >= heap.Length(o) || !Room()) { Pop(); continue; }
                     fIndex[top] = i + 1;
                     Push(0, heap.Slot(o, i), W.Nil);
                 }

@@ -15,10 +15,13 @@ namespace LispVm.Reader
         public readonly int MaxDepth, MaxToken, MaxString;
 
         const byte KList = 1, KVector = 2, KWrap = 3, KEval = 4, KFeature = 5, KLabel = 6;
-        readonly byte[] fKind, fState;
-        readonly bool[] fSuppress;
-        readonly int[] fLine, fCol;
-        readonly ulong[] fAcc, fVal;     // GC roots (only [0, depth) are live); fVal is a list's dotted tail,
+        // Frame stack: parallel arrays reserved for MaxDepth levels, committed as deep as
+        // used (GrowableArrays on the heap's frame source).
+        readonly GrowableArrays frames;
+        readonly byte* fKind, fState;
+        readonly bool* fSuppress;
+        readonly int* fLine, fCol;
+        readonly ulong* fAcc, fVal;      // GC roots (only [0, depth) are live); fVal is a list's dotted tail,
                                           // a wrapper's symbol or a feature frame's sign
         int depth;
         // GC roots: 0-1 list building; 2 #n= label table; 3-7 label patching (stack, visited,
@@ -39,10 +42,12 @@ namespace LispVm.Reader
         public LispReader(Heap heap, Num num, int maxDepth = 1 << 17, int maxToken = 4096, int maxString = 1 << 16)
         {
             this.heap = heap; this.num = num;
-            MaxDepth = maxDepth; MaxToken = maxToken; MaxString = maxString;
-            fKind = new byte[maxDepth]; fState = new byte[maxDepth]; fSuppress = new bool[maxDepth];
-            fLine = new int[maxDepth]; fCol = new int[maxDepth];
-            fAcc = new ulong[maxDepth]; fVal = new ulong[maxDepth];
+            MaxToken = maxToken; MaxString = maxString;
+            frames = new GrowableArrays(heap.Frames, maxDepth, 1, 1, 1, 4, 4, 8, 8);
+            MaxDepth = frames.MaxCount;
+            fKind = (byte*)frames.Base(0); fState = (byte*)frames.Base(1); fSuppress = (bool*)frames.Base(2);
+            fLine = (int*)frames.Base(3); fCol = (int*)frames.Base(4);
+            fAcc = (ulong*)frames.Base(5); fVal = (ulong*)frames.Base(6);
             tok = new int[maxToken]; tokEsc = new bool[maxToken];
             nameBuf = new byte[maxToken * 4 + 16];
             strBuf = new int[maxString];
@@ -79,7 +84,7 @@ namespace LispVm.Reader
 
         bool Push(byte kind, int line, int col)
         {
-            if (depth >= MaxDepth)
+            if (depth >= MaxDepth || !frames.Ensure(depth + 1))
             {
                 Error(ReadErrorKind.TooDeep, line, col, "form nested too deeply (more than ");
                 AppendInt(MaxDepth); Append(" levels)");

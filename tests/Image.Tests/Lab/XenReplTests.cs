@@ -3,7 +3,9 @@
 // definitions kept, (loop) + Ctrl-C returns, (room) shows frames, 1 MB of output and a
 // 10,000-character line pass the console, the golden transcripts give the hosted answers,
 // Ctrl-D powers off; a small guest turns heap exhaustion into a Lisp error and `xl
-// shutdown` stops it in the middle of (loop). LISPVM_LAB=1.
+// shutdown` stops it in the middle of (loop). Issue 12 item 4: a 16 MiB guest runs (fib
+// 20), a 32 MiB one gives the heap at least 60% of its memory, an 8 MiB one says how much
+// it needs and powers off. LISPVM_LAB=1.
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -21,6 +23,14 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
     private static readonly Encoding Latin1 = Encoding.Latin1;
 
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
+
+    // (room): the pages the platform owns and the heap's limit in bytes.
+    private static (long owned, long limit) RoomOwnedAndLimit(LabGuest g)
+    {
+        g.SendLine("(room)");
+        var room = g.Expect(@"Frames: [\d,]+ committed[^\r]*the platform owns ([\d,]+)\r\nHeap: [^\r]*limit ([\d,]+) bytes\r\n");
+        return (long.Parse(room.Groups[1].Value.Replace(",", "")), long.Parse(room.Groups[2].Value.Replace(",", "")));
+    }
 
     // Boot timeout: until the heap image lands the library is compiled at boot (~2-5 s TCG).
     private static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(90);
@@ -143,9 +153,7 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
         g.SendLine("(+ 1 2)");
         g.Expect(@"\r\n3\r\n\* ");
         // The heap grew on the domain's own frames up to its limit (most of the 64 MiB).
-        g.SendLine("(room)");
-        var room = g.Expect(@"Frames: [\d,]+ committed[^\r]*the platform owns ([\d,]+)\r\nHeap: [^\r]*limit ([\d,]+) bytes\r\n");
-        long owned = long.Parse(room.Groups[1].Value.Replace(",", "")), limit = long.Parse(room.Groups[2].Value.Replace(",", ""));
+        var (owned, limit) = RoomOwnedAndLimit(g);
         Say($"64 MiB guest: heap limit {limit >> 20} MiB, C# start-up objects {startupKiB >> 10} MiB, of {owned * 4096 >> 20} MiB owned");
         // What the VM's start-up objects leave is the heap's (less the growth margin).
         Assert.InRange(limit + (startupKiB << 10), owned * 4096 * 6 / 10, owned * 4096);
@@ -159,5 +167,34 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
         g.Expect(@"xl shutdown: powering off", TimeSpan.FromSeconds(30));
         bool gone = g.WaitGoneOrCrashed(TimeSpan.FromSeconds(30), out string state);
         Assert.True(gone, $"after xl shutdown the domain should be gone, state '{state}'; console:\n{g.Output}");
+    }
+
+    [LabFact]
+    public void SmallGuestsBootRunAndSayWhenTheyAreTooSmall()
+    {
+        var lab = fixture.Lab;
+        foreach (int mb in new[] { 16, 32 })
+        {
+            var g = lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: mb, Extra: "LISPVM_BOOT_STATS=1"));
+            var banner = g.Expect(BannerRe, BootLimit);
+            g.Expect(Prompt);
+            g.SendLine("(defun fib (n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))");
+            g.Expect(@"\r\nFIB\r\n\* ");
+            g.SendLine("(fib 20)");
+            g.Expect(@"\(fib 20\)\r\n6765\r\n\* ", TimeSpan.FromSeconds(60));
+            var (owned, limit) = RoomOwnedAndLimit(g);
+            Say($"{mb} MiB guest: {banner.Value.Trim()}; heap limit {limit} bytes = {100.0 * limit / (owned * 4096):F1}% of {owned} pages");
+            Assert.Equal(mb * 256L, owned);
+            if (mb == 32) Assert.True(limit * 10 >= owned * 4096 * 6, $"32 MiB guest: heap limit {limit} is under 60% of the domain");
+            g.Send("\u0004");
+            Assert.True(g.WaitGoneOrCrashed(TimeSpan.FromSeconds(30), out string state), $"{mb} MiB guest did not power off: '{state}'");
+        }
+        // Too small: one line with the minimum, then power-off (not a crash, not a panic).
+        var tiny = lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 8));
+        var need = tiny.Expect(@"LispVm needs at least (\d+) MiB; this domain has 8 MiB\r\n", BootLimit);
+        Say($"8 MiB guest: {need.Value.Trim()}");
+        Assert.InRange(int.Parse(need.Groups[1].Value), 9, 16);
+        Assert.True(tiny.WaitGoneOrCrashed(TimeSpan.FromSeconds(30), out string st), $"8 MiB guest still there: '{st}'");
+        Assert.DoesNotContain("PANIC", tiny.Output);
     }
 }

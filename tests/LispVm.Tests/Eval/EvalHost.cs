@@ -10,10 +10,10 @@ public sealed class EvalHost : IDisposable
     public readonly LispHost Host;
     readonly StringBuilder output = new StringBuilder();
 
-    public EvalHost(HeapOptions options = null, bool peephole = true)
+    public EvalHost(HeapOptions options = null, bool peephole = true, LispVm.Eval.VmSizes sizes = null)
     {
         Host = new LispHost(options ?? new HeapOptions { LimitBytes = 512UL << 20 }, false,
-            (b, n) => output.Append(Encoding.UTF8.GetString(b, 0, n)), null, peephole);
+            (b, n) => output.Append(Encoding.UTF8.GetString(b, 0, n)), null, peephole, sizes);
         if (Host.BootErrors != 0) throw new InvalidOperationException("boot errors: " + output);
         Host.Repl.ShowPrompt = false;
     }
