@@ -7,23 +7,20 @@ using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
+using static Image.Tests.Lab.LabRepl;
+
 namespace Image.Tests.Lab;
 
 [Collection("Xen lab")]
 public sealed class XenLifecycleTests(LabFixture fixture, ITestOutputHelper log)
 {
-    private const string BannerRe = @"LispVm \d+\.\d+ on Xen 4\.\d+: (\d+) MiB, boot (\d+) ms([^\r]*)\r\n";
-    private static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan GoneLimit = TimeSpan.FromSeconds(20);
 
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
 
     private LabGuest Boot(string onReboot = "destroy")
     {
-        var g = fixture.Lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 64, OnReboot: onReboot));
-        g.Expect(BannerRe, BootLimit);
-        g.Expect(@"\* ");
-        return g;
+        return BootToPrompt(fixture.Lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 64, OnReboot: onReboot), out _);
     }
 
     private void ShutdownAndWait(LabGuest g, string when)

@@ -8,16 +8,15 @@ using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
+using static Image.Tests.Lab.LabRepl;
+
 namespace Image.Tests.Lab;
 
 [Collection("Xen lab")]
 public sealed class XenMemoryTests(LabFixture fixture, ITestOutputHelper log)
 {
-    private const string BannerRe = @"LispVm \d+\.\d+ on Xen 4\.\d+: (\d+) MiB, boot (\d+) ms([^\r]*)\r\n";
-    private const string Prompt = @"\* ";
     private const string BalloonRe =
         @"Balloon: target ([\d,]+) KiB; the domain owns ([\d,]+) frames; ([\d,]+) returned to Xen, ([\d,]+) populated so far\r\n";
-    private static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
 
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
@@ -26,10 +25,8 @@ public sealed class XenMemoryTests(LabFixture fixture, ITestOutputHelper log)
 
     private LabGuest Boot(LabDriver lab, int memory, int? maxmem = null)
     {
-        var g = lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: memory, MaxMemMb: maxmem));
-        var banner = g.Expect(BannerRe, BootLimit);
+        var g = BootToPrompt(lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: memory, MaxMemMb: maxmem), out var banner);
         Say($"{memory} MiB guest: {banner.Value.Trim()} ({g.SinceUnpause.Elapsed.TotalSeconds:F1} s from unpause)");
-        g.Expect(Prompt);
         return g;
     }
 

@@ -12,14 +12,13 @@ using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
 
+using static Image.Tests.Lab.LabRepl;
+
 namespace Image.Tests.Lab;
 
 [Collection("Xen lab")]
 public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
 {
-    private const string BannerRe = @"LispVm \d+\.\d+ on Xen 4\.\d+: (\d+) MiB, boot (\d+) ms([^\r]*)\r\n";
-    private const string Prompt = @"\* ";
-
     private static readonly Encoding Latin1 = Encoding.Latin1;
 
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
@@ -31,9 +30,6 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
         var room = g.Expect(@"Frames: [\d,]+ committed[^\r]*the platform owns ([\d,]+)\r\nHeap: [^\r]*limit ([\d,]+) bytes\r\n");
         return (long.Parse(room.Groups[1].Value.Replace(",", "")), long.Parse(room.Groups[2].Value.Replace(",", "")));
     }
-
-    // Boot timeout: until the heap image lands the library is compiled at boot (~2-5 s TCG).
-    private static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(90);
 
     [LabFact]
     public void ReplSessionAsAUserThenTranscriptsThenCtrlDPowersOff()
