@@ -32,6 +32,11 @@ namespace XenPv.Shim
         /// room, so a session whose live data is above the target can still read, print and
         /// handle the storage-condition (with no room at all every allocation would exhaust).</summary>
         public const ulong MinFreeFrames = KeepFreeFrames + 1024;
+        /// <summary>Free frames left out of the heap's limit besides KeepFreeFrames: what a full
+        /// collection near the limit commits outside it (the mark/work stack grows past its
+        /// first 256 KiB on long chains). Measured: without it a session held at its limit
+        /// (BalloonHeapTests, target below the live data) thrashed and lost its handler.</summary>
+        public const ulong WorkRoomFrames = 256;
         /// <summary>Frames moved per Step: bounds the pause at a safe point (64 MiB).</summary>
         public const ulong StepFrames = 16384;
 
@@ -165,7 +170,7 @@ namespace XenPv.Shim
         public void UpdateLimit()
         {
             ulong free = frames.FreeFrames * 4096;
-            ulong margin = GrowthOverhead(free) + KeepFreeFrames * 4096;
+            ulong margin = GrowthOverhead(free) + (KeepFreeFrames + WorkRoomFrames) * 4096;
             ulong usable = free > margin ? free - margin : 0;
             ulong limit = heap.CommittedBytes + usable;
             if (LimitCap != 0 && limit > LimitCap) limit = LimitCap;

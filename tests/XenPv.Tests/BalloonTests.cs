@@ -121,7 +121,7 @@ public unsafe class BalloonTests
         Assert.True(steps >= 3, $"136 MiB should take several bounded steps, took {steps}");
         Assert.Equal(0, h.CollectCalls);               // growing never collects
         ulong free = f.Free * 4096;
-        Assert.Equal(h.Committed + free - Balloon.GrowthOverhead(free) - Balloon.KeepFreeFrames * 4096, h.Limit);   // the limit followed
+        Assert.Equal(h.Committed + free - Balloon.GrowthOverhead(free) - (Balloon.KeepFreeFrames + Balloon.WorkRoomFrames) * 4096, h.Limit);   // the limit followed
         Assert.Empty(l.All);
     }
 
@@ -210,7 +210,7 @@ public unsafe class BalloonTests
         Assert.Equal(Balloon.MinFreeFrames, f.Free);           // the reserve stays backed, plus working room
         Assert.Equal(8 * MiB + h.Committed / 4096 + Balloon.MinFreeFrames, f.Owned);
         ulong free = Balloon.MinFreeFrames * 4096;             // the limit: what is held + a little room
-        Assert.Equal(h.Committed + free - Balloon.GrowthOverhead(free) - Balloon.KeepFreeFrames * 4096, h.Limit);
+        Assert.Equal(h.Committed + free - Balloon.GrowthOverhead(free) - (Balloon.KeepFreeFrames + Balloon.WorkRoomFrames) * 4096, h.Limit);
         Assert.True(h.Limit < h.Committed + (4UL << 20));
         Assert.Single(l.All);
         Assert.Equal("Balloon: target 32,768 KiB is below what this domain needs: keeping 49,664 KiB " +
