@@ -164,8 +164,12 @@ public sealed class LabDriver : IDisposable
     // Dom0 shell lines that join the guest's xenconsoled pty to our console socket (the
     // previous bridge is stopped: one guest console at a time). domIdExpr: a number or "$ID".
     private static string BridgeScript(string domIdExpr) =>
-        "TTY=$(xenstore-read /local/domain/" + domIdExpr + "/console/tty)\n" +
-        "[ -f /tmp/bridge.pid ] && kill $(cat /tmp/bridge.pid) 2>/dev/null\n" +
+        // A restarted domain gets its pty from xenconsoled a moment after it appears: wait.
+        "i=0; until TTY=$(xenstore-read /local/domain/" + domIdExpr + "/console/tty 2>/dev/null) && [ -n \"$TTY\" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done\n" +
+        "[ -n \"$TTY\" ] || { echo \"domain " + domIdExpr + " has no console pty\"; exit 1; }\n" +
+        // Stop the previous bridge only if that PID is still a socat: once its domain went away
+        // (a reboot) it exited by itself, and its PID may now be anyone's, the agent's included.
+        "B=$(cat /tmp/bridge.pid 2>/dev/null); [ -n \"$B\" ] && [ \"$(cat /proc/$B/comm 2>/dev/null)\" = socat ] && kill $B\n" +
         "PORT=$(cat /tmp/console-port 2>/dev/null); [ -n \"$PORT\" ] || { echo \"no lab.console virtio-serial port in Dom0\"; exit 1; }\n" +
         "setsid socat OPEN:$PORT $TTY,raw,echo=0 </dev/null >/dev/null 2>&1 &\n" +
         "echo $! >/tmp/bridge.pid\n" +

@@ -83,7 +83,10 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
         Say($"(room): {heapFrames} heap frames of {owned} owned");
         Assert.InRange(owned, 128L * 256 - 64, 128L * 256);
         Assert.InRange(heapFrames, 1, owned);
-        g.Expect(@"Collections: [^\r]*\r\n\* ");
+        g.Expect(@"Collections: [^\r]*\r\n");
+        var balloon = g.Expect(@"Balloon: target ([\d,]+) KiB; the domain owns ([\d,]+) frames; [^\r]*\r\n\* ");
+        Assert.Equal("131,072", balloon.Groups[1].Value);                // memory/target = 128 MiB
+        Assert.Equal(owned.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), balloon.Groups[2].Value);
 
         // 1 MB of output through the console ring, nothing lost, then the prompt.
         sw.Restart();
