@@ -59,6 +59,18 @@ namespace LispVm.Kernel
                 Write("xenstore: control/shutdown watch not available");
                 Write(NewLine);
             }
+            // The frames were laid out for XENMEM_memory_map's maximum; the toolstack's
+            // memory/static-max should say the same. If not, the balloon cannot reach it.
+            ulong staticMax = StaticMaxKiB;
+            if (staticMax != 0 && _frames != null && !_frames.AgreesWithStaticMax(staticMax))
+            {
+                Write("memory: memory/static-max is ");
+                WriteDec(staticMax);
+                Write(" KiB but the domain's memory map allows ");
+                WriteDec(_frames.MaxFrames * 4);
+                Write(" KiB: growing stops there");
+                Write(NewLine);
+            }
         }
 
         // Called from the VM's safe-point poll: memory reads only unless something is pending.
