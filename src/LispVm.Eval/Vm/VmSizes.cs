@@ -30,7 +30,7 @@ public sealed class VmSizes
     public int ReplChars = 1 << 20;
 
     /// <summary>Full kernel sizes for 1 GiB and more; each halving of memory halves the
-    /// arrays, down to 16 MiB, with floors that keep every limit usable (4096-deep
+    /// arrays (the main thread's stacks only below 64 MiB), down to 16 MiB, with floors that keep every limit usable (4096-deep
     /// read/print, 2048 frames, 64K-word stacks, a sixteenth of the compiler, 2048-digit
     /// integers from 256 MiB down).</summary>
     public static VmSizes ForMemory(ulong memoryBytes)
@@ -38,8 +38,11 @@ public sealed class VmSizes
         int s = 0;
         for (ulong m = memoryBytes; s < 6 && m < (1UL << 30); m <<= 1) s++;
         VmSizes z = new VmSizes();
-        z.StackWords = AtLeast((1 << 18) >> s, 1 << 13);
-        z.Frames = AtLeast((1 << 14) >> s, 2048);
+        // The main thread's stacks keep their full size from 64 MiB up (~2.9 MiB): a
+        // 10,000-deep non-tail recursion (the golden transcripts) must run in a 128 MiB guest.
+        int t = memoryBytes >= (64UL << 20) ? 0 : s;
+        z.StackWords = AtLeast((1 << 18) >> t, 1 << 13);
+        z.Frames = AtLeast((1 << 14) >> t, 2048);
         z.ThreadStackWords = AtLeast((1 << 15) >> s, 1 << 13);
         z.ThreadFrames = AtLeast(2048 >> s, 512);
         z.ReadDepth = AtLeast((1 << 20) >> s, 4096);
