@@ -45,8 +45,9 @@ namespace LispVm.Kernel
         public long FramesOwned() { return (long)_p.FramesOwned; }
         public KernelMemory Memory;
         public bool BalloonFigures(long* f) { return Memory != null && Memory.Figures(f); }
-        // Files: real files when the image runs as a Linux process; on Xen there is no file
-        // store yet (the ramdisk store comes later): every call answers 95 (not supported).
+        // Files: real files when the image runs as a Linux process. On Xen every call answers
+        // 95 (no file system here) and the engine uses its in-memory file store instead,
+        // seeded from the ramdisk (SeedFileStore).
         bool OnLinux { get { return _p is LinuxPlatform; } }
         public long FileSize(byte* path, int len) { return OnLinux ? LinuxFiles.Size(path, len) : -95; }
         public long FileRead(byte* path, int len, byte* dst, long max) { return OnLinux ? LinuxFiles.Read(path, len, dst, max) : -95; }
