@@ -22,6 +22,9 @@ public sealed unsafe class Repl : IConsoleIn
     readonly int[] buf;
     int len, pos;
     int utfNeed, utfAcc;
+    // After a read error the rest of its line is skipped; when that line has not all
+    // arrived yet (a long line fed in pieces), the skipping goes on in the pieces to come.
+    bool skipLine;
     readonly BufSource src;
     public bool ShowPrompt = true;
     /// <summary>Forms (and read errors) that ended in an unhandled error or abort; `lispvm -e`
@@ -100,7 +103,7 @@ public sealed unsafe class Repl : IConsoleIn
     }
 
     /// <summary>Drop buffered input (Ctrl-C at the prompt discards a partial form).</summary>
-    public void DiscardInput() { pos = len = 0; utfNeed = 0; }
+    public void DiscardInput() { pos = len = 0; utfNeed = 0; skipLine = false; }
 
     /// <summary>Mark the prompt as shown by the caller, or not (the kernel console reprints it).</summary>
     public bool AtPrompt { get { return atPrompt; } set { atPrompt = value; } }
@@ -126,6 +129,7 @@ public sealed unsafe class Repl : IConsoleIn
 
     void AddChar(int c)
     {
+        if (skipLine) { if (c == '\n') skipLine = false; return; }
         if (len >= buf.Length)
         {
             // Compact; if a single form fills the buffer, drop it with an error.
@@ -154,6 +158,9 @@ public sealed unsafe class Repl : IConsoleIn
                 int p = src.P;
                 while (p < len && buf[p] != '\n') p++;
                 pos = p < len ? p + 1 : len;
+                // The line's end is still to come (a piece of a long line): without this its
+                // rest would be read as new forms, and a '"' in it would swallow what follows.
+                if (p >= len && !atEnd) skipLine = true;
                 Prompt();
                 continue;
             }

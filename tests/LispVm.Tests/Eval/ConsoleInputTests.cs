@@ -32,4 +32,24 @@ public class ConsoleInputTests
         h.Host.FeedString("12");
         Assert.Equal("12345", h.Eval("345"));
     }
+
+    // Issue 14: a 200,000-character line arrives in pieces (as the console hands it over); the
+    // string is over the reader's limit. The error must skip the rest of that line: before,
+    // the pieces still to come were read as new forms and its closing '"' opened a string
+    // that swallowed every form after it (the REPL then looked dead on the Xen console).
+    [Theory]
+    [InlineData(8192)]
+    [InlineData(512)]
+    public void A_read_error_in_a_long_line_fed_in_pieces_skips_that_line_only(int piece)
+    {
+        using var h = new EvalHost();
+        var input = new System.Text.StringBuilder("(length \"" + new string('a', 200000) + "\")\n");
+        for (int i = 0; i < 8; i++) input.Append($"(+ 40 {i})\n");
+        string[] lines = h.FeedInPieces(input.ToString(), piece).Split('\n');
+        Assert.Equal(9, lines.Length);
+        Assert.Equal(";; Error: string too long (more than 65536 characters)", lines[0].Trim());
+        for (int i = 0; i < 8; i++) Assert.Equal((40 + i).ToString(), lines[1 + i].Trim());
+        // A short line with an error still skips exactly its own rest.
+        Assert.Equal("3", h.FeedInPieces("#<foo> (+ 1 1)\n(+ 1 2)\n", 4).Split('\n')[^1].Trim());
+    }
 }

@@ -26,5 +26,21 @@ public sealed class EvalHost : IDisposable
         return output.ToString().Trim();
     }
 
+    /// <summary>Feeds text to the REPL in pieces of at most `piece` bytes, as a console hands
+    /// over a long line; returns all output, trimmed.</summary>
+    public string FeedInPieces(string text, int piece)
+    {
+        output.Clear();
+        byte[] all = Encoding.UTF8.GetBytes(text);
+        for (int at = 0; at < all.Length; at += piece)
+        {
+            int n = Math.Min(piece, all.Length - at);
+            byte[] part = new byte[n];
+            Array.Copy(all, at, part, 0, n);
+            Host.Repl.Feed(part, n);
+        }
+        return output.ToString().Trim();
+    }
+
     public void Dispose() { Host.Heap.Destroy(); }
 }
