@@ -34,10 +34,15 @@
              (go top)))
         root)))
 
+;; The engine's one-argument LAST signals type-error on a circular list instead of looping.
+(unless (fboundp '%last1)
+  (%set-symbol-function '%last1 (symbol-function 'last)))
+
 (defun last (list &optional (n 1))
   (if (eql n 1)
-      (progn (tagbody top (when (consp (cdr list)) (setq list (cdr list)) (go top))) list)
+      (%last1 list)
       (let ((lead list))
+        (%last1 list)                   ; the circularity check (no allocation)
         (dotimes (i n) (if (consp lead) (setq lead (cdr lead)) (return)))
         (tagbody top (when (consp lead) (setq lead (cdr lead) list (cdr list)) (go top)))
         list)))
