@@ -102,6 +102,32 @@ namespace XenPv.Shim
             }
         }
 
+        // Wall clock in ns since 1970-01-01 UTC: shared_info's wc_sec (+ wc_sec_hi << 32) and
+        // wc_nsec are the wall time when Xen system time was 0, so add system time now. The
+        // wc fields follow the same odd/changed-version protocol as vcpu_time_info.
+        public static long WallNs(SharedInfo* s)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                uint version = s->wc_version;
+                System.Threading.Interlocked.MemoryBarrier(); // read wc_version before the fields it guards
+                ulong sec = ((ulong)s->wc_sec_hi << 32) | s->wc_sec;
+                uint nsec = s->wc_nsec;
+                System.Threading.Interlocked.MemoryBarrier(); // read the fields before re-checking wc_version
+                if (((version & 1) == 0 && version == s->wc_version) || attempt > 1000000)
+                {
+                    if (nsec >= 1000000000u) nsec = 0;     // hostile page: keep the sum meaningful
+                    return WallFrom(sec, nsec, NowNs(&s->vcpu_info0.time));
+                }
+            }
+        }
+
+        // wc (the wall time at system time 0) plus system time, in ns since 1970.
+        public static long WallFrom(ulong wcSec, uint wcNsec, ulong systemNs)
+        {
+            return (long)(wcSec * 1000000000UL + wcNsec + systemNs);
+        }
+
         // delta shifted by tsc_shift, then multiplied by tsc_to_system_mul / 2^32 (no overflow).
         public static ulong ScaleDelta(ulong delta, uint mul, sbyte shift)
         {
