@@ -67,4 +67,11 @@ public unsafe class XenTimeTests
         }
         finally { XenTime.Rdtsc = saved; NativeMemory.Free(s); }
     }
+    // A record Xen never finishes writing (odd version) must not hang the guest.
+    [Fact]
+    public void AnOddVersionForeverStillAnswers()
+    {
+        var t = new VcpuTimeInfo { version = 3, tsc_timestamp = 1000, system_time = 5_000_000, tsc_to_system_mul = 0x80000000, tsc_shift = 0 };
+        Assert.Equal(5_000_500ul, XenTime.TscToNs(&t, 2000));
+    }
 }
