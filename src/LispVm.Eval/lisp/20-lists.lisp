@@ -48,6 +48,7 @@
         list)))
 
 (defun butlast (list &optional (n 1))
+  (%last1 list)                         ; type-error on a circular list, not a hang
   (let ((len 0))
     (do ((l list (cdr l))) ((atom l)) (setq len (+ len 1)))
     (let ((k (- len n)) (r nil))
@@ -55,6 +56,7 @@
       (nreverse r))))
 
 (defun nbutlast (list &optional (n 1))
+  (%last1 list)                         ; type-error on a circular list, not a hang
   (let ((len 0))
     (do ((l list (cdr l))) ((atom l)) (setq len (+ len 1)))
     (if (<= len n) nil
