@@ -21,6 +21,9 @@ public interface IPlatform
     void Write(byte[] buf, int len);
     /// <summary>Monotonic time in microseconds.</summary>
     long NowMicros();
+    /// <summary>Wall-clock time: microseconds since 1970-01-01 UTC (GET-UNIVERSAL-TIME); 0 when
+    /// the platform has no wall clock.</summary>
+    long UnixTimeMicros();
     /// <summary>End the process / domain with this status. May return in tests.</summary>
     void Exit(int code);
     /// <summary>Page frames the platform owns (Xen: the domain's pages; Linux/.NET: 0 = not

@@ -28,6 +28,7 @@ public sealed class HostedPlatform : IPlatform
         stdout.Flush();
     }
 
+    public long UnixTimeMicros() { return (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10; }
     public long NowMicros() { return (long)(clock.ElapsedTicks * (1_000_000.0 / Stopwatch.Frequency)); }
 
     public long FramesOwned() { return 0; }

@@ -59,24 +59,45 @@ namespace XenPv.Shim
         // Reads the TSC; set at boot to an asm stub (rdtsc). Null on .NET unless a test sets it.
         public static delegate* unmanaged<ulong> Rdtsc;
 
-        // Xen system time in ns: system_time + scaled (tsc - tsc_timestamp), retried while
-        // Xen is updating the record (odd or changed version).
+        // Xen gives up on neither record in practice; past this many torn reads use the last copy
+        // rather than hang the guest.
+        const int MaxRetries = 1000000;
+
+        // Xen's version protocol (vcpu_time_info.version, shared_info.wc_version): the version is
+        // odd while Xen rewrites the record. ReadBegin before copying the fields, ReadDone after:
+        // false means the copy may be torn and must be taken again.
+        static uint ReadBegin(uint* version)
+        {
+            uint v = *version;
+            System.Threading.Interlocked.MemoryBarrier(); // read version before the fields it guards
+            return v;
+        }
+        static bool ReadDone(uint* version, uint begun)
+        {
+            System.Threading.Interlocked.MemoryBarrier(); // read the fields before re-checking version
+            return (begun & 1) == 0 && begun == *version;
+        }
+
+        // One consistent copy of the time record.
+        static VcpuTimeInfo Snapshot(VcpuTimeInfo* t)
+        {
+            VcpuTimeInfo copy = default;
+            for (int attempt = 0; attempt <= MaxRetries; attempt++)
+            {
+                uint v = ReadBegin(&t->version);
+                copy = *t;
+                if (ReadDone(&t->version, v)) break;
+            }
+            return copy;
+        }
+
+        // Xen system time in ns: system_time + scaled (tsc - tsc_timestamp). The TSC is read
+        // after the copy, so it is never older than the record's stamp.
         public static ulong NowNs(VcpuTimeInfo* t)
         {
-            for (int attempt = 0; ; attempt++)
-            {
-                uint version = t->version;
-                System.Threading.Interlocked.MemoryBarrier(); // read version before the fields it guards
-                ulong stamp = t->tsc_timestamp;
-                ulong system = t->system_time;
-                uint mul = t->tsc_to_system_mul;
-                sbyte shift = t->tsc_shift;
-                ulong tsc = Rdtsc != null ? Rdtsc() : stamp;
-                System.Threading.Interlocked.MemoryBarrier(); // read the fields before re-checking version
-                if ((version & 1) == 0 && version == t->version)
-                    return system + ScaleDelta(tsc - stamp, mul, shift);
-                if (attempt > 1000000) return system; // Xen never finishes: do not hang the guest
-            }
+            VcpuTimeInfo r = Snapshot(t);
+            ulong tsc = Rdtsc != null ? Rdtsc() : r.tsc_timestamp;
+            return r.system_time + ScaleDelta(tsc - r.tsc_timestamp, r.tsc_to_system_mul, r.tsc_shift);
         }
 
         // Converts a TSC value read earlier (e.g. at entry, before shared_info was mapped) to Xen
@@ -84,22 +105,32 @@ namespace XenPv.Shim
         // and must be subtracted, not wrapped into a huge unsigned number.
         public static ulong TscToNs(VcpuTimeInfo* t, ulong tsc)
         {
-            for (int attempt = 0; ; attempt++)
+            VcpuTimeInfo r = Snapshot(t);
+            if (tsc >= r.tsc_timestamp) return r.system_time + ScaleDelta(tsc - r.tsc_timestamp, r.tsc_to_system_mul, r.tsc_shift);
+            ulong back = ScaleDelta(r.tsc_timestamp - tsc, r.tsc_to_system_mul, r.tsc_shift);
+            return back > r.system_time ? 0 : r.system_time - back;
+        }
+
+        // Wall clock in ns since 1970-01-01 UTC: shared_info's wc_sec (+ wc_sec_hi << 32) and
+        // wc_nsec are the wall time when Xen system time was 0, so add system time now.
+        public static long WallNs(SharedInfo* s)
+        {
+            ulong sec = 0; uint nsec = 0;
+            for (int attempt = 0; attempt <= MaxRetries; attempt++)
             {
-                uint version = t->version;
-                System.Threading.Interlocked.MemoryBarrier(); // read version before the fields it guards
-                ulong stamp = t->tsc_timestamp;
-                ulong system = t->system_time;
-                uint mul = t->tsc_to_system_mul;
-                sbyte shift = t->tsc_shift;
-                System.Threading.Interlocked.MemoryBarrier(); // read the fields before re-checking version
-                if (((version & 1) == 0 && version == t->version) || attempt > 1000000)
-                {
-                    if (tsc >= stamp) return system + ScaleDelta(tsc - stamp, mul, shift);
-                    ulong back = ScaleDelta(stamp - tsc, mul, shift);
-                    return back > system ? 0 : system - back;
-                }
+                uint v = ReadBegin(&s->wc_version);
+                sec = ((ulong)s->wc_sec_hi << 32) | s->wc_sec;
+                nsec = s->wc_nsec;
+                if (ReadDone(&s->wc_version, v)) break;
             }
+            if (nsec >= 1000000000u) nsec = 0;     // hostile page: keep the sum meaningful
+            return WallFrom(sec, nsec, NowNs(&s->vcpu_info0.time));
+        }
+
+        // wc (the wall time at system time 0) plus system time, in ns since 1970.
+        public static long WallFrom(ulong wcSec, uint wcNsec, ulong systemNs)
+        {
+            return (long)(wcSec * 1000000000UL + wcNsec + systemNs);
         }
 
         // delta shifted by tsc_shift, then multiplied by tsc_to_system_mul / 2^32 (no overflow).

@@ -49,6 +49,8 @@ public static unsafe class AbiFacts
         ("offsetof(struct shared_info, evtchn_pending)", Off<SharedInfo>("evtchn_pending"), 2048),
         ("offsetof(struct shared_info, evtchn_mask)", Off<SharedInfo>("evtchn_mask"), 2560),
         ("offsetof(struct shared_info, wc_version)", Off<SharedInfo>(nameof(SharedInfo.wc_version)), 3072),
+        ("offsetof(struct shared_info, wc_sec)", Off<SharedInfo>(nameof(SharedInfo.wc_sec)), 3076),
+        ("offsetof(struct shared_info, wc_nsec)", Off<SharedInfo>(nameof(SharedInfo.wc_nsec)), 3080),
         ("offsetof(struct shared_info, wc_sec_hi)", Off<SharedInfo>(nameof(SharedInfo.wc_sec_hi)), 3084),
         ("offsetof(struct shared_info, arch.max_pfn)", Off<SharedInfo>(nameof(SharedInfo.arch_max_pfn)), 3088),
 

@@ -21,6 +21,7 @@ public sealed unsafe partial class Builtins
         b.Def("QUIT", 0, 1, &Quit); b.Def("EXIT", 0, 1, &Quit);
         b.Def("GC", 0, 1, &Gc);
         b.Def("GET-INTERNAL-REAL-TIME", 0, 0, &RealTime); b.Def("GET-INTERNAL-RUN-TIME", 0, 0, &RealTime);
+        b.Def("GET-UNIVERSAL-TIME", 0, 0, &UniversalTime);
         b.Def("%IDENTITY", 1, 1, &Identity); b.Def("IDENTITY", 1, 1, &Identity);
         b.Def("%STACK-DEPTH", 0, 0, &StackDepth);
     }
@@ -143,6 +144,13 @@ public sealed unsafe partial class Builtins
 
     static ulong Gc(Vm vm, Args a) { vm.Heap.Collect(a.Count == 0 || a[0] != W.Nil); return W.Nil; }
     static ulong RealTime(Vm vm, Args a) { return M.Fix(vm.Platform.NowMicros()); }
+    // Seconds since 1900-01-01 00:00 UTC (CLHS 25.1.4.2): 2208988800 s before the Unix epoch.
+    internal const long UnixEpochUniversal = 2208988800L;
+    static ulong UniversalTime(Vm vm, Args a)
+    {
+        long us = vm.Platform.UnixTimeMicros();
+        return M.Fix(UnixEpochUniversal + (us < 0 ? -((-us + 999999) / 1000000) : us / 1000000));
+    }
     static ulong Identity(Vm vm, Args a) { return a[0]; }
     static ulong StackDepth(Vm vm, Args a) { return M.Fix(vm.Th.Fc); }
 }

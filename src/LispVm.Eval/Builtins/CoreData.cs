@@ -204,9 +204,9 @@ public sealed unsafe partial class Builtins
         ulong x = a[0];
         if (W.IsList(x))
         {
-            long n = 0;
-            while (W.IsCons(x)) { n++; x = M.Cdr(x); }
-            if (x != W.Nil) return vm.TypeError(a[0], "LIST");
+            long n = WalkList(x, out ulong end);
+            if (n < 0) return vm.TypeError(x, "LIST");   // circular: a type-error as in CLISP, not a hang
+            if (end != W.Nil) return vm.TypeError(a[0], "LIST");
             return M.Fix(n);
         }
         if (VecInfo(x, out ulong st, out int len, out int cap)) return M.Fix(len);

@@ -1,6 +1,7 @@
 // List and equality primitives. Loops over lists are bounded by the list itself and
-// detect improper tails; nothing here recurses on user data (EQUAL is the heap's
-// explicit-stack version).
+// detect improper tails; LENGTH, REVERSE, COPY-LIST, APPEND's copied lists and LAST also
+// detect circular lists (type-error, not a hang: a REPL must not be wedged by one form).
+// Nothing here recurses on user data (EQUAL is the heap's explicit-stack version).
 using LispVm.Gc;
 
 namespace LispVm.Eval;
@@ -31,6 +32,31 @@ public sealed unsafe partial class Builtins
         bad = !W.IsList(x);
         if (bad) vm.TypeError(x, "LIST");
         return x;
+    }
+
+    /// <summary>Conses in x before its end (end = the atom that ends it), or -1 if the cdr
+    /// chain is circular (end = the cons where the cycle was seen). Brent's cycle check: one
+    /// compare per cons against a mark re-saved at each power of two; no allocation, so it
+    /// can run before a walk that allocates (and so may move the list).</summary>
+    internal static long WalkList(ulong x, out ulong end)
+    {
+        long n = 0, power = 1, steps = 0;
+        ulong mark = x;
+        while (W.IsCons(x))
+        {
+            x = M.Cdr(x); n++;
+            if (x == mark) { end = x; return -1; }
+            if (++steps == power) { mark = x; power <<= 1; steps = 0; }
+        }
+        end = x;
+        return n;
+    }
+
+    /// <summary>type-error for a list that is not proper: circular (the whole list is the datum)
+    /// or dotted (the atom at its end is not a list).</summary>
+    static ulong NotProperList(Vm vm, ulong list, long n, ulong end)
+    {
+        return n < 0 ? vm.TypeError(list, "LIST") : vm.TypeError(end, "LIST");
     }
 
     static ulong Car(Vm vm, Args a) { ulong x = a[0]; if (W.IsCons(x)) return M.Car(x); if (x == W.Nil) return x; return vm.TypeError(x, "LIST"); }
@@ -103,6 +129,8 @@ public sealed unsafe partial class Builtins
     {
         ulong x = a[0];
         if (!W.IsList(x)) return ReverseVector(vm, x);
+        long n = WalkList(x, out ulong end);
+        if (n < 0 || end != W.Nil) return NotProperList(vm, x, n, end);
         Heap h = vm.Heap;
         int m = h.RootMark(); int r = h.PushRoot(W.Nil); int li = h.PushRoot(x);
         while (W.IsCons(h.Root(li)))
@@ -118,6 +146,7 @@ public sealed unsafe partial class Builtins
     {
         Heap h = vm.Heap;
         if (!W.IsCons(a[0])) return a[0];
+        if (WalkList(a[0], out ulong end) < 0) return vm.TypeError(a[0], "LIST");
         int m = h.RootMark();
         int head = h.PushRoot(h.Cons(M.Car(a[0]), W.Nil));
         int tail = h.PushRoot(h.Root(head));
@@ -138,6 +167,8 @@ public sealed unsafe partial class Builtins
         Heap h = vm.Heap;
         int m = h.RootMark();
         int head = h.PushRoot(W.Nil), tail = h.PushRoot(W.Nil), li = h.PushRoot(W.Nil);
+        for (int i = 0; i < a.Count - 1; i++)
+            if (WalkList(a[i], out ulong end) < 0) { h.PopRoots(m); return vm.TypeError(a[i], "LIST"); }
         for (int i = 0; i < a.Count - 1; i++)
         {
             h.SetRoot(li, a[i]);
@@ -175,6 +206,7 @@ public sealed unsafe partial class Builtins
     {
         ulong l = a[0];
         if (!W.IsList(l)) return vm.TypeError(l, "LIST");
+        if (WalkList(l, out ulong end) < 0) return vm.TypeError(l, "LIST");
         while (W.IsCons(l) && W.IsCons(M.Cdr(l))) l = M.Cdr(l);
         return l;
     }

@@ -34,15 +34,21 @@
              (go top)))
         root)))
 
+;; The engine's one-argument LAST signals type-error on a circular list instead of looping.
+(unless (fboundp '%last1)
+  (%set-symbol-function '%last1 (symbol-function 'last)))
+
 (defun last (list &optional (n 1))
   (if (eql n 1)
-      (progn (tagbody top (when (consp (cdr list)) (setq list (cdr list)) (go top))) list)
+      (%last1 list)
       (let ((lead list))
+        (%last1 list)                   ; the circularity check (no allocation)
         (dotimes (i n) (if (consp lead) (setq lead (cdr lead)) (return)))
         (tagbody top (when (consp lead) (setq lead (cdr lead) list (cdr list)) (go top)))
         list)))
 
 (defun butlast (list &optional (n 1))
+  (%last1 list)                         ; type-error on a circular list, not a hang
   (let ((len 0))
     (do ((l list (cdr l))) ((atom l)) (setq len (+ len 1)))
     (let ((k (- len n)) (r nil))
@@ -50,6 +56,7 @@
       (nreverse r))))
 
 (defun nbutlast (list &optional (n 1))
+  (%last1 list)                         ; type-error on a circular list, not a hang
   (let ((len 0))
     (do ((l list (cdr l))) ((atom l)) (setq len (+ len 1)))
     (if (<= len n) nil

@@ -107,6 +107,7 @@
 (defun nreverse (seq)
   (if (listp seq)
       (let ((r nil))
+        (%last1 seq)                    ; type-error on a circular list, not a hang
         (tagbody top
            (when (consp seq) (let ((next (cdr seq))) (rplacd seq r) (setq r seq seq next)) (go top)))
         r)

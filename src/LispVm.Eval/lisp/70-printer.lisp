@@ -110,13 +110,18 @@ before its first appearance when shared."
         (%print-object (cadr x) stream)
         (return-from %print-list))))
   (write-string "(" stream)
-  (let ((n 0) (l x))
+  ;; slow follows l at half speed: without *print-circle* a circular cdr chain ends in
+  ;; " ...)" once l meets it (as the engine printer does), instead of printing forever.
+  (let ((n 0) (l x) (slow x))
     (loop
       (when (and *print-length* (>= n *print-length*))
         (write-string "..." stream) (return))
       (%print-object (car l) stream)
       (setq n (+ n 1) l (cdr l))
+      (when (evenp n) (setq slow (cdr slow)))
       (cond ((null l) (return))
+            ((and (eq l slow) (consp l) (null *%circle-table*))
+             (write-string " ..." stream) (return))
             ((or (atom l) (and *%circle-table* (gethash l *%circle-table*)
                                (not (eq (gethash l *%circle-table*) t))))
              (write-string " . " stream) (%print-object l stream) (return))

@@ -40,6 +40,7 @@ namespace LispVm.Kernel
             }
         }
         public long NowMicros() { return (long)(_p.MonotonicNs() / 1000); }
+        public long UnixTimeMicros() { return _p.UnixTimeNs() / 1000; }
         // (quit n) on Xen powers off whatever n is (a nonzero code would read as a crash).
         public void Exit(int code) { _p.Flush(); _p.Exit(_p.NewLine.Length == 2 ? 0 : code); }
         public long FramesOwned() { return (long)_p.FramesOwned; }

@@ -106,6 +106,13 @@ namespace LispVm.Kernel
             return (ulong)ts[0] * 1000000000UL + (ulong)ts[1];
         }
 
+        public override long UnixTimeNs()
+        {
+            long* ts = stackalloc long[2];
+            if (Native.Syscall(SYS_clock_gettime, 0 /* CLOCK_REALTIME */, (long)ts, 0, 0, 0, 0) != 0) return 0;
+            return ts[0] * 1000000000L + ts[1];
+        }
+
         public override byte* Reserve(ulong bytes)
         {
             // PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE

@@ -18,6 +18,8 @@ namespace LispVm.Kernel
         public abstract void WaitForInput(ulong deadlineNs);
 
         public abstract ulong MonotonicNs();
+        // Wall clock: ns since 1970-01-01 UTC (Linux CLOCK_REALTIME, Xen's shared_info wall clock).
+        public abstract long UnixTimeNs();
 
         // Frames: reserve address space, commit (make usable, zeroed) and decommit (give back).
         public abstract byte* Reserve(ulong bytes);

@@ -184,6 +184,7 @@ namespace LispVm.Kernel
         }
 
         public override ulong MonotonicNs() { return _shared == null ? 0 : XenTime.NowNs(&_shared->vcpu_info0.time); }
+        public override long UnixTimeNs() { return _shared == null ? 0 : XenTime.WallNs(_shared); }
 
         // A TSC value taken before shared_info was mapped, converted with the current record.
         public ulong TscToNs(ulong tsc)
