@@ -12,7 +12,7 @@ namespace LispVm.Kernel
 
     internal static unsafe class LinuxMemory
     {
-        const long SysRead = 0, SysOpen = 2, SysClose = 3, SysSysinfo = 99;
+        const long SysSysinfo = 99;
         const int PathMax = 512, FileMax = 4096;
         const ulong Unlimited = 1UL << 62;         // v1 writes 0x7ffffffffffff000 for "no limit"
         public const ulong DefaultBudget = 1UL << 30;
@@ -111,7 +111,8 @@ namespace LispVm.Kernel
             return false;
         }
 
-        // Reads head + middle + tail (a path made of three pieces) into dst; bytes read or -1.
+        // Reads the file at head + middle + tail (a path in three pieces) into dst through
+        // LinuxFiles.Read: bytes read, or a negative code.
         static int ReadFile(string head, byte* middle, int mlen, string tail, byte* dst, int max)
         {
             byte* p = stackalloc byte[PathMax + 64];
@@ -119,19 +120,7 @@ namespace LispVm.Kernel
             for (int i = 0; i < head.Length && n < PathMax; i++) p[n++] = (byte)head[i];
             for (int i = 0; i < mlen && n < PathMax; i++) p[n++] = middle[i];
             if (tail != null) for (int i = 0; i < tail.Length && n < PathMax + 63; i++) p[n++] = (byte)tail[i];
-            p[n] = 0;
-            long fd = Native.Syscall(SysOpen, (long)p, 0x80000 /* O_RDONLY|O_CLOEXEC */, 0, 0, 0, 0);
-            if (fd < 0) return -1;
-            int got = 0;
-            while (got < max)
-            {
-                long r = Native.Syscall(SysRead, fd, (long)(dst + got), max - got, 0, 0, 0);
-                if (r == -4) continue;
-                if (r <= 0) break;
-                got += (int)r;
-            }
-            Native.Syscall(SysClose, fd, 0, 0, 0, 0, 0);
-            return got;
+            return (int)LinuxFiles.Read(p, n, dst, max);
         }
     }
 }
