@@ -63,7 +63,11 @@ public sealed class LabGuest
         }
     }
 
-    public void Destroy() => _lab.Dom0("xl destroy " + DomId + " 2>&1 || true");
+    // xl destroy, then wait (at most 60 s) until the domain has left `xl list`: a large
+    // domain's frames are still being freed when xl returns, and the next guest's create
+    // should not overlap that.
+    public void Destroy() => _lab.Dom0("xl destroy " + DomId + " 2>&1 || true\n" +
+        "i=0; while xl list " + DomId + " >/dev/null 2>&1 && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done", TimeSpan.FromSeconds(90));
 
     // Memory as `xl list` shows it (MiB), -1 when gone.
     public int MemoryMiB() => _lab.MemoryMiB(DomId);
