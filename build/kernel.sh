@@ -98,7 +98,7 @@ if [ "$MODE" = check ]; then
     deps=""
     case "$d" in
       src/LispVm.Reader) deps="src/LispVm.Gc" ;;
-      src/LispVm.Eval) deps="src/LispVm.Gc src/LispVm.Reader" ;;
+      src/LispVm.Eval) deps="src/LispVm.Gc src/LispVm.Reader src/LispVm.Net" ;;
     esac
     all=$(for x in src/LispVm.Corelib $deps $d; do dir_sources "$x"; done)
     log=$OBJ/check-$(basename "$d").log
@@ -117,7 +117,7 @@ fi
 # build_image EXTRA_DIRS OUTPUT: csc -> ilc -> as -> ld.
 build_image() {
   local extra=$1 out=$2 src_dirs defines all
-  src_dirs="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/XenPv.Xenbus src/LispVm.Kernel $extra"
+  src_dirs="src/LispVm.Corelib src/XenPv.Shim src/XenPv.Console src/XenPv.Xenbus src/XenPv.Netfront src/LispVm.Net src/LispVm.Kernel $extra"
   all=$(for d in $src_dirs; do [ -d "$d" ] || die "no source directory $d"; dir_sources "$d"; done)
   defines="-define:LISPVM_KERNEL"
   [ -n "${extra// /}" ] && defines="-define:LISPVM_KERNEL;LISPVM_ENGINE"

@@ -58,6 +58,10 @@ namespace LispVm.Kernel
         // The frames a balloon moves (Xen: XenFrames); null where the platform has none.
         public virtual XenPv.Shim.IBalloonFrames BalloonFrames => null;
 
+        // The device under the network stack (Xen: netfront on device/vif/0; Linux: the TAP
+        // device of `net=tap:NAME`); null = none, after printing why when the options asked for one.
+        public virtual LispVm.Net.INetDevice OpenNetDevice() { return null; }
+
         // The boot module (Xen `ramdisk=`): a cpio archive seeding the in-memory file store.
         public byte* RamdiskStart;
         public ulong RamdiskLength;
