@@ -94,7 +94,7 @@ namespace XenPv.Netfront
         /// The platform checks it before it sleeps (Dispatch cleared our pending bit).</summary>
         public bool HasWork
         {
-            get { return (Connected && rx.HasResponses) || (watching && xs.Watches.AnyFired); }
+            get { return (Connected && rx.HasResponses) || (watching && xs.Watches.Fired(Token)); }
         }
 
         public uint EventChannel { get { return port == null ? EventRegistry.NoPort : port.Port; } }

@@ -17,7 +17,7 @@ namespace XenPv.Netfront
         public const string Token = "lispvm/netfront";
         public const ulong ConnectTimeoutNs = 20000000000UL;    // 20 s: hotplug scripts are slow under TCG
         public const ulong WaitSliceNs = 50000000UL;            // re-check xenstore every 50 ms at most
-        public const int MaxWaitTurns = (int)(ConnectTimeoutNs / WaitSliceNs) + 8;
+        public const int MaxWaitTurns = (int)(ConnectTimeoutNs / WaitSliceNs) * 4;   // early wake-ups too
         public const int MaxPath = 120;                         // backend path bytes we accept
 
         private readonly byte[] statePath = new byte[MaxPath + 8];   // "<backend>/state"
