@@ -5,6 +5,7 @@
 // frames = XenFrames, power-off/crash = SCHEDOP_shutdown. `xl shutdown`/`xl reboot` and
 // `xl mem-set` arrive as xenstore watches (XenControl), checked whenever we wait for input
 // and, while Lisp runs, by PollControl (pending bits first: no xenstore traffic when idle).
+// The network (OpenNetDevice) is netfront on device/vif/0, adapted by XenNetDevice.
 using XenPv.Console;
 using XenPv.Netfront;
 using XenPv.Shim;
