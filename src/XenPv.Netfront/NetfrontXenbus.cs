@@ -26,6 +26,7 @@ namespace XenPv.Netfront
         private XenbusState front = XenbusState.Initialising;
         private XenbusState backendState = XenbusState.Unknown;
         private bool linkUp, watching, released;
+        private bool backendGone;                               // its directory was removed (detach done)
 
         public XenbusState FrontState { get { return front; } }
         public XenbusState BackendState { get { return backendState; } }
@@ -161,7 +162,8 @@ namespace XenPv.Netfront
         {
             byte* b = stackalloc byte[4];
             int n = FormatDecimal((long)s, b);
-            xs.Write("device/vif/0/state", b, n);
+            // After the toolstack removed the devices, writing would recreate a stray key.
+            if (!backendGone) xs.Write("device/vif/0/state", b, n);
             front = s;
         }
 
@@ -210,7 +212,8 @@ namespace XenPv.Netfront
             byte* v = stackalloc byte[8];
             int n;
             fixed (byte* p = statePath) n = xs.Read(p, statePathLength, v, 8);
-            if (n == (int)XsError.ENOENT) return (int)XenbusState.Closed;
+            backendGone = n == (int)XsError.ENOENT;
+            if (backendGone) return (int)XenbusState.Closed;
             if (n <= 0) return -1;
             if (v[n - 1] == 0) n--;
             if (n != 1 || v[0] < (byte)'0' || v[0] > (byte)'6') return -1;

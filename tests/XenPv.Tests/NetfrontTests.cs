@@ -445,10 +445,13 @@ public unsafe class NetfrontTests
     public void BackendVanishingCountsAsClosed()
     {
         using var b = Connected();
+        b.Xs.Remove("device/vif/0");                   // the toolstack tore both ends down
         b.Xs.Remove(FakeNetback.BackendPath);
         b.Xs.Pump();
         b.Nf.Poll();
         Assert.Equal(XenbusState.Closed, b.Nf.FrontState);
+        Assert.Null(b.Key("device/vif/0/state"));     // no stray key written back
+        Assert.False(b.Nf.Connected);
         Assert.False(b.Nf.PagesGranted);
         Assert.Equal(504, b.Grants.Free);
     }
