@@ -113,20 +113,21 @@ public sealed unsafe partial class Builtins
         return M.Fix(vm.Net.UdpSend(s, (uint)M.FixVal(a[1]), port, buf, n));
     }
 
-    /// <summary>(%udp-receive socket): the next datagram as a fresh (unsigned-byte 8) vector
-    /// with the values source ip (integer) and port; a NetError code (WouldBlock: none yet).</summary>
+    /// <summary>(%udp-receive socket): the next datagram as a fresh vector of octets with the
+    /// values source ip (integer) and port; a NetError code (WouldBlock: none yet). A simple
+    /// vector of fixnums, like MAKE-ARRAY's (unsigned-byte 8) vectors here, so EQUALP and
+    /// friends compare it with what the program built.</summary>
     static ulong UdpReceiveB(Vm vm, Args a)
     {
         if (vm.Net == null) return NoNet();
         if (!SmallInt(a[0], 0, NetStack.MaxUdpSockets, out int s)) return M.Fix(NetError.BadSocket);
-        if (!vm.Heap.RoomFor(NetStack.MaxUdpPayload + 64)) return vm.HeapExhausted();
+        if (!vm.Heap.RoomFor(8 * NetStack.MaxUdpPayload + 64)) return vm.HeapExhausted();
         byte* buf = stackalloc byte[NetStack.MaxUdpPayload];
         int n = vm.Net.UdpReceive(s, buf, NetStack.MaxUdpPayload, out uint ip, out int port);
         if (n < 0) return M.Fix(n);
         if (n > NetStack.MaxUdpPayload) n = NetStack.MaxUdpPayload;
-        ulong v = vm.Heap.AllocRaw(ObjType.ByteVector, n);
-        byte* d = M.Raw(v);
-        for (int i = 0; i < n; i++) d[i] = buf[i];
+        ulong v = vm.Heap.AllocBoxed(ObjType.SimpleVector, n);
+        for (int i = 0; i < n; i++) vm.Heap.SetSlot(v, i, M.Fix(buf[i]));
         return vm.Values(v, M.Fix(ip), M.Fix(port));
     }
 
