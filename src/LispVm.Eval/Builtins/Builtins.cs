@@ -54,6 +54,7 @@ public sealed unsafe partial class Builtins
         RegisterGc(b);
         RegisterThreads(b);
         RegisterFiles(b);
+        RegisterNet(b);
         Lib.RunRegisterAll(b);
     }
 }

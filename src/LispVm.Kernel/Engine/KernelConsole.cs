@@ -3,7 +3,9 @@
 // whole lines (or pieces of long ones) reach the Repl; on a Linux pipe bytes go straight
 // in. While Lisp runs, the VM's poller reads the console without blocking: Ctrl-C sets
 // Vm.InterruptFlag, other bytes wait in a typeahead queue; output is flushed (and `xl
-// shutdown` checked) every 20 ms.
+// shutdown` checked) every 20 ms. With a network (KernelNet) the poller also runs on a
+// pipe, and it, the idle prompt and every wait pump the stack, so ping and the UDP echo
+// answer while a form runs or the prompt waits.
 // The Repl is fed whole lines: a symbol cut at the end of a read would be taken as complete
 // (reader), so a line longer than the buffer is handed over in pieces cut at whitespace.
 // READ/READ-LINE on *standard-input* while a form runs wait here (Refill) for the next
@@ -27,6 +29,7 @@ namespace LispVm.Kernel
         readonly Repl _repl;
         readonly Vm _vm;
         readonly KernelMemory _memory;
+        readonly KernelNet _net;            // null: no network
         readonly LineDiscipline _ld;
         readonly byte[] _typeahead = new byte[TypeaheadSize];
         int _taHead, _taCount;
@@ -39,17 +42,25 @@ namespace LispVm.Kernel
         bool _refilling;       // inside Refill: lines are appended to the Repl, not evaluated
         readonly string _secondary = "  ";
 
-        public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive, KernelMemory memory)
+        public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive, KernelMemory memory, KernelNet net)
         {
-            _p = p; _out = output; _vm = vm; _repl = repl; _memory = memory;
+            _p = p; _out = output; _vm = vm; _repl = repl; _memory = memory; _net = net;
             repl.Refill = this;
-            if (interactive)
+            if (interactive) _ld = new LineDiscipline(p.NewLine);
+            if (interactive || net != null)
             {
-                _ld = new LineDiscipline(p.NewLine);
                 vm.Poller = this;
                 vm.StepLimit = PollEverySteps;
             }
         }
+
+        // How long the idle loops wait at most: the stack's timers need a pump now and then.
+        ulong IdleDeadline()
+        {
+            return _p.MonotonicNs() + (_net != null ? KernelNet.WaitSliceNs : 1000000000UL);
+        }
+
+        void PumpNet() { if (_net != null) _net.Pump(); }
 
         public void Poll(Vm vm)
         {
@@ -61,6 +72,8 @@ namespace LispVm.Kernel
                 _lastFlush = now;
                 _p.PollControl();         // `xl shutdown` also stops a running computation
             }
+            // Frames that arrived (ping, the UDP echo, datagrams for a socket) and stack timers.
+            PumpNet();
             // `xl mem-set` while a form runs: collecting only at a VM safe point.
             _memory.Step(vm.PollMayCollect);
             int room = TypeaheadSize - _taCount;
@@ -70,7 +83,8 @@ namespace LispVm.Kernel
             for (int i = 0; i < n; i++)
             {
                 byte c = _read[i];
-                if (c == 0x03) { vm.InterruptFlag = 1; _taCount = 0; continue; }   // ^C also drops typeahead
+                // ^C (an interactive console only: on a pipe it is data) also drops typeahead.
+                if (c == 0x03 && _ld != null) { vm.InterruptFlag = 1; _taCount = 0; continue; }
                 Enqueue(c);
             }
         }
@@ -116,7 +130,9 @@ namespace LispVm.Kernel
                     // At the prompt no form runs: the balloon may collect, and converges before
                     // the next wait (bounded: each step moves at most Balloon.StepFrames).
                     for (int i = 0; i < IdleBalloonSteps && _memory.Step(true); i++) { }
-                    _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
+                    PumpNet();
+                    _p.WaitForInput(IdleDeadline());
+                    PumpNet();
                     continue;
                 }
                 if (_ld == null)
@@ -174,7 +190,9 @@ namespace LispVm.Kernel
                     _p.Flush();
                     // A form waits for a line: frames may move, collecting waits for a safe point.
                     for (int i = 0; i < IdleBalloonSteps && _memory.Step(false); i++) { }
-                    _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
+                    PumpNet();
+                    _p.WaitForInput(IdleDeadline());
+                    PumpNet();
                     continue;
                 }
                 if (_ld == null)

@@ -59,6 +59,15 @@ namespace LispVm.Kernel
         // ends the sleep: the VM then signals the interrupt at its next safe point.
         public IVmPoller Poller;
         public Vm Vm;
+        // UDP-RECEIVE between polls: wait for input, a frame or the time, then run the poller
+        // (console typeahead, Ctrl-C, and the network pump).
+        public void WaitForEvent(long micros)
+        {
+            _p.Flush();
+            if (micros > 0) _p.WaitForInput(_p.MonotonicNs() + (ulong)micros * 1000);
+            if (Vm != null && Poller != null) Poller.Poll(Vm);
+        }
+
         public void Sleep(long micros)
         {
             _p.Flush();                   // what was printed (and echoed) shows before the wait
@@ -139,6 +148,8 @@ namespace LispVm.Kernel
         public static int Run(Platform p, ulong entryNs)
         {
             p.StartServices();
+            // ip= gw= udp-echo= (and Linux net=tap:NAME): the device, the stack, one boot line.
+            KernelNet net = p.HasOption("LISPVM_DUMP_IMAGE=1") ? null : KernelNet.Start(p);
             HeapOptions o = new HeapOptions();
             // A first limit; on Xen it is lowered after boot to the frames really left.
             ulong budget = p.HeapBudget;
@@ -178,7 +189,8 @@ namespace LispVm.Kernel
             Repl repl = new Repl(vm, sizes.ReplChars);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
-            KernelConsole console = new KernelConsole(p, output, vm, repl, interactive, memory);
+            if (net != null) net.Attach(vm);
+            KernelConsole console = new KernelConsole(p, output, vm, repl, interactive, memory, net);
             output.Vm = vm;
             output.Poller = vm.Poller;
             // The library: from the heap image linked into the ELF (build time), else compiled

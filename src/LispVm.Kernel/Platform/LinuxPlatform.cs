@@ -88,15 +88,49 @@ namespace LispVm.Kernel
             return (int)r;
         }
 
+        // Waits for stdin and, with a network, the TAP device (a frame wakes the pump).
         public override void WaitForInput(ulong deadlineNs)
         {
-            if (_eof) return;
+            if (_eof && _tap == null) return;
             ulong now = MonotonicNs();
             if (deadlineNs != 0 && deadlineNs <= now) return;
             long timeoutMs = deadlineNs == 0 ? -1 : (long)((deadlineNs - now + 999999) / 1000000);
-            long* pfd = stackalloc long[1];
-            *(int*)pfd = 0; ((short*)pfd)[2] = 1; ((short*)pfd)[3] = 0;
-            Native.Syscall(SYS_poll, (long)pfd, 1, timeoutMs, 0, 0, 0);
+            long* pfd = stackalloc long[2];        // struct pollfd {int fd; short events, revents}
+            int n = 0;
+            if (!_eof) { *(int*)(pfd + n) = 0; ((short*)(pfd + n))[2] = 1; ((short*)(pfd + n))[3] = 0; n++; }
+            if (_tap != null) { *(int*)(pfd + n) = _tap.Fd; ((short*)(pfd + n))[2] = 1; ((short*)(pfd + n))[3] = 0; n++; }
+            Native.Syscall(SYS_poll, (long)pfd, n, timeoutMs, 0, 0, 0);
+        }
+
+        // `net=tap:NAME` (LinuxTap.cs), with `mac=` or the fixed locally administered
+        // 02:00:00:00:00:02. Null after printing why.
+        LinuxTap _tap;
+        public override LispVm.Net.INetDevice OpenNetDevice()
+        {
+            int n;
+            byte* v = OptionValue("net", out n);
+            if (v == null || n < 5 || v[0] != 't' || v[1] != 'a' || v[2] != 'p' || v[3] != ':')
+            {
+                Write("net: Linux mode needs net=tap:NAME (a TAP device)");
+                if (v != null) { Write(", not net="); Write(v, n); }
+                Write("; no network");
+                Write(NewLine);
+                return null;
+            }
+            byte* mac = stackalloc byte[6];
+            mac[0] = 0x02; mac[1] = 0; mac[2] = 0; mac[3] = 0; mac[4] = 0; mac[5] = 0x02;
+            int mn;
+            byte* m = OptionValue("mac", out mn);
+            if (m != null && !LinuxTap.ParseMac(m, mn, mac))
+            {
+                Write("net: mac=");
+                Write(m, mn);
+                Write(" is not a unicast MAC like 02:00:00:00:00:02; no network");
+                Write(NewLine);
+                return null;
+            }
+            _tap = LinuxTap.Open(this, v + 4, n - 4, mac);
+            return _tap;
         }
 
         public override ulong MonotonicNs()

@@ -73,6 +73,37 @@ namespace LispVm.Kernel
         // Boot options: Linux argv and environment words, Xen start_info.cmd_line words (cfg `extra=`).
         protected abstract byte* OptionsText(out int length);
 
+        // All option words (space- or NUL-separated), for parsers like NetConfig.Parse.
+        public byte* Options(out int length)
+        {
+            byte* t = OptionsText(out length);
+            if (t == null) length = 0;
+            return t;
+        }
+
+        // The value of option word `NAME=value`: a pointer into the options, its length in
+        // valueLength; null when absent.
+        public byte* OptionValue(string name, out int valueLength)
+        {
+            valueLength = 0;
+            int n;
+            byte* t = OptionsText(out n);
+            if (t == null) return null;
+            for (int i = 0; i + name.Length < n; i++)
+            {
+                if (i > 0 && t[i - 1] != ' ' && t[i - 1] != 0) continue;
+                bool same = true;
+                for (int k = 0; k < name.Length; k++) if (t[i + k] != name[k]) { same = false; break; }
+                if (!same || t[i + name.Length] != '=') continue;
+                int j = i + name.Length + 1;
+                int start = j;
+                while (j < n && t[j] != ' ' && t[j] != 0) j++;
+                valueLength = j - start;
+                return t + start;
+            }
+            return null;
+        }
+
         public bool HasOption(string word)
         {
             int n;
