@@ -264,6 +264,33 @@ namespace LispVm.Tests.Net
         }
 
         [Fact]
+        public void DropNamesAreInStepWithReasons()
+        {
+            Assert.Equal((int)DropReason.Count, NetStats.DropNames.Length);
+            Assert.Equal(NetStats.DropNames.Length, NetStats.DropNames.Distinct().Count());
+            Assert.Equal("arp-unresolved", NetStats.DropNames[(int)DropReason.ArpUnresolved]);
+            Assert.Equal("tx-too-long", NetStats.DropNames[(int)DropReason.TxTooLong]);
+            Assert.Equal("udp-queue-full", NetStats.DropNames[(int)DropReason.UdpQueueFull]);
+        }
+
+        [Fact]
+        public void UsedEntriesSurviveUnsolicitedLearning()
+        {
+            var (s, d) = Stack();
+            int sock = s.UdpOpen(0);
+            Introduce(s, d, MacHost, IpHost);
+            UdpSend(s, sock, IpHost, 9, new byte[1]);                  // used: now protected
+            for (uint k = 0; k < 200; k++)
+                Introduce(s, d, new byte[] { 2, 9, 9, 9, 0, (byte)k }, 0x0A000010 + (k % 200), Sec + k);
+            var t = ArpTable(s);
+            Assert.Equal(NetStack.ArpCacheSize, t.Count);
+            Assert.Contains(t, e => e.ip == IpHost);
+            // The newest unsolicited senders are the ones kept.
+            Assert.Contains(t, e => e.ip == 0x0A000010 + 199);
+            Assert.DoesNotContain(t, e => e.ip == 0x0A000010);
+        }
+
+        [Fact]
         public void OversizeFrameReportIsTooLong()
         {
             var (s, d) = Stack();
