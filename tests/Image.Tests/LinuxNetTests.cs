@@ -216,6 +216,26 @@ print('got %s from %s:%d' % (data.hex(), src[0], src[1]), flush=True)
     }
 
     [Fact]
+    public void A_tap_name_too_long_for_linux_is_refused_before_any_device_is_touched()
+    {
+        var r = KernelImage.Run("(+ 40 2)\n", 30000, image: KernelImage.ReplPath(),
+            args: new[] { "ip=10.0.0.2/24", "net=tap:name-longer-than-15" });
+        Assert.False(r.TimedOut);
+        Assert.Contains("net: net=tap:NAME needs a device name of 1..15 characters; no network\n", r.Stdout);
+        Assert.Contains("\n42\n", r.Stdout);
+    }
+
+    [Fact]
+    public void A_malformed_mac_word_is_refused()
+    {
+        var r = KernelImage.Run("(+ 40 2)\n", 30000, image: KernelImage.ReplPath(),
+            args: new[] { "ip=10.0.0.2/24", "net=tap:lvtap9", "mac=01:00:00:00:00:02" });
+        Assert.False(r.TimedOut);
+        Assert.Contains("net: mac=01:00:00:00:00:02 is not a unicast MAC like 02:00:00:00:00:02; no network\n", r.Stdout);
+        Assert.Contains("\n42\n", r.Stdout);
+    }
+
+    [Fact]
     public void Linux_mode_without_net_tap_says_what_it_needs()
     {
         var r = KernelImage.Run("(+ 40 2)\n", 30000, image: KernelImage.ReplPath(), args: new[] { "ip=10.0.0.2/24" });
