@@ -181,6 +181,23 @@ print('got %s from %s:%d' % (data.hex(), src[0], src[1]), flush=True)
             }
             Assert.True(g.WaitFor(@"^(\* )*20$") != null, "udp-send did not answer its byte count; output:\n" + g.Output);
 
+            // udp-receive at the REPL waits for a datagram from the namespace (sent a few times:
+            // the socket opens when the line is read).
+            g.Send("(multiple-value-bind (d h) (udp-receive (udp-open 6001) :timeout 10) (list :got (map 'string #'code-char d) h))");
+            var sender = InNs(ns, 30000, "python3", "-c",
+                "import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
+                "for i in range(5):\n    time.sleep(0.3)\n    s.sendto(b'from the namespace', ('10.0.0.2', 6001))\n");
+            Assert.True(sender.Code == 0, sender.Out);
+            Assert.True(g.WaitFor(@"\(:GOT ""from the namespace"" ""10\.0\.0\.1""\)") != null, "udp-receive got nothing; output:\n" + g.Output);
+
+            // A receive without timeout ends on SIGINT (Ctrl-C on a pipe), the REPL goes on.
+            g.Send("(udp-receive (udp-open 6002))");
+            Thread.Sleep(300);
+            Sh("kill", "-INT", g.P.Id.ToString(CultureInfo.InvariantCulture));
+            Assert.True(g.WaitFor(@"Interrupt") != null, "udp-receive was not interrupted; output:\n" + g.Output);
+            g.Send("(+ 1 2)");
+            Assert.True(g.WaitFor(@"^(\* )*3$") != null, "(+ 1 2) did not answer; output:\n" + g.Output);
+
             // ping while a form runs: the VM's poller pumps the stack; then SIGINT stops the form.
             g.Send("(loop)");
             Thread.Sleep(300);
@@ -188,7 +205,7 @@ print('got %s from %s:%d' % (data.hex(), src[0], src[1]), flush=True)
             log.WriteLine(busy.Out);
             Assert.True(busy.Code == 0 && busy.Out.Contains(" 0% packet loss"), "ping while (loop) runs failed:\n" + busy.Out);
             Sh("kill", "-INT", g.P.Id.ToString(CultureInfo.InvariantCulture));
-            Assert.True(g.WaitFor(@"Interrupt") != null, "(loop) was not interrupted; output:\n" + g.Output);
+            Assert.True(g.WaitFor(@"Interrupt(.|\n)*Interrupt") != null, "(loop) was not interrupted; output:\n" + g.Output);
 
             g.Send("(+ 40 2)");
             Assert.True(g.WaitFor(@"^(\* )*42$") != null, "(+ 40 2) did not answer; output:\n" + g.Output);
@@ -213,6 +230,26 @@ print('got %s from %s:%d' % (data.hex(), src[0], src[1]), flush=True)
         Assert.Contains("net: ip=10.0.0.300/24 is not an address/prefix like 10.0.0.2/24; no network\n", r.Stdout);
         Assert.Contains("\n42\n", r.Stdout);
         Assert.Contains("No network: the guest was started without ip=.", r.Stdout);
+    }
+
+    [Fact]
+    public void A_tap_name_too_long_for_linux_is_refused_before_any_device_is_touched()
+    {
+        var r = KernelImage.Run("(+ 40 2)\n", 30000, image: KernelImage.ReplPath(),
+            args: new[] { "ip=10.0.0.2/24", "net=tap:name-longer-than-15" });
+        Assert.False(r.TimedOut);
+        Assert.Contains("net: net=tap:NAME needs a device name of 1..15 characters; no network\n", r.Stdout);
+        Assert.Contains("\n42\n", r.Stdout);
+    }
+
+    [Fact]
+    public void A_malformed_mac_word_is_refused()
+    {
+        var r = KernelImage.Run("(+ 40 2)\n", 30000, image: KernelImage.ReplPath(),
+            args: new[] { "ip=10.0.0.2/24", "net=tap:lvtap9", "mac=01:00:00:00:00:02" });
+        Assert.False(r.TimedOut);
+        Assert.Contains("net: mac=01:00:00:00:00:02 is not a unicast MAC like 02:00:00:00:00:02; no network\n", r.Stdout);
+        Assert.Contains("\n42\n", r.Stdout);
     }
 
     [Fact]
