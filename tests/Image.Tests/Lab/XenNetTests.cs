@@ -33,10 +33,12 @@ public sealed class XenNetTests(LabFixture fixture, ITestOutputHelper log)
     {
         var g = lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 64,
             Extra: "ip=" + ip + "/24 gw=10.0.0.1 udp-echo=7", Vif: "mac=" + mac + ",bridge=xenbr0"));
-        g.Expect(BannerRe, BootLimit);
-        var net = g.Expect(@"net: [^\r]*\r\n", Long);
+        // The network starts before the banner (its line, or one saying why not).
+        var net = g.Expect(@"net: [^\r]*\r\n", BootLimit);
         Say($"{net.Value.Trim()} ({g.SinceUnpause.Elapsed.TotalSeconds:F1} s after unpause)");
         Assert.Contains(ip + "/24", net.Value);
+        var banner = g.Expect(BannerRe, BootLimit);
+        Say($"banner: {banner.Value.Trim()}");
         g.Expect(Prompt, Long);
         return g;
     }
