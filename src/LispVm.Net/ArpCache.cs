@@ -1,12 +1,15 @@
 // Why: IPv4 → MAC mappings (RFC 826) with a fixed number of entries and a stated policy, so
 // neither age nor an ARP storm can grow or poison it without bound.
-// Policy: only senders on our subnet are learned. An entry expires 60 s after it was learned or last refreshed by an ARP packet from
-// that address (the next send then asks again). Entries are "solicited" (answered our own
-// request, or used by us for sending) or "unsolicited" (learned from a request addressed to
-// us). A new unsolicited entry may only take a free or expired slot or replace the oldest
-// unsolicited entry: a storm of requests from thousands of senders churns among unsolicited
-// entries and never evicts an address we are using (the gateway). A solicited entry may take
-// any slot: free/expired first, then the oldest unsolicited, then the least recently used.
+// Learning (NetStack.Arp.cs): only senders on our subnet; a request addressed to us adds an
+// "unsolicited" entry; a reply or announcement from an address we are resolving adds a
+// "solicited" one; any ARP packet from a cached address refreshes it (RFC 826's merge).
+// Unsolicited replies for unknown addresses are ignored (like Linux's arp_accept=0).
+// Expiry: 60 s after an entry was learned or last refreshed (the next send asks again).
+// Eviction: an entry used by us for sending becomes solicited. A new unsolicited entry may
+// only take a free or expired slot or replace the oldest unsolicited entry, so a storm of
+// requests from thousands of senders churns among unsolicited entries and never evicts an
+// address we use (the gateway). A solicited entry may take any slot: free/expired first,
+// then the oldest unsolicited, then the least recently used.
 namespace LispVm.Net
 {
     public sealed unsafe class ArpCache

@@ -39,6 +39,9 @@ namespace LispVm.Net
             bool learned = senderOk && arp.Update(spa, sha, now);   // RFC 826 merge
             if (tpa != Config.Ip)
             {
+                // An announcement (or a request to someone else) from an address we are
+                // resolving answers our question as well as a reply would.
+                if (senderOk && !learned && pending.Has(spa)) learned = arp.Insert(spa, sha, now, true);
                 if (learned) { FlushPending(spa, sha); Handled(); }
                 else Stats.Drop(DropReason.NotForUs);
                 return;

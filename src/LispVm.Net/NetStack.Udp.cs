@@ -37,6 +37,8 @@ namespace LispVm.Net
         {
             int s = sockets.Find(dport);
             if (s < 0) { Stats.Drop(DropReason.UdpNoSocket); return; }
+            // Only a frame longer than Ethernet's 1514 can carry more; no socket slot holds it.
+            if (dlen > MaxUdpPayload) { Stats.Drop(DropReason.TooLong); return; }
             if (!sockets.Enqueue(s, data, dlen, src, sport)) { Stats.Drop(DropReason.UdpQueueFull); return; }
             Handled();
         }

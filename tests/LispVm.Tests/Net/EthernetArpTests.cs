@@ -233,6 +233,20 @@ namespace LispVm.Tests.Net
         }
 
         [Fact]
+        public void AnnouncementFromAnAddressBeingResolvedCompletesIt()
+        {
+            var (s, d) = Stack();
+            int sock = s.UdpOpen(0);
+            UdpSend(s, sock, IpHost, 9, new byte[] { 5 });
+            d.TakeSent();
+            var u = Assert.Single(Feed(s, d, ArpRequest(MacHost, IpHost, IpHost)));   // gratuitous
+            Assert.Equal(MacHost, u[0..6]);
+            Assert.Equal(5, u[^1]);
+            Assert.Equal(IpHost, Assert.Single(ArpTable(s)).ip);
+            AssertAccounted(s);
+        }
+
+        [Fact]
         public void EntriesExpireAfterSixtySeconds()
         {
             var (s, d) = Stack();

@@ -110,6 +110,19 @@ namespace LispVm.Tests.Net
         }
 
         [Fact]
+        public void OversizeDatagramFromAJumboFrameIsTooLong()
+        {
+            var (s, d) = Ready();
+            int sock = s.UdpOpen(5000);
+            Feed(s, d, UdpFrame(IpHost, IpA, 1, 5000, new byte[NetStack.MaxUdpPayload + 1]));   // a 1515-byte frame
+            Assert.Equal(1, Drops(s, DropReason.TooLong));
+            Assert.False(s.UdpReady(sock));
+            Feed(s, d, UdpFrame(IpHost, IpA, 1, 5000, new byte[NetStack.MaxUdpPayload]));
+            Assert.Equal(NetStack.MaxUdpPayload, UdpReceive(s, sock).Item1);
+            AssertAccounted(s);
+        }
+
+        [Fact]
         public void ReceiveTruncatesToMax()
         {
             var (s, d) = Ready();
