@@ -211,6 +211,7 @@ print('got %s from %s:%d' % (data.hex(), src[0], src[1]), flush=True)
             Assert.True(g.WaitFor(@"^(\* )*42$") != null, "(+ 40 2) did not answer; output:\n" + g.Output);
             g.Send("(getf (net-stats) :icmp-echo-in)");
             Assert.True(g.WaitFor(@"^(\* )*25$") != null, "net-stats did not count 25 pings; output:\n" + g.Output);
+            Assert.Matches(@"(?m)^  device tap: rx-frames \d+, tx-frames \d+$", g.Output);
             log.WriteLine(g.Output);
         }
         finally

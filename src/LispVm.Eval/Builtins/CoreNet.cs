@@ -27,6 +27,7 @@ public sealed unsafe partial class Builtins
         b.Def("%NET-COUNTERS", 0, 0, &NetCounters);
         b.Def("%NET-DROP-NAME", 1, 1, &NetDropName);
         b.Def("%NET-ARP", 0, 0, &NetArp);
+        b.Def("%NET-DEVICE-COUNTERS", 0, 0, &NetDeviceCountersB);
     }
 
     static ulong NoNet() { return M.Fix(NetError.NoNetwork); }
@@ -189,6 +190,31 @@ public sealed unsafe partial class Builtins
     {
         if (!SmallInt(a[0], 0, (int)DropReason.Count - 1, out int i) || i >= NetStats.DropNames.Length) return W.Nil;
         return vm.Heap.MakeString(NetStats.DropNames[i]);
+    }
+
+    /// <summary>The driver's counters: ("kind" ("name" . value) ...) in the driver's order,
+    /// or NIL (no network, or a driver without counters).</summary>
+    static ulong NetDeviceCountersB(Vm vm, Args a)
+    {
+        INetDeviceCounters c = vm.NetDeviceCounters;
+        if (vm.Net == null || c == null) return W.Nil;
+        Heap h = vm.Heap;
+        int m = h.RootMark();
+        int rl = h.PushRoot(W.Nil);
+        for (int i = c.CounterCount - 1; i >= 0; i--)
+        {
+            string name = c.CounterName(i);
+            if (name == null) continue;
+            int rn = h.PushRoot(h.MakeString(name));
+            ulong pair = h.Cons(h.Root(rn), M.Fix(c.Counter(i)));
+            h.SetRoot(rl, h.Cons(pair, h.Root(rl)));
+            h.PopRoots(rn);
+        }
+        string kind = c.DeviceKind;
+        int rk = h.PushRoot(h.MakeString(kind ?? "device"));
+        ulong l = h.Cons(h.Root(rk), h.Root(rl));
+        h.PopRoots(m);
+        return l;
     }
 
     /// <summary>The ARP cache as a list of #(ip #(mac octets) age-ms), or NIL.</summary>

@@ -146,13 +146,18 @@ plist (NIL without a network)."
            (addr (format nil "~A/~D" (%ip-string (svref cfg 0)) (svref cfg 1)))
            (gw (if (zerop (svref cfg 2)) nil (%ip-string (svref cfg 2))))
            (mac (%mac-string (svref cfg 4)))
-           (drops nil) (arp nil))
+           (drops nil) (arp nil) (device nil))
       (do ((i (- (length c) 1) (1- i))) ((< i 12))
         (unless (zerop (svref c i))
           (push (cons (intern (string-upcase (%net-drop-name (- i 12))) :keyword) (svref c i)) drops)))
       (dolist (e (%net-arp))
         (push (list (%ip-string (svref e 0)) (%mac-string (svref e 1)) (svref e 2)) arp))
       (setq arp (nreverse arp))
+      (let ((dc (%net-device-counters)))
+        (when dc
+          (setq device (cons (car dc)
+                             (mapcar (lambda (p) (cons (intern (string-upcase (car p)) :keyword) (cdr p)))
+                                     (cdr dc))))))
       (format t "Network: ~A gw ~A mac ~A~@[, udp echo on port ~D~]~%" addr (or gw "none") mac
               (if (zerop (svref cfg 3)) nil (svref cfg 3)))
       (format t "  in:  ~D packets, ~D bytes (arp ~D requests ~D replies, icmp echo ~D, udp ~D)~%"
@@ -165,6 +170,15 @@ plist (NIL without a network)."
       (if arp
           (dolist (e arp) (format t "  arp ~A is ~A (~D ms ago)~%" (first e) (second e) (third e)))
           (format t "  arp cache: empty~%"))
+      (when device
+        (let ((shown (remove 0 (cdr device) :key #'cdr)) (lead t))
+          (format t "  device ~A:" (car device))
+          (dolist (p shown)
+            (unless lead (write-char #\,))
+            (format t " ~(~A~) ~D" (car p) (cdr p))
+            (setq lead nil))
+          (when lead (format t " all counters 0"))
+          (terpri)))
       (list :address addr :gateway gw :mac mac
             :rx-packets (svref c 0) :rx-bytes (svref c 1)
             :tx-packets (svref c 2) :tx-bytes (svref c 3)
@@ -172,7 +186,7 @@ plist (NIL without a network)."
             :arp-requests-out (svref c 6) :arp-replies-out (svref c 7)
             :icmp-echo-in (svref c 8) :icmp-echo-out (svref c 9)
             :udp-in (svref c 10) :udp-out (svref c 11)
-            :drops drops :arp arp))))
+            :drops drops :arp arp :device device))))
 
 (export '(udp-open udp-close udp-send udp-receive net-stats net-error
           udp-socket udp-socket-p udp-socket-port udp-socket-open-p))

@@ -41,7 +41,12 @@ namespace LispVm.Kernel
             return net;
         }
 
-        public void Attach(Vm vm) { vm.Net = Stack; vm.NetDevice = Device; }
+        public void Attach(Vm vm)
+        {
+            vm.Net = Stack;
+            vm.NetDevice = Device;
+            if (_p.NetDeviceKind != null) vm.NetDeviceCounters = new DeviceCounters(_p);
+        }
 
         // Runs the stack: received frames (a burst, bounded) and its timers. True if any frame.
         public bool Pump()
@@ -98,6 +103,17 @@ namespace LispVm.Kernel
                 p.WriteDec(cfg.EchoPort);
                 p.Write(p.NewLine);
             }
+        }
+
+        // The platform's driver counters as Eval sees them (net-stats).
+        sealed class DeviceCounters : INetDeviceCounters
+        {
+            readonly Platform _p;
+            public DeviceCounters(Platform p) { _p = p; }
+            public string DeviceKind => _p.NetDeviceKind;
+            public int CounterCount => _p.NetDeviceCounterCount;
+            public string CounterName(int i) { return _p.NetDeviceCounterName(i); }
+            public long Counter(int i) { return _p.NetDeviceCounter(i); }
         }
 
         static byte Hex(int d) { return (byte)(d < 10 ? '0' + d : 'a' + d - 10); }

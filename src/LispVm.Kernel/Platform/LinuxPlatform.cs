@@ -133,6 +133,11 @@ namespace LispVm.Kernel
             return _tap;
         }
 
+        public override string NetDeviceKind => _tap == null ? null : "tap";
+        public override int NetDeviceCounterCount => _tap == null ? 0 : LinuxTap.CounterCount;
+        public override string NetDeviceCounterName(int i) { return i >= 0 && i < LinuxTap.CounterCount ? LinuxTap.CounterNames[i] : null; }
+        public override long NetDeviceCounter(int i) { return _tap == null ? 0 : _tap.Counter(i); }
+
         public override ulong MonotonicNs()
         {
             long* ts = stackalloc long[2];

@@ -23,7 +23,15 @@ namespace LispVm.Kernel
 
         public readonly int Fd;
         readonly byte[] _mac = new byte[6];
-        public long RxTooLong, TxFailed;
+        public long RxFrames, TxFrames, RxTooLong, TxFailed;
+
+        // For (net-stats), in Counter's order.
+        public const int CounterCount = 4;
+        public static readonly string[] CounterNames = { "rx-frames", "tx-frames", "rx-too-long", "tx-failed" };
+        public long Counter(int i)
+        {
+            return i == 0 ? RxFrames : i == 1 ? TxFrames : i == 2 ? RxTooLong : i == 3 ? TxFailed : 0;
+        }
 
         LinuxTap(int fd, byte* mac)
         {
@@ -41,7 +49,7 @@ namespace LispVm.Kernel
             {
                 long r = Native.Syscall(SYS_write, Fd, (long)frame, length, 0, 0, 0);
                 if (r == EINTR) continue;
-                if (r == length) return true;
+                if (r == length) { TxFrames++; return true; }
                 TxFailed++;
                 return false;                              // EAGAIN (queue full), link down, ...
             }
@@ -56,6 +64,7 @@ namespace LispVm.Kernel
                 if (r <= 0) return 0;                      // EAGAIN: nothing waiting
                 // With IFF_NO_PI the kernel copies what fits and returns the frame's length.
                 if (r > max) { RxTooLong++; continue; }
+                RxFrames++;
                 return (int)r;
             }
             return 0;

@@ -61,6 +61,12 @@ namespace LispVm.Kernel
         // The device under the network stack (Xen: netfront on device/vif/0; Linux: the TAP
         // device of `net=tap:NAME`); null = none, after printing why when the options asked for one.
         public virtual LispVm.Net.INetDevice OpenNetDevice() { return null; }
+        // The opened device's own counters for (net-stats) (netfront's ring errors, a TAP's
+        // oversized frames): its kind, how many, and each by name; none by default.
+        public virtual string NetDeviceKind => null;
+        public virtual int NetDeviceCounterCount => 0;
+        public virtual string NetDeviceCounterName(int i) { return null; }
+        public virtual long NetDeviceCounter(int i) { return 0; }
 
         // The boot module (Xen `ramdisk=`): a cpio archive seeding the in-memory file store.
         public byte* RamdiskStart;

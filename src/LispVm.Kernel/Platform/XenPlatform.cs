@@ -138,6 +138,12 @@ namespace LispVm.Kernel
             return _net;
         }
 
+        // Netfront's counters (NetfrontStats: frames, ring errors, every drop) for (net-stats).
+        public override string NetDeviceKind => _net == null ? null : "netfront";
+        public override int NetDeviceCounterCount => _net == null ? 0 : NetfrontStats.Count;
+        public override string NetDeviceCounterName(int i) { return i >= 0 && i < NetfrontStats.Names.Length ? NetfrontStats.Names[i] : null; }
+        public override long NetDeviceCounter(int i) { return _net == null ? 0 : _net.Netfront.Stats.Get(i); }
+
         // Netfront work waiting that a pending bit no longer shows (Dispatch cleared it).
         bool NetHasWork => _net != null && _net.Netfront.HasWork;
 

@@ -201,6 +201,26 @@ public class NetApiTests
         Assert.EndsWith("\n1", r.Replace("\r", ""));
     }
 
+    sealed class FakeCounters : LispVm.Eval.INetDeviceCounters
+    {
+        public string DeviceKind => "fake";
+        public int CounterCount => 3;
+        public string CounterName(int i) => new[] { "rx-odd", "tx-never", "ring-broken" }[i];
+        public long Counter(int i) => new long[] { 3, 0, 7 }[i];
+    }
+
+    [Fact]
+    public void Net_stats_shows_the_drivers_nonzero_counters_and_returns_them_all()
+    {
+        using var n = new Net(_ => { });
+        n.Host.Host.Vm.NetDeviceCounters = new FakeCounters();
+        string r = n.Eval("(getf (net-stats) :device)").Replace("\r", "");
+        Assert.Contains("\n  device fake: rx-odd 3, ring-broken 7\n", r);
+        Assert.EndsWith("\n(\"fake\" (:RX-ODD . 3) (:TX-NEVER . 0) (:RING-BROKEN . 7))", r);
+        n.Host.Host.Vm.NetDeviceCounters = null;
+        Assert.DoesNotContain("device", n.Eval("(net-stats)"));
+    }
+
     [Fact]
     public void Without_a_network_net_stats_says_so_and_udp_open_signals()
     {
