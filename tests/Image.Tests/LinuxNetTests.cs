@@ -91,42 +91,8 @@ public class LinuxNetTests
         }
     }
 
-    // Lockstep echo: each datagram waits for its echo (0.5 s, up to 3 retries) and is checked.
-    const string EchoScript = @"
-import os, random, socket, sys
-random.seed(16)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('10.0.0.1', 0))
-s.settimeout(0.5)
-lost = retries = bad = 0
-for i in range(1000):
-    size = 1472 if i == 0 else (1 if i == 1 else random.randint(1, 1472))
-    data = os.urandom(size)
-    for attempt in range(4):
-        s.sendto(data, ('10.0.0.2', 7))
-        try:
-            while True:
-                got, src = s.recvfrom(2048)
-                if got == data and src == ('10.0.0.2', 7): break
-                bad += 1
-            break
-        except socket.timeout:
-            retries += 1
-    else:
-        lost += 1
-print('echo: sent 1000 lost %d retries %d bad %d' % (lost, retries, bad))
-";
-
-    // One datagram on 10.0.0.1:9000 within 20 s, printed as hex.
-    const string ListenScript = @"
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('10.0.0.1', 9000))
-s.settimeout(20)
-print('ready', flush=True)
-data, src = s.recvfrom(2048)
-print('got %s from %s:%d' % (data.hex(), src[0], src[1]), flush=True)
-";
+    // The scripts the lab's XenNetTests and Dom0TapTests run too (tests/net).
+    static string NetScript(string name) => Path.Combine(KernelImage.RepoRoot(), "tests", "net", name);
 
     [NetNsFact]
     public void Ping_udp_echo_and_udp_send_over_a_tap_in_a_network_namespace()
@@ -158,26 +124,23 @@ print('got %s from %s:%d' % (data.hex(), src[0], src[1]), flush=True)
             log.WriteLine($"ping: 20/20, median RTT {rtts[10]:0.000} ms");
 
             // 1,000 lockstep UDP echoes of random sizes, every payload checked.
-            var echo = InNs(ns, 300000, "python3", "-c", EchoScript);
+            var echo = InNs(ns, 300000, "python3", NetScript("udp_lockstep.py"), "10.0.0.2", "7", "1000", "16");
             log.WriteLine(echo.Out);
             Assert.True(echo.Code == 0, "echo script failed:\n" + echo.Out);
-            var em = Regex.Match(echo.Out, @"echo: sent 1000 lost (\d+) retries (\d+) bad (\d+)");
-            Assert.True(em.Success, echo.Out);
-            Assert.Equal("0", em.Groups[1].Value);
-            Assert.Equal("0", em.Groups[3].Value);
+            Assert.Matches(@"lockstep: sent 1000 ok 1000 retries \d+ lost 0 bad 0", echo.Out);
 
             // A datagram sent from the REPL arrives intact (UTF-8 of a string).
             var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "netns", "exec", ns, "python3", "-c", ListenScript }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "netns", "exec", ns, "python3", NetScript("udp_listen.py"), "10.0.0.1", "9000", "20" }) psi.ArgumentList.Add(a);
             using (var listener = Process.Start(psi)!)
             {
-                Assert.Equal("ready", listener.StandardOutput.ReadLine());
+                Assert.Equal("listening", listener.StandardOutput.ReadLine());
                 g.Send("(udp-send (udp-open 5555) \"10.0.0.1\" 9000 \"hello from lispvm λ\")");
                 Assert.True(listener.WaitForExit(30000), "the listener got nothing; guest:\n" + g.Output);
                 string got = listener.StandardOutput.ReadToEnd() + listener.StandardError.ReadToEnd();
                 log.WriteLine(got);
                 string hex = Convert.ToHexString(Encoding.UTF8.GetBytes("hello from lispvm λ")).ToLowerInvariant();
-                Assert.Contains($"got {hex} from 10.0.0.2:5555", got);
+                Assert.Contains($"from 10.0.0.2:5555 hex {hex}", got);
             }
             Assert.True(g.WaitFor(@"^(\* )*20$") != null, "udp-send did not answer its byte count; output:\n" + g.Output);
 
