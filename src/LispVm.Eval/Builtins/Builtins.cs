@@ -54,6 +54,7 @@ public sealed unsafe partial class Builtins
         RegisterGc(b);
         RegisterThreads(b);
         RegisterFiles(b);
+        RegisterDebug(b);
         Lib.RunRegisterAll(b);
     }
 }

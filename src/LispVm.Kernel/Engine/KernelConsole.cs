@@ -15,7 +15,7 @@ using XenPv.Console;
 
 namespace LispVm.Kernel
 {
-    internal sealed unsafe class KernelConsole : IVmPoller, IConsoleRefill
+    internal sealed unsafe class KernelConsole : IVmPoller, IConsoleRefill, IConsolePoll
     {
         const int TypeaheadSize = 8192;
         const ulong FlushEveryNs = 20000000;
@@ -43,6 +43,7 @@ namespace LispVm.Kernel
         {
             _p = p; _out = output; _vm = vm; _repl = repl; _memory = memory;
             repl.Refill = this;
+            repl.Poll = this;
             if (interactive)
             {
                 _ld = new LineDiscipline(p.NewLine);
@@ -73,6 +74,23 @@ namespace LispVm.Kernel
                 if (c == 0x03) { vm.InterruptFlag = 1; _taCount = 0; continue; }   // ^C also drops typeahead
                 Enqueue(c);
             }
+        }
+
+        // The debugger waits for a line while other green threads run: bytes typed so far go
+        // to the typeahead (Ctrl-C interrupts, as in Poll); ready once any byte or the end is there.
+        public bool InputReady(Repl repl)
+        {
+            if (_taCount > 0) return true;
+            int n;
+            fixed (byte* b = _read) n = _p.Read(b, _read.Length);
+            if (n < 0) return true;
+            for (int i = 0; i < n; i++)
+            {
+                byte c = _read[i];
+                if (c == 0x03 && _ld != null) { _vm.InterruptFlag = 1; _taCount = 0; continue; }
+                if (_taCount < TypeaheadSize) Enqueue(c);
+            }
+            return _taCount > 0;
         }
 
         void Enqueue(byte c)

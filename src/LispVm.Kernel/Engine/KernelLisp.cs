@@ -204,6 +204,10 @@ namespace LispVm.Kernel
                 p.Write(p.NewLine);
             }
             memory.FitLimit();
+            // Issue 14: the interactive debugger is on for a terminal and the Xen console, off
+            // for a pipe (one-line error reports, exit status); debugger=on|off chooses.
+            bool debugger = p.HasOption("debugger=on") || (interactive && !p.HasOption("debugger=off"));
+            if (debugger) repl.EvalText("(setq *interactive-debugger* t)", false);
             if (p.RamdiskLength != 0) SeedFileStore(p, vm);
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
