@@ -95,8 +95,9 @@ public class LinuxReplTests
     [Fact]
     public void OnATerminalCtrlCInterruptsAndCtrlDExits()
     {
-        // script(1) gives the image a pseudo-terminal: raw mode and the line discipline.
-        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath(), "/dev/null" })
+        // script(1) gives the image a pseudo-terminal: raw mode and the line discipline. The
+        // debugger (on by default on a terminal) is off here: one-line reports as before.
+        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath() + " debugger=off", "/dev/null" })
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
@@ -121,6 +122,42 @@ public class LinuxReplTests
         Assert.Contains("(loop)\r\n;; Error: Interrupted.\r\n* ", o);
         Assert.Contains("(sleep 30)\r\n;; Error: Interrupted.\r\n* ", o);   // a sleep ends early too
         Assert.Contains("(sq 1x\b \b2)\r\n144\r\n* ", o);
+    }
+
+    // Issue 14: on a terminal the debugger is on by default. Ctrl-C in a loop offers CONTINUE
+    // (chosen: the loop goes on), Ctrl-C again then :top; an error, then Ctrl-D goes back one
+    // level; Ctrl-D at the top exits.
+    [Fact]
+    public void OnATerminalTheDebuggerTakesCtrlCAndCtrlD()
+    {
+        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath(), "/dev/null" })
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        void Type(string s, int pauseMs) { p.StandardInput.Write(s); p.StandardInput.Flush(); Thread.Sleep(pauseMs); }
+        Thread.Sleep(500);
+        Type("(defvar *k* 0)\r", 200);
+        Type("(loop (setq *k* (+ *k* 1)))\r", 700);
+        Type("\u0003", 400);
+        Type("0\r", 700);
+        Type("\u0003", 400);
+        Type("(> *k* 1000)\r", 300);
+        Type(":top\r", 300);
+        Type("(car 1)\r", 300);
+        Type("\u0004", 300);
+        Type("(+ 40 2)\r", 300);
+        Type("\u0004", 300);
+        bool exited = p.WaitForExit(10000);
+        if (!exited) p.Kill(true);
+        string o = stdout.Result;
+        Assert.True(exited, "Ctrl-D did not end the image; output:\n" + o);
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains(";; Error: Interrupted.\r\nRestarts:\r\n  0: [CONTINUE] Continue the interrupted computation.\r\n  1: [ABORT] Return to top level.\r\n1] 0\r\n", o);
+        Assert.Contains("1] (> *k* 1000)\r\nT\r\n1] :top\r\n* ", o);
+        Assert.Contains("(car 1)\r\n;; Error: The value 1 is not of type LIST.\r\nRestarts:\r\n  0: [ABORT] Return to top level.\r\n1] ", o);
+        Assert.Contains("(+ 40 2)\r\n42\r\n* ", o);
     }
 
     [Fact]

@@ -34,6 +34,7 @@ namespace LispVm.Kernel
         const int PendingMax = 2 * LineDiscipline.DefaultLineMax;
         readonly byte[] _pending = new byte[PendingMax + 1];
         readonly byte[] _feeding = new byte[PendingMax + 1];
+        readonly byte[] _handed;      // the line being handed over (HandOver), sized as the discipline's
         int _pendingLen;
         ulong _lastFlush;
         bool _refilling;       // inside Refill: lines are appended to the Repl, not evaluated
@@ -47,6 +48,7 @@ namespace LispVm.Kernel
             if (interactive)
             {
                 _ld = new LineDiscipline(p.NewLine);
+                _handed = new byte[_ld.Line.Length];
                 vm.Poller = this;
                 vm.StepLimit = PollEverySteps;
             }
@@ -278,11 +280,16 @@ namespace LispVm.Kernel
         void HandOver(bool endOfLine)
         {
             int len = _ld.Length;
+            if (len > _handed.Length) len = _handed.Length;
+            // The line leaves the line discipline before the Repl runs it: a form that reads the
+            // console (READ-LINE, the debugger) edits the next line there (Refill), which used
+            // to start with this one's bytes still in it.
+            for (int i = 0; i < len; i++) _handed[i] = _ld.Line[i];
+            _ld.TakeLine();
             // The echoed line end put the cursor at column 0 (the VM's fresh-line must know).
             if (endOfLine) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
             long before = _out.BytesWritten;
-            fixed (byte* b = _ld.Line) Append(b, len, endOfLine);
-            _ld.TakeLine();
+            fixed (byte* b = _handed) Append(b, len, endOfLine);
             _vm.FlushConsole();
             if (!endOfLine) return;
             if (_out.BytesWritten != before) return;        // the Repl printed (and prompted)
