@@ -43,6 +43,8 @@ public static class Program
         // and a pipe keep the one-line error report and the exit status).
         bool onTerminal = file == null && evals.Count == 0 && !Console.IsInputRedirected;
         if (debugger ?? onTerminal) host.Repl.EvalText("(setq *interactive-debugger* t)", false);
+        string machine = Environment.MachineName.Replace("\\", "").Replace("\"", "");
+        host.Repl.EvalText($"(%set-platform \"{(OperatingSystem.IsLinux() ? "Linux" : "LispVm")}\" \"{machine}\")", false);
         Console.CancelKeyPress += (s, e) => { e.Cancel = true; host.Vm.InterruptFlag = 1; };
         if (host.BootErrors > 0) Console.Error.WriteLine($"lispvm: {host.BootErrors} boot file(s) had errors");
         if (file != null || evals.Count > 0)

@@ -44,6 +44,28 @@ public class LinuxReplTests
         Assert.Empty(ImageTranscripts.Check("x.txt", "t", good, r.Stdout));
     }
 
+    // Issue 14: the heap image comes from a Linux run, so the platform is set at every boot:
+    // SOFTWARE-TYPE, :LINUX (not :XEN) in *FEATURES*, MACHINE-INSTANCE the host name.
+    [Fact]
+    public void PlatformFeaturesAreSetAtBoot()
+    {
+        var r = Repl("(list (software-type) (and (member :linux *features*) t) (and (member :xen *features*) t) (machine-instance))\n");
+        Assert.False(r.TimedOut);
+        Assert.Contains($"(\"Linux\" T NIL \"{System.Net.Dns.GetHostName()}\")", r.Stdout);
+    }
+
+    // A pipe keeps the one-line report; debugger=on on the command line opens the debugger.
+    [Fact]
+    public void DebuggerWordOnTheCommandLineTurnsItOnForAPipe()
+    {
+        var off = Repl("(+ 1 dbg-nope)\n(+ 40 2)\n");
+        Assert.Contains(";; Error: The variable DBG-NOPE is unbound.\n* \n42", off.Stdout.Replace("\r", ""));
+        Assert.DoesNotContain("Restarts:", off.Stdout);
+        var on = KernelImage.Run("(+ 1 dbg-nope)\n1\n41\n", image: KernelImage.ReplPath(), args: "debugger=on");
+        Assert.Contains("  1: [USE-VALUE] Use a value for DBG-NOPE instead.", on.Stdout);
+        Assert.Contains("\n42\n", on.Stdout);
+    }
+
     [Fact]
     public void QuitExitsWithItsCodeAndIgnoresTheRest()
     {
