@@ -784,6 +784,7 @@ public sealed unsafe partial class Vm
         if (!W.IsObj(callee) || PendN == 0)
         {
             th.Sp = sp;
+            resume = false;
             FallbackError();
             goto unwind;
         }

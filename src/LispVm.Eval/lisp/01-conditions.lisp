@@ -297,7 +297,10 @@
 (defun invoke-restart-interactively (restart)
   (let ((r (find-restart restart)))
     (unless r (error '%simple-control-error :format-control "No restart ~S is active." :format-arguments (list restart)))
-    (apply (svref r 2) (if (svref r 4) (funcall (svref r 4)) nil))))
+    ;; USE-VALUE and STORE-VALUE restarts without :INTERACTIVE still need their value.
+    (apply (svref r 2) (cond ((svref r 4) (funcall (svref r 4)))
+                             ((%memq (svref r 1) '(use-value store-value)) (list (%query-value (svref r 1))))
+                             (t nil)))))
 
 (defmacro restart-case (form &rest clauses)
   (let ((block (gensym)) (args (gensym)) (tags nil) (makers nil) (bodies nil))

@@ -59,6 +59,19 @@ public class DebuggerTests
     }
 
     [Fact]
+    public void A_users_restart_case_is_listed_and_continued()
+    {
+        using var h = On();
+        string o = h.Eval("(restart-case (error \"mine\") (my-retry () :report \"Try my way.\" :mine) " +
+                          "(use-value (v) (list :used v)) (ask (a b) :interactive (lambda () (list 1 2)) (+ a b)))\n1\n(* 6 7)");
+        Assert.Contains("  0: [MY-RETRY] Try my way.", o);
+        Assert.Contains("  1: [USE-VALUE] USE-VALUE", o);
+        Assert.EndsWith("(:USED 42)", o);
+        Assert.EndsWith("3", h.Eval("(restart-case (error \"mine\") (ask (a b) :interactive (lambda () (list 1 2)) (+ a b)))\n0"));
+        Assert.EndsWith(":MINE", h.Eval("(restart-case (error \"mine\") (my-retry () :mine))\n0"));
+    }
+
+    [Fact]
     public void Check_type_offers_store_value()
     {
         using var h = On();
@@ -151,16 +164,26 @@ public class DebuggerTests
         Assert.Equal(1, h.Host.Repl.Errors);
     }
 
+    // Ctrl-C as the kernel console delivers it: the poller, called every StepLimit safe
+    // points, raises the interrupt flag on its Nth call (deterministic, unlike a timer).
+    sealed class InterruptAt : IVmPoller
+    {
+        readonly int[] at; int calls; public int Fired;
+        public InterruptAt(params int[] at) { this.at = at; }
+        public void Poll(Vm vm) { calls++; if (Array.IndexOf(at, calls) >= 0) { vm.InterruptFlag = 1; Fired++; } }
+    }
+
     [Fact]
     public void Ctrl_c_enters_the_debugger_and_continue_resumes_a_loop()
     {
         using var h = On();
-        var vm = h.Host.Vm;
-        using var timer = new System.Threading.Timer(_ => vm.InterruptFlag = 1, null, 300, System.Threading.Timeout.Infinite);
-        string o = h.Eval("(let ((end (+ (get-internal-real-time) 1500000)) (n 0)) (loop (setq n (+ n 1)) (when (> (get-internal-real-time) end) (return (list :done (> n 0))))))\n0");
+        var poll = new InterruptAt(5);
+        h.Host.Vm.Poller = poll; h.Host.Vm.StepLimit = 1000;
+        string o = h.Eval("(let ((n 0)) (loop (setq n (+ n 1)) (when (= n 100000) (return (list :done n)))))\n0");
+        Assert.Equal(1, poll.Fired);
         Assert.Contains(";; Error: Interrupted.", o);
         Assert.Contains("  0: [CONTINUE] Continue the interrupted computation.", o);
-        Assert.EndsWith("(:DONE T)", o);
+        Assert.EndsWith("(:DONE 100000)", o);
     }
 
     [Fact]
@@ -168,13 +191,16 @@ public class DebuggerTests
     {
         using var h = On();
         h.Eval("(defun dbg-fib (n) (if (< n 2) n (+ (dbg-fib (- n 1)) (dbg-fib (- n 2)))))");
-        var vm = h.Host.Vm;
-        // Interrupted inside the recursion (function entry is the safe point), continued: the
-        // answer must still be right.
-        using var timer = new System.Threading.Timer(_ => vm.InterruptFlag = 1, null, 100, System.Threading.Timeout.Infinite);
-        string o = h.Eval("(dbg-fib 27)\n0");
+        // Interrupted three times inside the recursion (function entry is the safe point),
+        // continued each time: the answer must still be right.
+        var poll = new InterruptAt(3, 20, 40);
+        h.Host.Vm.Poller = poll; h.Host.Vm.StepLimit = 1000;
+        string o = h.Eval("(dbg-fib 24)\n0\n0\n0");
+        Assert.Equal(3, poll.Fired);
+        Assert.Equal(3, o.Split(";; Error: Interrupted.").Length - 1);
+        Assert.DoesNotContain("2] ", o);      // each CONTINUE left its level
         Assert.Contains("[CONTINUE] Continue the interrupted computation.", o);
-        Assert.EndsWith("196418", o);
+        Assert.EndsWith("46368", o);
     }
 
     // Console input that arrives late: not ready for `readyAfter` polls, then one line.
