@@ -147,8 +147,8 @@ public class LinuxReplTests
     }
 
     // Issue 14: on a terminal the debugger is on by default. Ctrl-C in a loop offers CONTINUE
-    // (chosen: the loop goes on), Ctrl-C again then :top; an error, then Ctrl-D goes back one
-    // level; Ctrl-D at the top exits.
+    // (chosen: the loop goes on), Ctrl-C again then :top; an error, Ctrl-C at its prompt drops
+    // the line typed, then Ctrl-D goes back one level; Ctrl-D at the top exits.
     [Fact]
     public void OnATerminalTheDebuggerTakesCtrlCAndCtrlD()
     {
@@ -168,6 +168,9 @@ public class LinuxReplTests
         Type("(> *k* 1000)\r", 300);
         Type(":top\r", 300);
         Type("(car 1)\r", 300);
+        Type("(+ 1", 200);
+        Type("\u0003", 300);        // at the debugger's prompt: the line is dropped, prompt again
+        Type("(+ 1 2)\r", 300);
         Type("\u0004", 300);
         Type("(+ 40 2)\r", 300);
         Type("\u0004", 300);
@@ -179,6 +182,7 @@ public class LinuxReplTests
         Assert.Contains(";; Error: Interrupted.\r\nRestarts:\r\n  0: [CONTINUE] Continue the interrupted computation.\r\n  1: [ABORT] Return to top level.\r\n1] 0\r\n", o);
         Assert.Contains("1] (> *k* 1000)\r\nT\r\n1] :top\r\n* ", o);
         Assert.Contains("(car 1)\r\n;; Error: The value 1 is not of type LIST.\r\nRestarts:\r\n  0: [ABORT] Return to top level.\r\n1] ", o);
+        Assert.Contains("1] (+ 1 2)\r\n3\r\n1] ", o);
         Assert.Contains("(+ 40 2)\r\n42\r\n* ", o);
     }
 

@@ -14,6 +14,16 @@ public sealed unsafe partial class Builtins
         b.Def("%DISASSEMBLE", 1, 1, &DisassembleFn);
         b.Def("%CONSTANT-SYMBOL-P", 1, 1, &ConstantSymbolP);
         b.Def("%PACKAGE-LIST", 0, 0, &PackageList);
+        b.Def("%TAKE-INTERRUPT", 0, 0, &TakeInterrupt);
+    }
+
+    // A Ctrl-C typed while the debugger waited for a line ends that read (the console sets
+    // the interrupt flag): the debugger takes it (clearing it) and prompts again.
+    static ulong TakeInterrupt(Vm vm, Args a)
+    {
+        if (vm.InterruptFlag == 0) return W.Nil;
+        vm.InterruptFlag = 0;
+        return vm.Bool(true);
     }
 
     // Every package (APROPOS searches them all): a fresh list, oldest first.

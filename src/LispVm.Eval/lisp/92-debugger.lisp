@@ -50,12 +50,14 @@
       (setq i (1+ i)))))
 
 (defun %debug-read-form ()
-  "The next form typed on the console; :%EOF at end of input, :%BAD after a reader error."
-  (handler-case (read *%console-in* nil :%eof)
-    (error (e)
-      (format *debug-io* "~&;; Error: ~A~%" (%condition-message e))
-      (when (%console-input-ready-p) (read-line *%console-in* nil nil))
-      :%bad)))
+  "The next form typed on the console; :%EOF at end of input, :%BAD after a reader error
+or a Ctrl-C typed instead of a line (the prompt comes again)."
+  (let ((form (handler-case (read *%console-in* nil :%eof)
+                (error (e)
+                  (format *debug-io* "~&;; Error: ~A~%" (%condition-message e))
+                  (when (%console-input-ready-p) (read-line *%console-in* nil nil))
+                  :%bad))))
+    (if (and (eq form :%eof) (%take-interrupt)) :%bad form)))
 
 (defun %query-value (what)
   "Prompts on *QUERY-IO* for a form, evaluates it and returns its value."
