@@ -146,6 +146,29 @@ public class LinuxReplTests
         Assert.Contains("(sq 1x\b \b2)\r\n144\r\n* ", o);
     }
 
+    // The debugger transcript typed on a terminal: the image echoes each line as the Xen
+    // console does, so this checks the transcript's echo handling outside the lab too.
+    [Fact]
+    public void DebuggerTranscriptPassesOnATerminal()
+    {
+        string input = ImageTranscripts.Input("14-debugger.txt", "p", out var chunks);
+        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath(), "/dev/null" })
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        Thread.Sleep(500);
+        foreach (string l in input.Split('\n')[..^1]) { p.StandardInput.Write(l + "\r"); p.StandardInput.Flush(); Thread.Sleep(30); }
+        Thread.Sleep(1000);
+        p.StandardInput.Write("\u0004"); p.StandardInput.Flush();    // at the top level: exits
+        bool exited = p.WaitForExit(10000);
+        if (!exited) p.Kill(true);
+        string o = stdout.Result;
+        var failures = ImageTranscripts.Check("14-debugger.txt", "p", chunks, o);
+        Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n--- output:\n" + o);
+    }
+
     // Issue 14: on a terminal the debugger is on by default. Ctrl-C in a loop offers CONTINUE
     // (chosen: the loop goes on), Ctrl-C again then :top; an error, Ctrl-C at its prompt drops
     // the line typed, then Ctrl-D goes back one level; Ctrl-D at the top exits.
@@ -173,6 +196,7 @@ public class LinuxReplTests
         Type("(+ 1 2)\r", 300);
         Type("\u0004", 300);
         Type("(+ 40 2)\r", 300);
+        Type("(car 2)\r(+ 2 3)\r:top\r", 600);   // pasted: the debugger reads the lines after the error
         Type("\u0004", 300);
         bool exited = p.WaitForExit(10000);
         if (!exited) p.Kill(true);
@@ -184,6 +208,7 @@ public class LinuxReplTests
         Assert.Contains("(car 1)\r\n;; Error: The value 1 is not of type LIST.\r\nRestarts:\r\n  0: [ABORT] Return to top level.\r\n1] ", o);
         Assert.Contains("1] (+ 1 2)\r\n3\r\n1] ", o);
         Assert.Contains("(+ 40 2)\r\n42\r\n* ", o);
+        Assert.Contains("1] (+ 2 3)\r\n5\r\n1] :top\r\n* ", o);
     }
 
     [Fact]

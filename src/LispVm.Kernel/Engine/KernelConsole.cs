@@ -95,6 +95,18 @@ namespace LispVm.Kernel
             return _taCount > 0;
         }
 
+        // Puts bytes back at the front of the typeahead (they were read before anything in it);
+        // false, nothing put back, when they do not fit.
+        bool Prepend(byte* b, int n)
+        {
+            if (n <= 0) return true;
+            if (n > TypeaheadSize - _taCount) return false;
+            _taHead = (_taHead - n + TypeaheadSize) % TypeaheadSize;
+            for (int k = 0; k < n; k++) _typeahead[(_taHead + k) % TypeaheadSize] = b[k];
+            _taCount += n;
+            return true;
+        }
+
         void Enqueue(byte c)
         {
             _typeahead[(_taHead + _taCount) % TypeaheadSize] = c;
@@ -168,6 +180,10 @@ namespace LispVm.Kernel
                         Prompt();
                         continue;
                     }
+                    // The rest of the batch goes back to the typeahead before the line runs: a form
+                    // that reads the console (the debugger, READ-LINE) finds the lines typed
+                    // after it there (before, it waited for input already read, in this batch).
+                    if (Prepend(batch + i + 1, n - i - 1)) n = i + 1;
                     HandOver(ev == LineEvent.Line);
                     if (_repl.Done) { _p.Flush(); return _vm.QuitCode; }
                 }
@@ -211,8 +227,11 @@ namespace LispVm.Kernel
                     if (ev == LineEvent.None) continue;
                     if (ev == LineEvent.Eof) { end = true; break; }
                     if (ev == LineEvent.Interrupt) { _ld.TakeLine(); _vm.InterruptFlag = 1; end = true; break; }
-                    // Bytes after this line wait in the typeahead for the next reader.
-                    for (int k = i + 1; k < n && _taCount < TypeaheadSize; k++) Enqueue(_read[k]);
+                    // Bytes after this line wait in the typeahead for the next reader, in front of
+                    // any typed later.
+                    fixed (byte* rb = _read)
+                        if (!Prepend(rb + i + 1, n - i - 1))
+                            for (int k = i + 1; k < n && _taCount < TypeaheadSize; k++) Enqueue(_read[k]);
                     bool line = ev == LineEvent.Line;
                     if (line) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
                     fixed (byte* b = _ld.Line) Append(b, _ld.Length, line);
