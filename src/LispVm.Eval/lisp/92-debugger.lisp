@@ -57,7 +57,8 @@ or a Ctrl-C typed instead of a line (the prompt comes again)."
                   (format *debug-io* "~&;; Error: ~A~%" (%condition-message e))
                   (when (%console-input-ready-p) (read-line *%console-in* nil nil))
                   :%bad))))
-    (if (and (eq form :%eof) (%take-interrupt)) :%bad form)))
+    ;; A Ctrl-C while waiting is for the prompt, not for the computation the level came from.
+    (if (%take-interrupt) (if (eq form :%eof) :%bad form) form)))
 
 (defun %query-value (what)
   "Prompts on *QUERY-IO* for a form, evaluates it and returns its value."

@@ -72,6 +72,16 @@ public class DebuggerTests
     }
 
     [Fact]
+    public void Cerror_offers_its_continue_restart()
+    {
+        using var h = On();
+        string o = h.Eval("(list (cerror \"Go on with ~a.\" \"Bad ~a.\" 7) :after)\n0");
+        Assert.Contains(";; Error: Bad 7.", o);
+        Assert.Contains("  0: [CONTINUE] Go on with 7.", o);
+        Assert.EndsWith("(NIL :AFTER)", o);
+    }
+
+    [Fact]
     public void Check_type_offers_store_value()
     {
         using var h = On();

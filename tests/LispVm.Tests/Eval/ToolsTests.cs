@@ -49,4 +49,14 @@ public class ToolsTests
         Assert.Equal("NIL", h.Eval("(documentation 'tl-g 'function)"));
         Assert.Equal("\"just a value\"", h.Eval("(tl-g)"));
     }
+
+    [Fact]
+    public void Y_or_n_p_and_yes_or_no_p_read_the_answer_line()
+    {
+        using var h = new EvalHost();
+        Assert.Equal("Go? (y or n) \nT", h.Eval("(y-or-n-p \"Go?\")\ny"));
+        Assert.Equal("Go? (y or n) \nNIL", h.Eval("(y-or-n-p \"Go?\")\nn"));
+        Assert.Equal("Sure? (yes or no) \nT", h.Eval("(yes-or-no-p \"Sure?\")\nyes"));
+        Assert.Equal("Sure? (yes or no) \nNIL", h.Eval("(yes-or-no-p \"Sure?\")\ny"));
+    }
 }
