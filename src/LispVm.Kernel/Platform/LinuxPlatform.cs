@@ -39,6 +39,16 @@ namespace LispVm.Kernel
         // stdin a terminal: raw mode (no kernel echo, editing or signals; the LineDiscipline
         // does them), output post-processing kept so "\n" still shows as CR LF.
         byte* _savedTermios;
+        // uname(2): struct utsname is six 65-byte fields; nodename is the second.
+        public override int MachineName(byte* dst, int max)
+        {
+            byte* u = stackalloc byte[6 * 65];
+            if (Native.Syscall(63 /* SYS_uname */, (long)u, 0, 0, 0, 0, 0) != 0) return 0;
+            int n = 0;
+            while (n < 64 && n < max && u[65 + n] != 0) { dst[n] = u[65 + n]; n++; }
+            return n;
+        }
+
         public override bool EnterInteractiveMode()
         {
             byte* t = (byte*)Internal.Runtime.BootHeap.AllocZeroed(2 * TermiosSize);

@@ -44,6 +44,10 @@ namespace LispVm.Kernel
         // A human console: true when input needs the line discipline (Xen's raw pty; a Linux
         // tty, which this switches to raw mode). False: plain bytes (a pipe).
         public virtual bool EnterInteractiveMode() { return false; }
+
+        // MACHINE-INSTANCE: the host name (Linux) or the domain's name (Xen: xenstore `name`)
+        // into dst; its length, 0 when unknown.
+        public virtual int MachineName(byte* dst, int max) { return 0; }
         public virtual void LeaveInteractiveMode() { }
 
         // Requests from outside (Xen: `xl shutdown`/`xl reboot`) checked while Lisp runs; cheap
