@@ -46,7 +46,7 @@ namespace LispVm.Kernel
         {
             _p = p; _out = output; _vm = vm; _repl = repl; _memory = memory; _net = net;
             repl.Refill = this;
-            if (interactive) _ld = new LineDiscipline(p.NewLine);
+            if (interactive) _ld = new LineDiscipline(p.NewLine) { Width = p.ConsoleColumns };
             if (interactive || net != null)
             {
                 vm.Poller = this;
@@ -145,6 +145,7 @@ namespace LispVm.Kernel
                 // Interactive: the bytes of this batch are copied out first, since Feed may run
                 // Lisp whose poller refills _read (bytes typed meanwhile queue behind them).
                 for (int i = 0; i < n; i++) batch[i] = _read[i];
+                _ld.Width = _p.ConsoleColumns;          // SIGWINCH may have changed it
                 for (int i = 0; i < n; i++)
                 {
                     LineEvent ev = _ld.Feed(batch[i]);
@@ -179,6 +180,7 @@ namespace LispVm.Kernel
             _vm.FlushConsole();
             _p.Flush();
             _refilling = true;
+            if (_ld != null) _ld.EndForm();         // the running form goes into the history
             bool got = false, end = false;
             while (!got && !end)
             {
@@ -215,6 +217,7 @@ namespace LispVm.Kernel
                     if (line) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
                     fixed (byte* b = _ld.Line) Append(b, _ld.Length, line);
                     _ld.TakeLine();
+                    if (line) _ld.DiscardForm();       // data for the program, not history
                     got = true;
                     break;
                 }
@@ -283,6 +286,8 @@ namespace LispVm.Kernel
             long before = _out.BytesWritten;
             fixed (byte* b = _ld.Line) Append(b, len, endOfLine);
             _ld.TakeLine();
+            // A whole form was read: its lines become one history entry.
+            if (endOfLine && !_repl.InForm) _ld.EndForm();
             _vm.FlushConsole();
             if (!endOfLine) return;
             if (_out.BytesWritten != before) return;        // the Repl printed (and prompted)

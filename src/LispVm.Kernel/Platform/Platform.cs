@@ -46,6 +46,23 @@ namespace LispVm.Kernel
         public virtual bool EnterInteractiveMode() { return false; }
         public virtual void LeaveInteractiveMode() { }
 
+        // The console's width in columns for the line editor's wrapping: option word `cols=N`
+        // (Xen `extra=`, Linux argv/environment), default 80. Linux without `cols=` asks the
+        // terminal, again after SIGWINCH. Cheap: called before every batch of input.
+        int _cols;
+        public virtual int ConsoleColumns
+        {
+            get
+            {
+                if (_cols == 0)
+                {
+                    ulong c = OptionNumber("cols", 80);
+                    _cols = c < 8 ? 8 : c > 1000 ? 1000 : (int)c;
+                }
+                return _cols;
+            }
+        }
+
         // Requests from outside (Xen: `xl shutdown`/`xl reboot`) checked while Lisp runs; cheap
         // when nothing is pending.
         public virtual void PollControl() { }
