@@ -231,7 +231,7 @@ namespace LispVm.Kernel
         {
             int e = _ld.EchoLength;
             if (e == 0) return;
-            fixed (byte* b = _ld.EchoBuffer) _p.Write(b, e);
+            fixed (byte* b = _ld.EchoBuffer) _p.WriteEcho(b, e);    // best-effort, never waits
             _ld.ClearEcho();
         }
 

@@ -12,6 +12,9 @@ namespace LispVm.Kernel
         // Console: Write may buffer; Flush pushes everything out (blocking until accepted).
         public abstract void Write(byte* p, int n);
         public abstract void Flush();
+        // The line editor's echo: best-effort, must not wait (Xen: what the ring does not take
+        // now is dropped). Default: Write.
+        public virtual void WriteEcho(byte* p, int n) { Write(p, n); }
         // Reads up to max available input bytes without blocking; -1 = end of input.
         public abstract int Read(byte* dst, int max);
         // Waits until input may be available or the monotonic clock reaches deadlineNs.
