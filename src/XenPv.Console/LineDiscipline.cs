@@ -55,8 +55,18 @@ namespace XenPv.Console
 
         // Echo typed characters (a raw pty / tty does not echo itself).
         public bool Echo = true;
-        // The column where the line starts (after the prompt): "* " and "  " are 2.
-        public int PromptColumn = 2;
+        // The column where the line starts (after the prompt): "* " and "  " are 2. Set before
+        // anything is typed on the line (a change later applies from the next line).
+        private int promptColumn = 2;
+        public int PromptColumn
+        {
+            get { return promptColumn; }
+            set
+            {
+                promptColumn = value < 0 ? 0 : value;
+                if (len == 0 && row == 0 && !longLine && !searching) col = Start;
+            }
+        }
 
         // The terminal's width in columns (`cols=`, SIGWINCH); kept within 8..1000.
         public int Width
@@ -88,7 +98,7 @@ namespace XenPv.Console
         public int EchoLength { get { return echoLen; } }
         public void ClearEcho() { echoLen = 0; }
 
-        int Start { get { return PromptColumn > 0 ? PromptColumn % width : 0; } }
+        int Start { get { return promptColumn % width; } }
 
         // After Line/Piece/Interrupt the caller has taken the line: start a new one.
         public void TakeLine()

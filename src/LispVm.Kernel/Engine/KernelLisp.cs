@@ -216,6 +216,11 @@ namespace LispVm.Kernel
                 p.Write(p.NewLine);
             }
             memory.FitLimit();
+            // Issue 14: the interactive debugger is on for a terminal and the Xen console, off
+            // for a pipe (one-line error reports, exit status); debugger=on|off chooses.
+            bool debugger = p.HasOption("debugger=on") || (interactive && !p.HasOption("debugger=off"));
+            if (debugger) repl.EvalText("(setq *interactive-debugger* t)", false);
+            SetPlatformInfo(p, vm);
             if (p.RamdiskLength != 0) SeedFileStore(p, vm);
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
@@ -242,6 +247,23 @@ namespace LispVm.Kernel
             int code = console.Run();
             p.LeaveInteractiveMode();
             return code;
+        }
+
+        // SOFTWARE-TYPE, MACHINE-INSTANCE and :LINUX or :XEN in *FEATURES*: set at every boot
+        // (the heap image was made on Linux). Arguments go on the Lisp stack as they are made,
+        // so a collection while making the second one moves the first safely.
+        static void SetPlatformInfo(Platform p, Vm vm)
+        {
+            ulong sym = vm.Intern("%SET-PLATFORM");
+            ulong fn = vm.SymFunction(sym);
+            if (!W.IsObj(fn)) return;
+            vm.Push(fn);
+            vm.Push(vm.Heap.MakeString(p is LinuxPlatform ? "Linux" : "Xen"));
+            byte* name = stackalloc byte[256];
+            int n = p.MachineName(name, 256);
+            vm.Push(n > 0 ? vm.Heap.MakeStringFromBytes(name, n) : W.Nil);
+            vm.CallNested(2, out ulong r);
+            vm.PendUnwind = false;
         }
 
         static ulong NurseryFor(ulong limit, ulong sizedFor)

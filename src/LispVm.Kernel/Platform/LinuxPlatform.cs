@@ -46,6 +46,16 @@ namespace LispVm.Kernel
         static LinuxPlatform s_tty;   // for the signal handlers
         static int s_resized = 1;
 
+        // uname(2): struct utsname is six 65-byte fields; nodename is the second.
+        public override int MachineName(byte* dst, int max)
+        {
+            byte* u = stackalloc byte[6 * 65];
+            if (Native.Syscall(63 /* SYS_uname */, (long)u, 0, 0, 0, 0, 0) != 0) return 0;
+            int n = 0;
+            while (n < 64 && n < max && u[65 + n] != 0) { dst[n] = u[65 + n]; n++; }
+            return n;
+        }
+
         public override bool EnterInteractiveMode()
         {
             byte* t = (byte*)Internal.Runtime.BootHeap.AllocZeroed(2 * TermiosSize);

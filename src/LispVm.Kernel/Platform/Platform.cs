@@ -47,6 +47,10 @@ namespace LispVm.Kernel
         // A human console: true when input needs the line discipline (Xen's raw pty; a Linux
         // tty, which this switches to raw mode). False: plain bytes (a pipe).
         public virtual bool EnterInteractiveMode() { return false; }
+
+        // MACHINE-INSTANCE: the host name (Linux) or the domain's name (Xen: xenstore `name`)
+        // into dst; its length, 0 when unknown.
+        public virtual int MachineName(byte* dst, int max) { return 0; }
         public virtual void LeaveInteractiveMode() { }
 
         // The console's width in columns for the line editor's wrapping: option word `cols=N`
@@ -152,20 +156,12 @@ namespace LispVm.Kernel
         public ulong OptionNumber(string name, ulong fallback)
         {
             int n;
-            byte* t = OptionsText(out n);
-            if (t == null) return fallback;
-            for (int i = 0; i + name.Length < n; i++)
-            {
-                if (i > 0 && t[i - 1] != ' ' && t[i - 1] != 0) continue;
-                bool same = true;
-                for (int k = 0; k < name.Length; k++) if (t[i + k] != name[k]) { same = false; break; }
-                if (!same || t[i + name.Length] != '=') continue;
-                ulong v = 0;
-                int j = i + name.Length + 1, digits = 0;
-                while (j < n && t[j] >= '0' && t[j] <= '9' && digits < 12) { v = v * 10 + (ulong)(t[j] - '0'); j++; digits++; }
-                return digits > 0 ? v : fallback;
-            }
-            return fallback;
+            byte* v = OptionValue(name, out n);
+            if (v == null) return fallback;
+            ulong r = 0;
+            int digits = 0;
+            while (digits < n && digits < 12 && v[digits] >= '0' && v[digits] <= '9') { r = r * 10 + (ulong)(v[digits] - '0'); digits++; }
+            return digits > 0 ? r : fallback;
         }
 
         public abstract void Exit(int code);           // never returns

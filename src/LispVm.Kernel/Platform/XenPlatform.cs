@@ -225,6 +225,13 @@ namespace LispVm.Kernel
         public override ulong FramesOwned => _frames.OwnedFrames;
         // xenconsoled's pty is raw: the guest edits and echoes lines itself.
         public override bool EnterInteractiveMode() { return _console != null; }
+        // The domain's name: xenstore `name`, relative to the domain's home path.
+        public override int MachineName(byte* dst, int max)
+        {
+            if (_store == null) return 0;
+            int n = _store.Read("name", dst, max);
+            return n > 0 && n <= max ? n : 0;
+        }
         // Every frame still free: the first limit, before the VM's start-up objects take theirs;
         // KernelLisp lowers it to what is really left once the library is loaded.
         public override ulong HeapBudget => _frames.FreeFrames * 4096;

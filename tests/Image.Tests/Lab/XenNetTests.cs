@@ -2,7 +2,8 @@
 // not connected to QEMU's network): the guest announces itself with a gratuitous ARP, answers
 // 20 pings without loss (also while Lisp runs), echoes 1,000 lockstep UDP datagrams of random
 // sizes intact, its REPL's udp-send reaches a Dom0 listener; a bounded flood of garbage frames
-// leaves it answering ping and (+ 40 2), with the drops counted in (net-stats). Every packet
+// leaves it answering ping and (+ 40 2), with the drops counted in (net-stats); `xl
+// network-detach` then completes without force and the REPL goes on. Every packet
 // stays on xenbr0. The Dom0 scripts are tests/net/*.py (shared with the TAP test). LISPVM_LAB=1.
 using System.Diagnostics;
 using System.Globalization;
@@ -155,6 +156,18 @@ public sealed class XenNetTests(LabFixture fixture, ITestOutputHelper log)
                 var m = Regex.Match(stats.Groups[1].Value, Regex.Escape(reason) + @"\D{0,20}?([\d,]+)");
                 Assert.True(m.Success && long.Parse(m.Groups[1].Value.Replace(",", "")) > 0, $"(net-stats) shows no {reason} drops:\n{stats.Groups[1].Value}");
             }
+
+            // `xl network-detach`: netfront follows the backend to Closed and lets go, so the
+            // toolstack removes the vif without forcing it; the REPL goes on without network.
+            sw.Restart();
+            var detach = lab.Dom0($"xl network-detach {g.DomId} 0 2>&1; echo rc=$?", TimeSpan.FromSeconds(120));
+            Say($"xl network-detach ({sw.Elapsed.TotalSeconds:F1} s): {detach.Output.Trim()}");
+            Assert.Contains("rc=0", detach.Output);
+            Assert.DoesNotContain("error", detach.Output);    // libxl's "unable to remove device", then forced
+            var left = lab.Dom0($"xl network-list {g.DomId} 2>&1 | tail -n +2");
+            Assert.True(left.Output.Trim().Length == 0, "the vif is still listed after network-detach:\n" + left.Output);
+            g.SendLine("(+ 40 2)");
+            g.Expect(@"\r\n42\r\n\* ", Long);
         }
         finally { g.Destroy(); }
     }
