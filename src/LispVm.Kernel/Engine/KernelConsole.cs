@@ -50,7 +50,7 @@ namespace LispVm.Kernel
             repl.Poll = this;
             if (interactive)
             {
-                _ld = new LineDiscipline(p.NewLine);
+                _ld = new LineDiscipline(p.NewLine) { Width = p.ConsoleColumns };
                 _handed = new byte[_ld.Line.Length];
             }
             if (interactive || net != null)
@@ -180,6 +180,8 @@ namespace LispVm.Kernel
                 // Interactive: the bytes of this batch are copied out first, since Feed may run
                 // Lisp whose poller refills _read (bytes typed meanwhile queue behind them).
                 for (int i = 0; i < n; i++) batch[i] = _read[i];
+                _ld.Width = _p.ConsoleColumns;          // SIGWINCH may have changed it
+                _ld.PromptColumn = 2;                   // "* " or the secondary "  "
                 for (int i = 0; i < n; i++)
                 {
                     LineEvent ev = _ld.Feed(batch[i]);
@@ -218,6 +220,12 @@ namespace LispVm.Kernel
             _vm.FlushConsole();
             _p.Flush();
             _refilling = true;
+            if (_ld != null)
+            {
+                _ld.EndForm();                      // the running form goes into the history
+                // The form's own prompt (the debugger's "1] ", a READ-LINE prompt) ends here.
+                _ld.PromptColumn = (int)_vm.ConsoleColumn;
+            }
             bool got = false, end = false;
             while (!got && !end)
             {
@@ -257,6 +265,7 @@ namespace LispVm.Kernel
                     if (line) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
                     fixed (byte* b = _ld.Line) Append(b, _ld.Length, line);
                     _ld.TakeLine();
+                    if (line) _ld.DiscardForm();       // data for the program, not history
                     got = true;
                     break;
                 }
@@ -270,7 +279,7 @@ namespace LispVm.Kernel
         {
             int e = _ld.EchoLength;
             if (e == 0) return;
-            fixed (byte* b = _ld.EchoBuffer) _p.Write(b, e);
+            fixed (byte* b = _ld.EchoBuffer) _p.WriteEcho(b, e);    // best-effort, never waits
             _ld.ClearEcho();
         }
 
@@ -330,6 +339,8 @@ namespace LispVm.Kernel
             if (endOfLine) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
             long before = _out.BytesWritten;
             fixed (byte* b = _handed) Append(b, len, endOfLine);
+            // A whole form was read: its lines become one history entry.
+            if (endOfLine && !_repl.InForm) _ld.EndForm();
             _vm.FlushConsole();
             if (!endOfLine) return;
             if (_out.BytesWritten != before) return;        // the Repl printed (and prompted)

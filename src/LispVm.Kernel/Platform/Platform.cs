@@ -12,6 +12,9 @@ namespace LispVm.Kernel
         // Console: Write may buffer; Flush pushes everything out (blocking until accepted).
         public abstract void Write(byte* p, int n);
         public abstract void Flush();
+        // The line editor's echo: best-effort, must not wait (Xen: what the ring does not take
+        // now is dropped). Default: Write.
+        public virtual void WriteEcho(byte* p, int n) { Write(p, n); }
         // Reads up to max available input bytes without blocking; -1 = end of input.
         public abstract int Read(byte* dst, int max);
         // Waits until input may be available or the monotonic clock reaches deadlineNs.
@@ -49,6 +52,23 @@ namespace LispVm.Kernel
         // into dst; its length, 0 when unknown.
         public virtual int MachineName(byte* dst, int max) { return 0; }
         public virtual void LeaveInteractiveMode() { }
+
+        // The console's width in columns for the line editor's wrapping: option word `cols=N`
+        // (Xen `extra=`, Linux argv/environment), default 80. Linux without `cols=` asks the
+        // terminal, again after SIGWINCH. Cheap: called before every batch of input.
+        int _cols;
+        public virtual int ConsoleColumns
+        {
+            get
+            {
+                if (_cols == 0)
+                {
+                    ulong c = OptionNumber("cols", 80);
+                    _cols = c < 8 ? 8 : c > 1000 ? 1000 : (int)c;
+                }
+                return _cols;
+            }
+        }
 
         // Requests from outside (Xen: `xl shutdown`/`xl reboot`) checked while Lisp runs; cheap
         // when nothing is pending.

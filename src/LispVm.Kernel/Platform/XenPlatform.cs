@@ -240,6 +240,7 @@ namespace LispVm.Kernel
 
         public override void Write(byte* p, int n) { if (_console != null) _console.Write(p, n); }
         public override void Flush() { if (_console != null) _console.Flush(); }
+        public override void WriteEcho(byte* p, int n) { if (_console != null) _console.WriteNoWait(p, n); }
         public override int Read(byte* dst, int max) { return _console == null ? 0 : _console.Read(dst, max); }
         // Dispatch clears every registered port's pending bit (xenstore takes its watch events),
         // then we check the console ring and control: an event arriving after the check is
