@@ -17,6 +17,10 @@ namespace LispVm.Net
         public const int NoRoute = -6;     // off-subnet with no gateway
         public const int WouldBlock = -7;  // nothing received yet
         public const int BadPort = -8;
+        public const int Refused = -9;     // TCP: the peer answered our SYN with RST
+        public const int Reset = -10;      // TCP: the connection was reset
+        public const int TimedOut = -11;   // TCP: retransmissions gave up
+        public const int NotConnected = -12; // TCP: wrong state for this call (e.g. send after close)
     }
 
     public sealed unsafe partial class NetStack
@@ -82,6 +86,7 @@ namespace LispVm.Net
                 }
             }
             RunArpTimers();
+            RunTcpTimers();
             return any;
         }
 
