@@ -91,7 +91,7 @@ namespace LispVm.Tests.Net
         public void Dispose() { close(fd); }
     }
 
-    public unsafe class LinuxInteropTests
+    public unsafe partial class LinuxInteropTests
     {
         [DllImport("libc")] internal static extern uint geteuid();
         internal static uint Geteuid() { try { return geteuid(); } catch { return 1; } }
@@ -119,7 +119,7 @@ namespace LispVm.Tests.Net
             return (p.ExitCode, so.Result + se.Result);
         }
 
-        sealed class Netns : IDisposable
+        internal sealed class Netns : IDisposable
         {
             public readonly string Name = "lvmnet-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
             public readonly TapDevice Tap;

@@ -28,7 +28,7 @@ namespace LispVm.Tests.Net
             Assert.Equal(6, Drops(t.A, DropReason.TcpMalformed));
             // truncated / garbage options are tolerated: the SYN still gets its SYN-ACK
             var sa = t.In(Segment(IpHost, IpA, 4000, 80, 1, 0, S, 1000, opts: new byte[] { 2, 9, 5, 0 })).Single();
-            Assert.Equal(536, t.A.Stats.TcpHalfOpen == 1 ? 536 : 0);
+            Assert.Equal(1, t.A.Stats.TcpHalfOpen);
             Assert.True(sa.Syn && sa.HasAck);
             Assert.Equal(0, t.A.Stats.TcpResetsOut);
             AssertAccounted(t.A);
@@ -115,7 +115,6 @@ namespace LispVm.Tests.Net
             Assert.Equal(1, t.A.Stats.TcpConnections);                        // the listener
             t.Dev.TakeSent();
             // and a real client gets in
-            var (l2, c, iss) = (l, 0, 0u);
             var sa = t.Seg(4000, 80, 1, 0, S).Single();
             t.Seg(4000, 80, 2, sa.Seq + 1, A);
             Assert.True(t.A.TcpAccept(l) >= 0);
