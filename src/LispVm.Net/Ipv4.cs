@@ -10,7 +10,7 @@ namespace LispVm.Net
         public const int VersionIhl = 0, Tos = 1, TotalLength = 2, Id = 4, FlagsFragment = 6,
                          Ttl = 8, Protocol = 9, HeaderChecksum = 10, Src = 12, Dst = 16;
         public const int FlagDf = 0x4000, FlagMf = 0x2000, FragmentOffsetMask = 0x1FFF;
-        public const int ProtoIcmp = 1, ProtoUdp = 17;
+        public const int ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17;
         public const int DefaultTtl = 64;
         public const uint Broadcast = 0xFFFFFFFF;
 

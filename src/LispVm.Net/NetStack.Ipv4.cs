@@ -23,6 +23,7 @@ namespace LispVm.Net
             int proto = p[Ipv4.Protocol];
             if (proto == Ipv4.ProtoIcmp) HandleIcmp(src, broadcast, p + ihl, total - ihl);
             else if (proto == Ipv4.ProtoUdp) HandleUdp(src, dst, broadcast, p + ihl, total - ihl);
+            else if (proto == Ipv4.ProtoTcp) HandleTcp(src, dst, broadcast, p + ihl, total - ihl);
             else Stats.Drop(DropReason.IpProtocol);
         }
 

@@ -4,7 +4,8 @@
 // after that nothing allocates, nothing throws, and every received byte is hostile input.
 // Results: >= 0 success (a count or a socket number), < 0 a NetError.
 // The layers live in partial files: NetStack.Arp.cs, NetStack.Ipv4.cs, NetStack.Icmp.cs,
-// NetStack.Udp.cs; the wire formats in Ethernet.cs, Arp.cs, Ipv4.cs, Icmp.cs, Udp.cs.
+// NetStack.Udp.cs, NetStack.Tcp*.cs; the wire formats in Ethernet.cs, Arp.cs, Ipv4.cs,
+// Icmp.cs, Udp.cs, Tcp.cs.
 namespace LispVm.Net
 {
     public static class NetError
@@ -17,6 +18,10 @@ namespace LispVm.Net
         public const int NoRoute = -6;     // off-subnet with no gateway
         public const int WouldBlock = -7;  // nothing received yet
         public const int BadPort = -8;
+        public const int Refused = -9;     // TCP: the peer answered our SYN with RST
+        public const int Reset = -10;      // TCP: the connection was reset
+        public const int TimedOut = -11;   // TCP: retransmissions gave up
+        public const int NotConnected = -12; // TCP: wrong state for this call (e.g. send after close)
     }
 
     public sealed unsafe partial class NetStack
@@ -82,6 +87,7 @@ namespace LispVm.Net
                 }
             }
             RunArpTimers();
+            RunTcpTimers();
             return any;
         }
 

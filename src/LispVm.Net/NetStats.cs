@@ -11,7 +11,9 @@ namespace LispVm.Net
         TooShort, BadEtherType, NotForUs, ArpMalformed, IpMalformed, IpBadChecksum,
         IpFragment, IpOptions, IcmpMalformed, IcmpBadChecksum, UdpMalformed, UdpBadChecksum,
         UdpNoSocket, UdpQueueFull, TxDeviceBusy, TxNoRoute, ArpUnresolved,
-        TooLong, IpProtocol, IcmpUnsupported, IcmpBroadcast, ArpQueueFull, TxTooLong, Count
+        TooLong, IpProtocol, IcmpUnsupported, IcmpBroadcast, ArpQueueFull, TxTooLong,
+        TcpMalformed, TcpBadChecksum, TcpNoSocket, TcpOutOfWindow, TcpBadAck, TcpBacklogFull,
+        TcpReassemblyFull, TcpBadRst, TcpUnexpected, Count
     }
 
     public sealed class NetStats
@@ -20,6 +22,11 @@ namespace LispVm.Net
         public long RxHandled;   // received frames consumed without a drop
         public long ArpRequestsIn, ArpRepliesIn, ArpRequestsOut, ArpRepliesOut;
         public long IcmpEchoIn, IcmpEchoOut, UdpIn, UdpOut;
+        // TCP (NetStack.Tcp*.cs): opens counted when the handshake completes; TcpHalfOpen and
+        // TcpConnections are gauges (now), the rest counters.
+        public long TcpSegsIn, TcpSegsOut, TcpActiveOpens, TcpPassiveOpens, TcpRetransmits,
+                    TcpFastRetransmits, TcpTimeouts, TcpResetsIn, TcpResetsOut, TcpRefusals,
+                    TcpChallengeAcks, TcpRstLimited, TcpProbes, TcpHalfOpen, TcpConnections;
         public readonly long[] Drops = new long[(int)DropReason.Count];
 
         public static readonly string[] DropNames =
@@ -30,6 +37,8 @@ namespace LispVm.Net
             "tx-device-busy", "tx-no-route", "arp-unresolved",
             "too-long", "ip-protocol", "icmp-unsupported", "icmp-broadcast", "arp-queue-full",
             "tx-too-long",
+            "tcp-malformed", "tcp-bad-checksum", "tcp-no-socket", "tcp-out-of-window", "tcp-bad-ack",
+            "tcp-backlog-full", "tcp-reassembly-full", "tcp-bad-rst", "tcp-unexpected",
         };
 
         public void Drop(DropReason r) { Drops[(int)r]++; }

@@ -59,6 +59,31 @@ namespace LispVm.Tests.Net
             int sock = s.UdpOpen(5000);
             s.UdpOpen(5001);
             var r = new Random(20261207);
+            // TCP: a listener with backlog 1 and one accepted connection from host port 4000.
+            int listener = s.TcpListen(80, 1);
+            Introduce(s, d, MacHost, IpHost);
+            var synAck = TcpKit.Parse(Feed(s, d, TcpKit.Frame(TcpKit.Segment(IpHost, IpA, 4000, 80, 100, 0, TcpKit.S, 65535))).Single());
+            Feed(s, d, TcpKit.Frame(TcpKit.Segment(IpHost, IpA, 4000, 80, 101, synAck.Seq + 1, TcpKit.A, 65535)));
+            Assert.True(s.TcpAccept(listener) >= 0);
+            uint una = synAck.Seq + 1;
+            byte[] Tcp(int sport, int dport, uint seq, uint ack, int flags, int dataLen = 0, int? off = null, bool bad = false)
+                => TcpKit.Frame(TcpKit.Segment(IpHost, IpA, sport, dport, seq, ack, flags, 65535, Rand(dataLen, dataLen), null, off, bad));
+            var tcpGoods = new List<byte[]>
+            {
+                Tcp(5000, 80, 7, 0, TcpKit.S),                                   // new SYNs: backlog 1
+                Tcp(5001, 80, 7, 0, TcpKit.S),
+                Tcp(4000, 82, 7, 0, TcpKit.S),                                   // closed port
+                Tcp(4000, 80, 101, una, TcpKit.A, 100),                          // in order
+                Tcp(4000, 80, 101 + 900000, una, TcpKit.A, 100),                 // out of window
+                Tcp(4000, 80, 101, una + 100000, TcpKit.A),                      // ACK of unsent data
+                Tcp(4000, 80, 101 + 5, 0, TcpKit.R),                             // inexact RST
+                Tcp(4000, 80, 101, 0, 0, 10),                                    // no ACK flag
+                Tcp(5002, 80, 7, 0, TcpKit.R),                                   // RST to a listener
+                Tcp(5003, 80, 7, 0, TcpKit.F),                                   // FIN alone to a listener
+                Tcp(4000, 80, 101, una, TcpKit.A, 0, off: 4),                    // bad data offset
+                Tcp(4000, 80, 101, una, TcpKit.A, 10, bad: true),                // bad checksum
+            };
+            for (int k = 1; k <= 12; k++) tcpGoods.Add(Tcp(4000, 80, 101 + (uint)(1000 * k), una, TcpKit.A, 100));   // holes
             var goods = new[]
             {
                 ArpRequest(MacHost, IpHost, IpA),
@@ -72,10 +97,10 @@ namespace LispVm.Tests.Net
                 Ping(IpHost, 0xFFFFFFFF, 1, 1, Rand(8, 7), dstMac: Bcast),
                 Eth(MacA, MacHost, 0x0800, IpPacket(IpHost, IpA, 1, new byte[] { 8, 0, 0xF7, 0xFF })),
                 Eth(MacA, MacHost, 0x0800, IpPacket(IpHost, IpA, 1, IcmpMsg(3, 3, 0, 0, Rand(28, 8)))),
-            };
+            }.Concat(tcpGoods).ToArray();
             const int Frames = 20000;
             ulong now = Sec;
-            int fed = 0;
+            int fed = (int)s.Stats.RxPackets;                 // the TCP set-up frames above
             for (int i = 0; i < Frames; i++)
             {
                 byte[] f;

@@ -104,7 +104,7 @@ namespace LispVm.Tests.Net
             yield return new object[] { "from multicast", (Action<byte[]>)(f => Put32(f, 26, 0xE0000001)), DropReason.IpMalformed };
             yield return new object[] { "from broadcast", (Action<byte[]>)(f => Put32(f, 26, 0x0A0000FF)), DropReason.IpMalformed };
             yield return new object[] { "from ourselves", (Action<byte[]>)(f => Put32(f, 26, IpA)), DropReason.IpMalformed };
-            yield return new object[] { "tcp", (Action<byte[]>)(f => f[23] = 6), DropReason.IpProtocol };
+            yield return new object[] { "sctp", (Action<byte[]>)(f => f[23] = 132), DropReason.IpProtocol };   // TCP (6) is served now
         }
 
         [Theory]

@@ -100,7 +100,7 @@ namespace LispVm.Tests.Net
     public sealed class NetnsCollection { }
 
     [Collection("netns")]
-    public unsafe class LinuxInteropTests
+    public unsafe partial class LinuxInteropTests
     {
         [DllImport("libc")] internal static extern uint geteuid();
         internal static uint Geteuid() { try { return geteuid(); } catch { return 1; } }
@@ -130,7 +130,7 @@ namespace LispVm.Tests.Net
 
         /// <summary>The namespace, its TAP and the stack. No threads of our own: the test's thread
         /// polls the stack while it waits for Linux's tools (Pump).</summary>
-        sealed class Netns : IDisposable
+        internal sealed class Netns : IDisposable
         {
             public readonly string Name = "lvmnet-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
             public readonly TapDevice Tap;
