@@ -47,7 +47,8 @@ namespace XenPv.Console
         /// <summary>Echo of typed input: never waits, so reading input never stalls behind
         /// a slow backend. Output still buffered goes first, as far as the ring takes it now;
         /// then the echo as far as it fits; the rest of the echo is dropped (EchoDropped).
-        /// Returns the echo bytes that went into the ring.</summary>
+        /// Returns the echo bytes that went into the ring. Not the kernel's echo path any more:
+        /// dropping the middle of a pasted line's echo garbled transcripts (XenPlatform).</summary>
         public int WriteNoWait(byte* data, int n)
         {
             int moved = 0;
