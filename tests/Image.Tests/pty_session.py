@@ -27,6 +27,12 @@ class Proc:
             pid = os.fork()
             if pid == 0:
                 os.setpgid(0, 0)
+                # Take the foreground here too, before exec: if the program set raw mode while
+                # still in the background (the leader's tcsetpgrp below races with exec), it
+                # would be stopped by SIGTTOU and never print (seen once in CI).
+                signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+                os.tcsetpgrp(slave, os.getpid())
+                signal.signal(signal.SIGTTOU, signal.SIG_DFL)
                 for fd in (0, 1, 2):
                     os.dup2(slave, fd)
                 os.execv(argv[0], argv)
