@@ -279,7 +279,7 @@ namespace LispVm.Kernel
         {
             int e = _ld.EchoLength;
             if (e == 0) return;
-            fixed (byte* b = _ld.EchoBuffer) _p.WriteEcho(b, e);    // bounded: an over-long line echoes its first 4 KiB only
+            fixed (byte* b = _ld.EchoBuffer) _p.Write(b, e);    // may wait for the ring; bounded: an over-long line echoes its first 4 KiB only
             _ld.ClearEcho();
         }
 

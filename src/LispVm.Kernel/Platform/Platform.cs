@@ -12,9 +12,6 @@ namespace LispVm.Kernel
         // Console: Write may buffer; Flush pushes everything out (blocking until accepted).
         public abstract void Write(byte* p, int n);
         public abstract void Flush();
-        // The line editor's echo. Default (and Xen): Write, which may wait for the console to
-        // drain; the editor bounds it (an over-long line echoes its first 4 KiB only).
-        public virtual void WriteEcho(byte* p, int n) { Write(p, n); }
         // Reads up to max available input bytes without blocking; -1 = end of input.
         public abstract int Read(byte* dst, int max);
         // Waits until input may be available or the monotonic clock reaches deadlineNs.

@@ -240,7 +240,7 @@ namespace LispVm.Kernel
 
         public override void Write(byte* p, int n) { if (_console != null) _console.Write(p, n); }
         public override void Flush() { if (_console != null) _console.Flush(); }
-        // Echo goes through the ordinary (flushing) Write: with no-wait echo a fast paste lost
+        // Echo (KernelConsole) goes through the ordinary (flushing) Write: with no-wait echo a fast paste lost
         // the middle of its echo whenever the 2 KiB ring was full (the lab's transcripts saw
         // `(loop ... (f1,2,3,`). The line discipline stops echoing an over-long line after its
         // first 4 KiB, which bounds the wait; xenconsoled drains the ring even with no client.
