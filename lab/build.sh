@@ -107,7 +107,7 @@ DL_PID=$!
 ROOT="$WORK/root"
 step "debootstrap $SUITE (minbase + xen-utils)"
 debootstrap --variant=minbase \
-  --include=xen-utils-4.17,xen-utils-common,iproute2,socat,kmod,udev,procps,busybox,iputils-ping,tcpdump,python3 \
+  --include=xen-utils-4.17,xen-utils-common,iproute2,socat,kmod,udev,procps,busybox,iputils-ping,tcpdump,python3,sbcl,clisp \
   "$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
   || { tail -20 "$WORK/debootstrap.log" >&2 || true; die "debootstrap failed (log: $WORK/debootstrap.log)"; }
 

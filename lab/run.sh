@@ -49,6 +49,7 @@ SHARE="$(mktemp -d /tmp/lispvm-lab.XXXXXX)"
 QEMU_PID="" WATCH_PID="" OUT_PID="" IN_PID="" TAIL_PID=""
 cleanup() {
   for p in $IN_PID $OUT_PID $WATCH_PID $TAIL_PID $QEMU_PID; do kill "$p" 2>/dev/null; done
+  rm -f "$SHARE.swap"
   [ -n "${LAB_KEEP:-}" ] && echo "lab/run.sh: kept $SHARE" >&2 || rm -rf "$SHARE"
 }
 trap cleanup EXIT
@@ -91,15 +92,7 @@ fi
 
 T0=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }
-qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 3072 -smp 2 -no-reboot \
-  -display none -monitor none \
-  -kernel "$CACHE/xen" \
-  -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 smap=0 smep=0 loglvl=all guest_loglvl=all" \
-  -initrd "$CACHE/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen quiet,$CACHE/initrd.img" \
-  -drive "file=$CACHE/dom0.ext4,format=raw,if=virtio,snapshot=on" \
-  -virtfs "local,path=$SHARE,mount_tag=share,security_model=none" \
-  -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 \
-  -serial "file:$SHARE/com1.log" \
+"$LAB_DIR/qemu.sh" "$SHARE" \
   -serial "unix:$SHARE/ttyS1.sock,server=on,wait=on" \
   >"$SHARE/qemu.log" 2>&1 &
 QEMU_PID=$!

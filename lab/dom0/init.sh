@@ -13,6 +13,12 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mount -o remount,rw /
 ip link set lo up
+# cgroup v2 with the memory controller for the paging experiments (no systemd here to do it);
+# zswap off so swapped pages really go to the swap disk (/dev/vdb, lab/qemu.sh).
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo +memory >/sys/fs/cgroup/cgroup.subtree_control \
+  || echo "LAB: cgroup2 memory controller unavailable"
+[ -w /sys/module/zswap/parameters/enabled ] && echo N >/sys/module/zswap/parameters/enabled
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback \
          bridge 9p 9pnet_virtio tun; do
   modprobe -q "$m" 2>/dev/null

@@ -65,21 +65,14 @@ public sealed class LabDriver : IDisposable
 
         File.Copy(Path.Combine(RepoRoot, "lab", "dom0", "agent.sh"), Path.Combine(Share, "dom0.sh"));
         string agentSock = Path.Combine(Share, "agent.sock"), consSock = Path.Combine(Share, "console.sock");
-        var psi = new ProcessStartInfo("qemu-system-x86_64")
+        // lab/qemu.sh writes the machine down once (also for lab/run.sh) and execs QEMU.
+        var psi = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
             UseShellExecute = false,
         };
         foreach (var a in new[] {
-            "-accel", "tcg,thread=multi", "-cpu", "max", "-m", "3072", "-smp", "2", "-no-reboot",
-            "-display", "none", "-monitor", "none",
-            "-kernel", Path.Combine(Cache, "xen"),
-            "-append", "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 smap=0 smep=0 loglvl=all guest_loglvl=all",
-            "-initrd", Path.Combine(Cache, "vmlinuz") + " root=/dev/vda rw console=hvc0 earlyprintk=xen quiet," + Path.Combine(Cache, "initrd.img"),
-            "-drive", "file=" + Path.Combine(Cache, "dom0.ext4") + ",format=raw,if=virtio,snapshot=on",
-            "-virtfs", "local,path=" + Share + ",mount_tag=share,security_model=none",
-            "-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0",
-            "-serial", "file:" + Path.Combine(Share, "com1.log"),
+            Path.Combine(RepoRoot, "lab", "qemu.sh"), Share,
             "-serial", "unix:" + agentSock + ",server=on,wait=on",
             "-device", "virtio-serial-pci",
             "-chardev", "socket,id=lcons,path=" + consSock + ",server=on,wait=off",
@@ -251,6 +244,7 @@ public sealed class LabDriver : IDisposable
         _qemu?.Dispose();
         if (Environment.GetEnvironmentVariable("LAB_KEEP") == null)
             try { Directory.Delete(Share, true); } catch (IOException) { }
+        try { File.Delete(Share + ".swap"); } catch (IOException) { }
     }
 
     public sealed record HostResult(int ExitCode, string Output, string Stdout, string Stderr, bool TimedOut);
