@@ -123,6 +123,7 @@ chroot "$ROOT" /bin/sh -c 'export DEBIAN_FRONTEND=noninteractive;
   apt-get update -q && apt-get -y -q -o Dpkg::Options::=--force-confdef dist-upgrade && apt-get clean' \
   >"$WORK/upgrade.log" 2>&1 || { tail -20 "$WORK/upgrade.log" >&2 || true; die "dist-upgrade in the root failed"; }
 rm -rf "$ROOT/var/lib/apt/lists/"* "$ROOT/usr/share/doc" "$ROOT/usr/share/man" "$ROOT/usr/share/locale"
+mkdir -p "$ROOT/usr/share/locale"   # clisp warns at every start without it
 GOT="$(chroot "$ROOT" dpkg-query -W -f='${Version}' xen-utils-4.17)"
 [ "$GOT" = "$UTILSVER" ] || die "xen-utils-4.17 in the root is $GOT, hypervisor is $XENVER: version skew"
 
