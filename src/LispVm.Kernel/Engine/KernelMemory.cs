@@ -6,7 +6,8 @@
 // budget put it, except with heap-policy=cgroup, where it follows the budget the platform
 // reads again after each collection (TakeHeapBudget), and a budget below what is committed
 // gets a full collection and trim at the next safe point (as a balloon release does); live
-// data above it is a storage-condition, as in a guest. Compiled only with the engine (build/kernel.sh --with-engine).
+// data above it is a storage-condition, as in a guest. Compiled only with the engine
+// (build/kernel.sh --with-engine).
 #if LISPVM_ENGINE
 using LispVm.Gc;
 using XenPv.Shim;
