@@ -55,7 +55,7 @@ namespace LispVm.Gc
             fullEpoch++;
             fullCount++;
             mode = GcMode.None;
-            GcEnd(t0);
+            GcEnd(t0, true);
         }
 
         void ClearMarks(ulong fromIdx, ulong toIdx)

@@ -20,7 +20,7 @@ namespace LispVm.Gc
             ResetNursery();
             minorCount++;
             mode = GcMode.None;
-            GcEnd(t0);
+            GcEnd(t0, false);
         }
 
         /// <summary>Debug aid (VerifyAfterGc): freed memory becomes forwarding words to an

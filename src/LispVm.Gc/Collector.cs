@@ -31,6 +31,8 @@ namespace LispVm.Gc
             if (inGc || dead) return;
             ulong nurUsed = nurTop - nurStart;
             bool full = oldTop + nurUsed > oldCapEnd || !EnsureOldCommitted(oldTop + nurUsed);
+            // One pause for the mutator: a minor escalated to a full is recorded as one full.
+            pauseHeld = true; heldTicks = 0;
             if (!full)
             {
                 RunMinor();
@@ -38,6 +40,8 @@ namespace LispVm.Gc
                 if (used > nextFullAt || oldCapEnd < oldTop + nurSize) full = true;
             }
             if (full) CollectFull();
+            pauseHeld = false;
+            RecordPause(full, heldTicks);
             UpdateNurseryLimit();
         }
 
@@ -48,6 +52,24 @@ namespace LispVm.Gc
             ulong used = oldTop - oldBase;
             ulong grow = used < (16UL << 20) ? (16UL << 20) : used;
             nextFullAt = used + grow;
+        }
+
+        // Pause figures (PauseRecord.cs): GcEnd records each collection, except inside
+        // CollectForAllocation, which adds its parts up and records them once.
+        readonly PauseRecord pauses = new PauseRecord();
+        bool pauseHeld;
+        long heldTicks;
+
+        /// <summary>Pause histogram (minor and full) for (gc-stats); Clear() it to start a measurement.</summary>
+        public PauseRecord Pauses { get { return pauses; } }
+
+        void RecordPause(bool full, long ticks)
+        {
+            if (ticks > maxPause) maxPause = ticks;
+            long perSecond = clock != null ? clock.TicksPerSecond : 0;
+            if (perSecond <= 0) return;
+            long us = perSecond == 1000000 ? ticks : ticks / perSecond * 1000000 + ticks % perSecond * 1000000 / perSecond;
+            pauses.Add(full, us);
         }
 
         long GcStart()
@@ -63,7 +85,7 @@ namespace LispVm.Gc
             return clock != null ? clock.NowTicks() : 0;
         }
 
-        void GcEnd(long t0)
+        void GcEnd(long t0, bool full)
         {
             gcEpoch++;
             inGc = false;
@@ -72,7 +94,8 @@ namespace LispVm.Gc
             {
                 long d = clock.NowTicks() - t0;
                 gcTicks += d;
-                if (d > maxPause) maxPause = d;
+                if (pauseHeld) heldTicks += d;
+                else RecordPause(full, d);
             }
             if (verifyAfterGc && ++verifyCount >= verifyEvery)
             {

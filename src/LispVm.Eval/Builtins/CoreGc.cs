@@ -13,6 +13,8 @@ public sealed unsafe partial class Builtins
         b.Def("%GC-BYTES-ALLOCATED", 0, 0, &GcBytesAllocated);
         b.Def("%GC-COUNT", 0, 0, &GcCount);
         b.Def("%HEAP-STATS", 0, 0, &HeapStatsB);
+        b.Def("%GC-PAUSES", 0, 0, &GcPauses);
+        b.Def("%GC-PAUSES-CLEAR", 0, 0, &GcPausesClear);
     }
 
     static long TicksToMicros(long ticks, long perSecond)
@@ -57,4 +59,26 @@ public sealed unsafe partial class Builtins
         for (int i = 0; i < 16; i++) vm.Heap.SetSlot(v, i, M.Fix(f[i]));
         return v;
     }
+
+    /// <summary>(%gc-pauses) → #(count total-us max-us p50-us p90-us p99-us) for all
+    /// pauses, then the same six for minor-only pauses, then for pauses with a full
+    /// collection (18 fixnums; PauseRecord.cs).</summary>
+    static ulong GcPauses(Vm vm, Args a)
+    {
+        PauseRecord r = vm.Heap.Pauses;
+        ulong v = vm.Heap.MakeVector(18, M.Fix(0));
+        for (int k = 0; k < 3; k++)
+        {
+            PauseKind kind = (PauseKind)k;
+            vm.Heap.SetSlot(v, k * 6 + 0, M.Fix((long)r.Count(kind)));
+            vm.Heap.SetSlot(v, k * 6 + 1, M.Fix(r.TotalMicros(kind)));
+            vm.Heap.SetSlot(v, k * 6 + 2, M.Fix(r.MaxMicros(kind)));
+            vm.Heap.SetSlot(v, k * 6 + 3, M.Fix(r.PercentileMicros(kind, 500)));
+            vm.Heap.SetSlot(v, k * 6 + 4, M.Fix(r.PercentileMicros(kind, 900)));
+            vm.Heap.SetSlot(v, k * 6 + 5, M.Fix(r.PercentileMicros(kind, 990)));
+        }
+        return v;
+    }
+
+    static ulong GcPausesClear(Vm vm, Args a) { vm.Heap.Pauses.Clear(); return W.Nil; }
 }

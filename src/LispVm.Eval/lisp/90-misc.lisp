@@ -48,6 +48,29 @@
               (svref v 12) (svref v 13) (svref v 14) (svref v 15)))
     (values)))
 
+;; (gc-stats): the same figures as a plist for programs (the GC-vs-paging workloads,
+;; issue 18), with pause figures from the engine's pause histogram (%GC-PAUSES: one pause
+;; per collection request; percentiles are bucket tops, within 12.5%). Times in
+;; microseconds except :gc-ms. Balloon figures only where the platform has one (Xen).
+;; (gc-stats-reset) forgets the pauses so far (counts and times are totals: subtract).
+(defun gc-stats ()
+  (let* ((v (%heap-stats)) (p (%gc-pauses)))
+    (append
+     (list :gc-count (+ (svref v 7) (svref v 8)) :minor (svref v 7) :full (svref v 8)
+           :gc-ms (round (svref v 9) 1000) :gc-us (svref v 9)
+           :pauses (svref p 0) :max-pause-us (svref p 2) :p50-pause-us (svref p 3)
+           :p90-pause-us (svref p 4) :p99-pause-us (svref p 5)
+           :minor-pauses (svref p 6) :minor-max-pause-us (svref p 8) :minor-p99-pause-us (svref p 11)
+           :full-pauses (svref p 12) :full-max-pause-us (svref p 14) :full-p99-pause-us (svref p 17)
+           :bytes-allocated (svref v 6) :live-bytes (svref v 5) :old-bytes (svref v 4)
+           :committed-bytes (* (svref v 1) (svref v 0)) :limit-bytes (svref v 2)
+           :nursery-bytes (svref v 3))
+     (when (> (svref v 12) 0)
+       (list :balloon-target-kib (svref v 12) :frames-owned (svref v 13)
+             :frames-returned (svref v 14) :frames-populated (svref v 15))))))
+
+(defun gc-stats-reset () (%gc-pauses-clear) (values))
+
 (defun complement (fn)
   (let ((f (%fn fn))) (lambda (&rest args) (not (apply f args)))))
 

@@ -53,7 +53,8 @@ namespace LispVm.Kernel
                 _ld = new LineDiscipline(p.NewLine) { Width = p.ConsoleColumns };
                 _handed = new byte[_ld.Line.Length];
             }
-            if (interactive || net != null)
+            // heap-policy=cgroup on a pipe too: the limit follows memory.max while a form runs.
+            if (interactive || net != null || memory.NeedsPolling)
             {
                 vm.Poller = this;
                 vm.StepLimit = PollEverySteps;

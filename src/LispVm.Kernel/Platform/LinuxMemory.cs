@@ -6,6 +6,10 @@
 // explicit heap size leaves 1/8 for what the heap costs outside its limit (side tables,
 // nursery, stacks, the image). Frames the heap gives up go back with madvise(DONTNEED)
 // (LinuxPlatform.Decommit).
+// `heap-policy=cgroup` (argv word, or LISPVM_HEAP_POLICY=cgroup in the environment; issue
+// 18): the budget is the cgroup's limit (less 1/8; physical memory when none) whatever
+// else is given, and it is read again after every collection (the kernel does not tell a
+// process that memory.max changed): LinuxPlatform.TakeHeapBudget, KernelMemory.Step.
 namespace LispVm.Kernel
 {
     internal enum LinuxBudgetSource { Option, Environment, Cgroup, Physical, Default }
@@ -17,8 +21,14 @@ namespace LispVm.Kernel
         const ulong Unlimited = 1UL << 62;         // v1 writes 0x7ffffffffffff000 for "no limit"
         public const ulong DefaultBudget = 1UL << 30;
 
+        public static bool FollowsCgroup(Platform p)
+        {
+            return p.HasOption("heap-policy=cgroup") || p.HasOption("LISPVM_HEAP_POLICY=cgroup");
+        }
+
         public static ulong Budget(Platform p, out LinuxBudgetSource source)
         {
+            if (FollowsCgroup(p)) return CgroupBudget(out source);
             ulong mb = p.OptionNumber("--heap-limit", 0);
             if (mb != 0) { source = LinuxBudgetSource.Option; return mb << 20; }
             mb = p.OptionNumber("LISPVM_HEAP_MB", 0);
@@ -29,6 +39,16 @@ namespace LispVm.Kernel
             if (limit != 0) { source = LinuxBudgetSource.Physical; return limit - limit / 8; }
             source = LinuxBudgetSource.Default;
             return DefaultBudget;
+        }
+
+        // The budget from the cgroup's limit now, else from physical memory (1/8 kept back).
+        public static ulong CgroupBudget(out LinuxBudgetSource source)
+        {
+            ulong limit = CgroupLimit();
+            source = LinuxBudgetSource.Cgroup;
+            if (limit == 0) { limit = PhysicalBytes(); source = LinuxBudgetSource.Physical; }
+            if (limit == 0) { source = LinuxBudgetSource.Default; return DefaultBudget; }
+            return limit - limit / 8;
         }
 
         // sysinfo(2): totalram at offset 32, mem_unit (u32) at offset 104 of struct sysinfo.

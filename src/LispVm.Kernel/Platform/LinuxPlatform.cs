@@ -23,9 +23,31 @@ namespace LispVm.Kernel
         {
             _ownedPages = ownedPages; _args = args; _argsLength = argsLength;
             _heapBudget = LinuxMemory.Budget(this, out BudgetSource);
+            _followCgroup = LinuxMemory.FollowsCgroup(this);
+            _lastBudget = _heapBudget;
         }
 
         readonly ulong _heapBudget;
+        readonly bool _followCgroup;
+        ulong _lastBudget;
+
+        // heap-policy=cgroup: memory.max read again (LinuxMemory.CgroupBudget).
+        public override bool HeapBudgetMoves => _followCgroup;
+        public override bool TakeHeapBudget(out ulong bytes)
+        {
+            bytes = 0;
+            if (!_followCgroup) return false;
+            LinuxBudgetSource source;
+            ulong b = LinuxMemory.CgroupBudget(out source);
+            if (b == _lastBudget) return false;
+            _lastBudget = b;
+            bytes = b;
+            return true;
+        }
+
+        // heap-policy=cgroup reserves address space for all of physical memory, so the heap
+        // can follow a memory.max that is raised; otherwise the budget is the maximum.
+        public override ulong StaticMaxKiB => _followCgroup ? LinuxMemory.PhysicalBytes() / 1024 : 0;
         public readonly LinuxBudgetSource BudgetSource;
 
         protected override byte* OptionsText(out int length) { length = _argsLength; return _args; }

@@ -74,6 +74,10 @@ namespace LispVm.Kernel
         // Memory the toolstack asks for (Xen: memory/target, KiB, written by `xl mem-set`):
         // true once per change, with the new value (the driver drops garbled values).
         public virtual bool TakeMemoryTarget(out ulong targetKiB) { targetKiB = 0; return false; }
+        // A heap budget that changed since the last call (Linux heap-policy=cgroup: the memory
+        // cgroup's limit, read again on every call); the caller asks after each collection.
+        public virtual bool TakeHeapBudget(out ulong bytes) { bytes = 0; return false; }
+        public virtual bool HeapBudgetMoves => false;
         // The domain's maximum in KiB (Xen: memory/static-max); 0 = unknown or not bounded.
         public virtual ulong StaticMaxKiB => 0;
         // The frames a balloon moves (Xen: XenFrames); null where the platform has none.

@@ -42,6 +42,26 @@ public class RoomGcTests
     }
 
     [Fact]
+    public void Gc_stats_is_a_plist_with_counts_pauses_and_sizes()
+    {
+        using var h = new EvalHost();
+        h.Eval("(gc-stats-reset)");
+        Assert.Equal("(0 0)", h.Eval("(let ((s (gc-stats))) (list (getf s :pauses) (getf s :p99-pause-us)))"));
+        h.Eval("(dotimes (i 30) (make-list 200000))");
+        h.Eval("(gc) (gc)");
+        string r = h.Eval("(let ((s (gc-stats))) (list (>= (getf s :pauses) 3) (>= (getf s :full-pauses) 2) " +
+            "(= (getf s :gc-count) (+ (getf s :minor) (getf s :full))) " +
+            "(<= (getf s :p50-pause-us) (getf s :p99-pause-us) (getf s :max-pause-us)) " +
+            "(> (getf s :max-pause-us) 0) (> (getf s :bytes-allocated) 96000000) " +
+            "(> (getf s :committed-bytes) (getf s :live-bytes) 0) (> (getf s :limit-bytes) 0) " +
+            "(= (getf s :pauses) (+ (getf s :minor-pauses) (getf s :full-pauses))) " +
+            "(getf s :balloon-target-kib)))");
+        Assert.Equal("(T T T T T T T T T NIL)", r);
+        h.Host.Platform.Balloon = new long[] { 49152, 12288, 40960, 7 };
+        Assert.Equal("(49152 40960 7)", h.Eval("(let ((s (gc-stats))) (list (getf s :balloon-target-kib) (getf s :frames-returned) (getf s :frames-populated)))"));
+    }
+
+    [Fact]
     public void Errors_are_counted_for_dash_e()
     {
         using var h = new EvalHost();
