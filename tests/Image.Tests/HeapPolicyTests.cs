@@ -17,17 +17,17 @@ public class HeapPolicyTests
         public readonly string Dir, LimitFile;
         Cgroup(string dir, string limitFile) { Dir = dir; LimitFile = Path.Combine(dir, limitFile); }
 
-        public static Cgroup? Create(string tag, long limit)
+        public static Cgroup Create(string tag, long limit)
         {
             string name = "lispvm-" + tag + "-" + Environment.ProcessId;
-            string? dir = null, file = null;
+            string dir = null, file = null;
             if (File.Exists("/sys/fs/cgroup/cgroup.subtree_control") &&
                 File.ReadAllText("/sys/fs/cgroup/cgroup.subtree_control").Contains("memory"))
             { dir = "/sys/fs/cgroup/" + name; file = "memory.max"; }
             else if (File.Exists("/sys/fs/cgroup/memory/cgroup.procs"))
             { dir = "/sys/fs/cgroup/memory/" + name; file = "memory.limit_in_bytes"; }
             if (dir == null) return null;
-            var c = new Cgroup(dir, file!);
+            var c = new Cgroup(dir, file);
             try { Directory.CreateDirectory(dir); c.SetLimit(limit); }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
@@ -62,7 +62,7 @@ public class HeapPolicyTests
 
     static long NextLimit(StreamReader r)
     {
-        string? line;
+        string line;
         while ((line = r.ReadLine()) != null)
         {
             var m = Regex.Match(line, @"LIMIT=(\d+)");
@@ -75,7 +75,7 @@ public class HeapPolicyTests
     static string ReadUntil(StreamReader r, string marker)
     {
         var sb = new System.Text.StringBuilder();
-        string? line;
+        string line;
         while ((line = r.ReadLine()) != null)
         {
             sb.Append(line).Append('\n');
