@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Why: the host half of bench/gc-vs-paging (issue 18). It states the run matrix, builds the
+bundle (bundle.py), boots the lab once per swap-device setting (lab/run.sh --script: one
+emulated machine, one run at a time), streams progress, and keeps every row it gets, so a
+failed run or boot still leaves the others' results. Then CSV, plots (plot.py) and tables.
+
+Calibration: the same image runs a CPU-bound workload natively here and as a Dom0 process
+with no memory pressure; the ratio is TCG's slowdown S. The swap drive is then throttled to
+a reference device scaled by S (REF_IOPS/S, REF_BPS/S), so paging costs what it would cost
+a CPU S times faster, and the process arms run again on the throttled drive.
+"""
+import argparse, base64, datetime, io, os, statistics, subprocess, sys, tarfile, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import bundle  # noqa: E402
+
+# The reference device for the throttled runs: a SATA SSD under 4 KiB random I/O.
+REF_DEVICE = "SATA SSD, 4 KiB random: 20,000 IOPS, 200 MB/s"
+REF_IOPS, REF_BPS = 20000, 200_000_000
+GUEST_EXTRA_MB = bundle.GUEST_EXTRA_MB
+CAL_WORKLOAD = "boyer"       # CPU-bound, small live set: the calibration
+COLUMNS = ("id,throttle,arm,workload,mem_mb,dyn_mb,rep,status,wall_ms,work_ms,gc_ms,gc_count,max_pause_us,"
+           "p99_pause_us,majflt,pswpin,pswpout,oom_kill,frames_returned,frames_populated,result").split(",")
+PROC_ARMS = ("proc-machine", "proc-cgroup", "sbcl-machine", "sbcl-cgroup", "clisp")
+ALL_ARMS = ("proc-machine", "proc-cgroup", "guest", "sbcl-machine", "sbcl-cgroup", "clisp")
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+SWEPT = ("churn", "gcbench")             # live data to press on: every level
+SMALL = ("boyer", "deriv", "destructive")  # small live sets: allocation rate, two levels
+
+
+def matrix_full(levels, reps, timeout, throttled):
+    """Rows of `id arm workload mem rep timeout [dyn dynat]`. Unthrottled: every arm at every
+    level once for the swept workloads, at 2x and 4x for the small ones; `reps` repeats at
+    the 2x and 3x levels of churn; a dynamic run per world for churn and gcbench at 4x -> 2x;
+    calibration runs. Throttled: the process arms (the only ones that page) below 3x."""
+    rows, n = [], 0
+    def add(arm, w, mem, rep, dyn=None, at=None):
+        nonlocal n
+        n += 1
+        extra = "" if dyn is None else " %d %d" % (dyn, at)
+        rows.append("%s%d %s %s %d %d %d%s" % ("t" if throttled else "u", n, arm, w, mem, rep, timeout, extra))
+    if not throttled:
+        for r in range(1, 4):
+            add("proc-machine", CAL_WORKLOAD, 900, 100 + r)     # calibration: no pressure
+    for w in SWEPT + SMALL:
+        l = bundle.live_mb("full", w)
+        for k in (levels if w in SWEPT else (2, 4)):
+            for arm in (PROC_ARMS if throttled else ALL_ARMS):
+                if throttled and (k >= 3 or w in SMALL):
+                    continue
+                mem = int(round(k * l)) + (GUEST_EXTRA_MB if arm == "guest" else 0)
+                add(arm, w, mem, 1)
+                if not throttled and w == "churn" and k in (2, 3):
+                    for r in range(2, reps + 1):
+                        add(arm, w, mem, r)
+        if not throttled and w in SWEPT:
+            for arm in ("proc-machine", "proc-cgroup", "guest"):
+                g = GUEST_EXTRA_MB if arm == "guest" else 0
+                add(arm, w, 4 * l + g, 1, 2 * l + g, 8)
+    return "# id arm workload mem_mb rep timeout_s [dyn_mb dyn_at_s]\n" + "\n".join(rows) + "\n"
+
+
+def self_extracting(bundle_dir, label):
+    """A bash script for lab/run.sh --script carrying the bundle (tar.gz, base64) with it.
+    Unpacked on Dom0's disk (/var/tmp), not in tmpfs, so it takes no RAM from the runs."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        t.add(bundle_dir, arcname="gcvp")
+    b64 = base64.b64encode(buf.getvalue()).decode()
+    return ("#!/bin/bash\nset -u\nrm -rf /var/tmp/gcvp && mkdir -p /var/tmp\n"
+            "base64 -d <<'EOF' | tar xz -C /var/tmp || exit 1\n%s\nEOF\n"
+            "exec bash /var/tmp/gcvp/dom0.sh /var/tmp/gcvp /var/tmp/gcvp/matrix %s\n" % (b64, label))
+
+
+def lab_run(bundle_dir, label, throttle, timeout_s, log):
+    """One lab boot: yields the lines Dom0 prints (progress is echoed as it comes)."""
+    script = tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False)
+    script.write(self_extracting(bundle_dir, label)); script.close()
+    env = dict(os.environ)
+    if throttle:
+        env["LISPVM_LAB_SWAP_THROTTLE"] = throttle
+    else:
+        env.pop("LISPVM_LAB_SWAP_THROTTLE", None)
+    cmd = ["bash", os.path.join(ROOT, "lab", "run.sh"), os.path.join(bundle_dir, "lispvm.elf"),
+           "--script", script.name, "--timeout", str(timeout_s)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+                         errors="replace")
+    lines = []
+    for line in p.stdout:
+        line = line.rstrip("\r\n")
+        log.write(line + "\n"); log.flush()
+        lines.append(line)
+        if line.startswith("@@PROGRESS") or line.startswith("@@INFO") or line.startswith("@@DONE"):
+            say("  [%s] %s" % (label, line.split(" ", 1)[1]))
+        elif line.startswith("@@ROW"):
+            f = line[6:].split(",")
+            say("    -> %s %s %s MiB: %s %s ms" % (f[2], f[3], f[4], f[7], f[8]))
+        elif line.startswith("lab/run.sh:"):
+            say("  " + line)
+    rc = p.wait()
+    os.unlink(script.name)
+    return rc, lines
+
+
+def rows_of(lines):
+    rows = []
+    for line in lines:
+        if line.startswith("@@ROW "):
+            vals = line[6:].split(",", len(COLUMNS) - 1)
+            vals += [""] * (len(COLUMNS) - len(vals))
+            rows.append(dict(zip(COLUMNS, vals)))
+    return rows
+
+
+def host_calibration(bundle_dir, reps=3):
+    """The CPU-bound workload natively (the same image as a process, no cgroup): median ms."""
+    src = os.path.join(bundle_dir, "run-%s-lispvm.lisp" % CAL_WORKLOAD)
+    times = []
+    for _ in range(reps):
+        t0 = time.monotonic()
+        out = subprocess.run([os.path.join(bundle_dir, "lispvm.elf"), "debugger=off"], input='(load "%s")\n' % src,
+                             capture_output=True, text=True, errors="replace", timeout=600).stdout
+        if "RESULT ok" not in out:
+            sys.exit("driver: the calibration workload failed natively:\n" + out[-800:])
+        times.append((time.monotonic() - t0) * 1000)
+    return statistics.median(times)
+
+
+def write_csv(path, rows):
+    with open(path, "w") as f:
+        f.write(",".join(COLUMNS) + "\n")
+        for r in rows:
+            f.write(",".join(r.get(c, "") for c in COLUMNS) + "\n")
+
+
+def write_ts(path, lines):
+    with open(path, "w") as f:
+        f.write("id,t_ms,mem_kib,swap_kib,event\n")
+        for line in lines:
+            if line.startswith("@@TS "):
+                p = line.split()
+                if len(p) >= 5 and p[3] == "mem-set":
+                    f.write("%s,%s,,,mem-set %s\n" % (p[1], p[2], p[4]))
+                elif len(p) >= 5:
+                    f.write("%s,%s,%s,%s,\n" % (p[1], p[2], p[3], p[4]))
+
+
+def quick(args):
+    """CI's check, standalone: every arm completes with a right result."""
+    with tempfile.TemporaryDirectory() as d:
+        b = os.path.join(d, "gcvp")
+        bundle.build(b, args.image, "quick", bundle.quick_matrix())
+        with open(os.path.join(d, "lab.log"), "w") as log:
+            rc, lines = lab_run(b, "quick", None, 600, log)
+    rows = rows_of(lines)
+    bad = [r for r in rows if r["status"] != "ok"]
+    for r in rows:
+        say("%-12s %-6s %4s MiB%-8s %-18s %8s ms  gc %s ms, max pause %s us" % (
+            r["arm"], r["workload"], r["mem_mb"], (" ->" + r["dyn_mb"]) if r["dyn_mb"] else "",
+            r["status"], r["wall_ms"], r["gc_ms"], r["max_pause_us"]))
+    n = bundle.quick_matrix().count("\nq")
+    if rc != 0 or len(rows) != n or bad:
+        say("gc-vs-paging --quick: FAILED (lab rc %d, %d of %d rows, %d not ok)" % (rc, len(rows), n, len(bad)))
+        return 1
+    say("gc-vs-paging --quick: all %d runs completed with right results" % n)
+    return 0
+
+
+def full(args):
+    stamp = datetime.date.today().isoformat()
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    levels = [float(x) for x in args.levels.split(",")]
+    t_start = time.monotonic()
+    all_rows, all_lines = [], []
+    with tempfile.TemporaryDirectory() as d:
+        b = os.path.join(d, "gcvp")
+        m_u = matrix_full(levels, args.reps, args.timeout, False)
+        bundle.build(b, args.image, "full", m_u)
+        n_u = m_u.count("\nu")
+        say("gc-vs-paging: %d unthrottled runs (%s at levels %s x live; %s at 2x and 4x; %d repeats at 2x/3x of churn)" % (
+            n_u, ", ".join(SWEPT), args.levels, ", ".join(SMALL), args.reps))
+        host_ms = host_calibration(b)
+        say("calibration: the CPU-bound workload natively here: %.0f ms (median of 3)" % host_ms)
+        log = open(os.path.join(out, "gc-vs-paging-%s.log" % stamp), "w")
+        rc, lines = lab_run(b, "none", None, 60 + n_u * (args.timeout + 15), log)
+        all_lines += lines
+        rows = rows_of(lines)
+        all_rows += rows
+        cal = [int(r["wall_ms"]) for r in rows if r["rep"].startswith("10") and r["status"] == "ok"]
+        slowdown = statistics.median(cal) / host_ms if cal else None
+        meta = {"host_cal_ms": "%.0f" % host_ms, "lab_cal_ms": ",".join(map(str, cal)),
+                "slowdown": "%.1f" % slowdown if slowdown else "na", "ref_device": REF_DEVICE}
+        if slowdown and not args.no_throttle:
+            iops, bps = max(1, int(REF_IOPS / slowdown)), max(4096, int(REF_BPS / slowdown))
+            thr = "iops-total=%d,bps-total=%d" % (iops, bps)
+            meta["throttle"] = thr
+            say("calibration: TCG slowdown %.1fx; throttled swap drive: %s" % (slowdown, thr))
+            m_t = matrix_full(levels, args.reps, args.timeout, True)
+            with open(os.path.join(b, "matrix"), "w") as f:
+                f.write(m_t)
+            n_t = m_t.count("\nt")
+            say("gc-vs-paging: %d throttled runs" % n_t)
+            rc2, lines2 = lab_run(b, "ssd-scaled", thr, 60 + n_t * (args.timeout + 15), log)
+            all_lines += lines2
+            all_rows += rows_of(lines2)
+        log.close()
+    csv = os.path.join(out, "gc-vs-paging-%s.csv" % stamp)
+    write_csv(csv, all_rows)
+    write_ts(os.path.join(out, "gc-vs-paging-%s-timeseries.csv" % stamp), all_lines)
+    with open(os.path.join(out, "gc-vs-paging-%s-meta.txt" % stamp), "w") as f:
+        for k, v in meta.items():
+            f.write("%s=%s\n" % (k, v))
+        for line in all_lines:
+            if line.startswith("@@INFO"):
+                f.write("info=%s\n" % line[7:])
+    say("gc-vs-paging: %d rows in %s (%.0f min)" % (len(all_rows), csv, (time.monotonic() - t_start) / 60))
+    subprocess.run([sys.executable, os.path.join(HERE, "report.py"), out, stamp])
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description="GC-vs-paging experiments in the Xen lab (issue 18).")
+    ap.add_argument("--quick", action="store_true", help="every arm once, small (< 5 min): the CI check")
+    ap.add_argument("--image", default=os.path.join(ROOT, "artifacts", "lispvm.elf"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--levels", default="1,1.5,2,3,4", help="memory levels, multiples of the live size")
+    ap.add_argument("--reps", type=int, default=3, help="repeats at the 2x and 3x levels (churn)")
+    ap.add_argument("--timeout", type=int, default=180, help="seconds per run")
+    ap.add_argument("--no-throttle", action="store_true", help="skip the throttled-swap boot")
+    a = ap.parse_args()
+    if not os.path.isfile(a.image):
+        sys.exit("gc-vs-paging: %s missing; build it with build/kernel.sh --all" % a.image)
+    sys.exit(quick(a) if a.quick else full(a))
+
+
+if __name__ == "__main__":
+    main()
