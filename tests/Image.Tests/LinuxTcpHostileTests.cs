@@ -6,8 +6,8 @@
 // (10.0.0.100-199) fill at most the service's backlog (NetStack.ServiceBacklog, 8) with
 // half-open connections while ping and UDP echo still answer; the half-open count in
 // (net-stats) returns to 0 after the SYN-RECEIVED timeout (NetStack.SynRcvdTimeoutNs, 10 s);
-// the discard service and the REPL still work. The boot names the entropy source. Root
-// only (LinuxNetTests' NetNsFact).
+// the discard service and the REPL still work. The boot names the entropy source; with
+// entropy=tsc-jitter it is the jitter one and TCP works. Root only (LinuxNetTests' NetNsFact).
 using System.Diagnostics;
 using Xunit;
 using Xunit.Abstractions;
@@ -31,6 +31,40 @@ public class LinuxTcpHostileTests
         var r = g.WaitFor($@"\(:HALF (\d+) :MARK {m}\)", 20000);
         Assert.True(r != null, "no net-stats answer; guest:\n" + g.Output);
         return int.Parse(r.Groups[1].Value);
+    }
+
+    [NetNsFact]
+    public void Entropy_tsc_jitter_is_named_and_tcp_works_with_it()
+    {
+        // entropy=tsc-jitter forces the fallback path (this machine may have RDRAND); two
+        // chargen connections still work, their bytes checked.
+        string ns = $"lispvm-tcpj{Environment.ProcessId}";
+        Sh("ip", "netns", "del", ns);
+        try
+        {
+            Step(Sh("ip", "netns", "add", ns), "ip netns add");
+            Step(InNs(ns, 10000, "ip", "link", "set", "lo", "up"), "lo up");
+            Step(InNs(ns, 10000, "ip", "tuntap", "add", "dev", Tap, "mode", "tap"), "ip tuntap add");
+            Step(InNs(ns, 10000, "ip", "addr", "add", "10.0.0.1/24", "dev", Tap), "ip addr add");
+            Step(InNs(ns, 10000, "ip", "link", "set", Tap, "up"), "ip link set up");
+            using var g = new Guest(ns, "ip=10.0.0.2/24", "tcp-chargen=19", "entropy=tsc-jitter", $"net=tap:{Tap}");
+            Assert.True(g.WaitFor(@"^LispVm .* boot \d+ ms", 20000) != null, "no banner; output:\n" + g.Output);
+            log.WriteLine(g.Output);
+            Assert.Matches(@"(?m)^net: tcp entropy tsc-jitter$", g.Output);
+            string py = "import socket\nline=bytes(32+(k+1)%95 for k in range(167))\n" +
+                        "per=b''.join(line[i:i+72]+b'\\r\\n' for i in range(95))\nfor i in range(2):\n" +
+                        " s=socket.create_connection(('10.0.0.2',19),timeout=10)\n d=b''\n" +
+                        " while len(d)<20000: d+=s.recv(65536)\n print('chargen', 'ok' if d[:20000]==(per*3)[:20000] else 'BAD')\n s.close()";
+            var r = InNs(ns, 60000, "python3", "-c", py);
+            log.WriteLine(r.Out);
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(r.Out, "chargen ok").Count);
+            g.Send("(getf (net-stats) :tcp-entropy)");
+            Assert.True(g.WaitFor("^\"tsc-jitter\"$") != null, g.Output);
+        }
+        finally
+        {
+            Sh("ip", "netns", "del", ns);
+        }
     }
 
     [NetNsFact]

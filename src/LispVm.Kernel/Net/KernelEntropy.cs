@@ -7,6 +7,7 @@
 // a counter and a fresh rdtsc. Under Xen PV, cpuid is either not trapped or emulated by Xen
 // with the domain's policy (CPUID faulting), which may hide RDRAND: then it is TSC jitter.
 // An RDRAND that fails at run time (ten empty tries) falls back to the keyed hash, counted.
+// The option word `entropy=tsc-jitter` forces the jitter path (to test it where RDRAND exists).
 // Built once at boot; nothing allocates afterwards.
 using LispVm.Net;
 
@@ -26,9 +27,9 @@ namespace LispVm.Kernel
         ulong k0, k1, counter;
         ulong sink;                                  // the busy loop's result, kept so it runs
 
-        public KernelEntropy()
+        public KernelEntropy(bool forceJitter)
         {
-            useRdrand = CpuHasRdrand() && RdrandHealthy();
+            useRdrand = !forceJitter && CpuHasRdrand() && RdrandHealthy();
             if (useRdrand)
             {
                 ulong v;

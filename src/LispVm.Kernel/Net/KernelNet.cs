@@ -2,9 +2,10 @@
 // udp-echo= tcp-discard= tcp-chargen=`, the same on Xen's `extra=` and the Linux command
 // line) are parsed once; no ip= means no network, a bad word one line saying which and no
 // network. Then the platform's device (netfront; Linux: net=tap:NAME), the entropy for TCP
-// (KernelEntropy: RDRAND or TSC jitter, named on the boot line), the stack, a gratuitous
-// ARP, and Vm.Net for the Lisp API. The stack runs only when pumped: from the VM's poller at safe
-// points, the idle prompt and sleeps (KernelConsole), and UDP-RECEIVE's waits.
+// (KernelEntropy: RDRAND or TSC jitter, `entropy=tsc-jitter` forces the latter; named on
+// the boot line), the stack, a gratuitous ARP, and Vm.Net for the Lisp API. The stack runs
+// only when pumped: from the VM's poller at safe points, the idle prompt and sleeps
+// (KernelConsole), and UDP-RECEIVE's waits.
 #if LISPVM_ENGINE
 using LispVm.Eval;
 using LispVm.Net;
@@ -35,7 +36,9 @@ namespace LispVm.Kernel
             if (st != NetConfigStatus.Ok) { BadWord(p, st); return null; }
             INetDevice dev = p.OpenNetDevice();
             if (dev == null) return null;                 // the platform said why
-            KernelEntropy entropy = new KernelEntropy();
+            int en;
+            byte* ev = p.OptionValue("entropy", out en);
+            KernelEntropy entropy = new KernelEntropy(ev != null && SameBytes(ev, en, "tsc-jitter"));
             NetStack stack = new NetStack(dev, cfg, entropy);
             stack.EntropyName = entropy.Name;
             stack.Announce();
@@ -137,6 +140,13 @@ namespace LispVm.Kernel
         {
             if (a == null || b == null || a.Length != b.Length) return false;
             for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+            return true;
+        }
+
+        static bool SameBytes(byte* v, int n, string s)
+        {
+            if (n != s.Length) return false;
+            for (int i = 0; i < n; i++) if (v[i] != (byte)s[i]) return false;
             return true;
         }
 
