@@ -1,5 +1,5 @@
 // Why: the C# view of Asm/entry.S — direct calls (no P/Invoke transition) to the syscall
-// and hypercall trampolines, rdtsc, barriers and the deliberate faults, plus the table of
+// and hypercall trampolines, rdtsc, cpuid, rdrand, barriers and the deliberate faults, plus the table of
 // link-time addresses (stack, boot heap, trap table...) the entry code needs.
 using System.Runtime;
 using System.Runtime.CompilerServices;
@@ -13,6 +13,14 @@ namespace LispVm.Kernel
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_rdtsc")]
         internal static extern ulong Rdtsc();
+
+        // cpuid leaf/subleaf into out[0..3] = eax, ebx, ecx, edx.
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_cpuid")]
+        internal static extern void Cpuid(uint leaf, uint subleaf, uint* out4);
+
+        // 1 and a random word in *value, or 0 after ten failed tries; only when CPUID has RDRAND.
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_rdrand")]
+        internal static extern long Rdrand(ulong* value);
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("lispvm_sync_clear_bit")]
         internal static extern void SyncClearBit(ulong* word, long bit);

@@ -1,5 +1,7 @@
 // Why: the guest's network options as key=value words, the same words on Xen (the domain's
-// `extra=`) and in Linux mode (the command line): `ip=10.0.0.2/24 gw=10.0.0.1 udp-echo=7`.
+// `extra=`) and in Linux mode (the command line): `ip=10.0.0.2/24 gw=10.0.0.1 udp-echo=7`,
+// and the built-in TCP services `tcp-discard=9` (RFC 863) and `tcp-chargen=19` (RFC 864), served
+// by the stack itself (NetStack.TcpServices.cs) like the UDP echo.
 // Parsed here, once, so both worlds agree; a bad word is an error the boot prints, never a
 // guess. Addresses are held as host-order uints (10.0.0.2 = 0x0A000002).
 // Strict syntax: a.b.c.d is four decimal numbers 0..255 of 1-3 digits; ip= also rejects
@@ -14,6 +16,8 @@ namespace LispVm.Net
         BadIp = 2,       // ip= is not a.b.c.d/len with len 1..30, or a network/broadcast address
         BadGateway = 3,  // gw= is not a.b.c.d or lies outside ip='s subnet
         BadPort = 4,     // udp-echo= is not 1..65535
+        BadDiscardPort = 5, // tcp-discard= is not 1..65535
+        BadChargenPort = 6, // tcp-chargen= is not 1..65535, or the same port as tcp-discard=
     }
 
     public unsafe struct NetConfig
@@ -22,6 +26,8 @@ namespace LispVm.Net
         public int PrefixLength; // subnet mask length (24 for /24)
         public uint Gateway;     // 0 = none: off-subnet destinations are unreachable
         public ushort EchoPort;  // udp-echo=: 0 = no UDP echo service
+        public ushort TcpDiscardPort;  // tcp-discard=: 0 = no TCP discard service
+        public ushort TcpChargenPort;  // tcp-chargen=: 0 = no TCP chargen service
 
         public uint Mask { get { return PrefixLength == 0 ? 0 : 0xFFFFFFFFu << (32 - PrefixLength); } }
 
@@ -38,6 +44,8 @@ namespace LispVm.Net
                 case NetConfigStatus.BadIp: return "net: bad ip= (want a.b.c.d/len, len 1..30, a host address)";
                 case NetConfigStatus.BadGateway: return "net: bad gw= (want a.b.c.d on ip='s subnet)";
                 case NetConfigStatus.BadPort: return "net: bad udp-echo= (want a port 1..65535)";
+                case NetConfigStatus.BadDiscardPort: return "net: bad tcp-discard= (want a port 1..65535)";
+                case NetConfigStatus.BadChargenPort: return "net: bad tcp-chargen= (want a port 1..65535, not tcp-discard='s)";
                 default: return "net: unknown config status";
             }
         }
@@ -49,6 +57,7 @@ namespace LispVm.Net
             cfg = default(NetConfig);
             if (text == null || length < 0) length = 0;
             int ipAt = -1, ipLen = 0, gwAt = -1, gwLen = 0, echoAt = -1, echoLen = 0;
+            int discardAt = -1, discardLen = 0, chargenAt = -1, chargenLen = 0;
             int i = 0;
             while (i < length)
             {
@@ -60,6 +69,8 @@ namespace LispVm.Net
                 if (StartsWith(w, n, "ip=")) { ipAt = start + 3; ipLen = n - 3; }
                 else if (StartsWith(w, n, "gw=")) { gwAt = start + 3; gwLen = n - 3; }
                 else if (StartsWith(w, n, "udp-echo=")) { echoAt = start + 9; echoLen = n - 9; }
+                else if (StartsWith(w, n, "tcp-discard=")) { discardAt = start + 12; discardLen = n - 12; }
+                else if (StartsWith(w, n, "tcp-chargen=")) { chargenAt = start + 12; chargenLen = n - 12; }
             }
             if (ipAt < 0) return NetConfigStatus.NoIp;
 
@@ -91,6 +102,18 @@ namespace LispVm.Net
                 if (port < 1 || port > 65535) return NetConfigStatus.BadPort;
                 cfg.EchoPort = (ushort)port;
             }
+            if (discardAt >= 0)
+            {
+                int port;
+                if (!ParsePort(text + discardAt, discardLen, out port)) return NetConfigStatus.BadDiscardPort;
+                cfg.TcpDiscardPort = (ushort)port;
+            }
+            if (chargenAt >= 0)
+            {
+                int port;
+                if (!ParsePort(text + chargenAt, chargenLen, out port) || port == cfg.TcpDiscardPort) return NetConfigStatus.BadChargenPort;
+                cfg.TcpChargenPort = (ushort)port;
+            }
             return NetConfigStatus.Ok;
         }
 
@@ -101,6 +124,14 @@ namespace LispVm.Net
             if (n < key.Length) return false;
             for (int k = 0; k < key.Length; k++) if (w[k] != (byte)key[k]) return false;
             return true;
+        }
+
+        /// <summary>1..5 digits making 1..65535.</summary>
+        static bool ParsePort(byte* p, int n, out int port)
+        {
+            port = 0;
+            if (n < 1 || n > 5 || !ParseDecimal(p, n, out port)) return false;
+            return port >= 1 && port <= 65535;
         }
 
         /// <summary>All n bytes are digits (n >= 1); value in v.</summary>

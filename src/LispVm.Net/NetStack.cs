@@ -4,8 +4,9 @@
 // after that nothing allocates, nothing throws, and every received byte is hostile input.
 // Results: >= 0 success (a count or a socket number), < 0 a NetError.
 // The layers live in partial files: NetStack.Arp.cs, NetStack.Ipv4.cs, NetStack.Icmp.cs,
-// NetStack.Udp.cs, NetStack.Tcp*.cs; the wire formats in Ethernet.cs, Arp.cs, Ipv4.cs,
-// Icmp.cs, Udp.cs, Tcp.cs.
+// NetStack.Udp.cs, NetStack.Tcp*.cs (the tcp-discard=/tcp-chargen= services in
+// NetStack.TcpServices.cs); the wire formats in Ethernet.cs, Arp.cs, Ipv4.cs, Icmp.cs,
+// Udp.cs, Tcp.cs.
 namespace LispVm.Net
 {
     public static class NetError
@@ -88,6 +89,7 @@ namespace LispVm.Net
             }
             RunArpTimers();
             RunTcpTimers();
+            RunTcpServices();
             return any;
         }
 

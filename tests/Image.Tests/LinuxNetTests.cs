@@ -36,9 +36,9 @@ public class LinuxNetTests
 
     const string Tap = "lvtap0";
 
-    static (int Code, string Out) Sh(string file, params string[] args) => Sh(file, 60000, args);
+    internal static (int Code, string Out) Sh(string file, params string[] args) => Sh(file, 60000, args);
 
-    static (int Code, string Out) Sh(string file, int timeoutMs, params string[] args)
+    internal static (int Code, string Out) Sh(string file, int timeoutMs, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -49,11 +49,11 @@ public class LinuxNetTests
         return (p.ExitCode, o.Result + e.Result);
     }
 
-    static (int Code, string Out) InNs(string ns, int timeoutMs, params string[] cmd) =>
+    internal static (int Code, string Out) InNs(string ns, int timeoutMs, params string[] cmd) =>
         Sh("ip", timeoutMs, new[] { "netns", "exec", ns }.Concat(cmd).ToArray());
 
     /// <summary>The image in the namespace with its REPL on a pipe; output collected as it comes.</summary>
-    sealed class Guest : IDisposable
+    internal sealed class Guest : IDisposable
     {
         public readonly Process P;
         readonly StringBuilder output = new();
@@ -92,7 +92,7 @@ public class LinuxNetTests
     }
 
     // The scripts the lab's XenNetTests and Dom0TapTests run too (tests/net).
-    static string NetScript(string name) => Path.Combine(KernelImage.RepoRoot(), "tests", "net", name);
+    internal static string NetScript(string name) => Path.Combine(KernelImage.RepoRoot(), "tests", "net", name);
 
     [NetNsFact]
     public void Ping_udp_echo_and_udp_send_over_a_tap_in_a_network_namespace()
@@ -184,7 +184,7 @@ public class LinuxNetTests
         }
     }
 
-    static void Step((int Code, string Out) r, string what) => Assert.True(r.Code == 0, $"{what} failed: {r.Out}");
+    internal static void Step((int Code, string Out) r, string what) => Assert.True(r.Code == 0, $"{what} failed: {r.Out}");
 
     [Fact]
     public void A_bad_net_word_says_so_in_one_line_and_the_repl_runs_without_network()

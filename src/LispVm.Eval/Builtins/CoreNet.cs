@@ -28,6 +28,7 @@ public sealed unsafe partial class Builtins
         b.Def("%NET-DROP-NAME", 1, 1, &NetDropName);
         b.Def("%NET-ARP", 0, 0, &NetArp);
         b.Def("%NET-DEVICE-COUNTERS", 0, 0, &NetDeviceCountersB);
+        b.Def("%NET-TCP-COUNTERS", 0, 0, &NetTcpCounters);
     }
 
     static ulong NoNet() { return M.Fix(NetError.NoNetwork); }
@@ -147,7 +148,8 @@ public sealed unsafe partial class Builtins
         return W.Nil;
     }
 
-    /// <summary>#(ip prefix-length gateway echo-port #(mac octets)) or NIL without a network.</summary>
+    /// <summary>#(ip prefix-length gateway echo-port #(mac octets) tcp-discard-port
+    /// tcp-chargen-port) or NIL without a network.</summary>
     static ulong NetConfigB(Vm vm, Args a)
     {
         if (vm.Net == null) return W.Nil;
@@ -156,12 +158,14 @@ public sealed unsafe partial class Builtins
         int rm = h.PushRoot(h.AllocRaw(ObjType.ByteVector, 6));
         if (vm.NetDevice != null) vm.NetDevice.GetMac(M.Raw(h.Root(rm)));
         NetConfig c = vm.Net.Config;
-        ulong v = h.AllocBoxed(ObjType.SimpleVector, 5);
+        ulong v = h.AllocBoxed(ObjType.SimpleVector, 7);
         h.SetSlot(v, 0, M.Fix(c.Ip));
         h.SetSlot(v, 1, M.Fix(c.PrefixLength));
         h.SetSlot(v, 2, M.Fix(c.Gateway));
         h.SetSlot(v, 3, M.Fix(c.EchoPort));
         h.SetSlot(v, 4, h.Root(rm));
+        h.SetSlot(v, 5, M.Fix(c.TcpDiscardPort));
+        h.SetSlot(v, 6, M.Fix(c.TcpChargenPort));
         h.PopRoots(m);
         return v;
     }
@@ -183,6 +187,34 @@ public sealed unsafe partial class Builtins
         h.SetSlot(v, 8, M.Fix(st.IcmpEchoIn)); h.SetSlot(v, 9, M.Fix(st.IcmpEchoOut));
         h.SetSlot(v, 10, M.Fix(st.UdpIn)); h.SetSlot(v, 11, M.Fix(st.UdpOut));
         for (int i = 0; i < drops; i++) h.SetSlot(v, 12 + i, M.Fix(st.Drops[i]));
+        return v;
+    }
+
+    /// <summary>#(segs-in segs-out active-opens passive-opens established half-open
+    /// connections retransmits fast-retransmits timeouts resets-in resets-out refusals
+    /// challenge-acks rst-limited probes entropy-name) — established, half-open (SYN-RECEIVED)
+    /// and connections (table slots in use, listeners and TIME-WAIT included) are counts now,
+    /// the rest totals since boot; entropy-name a string or NIL. NIL without a network.</summary>
+    static ulong NetTcpCounters(Vm vm, Args a)
+    {
+        if (vm.Net == null) return W.Nil;
+        NetStack n = vm.Net;
+        NetStats st = n.Stats;
+        Heap h = vm.Heap;
+        int m = h.RootMark();
+        int rn = h.PushRoot(n.EntropyName == null ? W.Nil : h.MakeString(n.EntropyName));
+        ulong v = h.AllocBoxed(ObjType.SimpleVector, 17);
+        h.SetSlot(v, 0, M.Fix(st.TcpSegsIn)); h.SetSlot(v, 1, M.Fix(st.TcpSegsOut));
+        h.SetSlot(v, 2, M.Fix(st.TcpActiveOpens)); h.SetSlot(v, 3, M.Fix(st.TcpPassiveOpens));
+        h.SetSlot(v, 4, M.Fix(n.TcpCountInState(TcpState.Established)));
+        h.SetSlot(v, 5, M.Fix(st.TcpHalfOpen)); h.SetSlot(v, 6, M.Fix(st.TcpConnections));
+        h.SetSlot(v, 7, M.Fix(st.TcpRetransmits)); h.SetSlot(v, 8, M.Fix(st.TcpFastRetransmits));
+        h.SetSlot(v, 9, M.Fix(st.TcpTimeouts));
+        h.SetSlot(v, 10, M.Fix(st.TcpResetsIn)); h.SetSlot(v, 11, M.Fix(st.TcpResetsOut));
+        h.SetSlot(v, 12, M.Fix(st.TcpRefusals)); h.SetSlot(v, 13, M.Fix(st.TcpChallengeAcks));
+        h.SetSlot(v, 14, M.Fix(st.TcpRstLimited)); h.SetSlot(v, 15, M.Fix(st.TcpProbes));
+        h.SetSlot(v, 16, h.Root(rn));
+        h.PopRoots(m);
         return v;
     }
 

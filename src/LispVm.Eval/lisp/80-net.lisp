@@ -136,13 +136,15 @@ meanwhile; Ctrl-C interrupts the wait."
             (%platform-wait (if left (min left 1000000) 1000000)))))))
 
 (defun net-stats ()
-  "Prints the network's address, traffic, drops by reason and ARP cache; returns them as a
-plist (NIL without a network)."
+  "Prints the network's address, traffic, TCP connections, drops by reason and ARP cache;
+returns them as a plist (NIL without a network). TCP: :tcp-established, :tcp-half-open
+(SYN-RECEIVED) and :tcp-connections (table slots in use) are counts now, the rest totals."
   (let ((cfg (%net-config)))
     (unless cfg
       (format t "No network: the guest was started without ip=.~%")
       (return-from net-stats nil))
     (let* ((c (%net-counters))
+           (tc (%net-tcp-counters))
            (addr (format nil "~A/~D" (%ip-string (svref cfg 0)) (svref cfg 1)))
            (gw (if (zerop (svref cfg 2)) nil (%ip-string (svref cfg 2))))
            (mac (%mac-string (svref cfg 4)))
@@ -158,12 +160,21 @@ plist (NIL without a network)."
           (setq device (cons (car dc)
                              (mapcar (lambda (p) (cons (intern (string-upcase (car p)) :keyword) (cdr p)))
                                      (cdr dc))))))
-      (format t "Network: ~A gw ~A mac ~A~@[, udp echo on port ~D~]~%" addr (or gw "none") mac
-              (if (zerop (svref cfg 3)) nil (svref cfg 3)))
+      (format t "Network: ~A gw ~A mac ~A~@[, udp echo on port ~D~]~@[, tcp discard on port ~D~]~@[, tcp chargen on port ~D~]~%"
+              addr (or gw "none") mac
+              (if (zerop (svref cfg 3)) nil (svref cfg 3))
+              (if (zerop (svref cfg 5)) nil (svref cfg 5))
+              (if (zerop (svref cfg 6)) nil (svref cfg 6)))
       (format t "  in:  ~D packets, ~D bytes (arp ~D requests ~D replies, icmp echo ~D, udp ~D)~%"
               (svref c 0) (svref c 1) (svref c 4) (svref c 5) (svref c 8) (svref c 10))
       (format t "  out: ~D packets, ~D bytes (arp ~D requests ~D replies, icmp echo ~D, udp ~D)~%"
               (svref c 2) (svref c 3) (svref c 6) (svref c 7) (svref c 9) (svref c 11))
+      (format t "  tcp: ~D established, ~D half-open, ~D in table; opens ~D active ~D passive;"
+              (svref tc 4) (svref tc 5) (svref tc 6) (svref tc 2) (svref tc 3))
+      (format t " ~D retransmits (~D fast, ~D timeouts); resets ~D in ~D out; ~D refusals;"
+              (svref tc 7) (svref tc 8) (svref tc 9) (svref tc 10) (svref tc 11) (svref tc 12))
+      (format t " segments ~D in ~D out; entropy ~A~%"
+              (svref tc 0) (svref tc 1) (or (svref tc 16) "fallback"))
       (if drops
           (dolist (d drops) (format t "  dropped ~(~A~): ~D~%" (car d) (cdr d)))
           (format t "  dropped: none~%"))
@@ -186,6 +197,13 @@ plist (NIL without a network)."
             :arp-requests-out (svref c 6) :arp-replies-out (svref c 7)
             :icmp-echo-in (svref c 8) :icmp-echo-out (svref c 9)
             :udp-in (svref c 10) :udp-out (svref c 11)
+            :tcp-segments-in (svref tc 0) :tcp-segments-out (svref tc 1)
+            :tcp-active-opens (svref tc 2) :tcp-passive-opens (svref tc 3)
+            :tcp-established (svref tc 4) :tcp-half-open (svref tc 5) :tcp-connections (svref tc 6)
+            :tcp-retransmits (svref tc 7) :tcp-fast-retransmits (svref tc 8) :tcp-timeouts (svref tc 9)
+            :tcp-resets-in (svref tc 10) :tcp-resets-out (svref tc 11) :tcp-refusals (svref tc 12)
+            :tcp-challenge-acks (svref tc 13) :tcp-rst-limited (svref tc 14) :tcp-probes (svref tc 15)
+            :tcp-entropy (svref tc 16)
             :drops drops :arp arp :device device))))
 
 (export '(udp-open udp-close udp-send udp-receive net-stats net-error

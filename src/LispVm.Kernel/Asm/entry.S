@@ -96,6 +96,40 @@ lispvm_rdtsc:
         or %rdx, %rax
         ret
 
+/* void lispvm_cpuid(uint leaf, uint subleaf, uint* out): out[0..3] = eax, ebx, ecx, edx.
+ * rbx is callee-saved in the SysV ABI, so it is kept. A Xen PV guest may run cpuid: it is
+ * either not trapped (the raw CPU's answer) or, with CPUID faulting on, emulated by Xen
+ * with the domain's policy; both answer. */
+        .globl lispvm_cpuid
+lispvm_cpuid:
+        push %rbx
+        mov %rdx, %r8
+        mov %edi, %eax
+        mov %esi, %ecx
+        cpuid
+        mov %eax, (%r8)
+        mov %ebx, 4(%r8)
+        mov %ecx, 8(%r8)
+        mov %edx, 12(%r8)
+        pop %rbx
+        ret
+
+/* long lispvm_rdrand(ulong* out): 1 and a random word in *out, or 0 when ten tries in a row
+ * left CF clear (the DRNG is momentarily empty; Intel's DRNG guide says ten). Only call it
+ * when CPUID.01H:ECX bit 30 says RDRAND exists (else #UD). */
+        .globl lispvm_rdrand
+lispvm_rdrand:
+        mov $10, %ecx
+1:      rdrand %rax
+        jc 2f
+        dec %ecx
+        jnz 1b
+        xor %eax, %eax
+        ret
+2:      mov %rax, (%rdi)
+        mov $1, %eax
+        ret
+
 /* Full barrier: also a compiler barrier, since C# cannot see through the call. */
         .globl lispvm_mb
 lispvm_mb:

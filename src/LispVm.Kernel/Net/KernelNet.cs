@@ -1,9 +1,11 @@
 // Why: the network's start and pump in the image. At boot the net words (`ip= gw=
-// udp-echo=`, the same on Xen's `extra=` and the Linux command line) are parsed once; no
-// ip= means no network, a bad word one line saying which and no network. Then the
-// platform's device (netfront; Linux: net=tap:NAME), the stack, a gratuitous ARP, and
-// Vm.Net for the Lisp API. The stack runs only when pumped: from the VM's poller at safe
-// points, the idle prompt and sleeps (KernelConsole), and UDP-RECEIVE's waits.
+// udp-echo= tcp-discard= tcp-chargen=`, the same on Xen's `extra=` and the Linux command
+// line) are parsed once; no ip= means no network, a bad word one line saying which and no
+// network. Then the platform's device (netfront; Linux: net=tap:NAME), the entropy for TCP
+// (KernelEntropy: RDRAND or TSC jitter, `entropy=tsc-jitter` forces the latter; named on
+// the boot line), the stack, a gratuitous ARP, and Vm.Net for the Lisp API. The stack runs
+// only when pumped: from the VM's poller at safe points, the idle prompt and sleeps
+// (KernelConsole), and UDP-RECEIVE's waits.
 #if LISPVM_ENGINE
 using LispVm.Eval;
 using LispVm.Net;
@@ -34,7 +36,11 @@ namespace LispVm.Kernel
             if (st != NetConfigStatus.Ok) { BadWord(p, st); return null; }
             INetDevice dev = p.OpenNetDevice();
             if (dev == null) return null;                 // the platform said why
-            NetStack stack = new NetStack(dev, cfg);
+            int en;
+            byte* ev = p.OptionValue("entropy", out en);
+            KernelEntropy entropy = new KernelEntropy(ev != null && SameBytes(ev, en, "tsc-jitter"));
+            NetStack stack = new NetStack(dev, cfg, entropy);
+            stack.EntropyName = entropy.Name;
             stack.Announce();
             KernelNet net = new KernelNet(p, stack, dev);
             net.Banner(cfg);
@@ -58,7 +64,9 @@ namespace LispVm.Kernel
 
         static void BadWord(Platform p, NetConfigStatus st)
         {
-            string name = st == NetConfigStatus.BadIp ? "ip" : st == NetConfigStatus.BadGateway ? "gw" : "udp-echo";
+            string name = st == NetConfigStatus.BadIp ? "ip" : st == NetConfigStatus.BadGateway ? "gw"
+                : st == NetConfigStatus.BadDiscardPort ? "tcp-discard" : st == NetConfigStatus.BadChargenPort ? "tcp-chargen"
+                : "udp-echo";
             int vn;
             byte* v = p.OptionValue(name, out vn);
             p.Write("net: ");
@@ -67,12 +75,14 @@ namespace LispVm.Kernel
             if (v != null) p.Write(v, vn);
             p.Write(st == NetConfigStatus.BadIp ? " is not an address/prefix like 10.0.0.2/24"
                 : st == NetConfigStatus.BadGateway ? " is not an address inside ip='s subnet"
+                : st == NetConfigStatus.BadChargenPort ? " is not a port 1..65535 other than tcp-discard='s"
                 : " is not a port 1..65535");
             p.Write("; no network");
             p.Write(p.NewLine);
         }
 
-        // "net: 10.0.0.2/24 gw 10.0.0.1 mac 02:00:00:00:00:02 on tap:lvtap0", then the echo line.
+        // "net: 10.0.0.2/24 gw 10.0.0.1 mac 02:00:00:00:00:02 on tap:lvtap0", then
+        // "net: tcp entropy rdrand" (or tsc-jitter) and a line per service.
         void Banner(NetConfig cfg)
         {
             Platform p = _p;
@@ -94,15 +104,24 @@ namespace LispVm.Kernel
             p.Write(hex, 17);
             p.Write(" on ");
             int wn = 0;
-            byte* where = p is LinuxPlatform ? p.OptionValue("net", out wn) : null;
+            byte* where = SameText(p.NetDeviceKind, "tap") ? p.OptionValue("net", out wn) : null;
             if (where != null) p.Write(where, wn); else p.Write("netfront");
             p.Write(p.NewLine);
-            if (cfg.EchoPort != 0)
-            {
-                p.Write("udp echo on port ");
-                p.WriteDec(cfg.EchoPort);
-                p.Write(p.NewLine);
-            }
+            p.Write("net: tcp entropy ");
+            p.Write(Stack.EntropyName);
+            p.Write(p.NewLine);
+            Service(p, "udp echo", cfg.EchoPort);
+            Service(p, "tcp discard", cfg.TcpDiscardPort);
+            Service(p, "tcp chargen", cfg.TcpChargenPort);
+        }
+
+        static void Service(Platform p, string what, int port)
+        {
+            if (port == 0) return;
+            p.Write(what);
+            p.Write(" on port ");
+            p.WriteDec((ulong)port);
+            p.Write(p.NewLine);
         }
 
         // The platform's driver counters as Eval sees them (net-stats).
@@ -114,6 +133,21 @@ namespace LispVm.Kernel
             public int CounterCount => _p.NetDeviceCounterCount;
             public string CounterName(int i) { return _p.NetDeviceCounterName(i); }
             public long Counter(int i) { return _p.NetDeviceCounter(i); }
+        }
+
+        // The corelib's String has no ==: compare the characters.
+        static bool SameText(string a, string b)
+        {
+            if (a == null || b == null || a.Length != b.Length) return false;
+            for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+            return true;
+        }
+
+        static bool SameBytes(byte* v, int n, string s)
+        {
+            if (n != s.Length) return false;
+            for (int i = 0; i < n; i++) if (v[i] != (byte)s[i]) return false;
+            return true;
         }
 
         static byte Hex(int d) { return (byte)(d < 10 ? '0' + d : 'a' + d - 10); }

@@ -99,11 +99,11 @@ public class NetApiTests
     {
         public readonly EvalHost Host = new EvalHost();
         public readonly NetPeer Peer;
-        public Net(Action<NetPeer> serve)
+        public Net(Action<NetPeer> serve, string words = "")
         {
             var (guest, peer) = WireEnd.Pair();
             var vm = Host.Host.Vm;
-            vm.Net = new NetStack(guest, NetPeer.Config("ip=10.0.0.2/24 gw=10.0.0.1"));
+            vm.Net = new NetStack(guest, NetPeer.Config("ip=10.0.0.2/24 gw=10.0.0.1 " + words));
             vm.NetDevice = guest;
             Peer = new NetPeer(peer, serve);
         }
@@ -199,6 +199,29 @@ public class NetApiTests
         Assert.Matches(@"in:  \d+ packets, \d+ bytes", r);
         Assert.Contains("arp 10.0.0.1 is 02:00:00:00:00:01", r);
         Assert.EndsWith("\n1", r.Replace("\r", ""));
+    }
+
+    [Fact]
+    public void Net_stats_shows_tcp_connections_refusals_and_the_entropy_source()
+    {
+        // The peer opens one connection to the guest's discard service and one to a closed port.
+        int step = 0;
+        using var n = new Net(peer =>
+        {
+            if (step++ != 0) return;
+            Assert.True(peer.Stack.TcpConnect(0x0A000002, 9) >= 0);
+            Assert.True(peer.Stack.TcpConnect(0x0A000002, 81) >= 0);
+        }, "tcp-discard=9");
+        n.Host.Host.Vm.Net.EntropyName = "test-source";
+        n.Eval("(loop repeat 5000 until (and (>= (svref (%net-tcp-counters) 3) 1) (>= (svref (%net-tcp-counters) 12) 1)) " +
+               "do (%net-poll) (%platform-wait 1000))");
+        string r = n.Eval("(let ((s (net-stats))) (list (getf s :tcp-passive-opens) (getf s :tcp-established) " +
+                          "(getf s :tcp-connections) (getf s :tcp-refusals) (getf s :tcp-half-open) (getf s :tcp-entropy)))").Replace("\r", "");
+        Assert.Contains("Network: 10.0.0.2/24 gw 10.0.0.1 mac 02:00:00:00:00:02, tcp discard on port 9\n", r);
+        Assert.Contains("\n  tcp: 1 established, 0 half-open, 2 in table; opens 0 active 1 passive; 0 retransmits (0 fast, 0 timeouts); " +
+                        "resets 0 in 1 out; 1 refusals; segments ", r);
+        Assert.Matches(@"segments [1-9]\d* in [1-9]\d* out; entropy test-source\n", r);
+        Assert.EndsWith("\n(1 1 2 1 0 \"test-source\")", r);
     }
 
     sealed class FakeCounters : LispVm.Eval.INetDeviceCounters
