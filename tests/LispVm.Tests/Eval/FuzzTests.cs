@@ -66,7 +66,9 @@ public class FuzzTests
 
     void Run(bool debugger, int forms)
     {
-        using var h = new EvalHost();
+        // LISPVM_GC_STRESS=1 (and _FULL, LISPVM_GC_VERIFY) apply here too: with a small
+        // LISPVM_FUZZ_FORMS, a collection at every allocation the forms make.
+        using var h = new EvalHost(LispVm.Hosted.LispHost.OptionsFromEnvironment(512));
         h.Host.Vm.StepLimit = 20_000;
         if (debugger) Assert.Equal("T", h.Eval("(setq *interactive-debugger* t)"));
         var seeds = new List<string>();
