@@ -196,8 +196,17 @@ public sealed unsafe partial class Builtins
             if (i < a.Count - 1 && !W.IsCons(x)) return vm.TypeError(x, "LIST");
             if (tail == W.Nil) result = x; else vm.Heap.SetCdr(tail, x);
             if (!W.IsCons(x) || i == a.Count - 1) break;   // the last list is not walked (it may be circular)
+            // To its last cons, with WalkList's cycle check: a circular argument (e.g. after
+            // (nconc l l), as MAPCAN of a function returning one constant list does) is a
+            // type-error, not a walk without end in a builtin no step limit can stop.
             tail = x;
-            while (W.IsCons(M.Cdr(tail))) tail = M.Cdr(tail);
+            ulong mark = x; long power = 1, steps = 0;
+            while (W.IsCons(M.Cdr(tail)))
+            {
+                tail = M.Cdr(tail);
+                if (tail == mark) return vm.TypeError(x, "LIST");
+                if (++steps == power) { mark = tail; power <<= 1; steps = 0; }
+            }
         }
         return result;
     }

@@ -695,7 +695,7 @@ public sealed unsafe partial class Vm
                 th.Sp = sp; th.Nv = 1;
                 fr[th.Fc - 1].Ip = ip;
                 ulong r = Bfn[bi](this, new Args(th.S, sp - argc, argc));
-                if (r == Fail) { sp = retSp; goto failed; }
+                if (r == Fail) { sp = retSp; if (tail) ip = ~ip; goto failed; }   // ~ip: see doret
                 if (r == TailCallReq)
                 {
                     callee = TailFn; TailFn = W.Nil;
@@ -768,6 +768,10 @@ public sealed unsafe partial class Vm
             }
             sp = rs; s[sp++] = a;
             ip = fr[fc - 1].Ip;
+            // A negative Ip (~ip) marks a frame whose tail call of a builtin failed: the value
+            // the condition's handler returned (USE-VALUE, CONTINUE) is the call's, so the
+            // frame returns it too. Its own ip lies past its last instruction.
+            if (ip < 0) goto doret;
             goto reload;
         }
 

@@ -34,6 +34,37 @@ public class DebuggerTests
     }
 
     [Fact]
+    public void A_failed_builtin_in_tail_position_returns_the_handlers_value()
+    {
+        // The fuzzer's NullReferenceException in Vm.RunBody: a builtin called in tail position
+        // (here SYMBOL-VALUE) failed, a restart returned a value, and the frame resumed past
+        // its last instruction (a TCALLG ends the code) instead of returning that value.
+        using var h = new EvalHost();
+        const string useValue = "(handler-bind ((unbound-variable (lambda (c) (use-value 42 c)))) ";
+        h.Eval("(defun dbg-tsv (s) (symbol-value s))");
+        Assert.Equal("(42 1)", h.Eval(useValue + "(list (dbg-tsv 'dbg-tsv-nope) 1))"));
+        h.Eval("(defun dbg-tsv2 (s) (dbg-tsv s))");   // a bytecode tail call first
+        Assert.Equal("(42 2)", h.Eval(useValue + "(list (dbg-tsv2 'dbg-tsv-nope) 2))"));
+        h.Eval("(defun dbg-tsv3 (s) (funcall #'symbol-value s))");
+        Assert.Equal("(42 3)", h.Eval(useValue + "(list (dbg-tsv3 'dbg-tsv-nope) 3))"));
+        h.Eval("(defun dbg-tsv4 (s) (apply 'symbol-value (list s)))");
+        Assert.Equal("(42 4)", h.Eval(useValue + "(list (dbg-tsv4 'dbg-tsv-nope) 4))"));
+        Assert.Equal("(42)", h.Eval(useValue + "(multiple-value-list (dbg-tsv 'dbg-tsv-nope)))"));
+        Assert.Equal("3", h.Eval("(+ 1 2)"));
+    }
+
+    [Fact]
+    public void Use_value_after_a_retry_that_failed_again_at_top_level()
+    {
+        // The fuzzer's input: a form whose tail call fails, CONTINUE (retry: fails again),
+        // then USE-VALUE with 5: the REPL prints 5 and goes on.
+        using var h = On();
+        string o = h.Eval("(symbol-value 'dbg-tsv-nope)\n0\n1\n5");
+        Assert.EndsWith("5", o);
+        Assert.Equal("3", h.Eval("(+ 1 2)"));
+    }
+
+    [Fact]
     public void Store_value_sets_the_variable_and_continue_retries()
     {
         using var h = On();

@@ -47,6 +47,19 @@ public class EvalTests
     }
 
     [Fact]
+    public void Nconc_of_a_circular_list_before_the_last_is_a_type_error()
+    {
+        // Found by the fuzzer (it hung): MAPCAN of a function returning one quoted list makes
+        // (nconc l l l l); the third argument is circular by then.
+        using var h = new EvalHost();
+        Assert.Contains("is not of type LIST", h.Eval("(mapcan (lambda (x) '(if (evenp x) (list x))) '(1 2 3 4))"));
+        Assert.Contains("is not of type LIST", h.Eval("(let ((l (list 1 2))) (rplacd (cdr l) l) (nconc l 3))"));
+        Assert.Contains("is not of type LIST", h.Eval("(let ((l (list 1))) (rplacd l l) (nconc (list 0) l (list 2)))"));
+        Assert.Equal("(1 2 3 4 . 5)", h.Eval("(nconc (list 1) nil (list 2 3) (list 4) 5)"));
+        Assert.Equal("3", h.Eval("(+ 1 2)"));
+    }
+
+    [Fact]
     public void Deeply_nested_code_gives_a_clean_error()
     {
         using var h = new EvalHost();
