@@ -55,6 +55,7 @@ public sealed unsafe partial class Vm
         bool canSwitch = Th.SwitchBase == runBase && LiveThreads > 1;
         // Ctrl-C is meant for the REPL: a background thread hands over to main first.
         if (InterruptFlag != 0 && canSwitch && Th != Main && Main.SwitchBase >= 0) { YieldRequested = false; RecomputeStepCap(); return 2; }
+        if (Th.InterruptPending) return ThreadInterrupt();
         if (InterruptFlag != 0 || Heap.StorageExhausted || (stepLimit != 0 && Steps > stepLimit))
         {
             bool r = SafePoint();
@@ -110,6 +111,7 @@ public sealed unsafe partial class Vm
         SwapBindings(Th, true);
         SwapBindings(next, false);
         Th = next;
+        next.IoWaiting = false;     // it runs again: busy until its next %IO-WAIT
         StackLimit = next.StackLimit;
         MaxFrames = next.MaxFrames;
         InOverflow = false;
@@ -144,6 +146,7 @@ public sealed unsafe partial class Vm
         PendN = 0;
         t.SwitchBase = -1;
         t.Sp = 0; t.Fc = 0; t.Cc = 0; t.Bsp = 0;
+        t.InterruptPending = false;
         LiveThreads--;
         RecomputeStepCap();
     }
