@@ -483,7 +483,9 @@ public sealed unsafe partial class Builtins
     }
 
     /// <summary>After a form read at the prompt: the rest of its line when it is only blanks
-    /// (so READ-LINE in the form gets the next line, as on the console).</summary>
+    /// (so READ-LINE in the form gets the next line, as on the console); the output column
+    /// is 0 again (the client's terminal echoed the line end), so values print after "* "
+    /// without a fresh line first.</summary>
     static ulong SocketSkipBlankLine(Vm vm, Args a)
     {
         ulong s = a[0];
@@ -493,6 +495,7 @@ public sealed unsafe partial class Builtins
         long q = pos;
         while (q < end && (buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\r')) q++;
         if (q < end && buf[q] == '\n') vm.Heap.SetSlot(s, SFill, M.Fix(q + 1));
+        vm.Heap.SetSlot(s, SCol, M.Fix(0));
         return W.Nil;
     }
 
