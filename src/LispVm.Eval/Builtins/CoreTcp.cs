@@ -61,7 +61,7 @@ public sealed unsafe partial class Builtins
         b.Def("%JOIN-STRINGS", 1, 1, &JoinStrings);
         b.Def("%IO-WAIT", 1, 1, &IoWaitB);
         b.Def("%THREAD-INTERRUPT", 1, 1, &ThreadInterruptB);
-        b.Def("%SERVE-AT-EOF", 1, 1, &ServeAtEofB);
+        b.Def("%SERVE-AT-EOF", 1, 1, &ServeInBackgroundB);
         b.Def("%CONSTANT-TIME-EQUAL", 2, 2, &ConstantTimeEqual);
     }
 
@@ -546,7 +546,7 @@ public sealed unsafe partial class Builtins
         return vm.T;
     }
 
-    static ulong ServeAtEofB(Vm vm, Args a) { vm.ServeAtEof = a[0] != W.Nil; return a[0]; }
+    static ulong ServeInBackgroundB(Vm vm, Args a) { vm.ServeInBackground = a[0] != W.Nil; return a[0]; }
 
     /// <summary>(%constant-time-equal given secret): strings compared in time that depends
     /// on their lengths only (SecretCompare).</summary>

@@ -60,7 +60,9 @@ public sealed unsafe partial class Vm
         {
             bool r = SafePoint();
             RecomputeStepCap();
-            return r ? 1 : 0;
+            if (r) return 1;
+            // The kernel's poll interval (StepLimit with a Poller) is as long as a slice: a
+            // poll that signals nothing still ends the slice (else a busy thread never switched).
         }
         bool want = YieldRequested || LiveThreads > 1;
         YieldRequested = false;

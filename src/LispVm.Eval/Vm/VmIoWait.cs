@@ -18,9 +18,11 @@ public sealed unsafe partial class Vm
     /// idle prompt then runs them (%IDLE-SERVE) instead of just waiting for input.</summary>
     public bool BackgroundThreadsAlive { get { return LiveThreads > 1; } }
 
-    /// <summary>Set by the network REPL (%SERVE-AT-EOF): at the end of console input the
-    /// image keeps serving background threads instead of exiting.</summary>
-    public bool ServeAtEof;
+    /// <summary>Set by the network REPL (%SERVE-AT-EOF): the console's idle prompt runs the
+    /// background threads (%IDLE-SERVE) instead of only waiting for input, and at the end of
+    /// console input the image keeps serving them instead of exiting. Off (no repl=), the
+    /// console behaves as before: background threads run only while a form runs.</summary>
+    public bool ServeInBackground;
 
     /// <summary>A socket stream's reader found its buffer empty (Builtins.SocketGet).</summary>
     internal bool SocketStarved;

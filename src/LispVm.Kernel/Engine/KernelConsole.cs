@@ -10,6 +10,8 @@
 // (reader), so a line longer than the buffer is handed over in pieces cut at whitespace.
 // READ/READ-LINE on *standard-input* while a form runs wait here (Refill) for the next
 // line, which is appended to the Repl's input instead of being evaluated.
+// With the network REPL (repl=), green threads run while the prompt waits (%IDLE-SERVE
+// returns when console input is ready) and after the console's input has ended.
 #if LISPVM_ENGINE
 using LispVm.Eval;
 using LispVm.Gc;
@@ -157,6 +159,9 @@ namespace LispVm.Kernel
                     FeedPending(_pendingLen);
                     _repl.FeedEof();
                     _p.Flush();
+                    // The network REPL (repl=) keeps serving after the console's input ended.
+                    while (_vm.ServeInBackground && !_vm.QuitRequested && _vm.BackgroundThreadsAlive)
+                        _repl.EvalText("(%idle-serve t)", false);
                     return _vm.QuitRequested ? _vm.QuitCode : 0;
                 }
                 if (n == 0)
@@ -165,6 +170,9 @@ namespace LispVm.Kernel
                     // At the prompt no form runs: the balloon may collect, and converges before
                     // the next wait (bounded: each step moves at most Balloon.StepFrames).
                     for (int i = 0; i < IdleBalloonSteps && _memory.Step(true); i++) { }
+                    // Green threads (the network REPL's sessions) run while the prompt waits,
+                    // until console input comes.
+                    if (_vm.ServeInBackground && _vm.BackgroundThreadsAlive) { _repl.EvalText("(%idle-serve nil)", false); continue; }
                     PumpNet();
                     _p.WaitForInput(IdleDeadline());
                     PumpNet();
