@@ -20,7 +20,7 @@ import socket
 import sys
 import time
 
-IAC, IP = 255, 244
+IAC, IP, DO, WONT, TM = 255, 244, 253, 252, 6
 
 
 class Session:
@@ -130,9 +130,10 @@ def run_checks(host, port, token):
     t0 = time.time()
     r = b.eval("(+ 1 2)", timeout=10)
     check("session B answers (+ 1 2) in %.2f s while A runs (loop)" % (time.time() - t0), r == b"3\n", repr(r))
-    a.send(bytes([IAC, IP]))
+    a.send(bytes([IAC, IP, IAC, DO, TM]))         # what telnet sends for Ctrl-C
     r = a.prompt(10)
     check("IAC IP interrupts (loop)", b";; Error: Interrupted." in r, repr(r))
+    check("IAC DO TIMING-MARK is answered IAC WONT TIMING-MARK", bytes([IAC, WONT, TM]) in r, repr(r))
     r = a.eval("(+ 40 2)")
     check("the interrupted session goes on", r == b"42\n", repr(r))
     a.send("(quit)\n")

@@ -267,7 +267,9 @@ public sealed unsafe partial class Builtins
             int b = raw[i];
             if (telnet)
             {
-                b = TelnetFilter.Step(ref ts, b);
+                int opt = b;
+                b = TelnetFilter.Step(ref ts, b, out int reply);
+                if (reply != 0) TelnetReply(vm, s, reply, opt);
                 if (b == TelnetFilter.Dropped) continue;
                 if (b == TelnetFilter.Interrupt)
                 {
@@ -306,6 +308,19 @@ public sealed unsafe partial class Builtins
             if (t != null && t.State == ThreadState.Runnable) vm.InterruptThread(t);
         }
         return M.Fix(added);
+    }
+
+    /// <summary>IAC reply option into the output buffer (raw bytes, not characters), sent
+    /// with the next flush; dropped when the buffer has no room (the client asks again).</summary>
+    static void TelnetReply(Vm vm, ulong s, int reply, int opt)
+    {
+        ulong rec = Rec(s);
+        ulong ob = M.Slot(rec, XOut);
+        int fill = (int)M.FixVal(M.Slot(rec, XOutFill));
+        if (fill + 3 > M.Len(ob)) return;
+        byte* d = M.Raw(ob) + fill;
+        d[0] = TelnetFilter.Iac; d[1] = (byte)reply; d[2] = (byte)opt;
+        vm.Heap.SetSlot(rec, XOutFill, M.Fix(fill + 3));
     }
 
     /// <summary>One character out (StreamPut): UTF-8 into the output buffer; when full, a

@@ -122,6 +122,23 @@ public class NetReplTests
     }
 
     [Fact]
+    public void Telnet_options_are_refused_do_with_wont_and_will_with_dont()
+    {
+        int st = 0;
+        var replies = new List<(int, int)>();
+        byte[] input = { 255, 253, 6, 255, 251, 1, 255, 254, 3, 255, 252, 5, (byte)'x' };
+        var data = new List<int>();
+        foreach (byte b in input)
+        {
+            int r = TelnetFilter.Step(ref st, b, out int reply);
+            if (reply != 0) replies.Add((reply, b));
+            if (r != TelnetFilter.Dropped) data.Add(r);
+        }
+        Assert.Equal(new[] { (TelnetFilter.Wont, 6), (TelnetFilter.Dont, 1) }, replies.ToArray());
+        Assert.Equal(new[] { (int)'x' }, data.ToArray());
+    }
+
+    [Fact]
     public unsafe void Token_compare_is_exact()
     {
         static bool Eq(string a, string b)
