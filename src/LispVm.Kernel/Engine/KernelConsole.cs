@@ -92,7 +92,7 @@ namespace LispVm.Kernel
             {
                 byte c = _read[i];
                 // ^C (an interactive console only: on a pipe it is data) also drops typeahead.
-                if (c == 0x03 && _ld != null) { vm.InterruptFlag = 1; _taCount = 0; continue; }
+                if (c == 0x03 && _ld != null) { Interrupt(); continue; }
                 Enqueue(c);
             }
         }
@@ -108,10 +108,20 @@ namespace LispVm.Kernel
             for (int i = 0; i < n; i++)
             {
                 byte c = _read[i];
-                if (c == 0x03 && _ld != null) { _vm.InterruptFlag = 1; _taCount = 0; continue; }
+                if (c == 0x03 && _ld != null) { Interrupt(); continue; }
                 if (_taCount < TypeaheadSize) Enqueue(c);
             }
             return _taCount > 0;
+        }
+
+        // ^C: interrupts the running form and drops typeahead. At the idle prompt, where the
+        // network REPL's threads run (%IDLE-SERVE), it is no form's: it goes to the line
+        // discipline as typed (a fresh prompt), and %IDLE-SERVE returns as for any input.
+        bool _idling;
+        void Interrupt()
+        {
+            _taCount = 0;
+            if (_idling) Enqueue(0x03); else _vm.InterruptFlag = 1;
         }
 
         // Puts bytes back at the front of the typeahead (they were read before anything in it);
@@ -172,7 +182,13 @@ namespace LispVm.Kernel
                     for (int i = 0; i < IdleBalloonSteps && _memory.Step(true); i++) { }
                     // Green threads (the network REPL's sessions) run while the prompt waits,
                     // until console input comes.
-                    if (_vm.ServeInBackground && _vm.BackgroundThreadsAlive) { _repl.EvalText("(%idle-serve nil)", false); continue; }
+                    if (_vm.ServeInBackground && _vm.BackgroundThreadsAlive)
+                    {
+                        _idling = true;
+                        _repl.EvalText("(%idle-serve nil)", false);
+                        _idling = false;
+                        continue;
+                    }
                     PumpNet();
                     _p.WaitForInput(IdleDeadline());
                     PumpNet();
