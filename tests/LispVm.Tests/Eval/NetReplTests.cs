@@ -101,6 +101,21 @@ public class NetReplTests
     }
 
     [Fact]
+    public void More_than_five_failures_in_ten_seconds_lock_the_door_for_everyone()
+    {
+        var bad = Enumerable.Range(0, 6).Select(i => new Client(100 + 150 * i, At(0, "nope\n"))).ToArray();
+        var good = new Client(1500, At(0, "tok\n(+ 1 2)\n"));
+        using var rig = new Rig("tok", bad.Append(good).ToArray());
+        rig.Serve(15, bad.Append(good).ToArray());
+        Assert.All(bad, c => Assert.Equal(";; Refused: wrong token.\n", c.Text));
+        Assert.Equal(";; Refused: too many wrong tokens; try again later.\n", good.Text);
+        string st = rig.Host.Eval("(net-repl-stats)");
+        Assert.Contains(":TOKEN-FAILURES 6", st);
+        Assert.Contains(":REFUSED-LOCKED 1", st);
+        Assert.Contains(":LOCKED T", st);
+    }
+
+    [Fact]
     public void Iac_ip_interrupts_a_loop_and_the_session_goes_on_while_another_answers()
     {
         var a = new Client(100, At(0, "tok\n(loop)\n"), At(1500, 255, 244), At(1600, "(+ 1 2)\n(quit)\n"));
