@@ -55,6 +55,7 @@ public sealed unsafe partial class Builtins
         RegisterThreads(b);
         RegisterFiles(b);
         RegisterNet(b);
+        RegisterTcp(b);
         RegisterDebug(b);
         Lib.RunRegisterAll(b);
     }

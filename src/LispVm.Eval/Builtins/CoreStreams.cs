@@ -60,12 +60,14 @@ public sealed unsafe partial class Builtins
         if (!W.IsChar(a[0])) return vm.TypeError(a[0], "CHARACTER");
         ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
         vm.StreamPut(s, W.CharCode(a[0]));
+        if (IsSocket(s)) return SocketAfterOutput(vm, a, s, a[0], false);
         return a[0];
     }
     static ulong WriteString(Vm vm, Args a)
     {
         if (!IsStr(a[0]) && !M.Is(a[0], ObjType.ArrayHeader)) return vm.TypeError(a[0], "STRING");
         ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-WRITE-STRING", a[0], s, W.Nil);
         Heap h = vm.Heap;
         int m = h.RootMark(); int rs = h.PushRoot(s);
         VecInfo(a[0], out ulong store, out int len, out int cap);
@@ -77,14 +79,24 @@ public sealed unsafe partial class Builtins
         h.PopRoots(m);
         return a[0];
     }
-    static ulong Terpri(Vm vm, Args a) { ulong s = OutStream(vm, a, 0); if (s == Vm.Fail) return s; vm.StreamPut(s, '\n'); return W.Nil; }
+    static ulong Terpri(Vm vm, Args a)
+    {
+        ulong s = OutStream(vm, a, 0); if (s == Vm.Fail) return s;
+        vm.StreamPut(s, '\n');
+        return IsSocket(s) ? SocketAfterOutput(vm, a, s, W.Nil, false) : W.Nil;
+    }
     static ulong FreshLine(Vm vm, Args a)
     {
         ulong s = OutStream(vm, a, 0); if (s == Vm.Fail) return s;
-        if (M.FixVal(M.Slot(s, SCol)) != 0) { vm.StreamPut(s, '\n'); return vm.T; }
+        if (M.FixVal(M.Slot(s, SCol)) != 0) { vm.StreamPut(s, '\n'); return IsSocket(s) ? SocketAfterOutput(vm, a, s, vm.T, false) : vm.T; }
         return W.Nil;
     }
-    static ulong FinishOutput(Vm vm, Args a) { vm.FlushConsole(); return W.Nil; }
+    static ulong FinishOutput(Vm vm, Args a)
+    {
+        ulong s = a.Count > 0 && a[0] != W.Nil ? a[0] : vm.SymValue(vm.Sym(S.StandardOutput));
+        if (M.Is(s, ObjType.Stream) && IsSocket(s)) return SocketAfterOutput(vm, a, s, W.Nil, true);
+        vm.FlushConsole(); return W.Nil;
+    }
     static ulong StreamColumn(Vm vm, Args a) { if (!M.Is(a[0], ObjType.Stream)) return vm.TypeError(a[0], "STREAM"); return M.Slot(a[0], SCol); }
 
     static ulong MakeStringOutputStream(Vm vm, Args a) { return vm.MakeStream(KStringOut, W.Nil); }
@@ -120,6 +132,7 @@ public sealed unsafe partial class Builtins
             if (consume) vm.Heap.SetSlot(s, SFill, M.Fix(pos + 1));
             return c;
         }
+        if (kind == KSocket) { int sc = SocketGet(vm, s, consume); return sc < 0 ? -1 : sc; }
         if (kind == KConsoleIn) return vm.ConsoleIn != null ? (consume ? vm.ConsoleIn.Read() : vm.ConsoleIn.Peek()) : -1;
         return -1;
     }
@@ -133,6 +146,7 @@ public sealed unsafe partial class Builtins
     static ulong ReadChar(Vm vm, Args a)
     {
         ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
+        if (IsSocket(s)) return SocketReadChar(vm, a, s);
         int c = StreamGet(vm, s, true);
         return c < 0 ? EofOr(vm, a, 1, s) : W.MakeChar(c);
     }
@@ -140,6 +154,7 @@ public sealed unsafe partial class Builtins
     {
         // (peek-char &optional peek-type stream eof-error-p eof-value recursive-p)
         ulong s = InStream(vm, a, 1); if (s == Vm.Fail) return s;
+        if (IsSocket(s)) return SocketPeekChar(vm, a, s);
         ulong pt = a.Count > 0 ? a[0] : W.Nil;
         for (; ; )
         {
@@ -153,6 +168,7 @@ public sealed unsafe partial class Builtins
     static ulong UnreadChar(Vm vm, Args a)
     {
         ulong s = InStream(vm, a, 1); if (s == Vm.Fail) return s;
+        if (IsSocket(s)) { SocketUnread(vm, s); return W.Nil; }
         if (M.Slot(s, SKind) == M.Fix(KStringIn))
         {
             long pos = M.FixVal(M.Slot(s, SFill));
@@ -164,6 +180,7 @@ public sealed unsafe partial class Builtins
     static ulong ReadLine(Vm vm, Args a)
     {
         ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
+        if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-READ-LINE", s, vm.Bool(a.Count <= 1 || a[1] != W.Nil), a.Count > 2 ? a[2] : W.Nil);
         Heap h = vm.Heap;
         int m = h.RootMark(); int rs = h.PushRoot(s);
         int c0 = StreamGet(vm, s, false);
@@ -200,6 +217,7 @@ public sealed unsafe partial class Builtins
     static ulong WriteObject(Vm vm, Args a)
     {
         ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-WRITE-OBJECT", a[0], s, a[2]);
         ulong r = vm.PrintTo(a[0], s, a[2] != W.Nil);
         return r == Vm.Fail ? r : a[0];
     }
@@ -256,6 +274,7 @@ public sealed unsafe partial class Builtins
     static ulong ReadB(Vm vm, Args a)
     {
         ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
+        if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-READ", s, vm.Bool(a.Count <= 1 || a[1] != W.Nil), a.Count > 2 ? a[2] : W.Nil);
         ulong v = vm.ReadFromStream(s, out bool eof);
         if (v == Vm.Fail) return v;
         if (eof) return EofOr(vm, a, 1, s);

@@ -52,6 +52,11 @@ public sealed class LispThread
     public int SwitchBase = -1;
     public int BaseFc;                // frame count that run started with
     public int StackLimit, MaxFrames; // this thread's limits (stacks differ in size)
+    /// <summary>Set by %THREAD-INTERRUPT (a network session's IAC IP): the thread signals
+    /// INTERACTIVE-INTERRUPT at its next safe point, other threads untouched.</summary>
+    public bool InterruptPending;
+    /// <summary>In %IO-WAIT since it last ran: waits for I/O, not busy (VmIoWait.cs).</summary>
+    public bool IoWaiting;
 
     public LispThread(int stackWords, int frames, int bindings, int catches)
     {

@@ -55,11 +55,14 @@ public sealed unsafe partial class Vm
         bool canSwitch = Th.SwitchBase == runBase && LiveThreads > 1;
         // Ctrl-C is meant for the REPL: a background thread hands over to main first.
         if (InterruptFlag != 0 && canSwitch && Th != Main && Main.SwitchBase >= 0) { YieldRequested = false; RecomputeStepCap(); return 2; }
+        if (Th.InterruptPending) return ThreadInterrupt();
         if (InterruptFlag != 0 || Heap.StorageExhausted || (stepLimit != 0 && Steps > stepLimit))
         {
             bool r = SafePoint();
             RecomputeStepCap();
-            return r ? 1 : 0;
+            if (r) return 1;
+            // The kernel's poll interval (StepLimit with a Poller) is as long as a slice: a
+            // poll that signals nothing still ends the slice (else a busy thread never switched).
         }
         bool want = YieldRequested || LiveThreads > 1;
         YieldRequested = false;
@@ -110,6 +113,7 @@ public sealed unsafe partial class Vm
         SwapBindings(Th, true);
         SwapBindings(next, false);
         Th = next;
+        next.IoWaiting = false;     // it runs again: busy until its next %IO-WAIT
         StackLimit = next.StackLimit;
         MaxFrames = next.MaxFrames;
         InOverflow = false;
@@ -144,6 +148,7 @@ public sealed unsafe partial class Vm
         PendN = 0;
         t.SwitchBase = -1;
         t.Sp = 0; t.Fc = 0; t.Cc = 0; t.Bsp = 0;
+        t.InterruptPending = false;
         LiveThreads--;
         RecomputeStepCap();
     }

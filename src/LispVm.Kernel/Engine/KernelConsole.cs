@@ -10,6 +10,8 @@
 // (reader), so a line longer than the buffer is handed over in pieces cut at whitespace.
 // READ/READ-LINE on *standard-input* while a form runs wait here (Refill) for the next
 // line, which is appended to the Repl's input instead of being evaluated.
+// With the network REPL (repl=), green threads run while the prompt waits (%IDLE-SERVE
+// returns when console input is ready) and after the console's input has ended.
 #if LISPVM_ENGINE
 using LispVm.Eval;
 using LispVm.Gc;
@@ -91,7 +93,7 @@ namespace LispVm.Kernel
             {
                 byte c = _read[i];
                 // ^C (an interactive console only: on a pipe it is data) also drops typeahead.
-                if (c == 0x03 && _ld != null) { vm.InterruptFlag = 1; _taCount = 0; continue; }
+                if (c == 0x03 && _ld != null) { Interrupt(); continue; }
                 Enqueue(c);
             }
         }
@@ -107,10 +109,20 @@ namespace LispVm.Kernel
             for (int i = 0; i < n; i++)
             {
                 byte c = _read[i];
-                if (c == 0x03 && _ld != null) { _vm.InterruptFlag = 1; _taCount = 0; continue; }
+                if (c == 0x03 && _ld != null) { Interrupt(); continue; }
                 if (_taCount < TypeaheadSize) Enqueue(c);
             }
             return _taCount > 0;
+        }
+
+        // ^C: interrupts the running form and drops typeahead. At the idle prompt, where the
+        // network REPL's threads run (%IDLE-SERVE), it is no form's: it goes to the line
+        // discipline as typed (a fresh prompt), and %IDLE-SERVE returns as for any input.
+        bool _idling;
+        void Interrupt()
+        {
+            _taCount = 0;
+            if (_idling) Enqueue(0x03); else _vm.InterruptFlag = 1;
         }
 
         // Puts bytes back at the front of the typeahead (they were read before anything in it);
@@ -158,6 +170,9 @@ namespace LispVm.Kernel
                     FeedPending(_pendingLen);
                     _repl.FeedEof();
                     _p.Flush();
+                    // The network REPL (repl=) keeps serving after the console's input ended.
+                    while (_vm.ServeInBackground && !_vm.QuitRequested && _vm.BackgroundThreadsAlive)
+                        _repl.EvalText("(%idle-serve t)", false);
                     return _vm.QuitRequested ? _vm.QuitCode : 0;
                 }
                 if (n == 0)
@@ -166,6 +181,15 @@ namespace LispVm.Kernel
                     // At the prompt no form runs: the balloon may collect, and converges before
                     // the next wait (bounded: each step moves at most Balloon.StepFrames).
                     for (int i = 0; i < IdleBalloonSteps && _memory.Step(true); i++) { }
+                    // Green threads (the network REPL's sessions) run while the prompt waits,
+                    // until console input comes.
+                    if (_vm.ServeInBackground && _vm.BackgroundThreadsAlive)
+                    {
+                        _idling = true;
+                        _repl.EvalText("(%idle-serve nil)", false);
+                        _idling = false;
+                        continue;
+                    }
                     PumpNet();
                     _p.WaitForInput(IdleDeadline());
                     PumpNet();

@@ -242,6 +242,7 @@ namespace LispVm.Kernel
                 p.Write(" KiB past the image's boot region), heap "); p.WriteDec(heap.Stats.FramesCommitted * 4); p.Write(" KiB");
             }
             p.Write(p.NewLine);
+            KernelNetRepl.Start(p, net, vm);       // repl=ADDR:PORT (off without it)
             repl.Start();
             Internal.Runtime.BootHeap.Sealed = true;
             int code = console.Run();

@@ -1,0 +1,217 @@
+;;;; 81-tcp.lisp — TCP for Lisp programs: listeners, connections and SOCKET STREAMS (issue
+;;;; 17) over the stack's non-blocking TCP (Builtins/CoreTcp.cs). A socket stream is one
+;;;; bidirectional UTF-8 character stream: READ-CHAR, PEEK-CHAR, UNREAD-CHAR, READ-LINE,
+;;;; READ, LISTEN, WRITE-CHAR, WRITE-STRING, WRITE-LINE, FORMAT, TERPRI, FINISH-OUTPUT and
+;;;; CLOSE work on it. Design: the engine's stream builtins never block; when a socket
+;;;; stream has no input buffered (or its output buffer is full) the builtin tail-calls the
+;;;; Lisp functions below, which wait for the connection letting other green threads run
+;;;; (%IO-WAIT: yield to a busy thread, else wait on the platform) and then do the
+;;;; operation. So a read or a write blocks only the calling thread, and output is bounded:
+;;;; the stack's 16 KiB send ring plus the stream's 4 KiB buffer.
+
+(defconstant +tcp-established+ 4)
+
+(defun %tcp-code-error (code what)
+  (case code
+    (-9 (%net-error "~A: connection refused." what))
+    (-10 (%net-error "~A: connection reset by the peer." what))
+    (-11 (%net-error "~A: connection timed out." what))
+    (-12 (%net-error "~A: the connection is closed." what))
+    (-2 (%net-error "~A: not an open TCP connection." what))
+    (-3 (%net-error "~A: the port is in use." what))
+    (-4 (%net-error "~A: no free TCP connection (at most 32, listeners included)." what))
+    (-100 (%net-error "~A: output cut: one write was longer than a socket stream buffers (256 KiB)." what))
+    (t (%net-code-error code what))))
+
+(defstruct (tcp-listener (:constructor %make-tcp-listener (handle port)) (:copier nil)
+                         (:print-function (lambda (l stream d)
+                                            (declare (ignore d))
+                                            (format stream "#<TCP-LISTENER port ~D~A>" (tcp-listener-port l)
+                                                    (if (tcp-listener-open-p l) "" " closed")))))
+  handle port (open-p t))
+
+(defun socket-stream-p (x) (and (streamp x) (%socket-stream-p x)))
+
+(defun %deadline (timeout)
+  (when timeout
+    (check-type timeout (real 0))
+    (+ (get-internal-real-time) (round (* timeout internal-time-units-per-second)))))
+
+(defun %wait-step (deadline)
+  "One round of waiting: NIL when DEADLINE has passed, else T after waiting a little."
+  (let ((left (and deadline (- deadline (get-internal-real-time)))))
+    (if (and left (<= left 0))
+        nil
+        (progn (%io-wait (if left (min left 50000) 50000)) t))))
+
+;;; Listening and connecting.
+
+(defun tcp-listen (port &key (backlog 8) address)
+  "Listens on PORT (1..65535) of our address (ADDRESS, if given, must be it); returns a
+TCP-LISTENER for TCP-ACCEPT. BACKLOG (1..16) bounds connections not yet accepted."
+  (%check-port port "tcp-listen" 1)
+  (%net-require)
+  (when address
+    (unless (= (%host-address address) (svref (%net-config) 0))
+      (%net-error "tcp-listen: ~A is not our address (~A)." address (%ip-string (svref (%net-config) 0)))))
+  (let ((h (%tcp-listen port (max 1 (min 16 backlog)))))
+    (when (< h 0) (%tcp-code-error h (format nil "tcp-listen on port ~D" port)))
+    (%make-tcp-listener h port)))
+
+(defun tcp-accept (listener &key timeout telnet)
+  "Waits for the next connection on LISTENER and returns a socket stream over it, or NIL
+when TIMEOUT seconds pass first. Other threads run meanwhile. TELNET: filter telnet
+commands from the input (the network REPL's streams)."
+  (unless (tcp-listener-p listener) (error 'type-error :datum listener :expected-type 'tcp-listener))
+  (let ((deadline (%deadline timeout)))
+    (loop
+      (unless (tcp-listener-open-p listener) (%net-error "tcp-accept: the listener is closed."))
+      (%net-poll)
+      (let ((h (%tcp-accept (tcp-listener-handle listener))))
+        (cond ((>= h 0) (return (%make-socket-stream h telnet)))
+              ((/= h -7) (%tcp-code-error h "tcp-accept"))))
+      (unless (%wait-step deadline) (return nil)))))
+
+(defun tcp-connect (host port &key (timeout 30))
+  "Opens a connection to HOST (\"10.0.0.1\", 4 octets or an integer) and PORT and returns
+a socket stream over it. A NET-ERROR when it is refused, or times out after TIMEOUT seconds."
+  (%check-port port "tcp-connect" 1)
+  (%net-require)
+  (let* ((ip (%host-address host))
+         (what (format nil "tcp-connect to ~A port ~D" (%ip-string ip) port))
+         (h (%tcp-connect ip port))
+         (deadline (%deadline timeout)))
+    (when (< h 0) (%tcp-code-error h what))
+    (loop
+      (%net-poll)
+      (let ((st (%tcp-state h)))
+        (when (< st 0) (%tcp-code-error st what))
+        (when (>= st +tcp-established+) (return (%make-socket-stream h nil)))
+        (when (= st 0)
+          (let ((why (%tcp-probe h)))
+            (%tcp-close h)
+            (%tcp-code-error (if (< why 0) why -9) what))))
+      (unless (%wait-step deadline)
+        (%tcp-abort h)
+        (%tcp-code-error -11 what)))))
+
+(defun socket-peer (stream)
+  "The peer of a socket stream: (values address-string port)."
+  (multiple-value-bind (ip port) (%tcp-remote (%socket-handle stream))
+    (if (< ip 0) (values nil nil) (values (%ip-string ip) port))))
+
+(defun socket-local-port (stream) (%tcp-local-port (%socket-handle stream)))
+
+(defun tcp-close (x &key abort)
+  "Closes a socket stream (its output is sent first, then FIN; ABORT: RST at once) or a listener."
+  (cond ((tcp-listener-p x)
+         (when (tcp-listener-open-p x)
+           (setf (tcp-listener-open-p x) nil)
+           (%tcp-close (tcp-listener-handle x)))
+         t)
+        (t (close x :abort abort))))
+
+(defun tcp-abort (x) (tcp-close x :abort t))
+
+;;; The socket-stream side of the stream builtins (CoreStreams.cs tail-calls these).
+
+(defun %socket-await-input (s &optional deadline)
+  "Waits until S has input buffered or its input has ended; NIL if DEADLINE passed first."
+  (loop
+    (%net-poll)
+    (%socket-fill s)
+    (unless (zerop (%socket-available s)) (return t))
+    (unless (%wait-step deadline) (return nil))))
+
+(defun %socket-retry (name stream &rest args)
+  (%socket-await-input stream)
+  (apply name args))
+
+(defun %socket-end-error (s)
+  (let ((e (%socket-error s)))
+    (when (< e 0) (%tcp-code-error e "read"))))
+
+(defun %socket-line (s chunks)
+  (let ((line (cond ((null chunks) "") ((null (cdr chunks)) (car chunks)) (t (%join-strings chunks)))))
+    (let ((n (length line)))
+      (if (and (> n 0) (char= (char line (1- n)) #\Return))
+          (subseq line 0 (1- n))
+          line))))
+
+(defun %socket-read-line (s eof-error-p eof-value)
+  (let ((chunks nil))
+    (loop
+      (multiple-value-bind (chunk status) (%socket-take-line s)
+        (when (and chunk (or (= status 1) (> (length chunk) 0))) (push chunk chunks))
+        (case status
+          (1 (return (values (%socket-line s (nreverse chunks)) nil)))
+          (2 (cond (chunks (return (values (%socket-line s (nreverse chunks)) t)))
+                   (t (%socket-end-error s)
+                      (if eof-error-p
+                          (error 'end-of-file :stream s)
+                          (return (values eof-value t))))))
+          (t (%socket-await-input s)))))))
+
+(defun %socket-read (s eof-error-p eof-value)
+  (loop
+    (let ((form (%socket-try-read s)))
+      (cond ((eq form :%more)
+             ;; A form longer than the buffer: the buffer doubles (up to 1M characters).
+             (%socket-fill s)
+             (when (<= (%socket-input-room s) 0)
+               (unless (%socket-grow s)
+                 (%socket-discard-input s)
+                 (error "read: a form longer than a socket stream reads (1048576 characters).")))
+             (%socket-await-input s))
+            ((eq form :%eof)
+             (%socket-end-error s)
+             (if eof-error-p (error 'end-of-file :stream s) (return eof-value)))
+            (t (return form))))))
+
+(defun %socket-drain (s value all)
+  (loop
+    (let ((r (%socket-flush s)))
+      (when (< r 0) (%tcp-code-error r "write"))
+      (when (if all (zerop r) (< r 4096)) (return value)))
+    (%net-poll)
+    (%io-wait 50000)))
+
+(defun %socket-write-string (string s &optional unused)
+  (declare (ignore unused))
+  (let ((n (length string)))
+    (do ((i 0 (+ i 1024))) ((>= i n))
+      (%socket-put-string s string i (min n (+ i 1024)))
+      (%socket-drain s nil nil))
+    string))
+
+(defun %socket-write-object (object s escape)
+  (%socket-write-string (if escape (prin1-to-string object) (princ-to-string object)) s)
+  object)
+
+(let ((engine-close (symbol-function 'close)))
+  (defun close (stream &key abort)
+    (if (and (streamp stream) (%socket-stream-p stream))
+        (let ((h (%socket-handle stream)))
+          (if abort
+              (%tcp-abort h)
+              (progn (ignore-errors (%socket-drain stream nil t))
+                     (%tcp-close h)))
+          (%net-poll)
+          (funcall engine-close stream)
+          t)
+        (funcall engine-close stream :abort abort))))
+
+(let ((previous (and (fboundp 'listen) (symbol-function 'listen))))
+  (defun listen (&optional stream)
+    "True when a character can be read from STREAM without waiting."
+    (let ((s (cond ((or (null stream) (eq stream t)) *standard-input*) (t stream))))
+      (cond ((and (streamp s) (%socket-stream-p s))
+             (%net-poll)
+             (%socket-fill s)
+             (> (%socket-available s) 0))
+            (previous (funcall previous stream))
+            ((eql (%stream-kind s) 3) (%console-input-ready-p))
+            (t (not (eq (peek-char nil s nil :%eof) :%eof)))))))
+
+(export '(tcp-listen tcp-accept tcp-connect tcp-close tcp-abort tcp-listener tcp-listener-p
+          tcp-listener-port socket-stream-p socket-peer socket-local-port listen))
