@@ -18,10 +18,25 @@ set -u
 B=${1:?bundle dir}; M=${2:?matrix file}; THR=${3:-none}
 CG=/sys/fs/cgroup
 MACHINE_MB=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 ))
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-vmstat() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
-field() { # KEY TEXT -> value of KEY=... in the STATS line, or na
-  local v; v=$(grep -o "$1=[^ ]*" <<<"$2" | tail -1 | cut -d= -f2); echo "${v:-na}"
+# Process creation is slow in a PV Dom0 under TCG (a fork costs tens of ms): the helpers
+# below fork nothing and leave their answer in REPLY (or a variable), bash 5 builtins only.
+now_ms() { local t=${EPOCHREALTIME/./}; REPLY=$(( t / 1000 )); }
+kv_file() { # FILE KEY: the value after KEY on its line of a "key value" file (vmstat, memory.stat)
+  local k v; REPLY=0
+  while read -r k v _; do [ "$k" = "$2" ] && { REPLY=$v; return; }; done <"$1"
+}
+parse_stats() { # the workload's STATS line -> S_<key> variables (dashes as underscores)
+  local kv k
+  for k in wall_ms gc_ms gc_count max_pause_us p99_pause_us frames_returned frames_populated; do
+    printf -v "S_$k" na
+  done
+  for kv in $1; do
+    case $kv in *=*) k=${kv%%=*}; k=${k//-/_}; [[ $k =~ ^[a-z0-9_]+$ ]] && printf -v "S_$k" %s "${kv#*=}";; esac
+  done
+}
+last_line() { # FILE PREFIX: the last line of FILE starting with PREFIX, in REPLY
+  local l; REPLY=""
+  while IFS= read -r l || [ -n "$l" ]; do l=${l%$'\r'}; [[ $l == "$2"* ]] && REPLY=$l; done <"$1"
 }
 
 setup_swap() {
@@ -34,13 +49,23 @@ setup_swap() {
 }
 
 # STATUS from a run's output and exit: ok, wrong, storage-condition, oom, timeout, error.
-status_of() { # OUT RC OOMKILLS
-  if grep -q '^RESULT ok' "$1"; then echo ok
-  elif grep -q '^RESULT wrong' "$1"; then echo wrong
-  elif [ "$2" = 124 ]; then echo timeout
-  elif [ "${3:-0}" != 0 ] && [ "$3" != na ]; then echo oom
-  elif grep -qi 'storage-condition\|heap exhausted\|out of memory' "$1"; then echo storage-condition
-  else echo error; fi
+status_of() { # OUT RC OOMKILLS -> REPLY
+  last_line "$1" "RESULT "
+  case $REPLY in
+    "RESULT ok"*) REPLY=ok; return;;
+    "RESULT wrong"*) REPLY=wrong; return;;
+  esac
+  if [ "$2" = 124 ]; then REPLY=timeout
+  elif [ "${3:-0}" != 0 ]; then REPLY=oom
+  elif grep -qi 'storage-condition\|heap exhausted\|out of memory' "$1"; then REPLY=storage-condition
+  else REPLY=error; fi
+}
+
+row() { # the CSV row of a finished run: ID ARM W MEM DYN REP STATUS WALL MAJ IN OUT OOM OUTFILE
+  local stats result
+  last_line "${13}" "STATS "; parse_stats "$REPLY"
+  last_line "${13}" "RESULT "; result=${REPLY//,/;}; result=${result// /_}
+  echo "@@ROW $1,$THR,$2,$3,$4,$5,$6,$7,$8,$S_wall_ms,$S_gc_ms,$S_gc_count,$S_max_pause_us,$S_p99_pause_us,$9,${10},${11},${12},${S_frames_returned/na/},${S_frames_populated/na/},$result"
 }
 
 run_process() { # id arm workload mem rep timeout dyn dynat
@@ -59,7 +84,8 @@ run_process() { # id arm workload mem rep timeout dyn dynat
   echo max >$cg/memory.swap.max
   sync; echo 3 >/proc/sys/vm/drop_caches
   local in0 out0 t0 rc pid sampler=""
-  in0=$(vmstat pswpin); out0=$(vmstat pswpout); t0=$(now_ms)
+  kv_file /proc/vmstat pswpin; in0=$REPLY; kv_file /proc/vmstat pswpout; out0=$REPLY
+  now_ms; t0=$REPLY
   # The child enters the cgroup before it execs, so every page it touches is charged there.
   # SBCL and CLISP take the file as an argument; LispVm loads it from its REPL (as the guest does).
   if [ $impl = lispvm ]; then
@@ -70,24 +96,27 @@ run_process() { # id arm workload mem rep timeout dyn dynat
   pid=$!
   if [ -n "$dyn" ]; then
     ( s=0; while kill -0 $pid 2>/dev/null; do
-        echo "@@TS $id $(( $(now_ms) - t0 )) $(( $(cat $cg/memory.current 2>/dev/null || echo 0) / 1024 )) $(( $(cat $cg/memory.swap.current 2>/dev/null || echo 0) / 1024 ))"
-        if [ $s = 0 ] && [ $(( $(now_ms) - t0 )) -ge $(( dynat * 1000 )) ]; then
-          echo $(( dyn * 1048576 )) >$cg/memory.max; s=1; echo "@@TS $id $(( $(now_ms) - t0 )) mem-set $dyn"
+        now_ms; el=$(( REPLY - t0 ))
+        read -r cur <$cg/memory.current; read -r sw <$cg/memory.swap.current
+        echo "@@TS $id $el $(( cur / 1024 )) $(( sw / 1024 ))"
+        if [ $s = 0 ] && [ $el -ge $(( dynat * 1000 )) ]; then
+          echo $(( dyn * 1048576 )) >$cg/memory.max; s=1; echo "@@TS $id $el mem-set $dyn"
         fi
         sleep 0.5
       done ) & sampler=$!
   fi
   wait $pid; rc=$?
   [ -n "$sampler" ] && wait $sampler
-  local wall=$(( $(now_ms) - t0 ))
+  now_ms; local wall=$(( REPLY - t0 ))
   # timeout -s KILL makes a killed run 137; tell it from an OOM kill by the time taken.
   [ $rc = 137 ] && [ $wall -ge $(( to * 1000 - 500 )) ] && rc=124
-  local oom maj stats st
-  oom=$(awk '$1 == "oom_kill" {print $2}' $cg/memory.events)
-  maj=$(awk '$1 == "pgmajfault" {print $2}' $cg/memory.stat)
-  stats=$(grep '^STATS' $out | tail -1)
-  st=$(status_of $out $rc $oom)
-  echo "@@ROW $id,$THR,$arm,$w,$mem,$dyn,$5,$st,$wall,$(field wall-ms "$stats"),$(field gc-ms "$stats"),$(field gc-count "$stats"),$(field max-pause-us "$stats"),$(field p99-pause-us "$stats"),$maj,$(( $(vmstat pswpin) - in0 )),$(( $(vmstat pswpout) - out0 )),$oom,,,$(grep '^RESULT' $out | tail -1 | tr ', ' ';_')"
+  local oom maj
+  kv_file $cg/memory.events oom_kill; oom=$REPLY
+  kv_file $cg/memory.stat pgmajfault; maj=$REPLY
+  status_of $out $rc $oom; local st=$REPLY
+  kv_file /proc/vmstat pswpin; local din=$(( REPLY - in0 ))
+  kv_file /proc/vmstat pswpout; local dout=$(( REPLY - out0 ))
+  row "$id" "$arm" "$w" "$mem" "$dyn" "$5" "$st" "$wall" "$maj" "$din" "$dout" "$oom" $out
   [ $st = ok ] || { echo "@@LOG $id rc=$rc"; tail -5 $out | sed "s/^/@@LOG $id /"; }
   rmdir $cg 2>/dev/null
 }
@@ -110,41 +139,44 @@ EOF
   xl destroy gcvp-guest >/dev/null 2>&1
   xl create -p $cfg >/tmp/gcvp-create.log 2>&1 || {
     echo "@@ROW $id,$THR,guest,$w,$mem,$dyn,$5,error-create,,,,,,,,,,,,,"; sed "s/^/@@LOG $id /" /tmp/gcvp-create.log; return; }
-  local dom tty cat t0 st=error wall sampler=""
+  local dom tty cat t0 st=error wall
   dom=$(xl domid gcvp-guest); tty=$(xenstore-read /local/domain/$dom/console/tty)
   : >$out; cat $tty >$out & cat=$!
-  t0=$(now_ms); xl unpause $dom
-  # Wait for the prompt, then load the workload from the ramdisk; it ends with (quit).
-  local sent=0 s=0
+  now_ms; t0=$REPLY; xl unpause $dom
+  # Wait for the prompt, then load the workload from the ramdisk and quit (after an error too).
+  local sent=0 s=0 line el
   while :; do
-    local line; line=$(xl list $dom 2>/dev/null | tail -n +2)
-    [ -z "$line" ] && break
-    if [ $sent = 0 ] && tr -d '\r' <$out | grep -q '^\* '; then printf '(load "run.lisp")\r(quit)\r' >$tty; sent=1; fi
-    local el=$(( $(now_ms) - t0 ))
+    line=$(xl list $dom 2>/dev/null) || break
+    line=${line#*$'\n'}
+    [ -n "$line" ] || break
+    if [ $sent = 0 ]; then
+      last_line $out "* "
+      [ -n "$REPLY" ] && { printf '(load "run.lisp")\r(quit)\r' >$tty; sent=1; }
+    fi
+    now_ms; el=$(( REPLY - t0 ))
     if [ -n "$dyn" ]; then
-      echo "@@TS $id $el $(( $(echo "$line" | awk '{print $3}') * 1024 )) 0"
+      local f=($line)
+      echo "@@TS $id $el $(( ${f[2]} * 1024 )) 0"
       [ $s = 0 ] && [ $el -ge $(( dynat * 1000 )) ] && { xl mem-set $dom $dyn; s=1; echo "@@TS $id $el mem-set $dyn"; }
     fi
     [ $el -ge $(( to * 1000 )) ] && { st=timeout; xl destroy $dom; break; }
     sleep 0.5
   done
-  wall=$(( $(now_ms) - t0 ))
+  now_ms; wall=$(( REPLY - t0 ))
   sleep 0.3; kill $cat 2>/dev/null
-  tr -d '\r' <$out >$out.txt
-  local stats; stats=$(grep '^STATS' $out.txt | tail -1)
-  [ $st = timeout ] || st=$(status_of $out.txt 0 0)
-  echo "@@ROW $id,$THR,guest,$w,$mem,$dyn,$5,$st,$wall,$(field wall-ms "$stats"),$(field gc-ms "$stats"),$(field gc-count "$stats"),$(field max-pause-us "$stats"),$(field p99-pause-us "$stats"),0,0,0,0,$(field frames-returned "$stats"),$(field frames-populated "$stats"),$(grep '^RESULT' $out.txt | tail -1 | tr ', ' ';_')"
-  [ $st = ok ] || tail -5 $out.txt | sed "s/^/@@LOG $id /"
+  [ $st = timeout ] || { status_of $out 0 0; st=$REPLY; }
+  row "$id" guest "$w" "$mem" "$dyn" "$5" "$st" "$wall" 0 0 0 0 $out
+  [ $st = ok ] || tail -5 $out | tr -d '\r' | sed "s/^/@@LOG $id /"
 }
 
 setup_swap || exit 1
-n=$(grep -c '^[^#]' "$M"); i=0; T0=$(now_ms)
+n=$(grep -c '^[^#]' "$M"); i=0; now_ms; T0=$REPLY
 echo "@@COLUMNS id,throttle,arm,workload,mem_mb,dyn_mb,rep,status,wall_ms,work_ms,gc_ms,gc_count,max_pause_us,p99_pause_us,majflt,pswpin,pswpout,oom_kill,frames_returned,frames_populated,result"
 while read -r id arm w mem rep to dyn dynat <&3; do
   case "$id" in ''|'#'*) continue;; esac
   i=$((i + 1))
-  el=$(( ($(now_ms) - T0) / 1000 ))
-  eta=$([ $i -gt 1 ] && echo $(( el * (n - i + 1) / (i - 1) )) || echo "?")
+  now_ms; el=$(( (REPLY - T0) / 1000 ))
+  if [ $i -gt 1 ]; then eta=$(( el * (n - i + 1) / (i - 1) )); else eta="?"; fi
   echo "@@PROGRESS run $i of $n: $arm $w ${mem} MiB${dyn:+ -> $dyn MiB at ${dynat} s} rep $rep (elapsed ${el} s, ETA ${eta} s)"
   case $arm in
     guest) run_guest "$id" "$arm" "$w" "$mem" "$rep" "$to" "${dyn:-}" "${dynat:-}";;
@@ -152,4 +184,4 @@ while read -r id arm w mem rep to dyn dynat <&3; do
     *) echo "@@ROW $id,$THR,$arm,$w,$mem,${dyn:-},$rep,error-unknown-arm,,,,,,,,,,,,,";;
   esac
 done 3<"$M"
-echo "@@DONE $n runs in $(( ($(now_ms) - T0) / 1000 )) s"
+now_ms; echo "@@DONE $n runs in $(( (REPLY - T0) / 1000 )) s"

@@ -32,12 +32,12 @@ def say(*a):
 
 
 SWEPT = ("churn", "gcbench")             # live data to press on: every level
-SMALL = ("boyer", "deriv", "destructive")  # small live sets: allocation rate, two levels
+SMALL = ("boyer", "deriv", "destructive")  # small live sets: allocation rate, one level (3x)
 
 
 def matrix_full(levels, reps, timeout, throttled):
     """Rows of `id arm workload mem rep timeout [dyn dynat]`. Unthrottled: every arm at every
-    level once for the swept workloads, at 2x and 4x for the small ones; `reps` repeats at
+    level once for the swept workloads, at 3x for the small ones; `reps` repeats at
     the 2x and 3x levels of churn; a dynamic run per world for churn and gcbench at 4x -> 2x;
     calibration runs. Throttled: the process arms (the only ones that page) below 3x."""
     rows, n = [], 0
@@ -51,7 +51,7 @@ def matrix_full(levels, reps, timeout, throttled):
             add("proc-machine", CAL_WORKLOAD, 900, 100 + r)     # calibration: no pressure
     for w in SWEPT + SMALL:
         l = bundle.live_mb("full", w)
-        for k in (levels if w in SWEPT else (2, 4)):
+        for k in (levels if w in SWEPT else (3,)):
             for arm in (PROC_ARMS if throttled else ALL_ARMS):
                 if throttled and (k >= 3 or w in SMALL):
                     continue
@@ -185,7 +185,7 @@ def full(args):
         m_u = matrix_full(levels, args.reps, args.timeout, False)
         bundle.build(b, args.image, "full", m_u)
         n_u = m_u.count("\nu")
-        say("gc-vs-paging: %d unthrottled runs (%s at levels %s x live; %s at 2x and 4x; %d repeats at 2x/3x of churn)" % (
+        say("gc-vs-paging: %d unthrottled runs (%s at levels %s x live; %s at 3x; %d repeats at 2x/3x of churn)" % (
             n_u, ", ".join(SWEPT), args.levels, ", ".join(SMALL), args.reps))
         host_ms = host_calibration(b)
         say("calibration: the CPU-bound workload natively here: %.0f ms (median of 3)" % host_ms)
@@ -233,7 +233,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--levels", default="1,1.5,2,3,4", help="memory levels, multiples of the live size")
     ap.add_argument("--reps", type=int, default=3, help="repeats at the 2x and 3x levels (churn)")
-    ap.add_argument("--timeout", type=int, default=180, help="seconds per run")
+    ap.add_argument("--timeout", type=int, default=120, help="seconds per run")
     ap.add_argument("--no-throttle", action="store_true", help="skip the throttled-swap boot")
     a = ap.parse_args()
     if not os.path.isfile(a.image):
