@@ -178,7 +178,8 @@ namespace LispVm.Gc
             oldSoftEnd = oldBase + soft;
             oldHardEnd = oldSoftEnd + reserve;
             if (oldHardEnd > oldBase + oldMax) oldHardEnd = oldBase + oldMax;
-            oldCapEnd = exhausted ? oldHardEnd : oldSoftEnd;
+            oldCapEnd = exhausted || grace ? oldHardEnd : oldSoftEnd;
+            if (grace && graceMark > oldHardEnd) graceMark = oldHardEnd;
             UpdateNurseryLimit();
         }
 
@@ -199,6 +200,13 @@ namespace LispVm.Gc
         void UpdateNurseryLimit()
         {
             ulong want = nurSize;
+            if (grace)
+            {
+                // Back under the soft limit: the condition was handled and the data it was
+                // about is gone. Still over it and growing into the reserve: signal again.
+                if (oldTop <= oldSoftEnd) { grace = false; oldCapEnd = oldSoftEnd; }
+                else if (oldTop >= graceMark && !exhausted) { grace = false; exhausted = true; }
+            }
             ulong avail = oldCapEnd > oldTop ? oldCapEnd - oldTop : 0;
             if (avail < minNursery && !exhausted)
             {

@@ -48,6 +48,13 @@ namespace LispVm.Gc
         bool verifyAfterGc;
         int verifyEvery, verifyCount;
         bool exhausted;
+        // After the VM has signalled storage-condition (AcknowledgeStorageExhausted) the reserve
+        // stays open until a collection finds usage back under the soft limit, so handling the
+        // condition (the handler search, the unwinding, the handler itself) cannot exhaust the
+        // heap again and signal a second condition where no handler is left. Usage past
+        // graceMark (half of what the reserve had left) signals again; the reserve's end dies.
+        bool grace;
+        ulong graceMark;
         bool dead;
         bool inGc;
         public string LastVerifyError;
@@ -105,12 +112,16 @@ namespace LispVm.Gc
         /// signals storage-condition at a safe point, then calls AcknowledgeStorageExhausted.</summary>
         public bool StorageExhausted { get { return exhausted; } }
 
-        /// <summary>Clears StorageExhausted and returns to the soft limit; the heap sets the flag
-        /// again at the next collection if usage is still above it.</summary>
+        /// <summary>Clears StorageExhausted. The cap stays at the reserve's end until a collection
+        /// finds usage back under the soft limit (then the soft limit holds again); meanwhile
+        /// usage past half of what the reserve has left sets the flag again.</summary>
         public void AcknowledgeStorageExhausted()
         {
+            if (!exhausted) return;
             exhausted = false;
-            oldCapEnd = oldSoftEnd;
+            grace = true;
+            oldCapEnd = oldHardEnd;
+            graceMark = oldTop + (oldHardEnd > oldTop ? (oldHardEnd - oldTop) / 2 : 0);
         }
 
         /// <summary>Collections so far (minor + full); eq tables compare it to rehash lazily.</summary>
@@ -211,6 +222,7 @@ namespace LispVm.Gc
                 if (!OldRoom(bytes))
                 {
                     exhausted = true;
+                    grace = false;
                     oldCapEnd = oldHardEnd;
                     if (!OldRoom(bytes)) { Die("heap: storage exhausted, emergency reserve used up"); return DeadSink(bytes); }
                 }

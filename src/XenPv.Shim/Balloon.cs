@@ -35,8 +35,10 @@ namespace XenPv.Shim
         /// <summary>Free frames left out of the heap's limit besides KeepFreeFrames: what a full
         /// collection near the limit commits outside it (the mark/work stack grows past its
         /// first 256 KiB on long chains). Measured: without it a session held at its limit
-        /// (BalloonHeapTests, target below the live data) thrashed and lost its handler.</summary>
-        public const ulong WorkRoomFrames = 256;
+        /// (BalloonHeapTests, target below the live data) thrashed and lost its handler; at
+        /// 256 and 384 frames (2026-12-07, a boot image ~200 KB larger) the heap still ran the
+        /// frames out while using its emergency reserve and died; 768 (3 MiB) holds.</summary>
+        public const ulong WorkRoomFrames = 768;
         /// <summary>Frames moved per Step: bounds the pause at a safe point (64 MiB).</summary>
         public const ulong StepFrames = 16384;
 

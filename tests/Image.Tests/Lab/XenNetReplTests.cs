@@ -33,9 +33,9 @@ public sealed class XenNetReplTests(LabFixture fixture, ITestOutputHelper log)
             Vif: "mac=" + Mac + ",bridge=xenbr0"));
         try
         {
+            g.Expect(BannerRe, BootLimit);
             var on = g.Expect(@"net-repl: on 10\.0\.0\.6:4005, token required\r\n", BootLimit);
             Say(on.Value.Trim());
-            g.Expect(BannerRe, BootLimit);
             g.Expect(Prompt, Long);
 
             var one = lab.Dom0($"python3 /mnt/share/repl_client.py {Ip} 4005 --token {Token} --eval '(+ 1 2)' 2>&1", Long);
