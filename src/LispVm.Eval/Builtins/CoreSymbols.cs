@@ -21,6 +21,9 @@ public sealed unsafe partial class Builtins
         b.Def("FIND-PACKAGE", 1, 1, &FindPackage); b.Def("EXPORT", 1, 2, &Export);
         b.Def("MAKE-PACKAGE", 1, -1, &MakePackage); b.Def("USE-PACKAGE", 1, 2, &UsePackage);
         b.Def("PACKAGE-NAME", 1, 1, &PackageName); b.Def("PACKAGEP", 1, 1, &Packagep);
+        b.Def("%PACKAGE-NICKNAMES", 1, 1, &PackageNicknamesB); b.Def("%PACKAGE-USE-LIST", 1, 1, &PackageUseListB);
+        b.Def("%SET-PACKAGE-NICKNAMES", 2, 2, &SetPackageNicknames); b.Def("%SET-PACKAGE-USE-LIST", 2, 2, &SetPackageUseList);
+        b.Def("%ALL-PACKAGES", 0, 0, &AllPackages);
         b.Def("%PACKAGE-SYMBOL-LIST", 1, 2, &PackageSymbolList);
         b.Def("%PROCLAIM-SPECIAL", 1, 1, &ProclaimSpecial); b.Def("%PROCLAIM-CONSTANT", 1, 1, &ProclaimConstant);
         b.Def("%SPECIAL-P", 1, 1, &SpecialP);
@@ -169,6 +172,34 @@ public sealed unsafe partial class Builtins
         }
         vm.Heap.UsePackage(p, used);
         return vm.T;
+    }
+    // Raw slots for the Lisp side (90-misc.lisp): it validates names and packages first.
+    static ulong PackageNicknamesB(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        return vm.Heap.PackageNicknames(a[0]);
+    }
+    static ulong PackageUseListB(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        return vm.Heap.PackageUseList(a[0]);
+    }
+    static ulong AllPackages(Vm vm, Args a) { return vm.Heap.Packages; }
+    static ulong SetPackageNicknames(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        for (ulong l = a[1]; l != W.Nil; l = M.Cdr(l))
+            if (!W.IsCons(l) || !vm.Heap.IsString(M.Car(l))) return vm.TypeError(a[1], "LIST");
+        vm.Heap.SetSlot(a[0], Heap.PkgNicknamesSlot, a[1]);
+        return a[1];
+    }
+    static ulong SetPackageUseList(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        for (ulong l = a[1]; l != W.Nil; l = M.Cdr(l))
+            if (!W.IsCons(l) || !M.Is(M.Car(l), ObjType.Package)) return vm.TypeError(a[1], "LIST");
+        vm.Heap.SetSlot(a[0], Heap.PkgUseListSlot, a[1]);
+        return a[1];
     }
     static ulong PackageName(Vm vm, Args a)
     {

@@ -160,6 +160,25 @@
             (cons s (remove (symbol-name s) (gethash p *%shadowing-symbols*)
                             :key #'symbol-name :test #'string=))))))
 
+;; The engine's MAKE-PACKAGE takes the name only (and uses COMMON-LISP): the keywords here.
+(let ((engine-make-package (symbol-function 'make-package)))
+  (defun make-package (name &key (nicknames nil) (use nil use-p))
+    (let ((uses (mapcar #'%package-arg use))
+          (nicks (mapcar #'string nicknames)))
+      (dolist (n nicks)
+        (when (find-package n) (error 'package-error :package n)))
+      (let ((p (funcall engine-make-package name)))
+        (%set-package-nicknames p nicks)
+        (when use-p (%set-package-use-list p uses))
+        p))))
+
+(defun package-nicknames (package) (copy-list (%package-nicknames (%package-arg package))))
+(defun package-use-list (package) (copy-list (%package-use-list (%package-arg package))))
+(defun list-all-packages () (copy-list (%all-packages)))
+(defun package-used-by-list (package)
+  (let ((p (%package-arg package)))
+    (remove-if-not (lambda (q) (member p (%package-use-list q))) (list-all-packages))))
+
 (defun %defpackage (name nicknames use export shadow &optional imports shadowing-imports)
   (let ((pkg (or (find-package name) (make-package name :nicknames nicknames :use nil))))
     (dolist (s shadow) (shadow s pkg))

@@ -343,6 +343,11 @@ namespace LispVm.Reader
                     { Error(ReadErrorKind.Syntax, sl, sc, "radix for #r must be between 2 and 36"); return ReadStatus.Error; }
                     return ReadRadix((int)arg, sl, sc, out value, out have);
                 case '*': have = true; return ReadBitVector(sl, sc, out value);
+                case 'p': case 'P': case 's': case 'S': case 'a': case 'A': case 'c': case 'C':
+                    if (!Push(KSharp, sl, sc)) return ReadStatus.Error;
+                    fState[depth - 1] = (byte)(c & ~0x20);
+                    fVal[depth - 1] = arg >= 0 ? W.Fix(arg) : W.Nil;
+                    return ReadStatus.Ok;
                 case '=':
                     {
                         if (arg < 0) { Error(ReadErrorKind.Syntax, sl, sc, "#= needs a label number, as in #1="); return ReadStatus.Error; }
