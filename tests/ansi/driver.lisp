@@ -1,0 +1,56 @@
+;;;; driver.lisp — one chapter of the ANSI test suite in this process, through the suite's
+;;;; own harness: gclload1.lsp (logical pathnames, compile-and-load of rt.lsp, the
+;;;; CL-TEST package, universe and auxiliaries), then CHAPTER/load.lsp, then each test
+;;;; through rt's DO-TEST, as doit.lsp does for all chapters. run.sh defines
+;;;; cl-user::*ansi-suite*, *ansi-chapter* and *ansi-start* (index of the first test to
+;;;; run: after a crash run.sh starts a new process at the test after the one that died).
+;;;; Output for run.sh: ";ANSI-BEGIN i name", ";ANSI-END i PASS|FAIL|TIMEOUT name",
+;;;; ";ANSI-DEFINED n" and ";ANSI-DONE". Errors while loading skip the form (CONTINUE).
+
+(in-package "COMMON-LISP-USER")
+
+(defun ansi-skip-form (c)
+  (let ((r (find-restart 'continue c)))
+    (format t "~&;ANSI-LOAD-ERROR ~A~%"
+            (handler-case (remove #\Newline (princ-to-string c))
+              (error () "#<error printing the condition>")))
+    (when r (invoke-restart r))))
+
+(setf *default-pathname-defaults* (pathname *ansi-suite*))
+
+(handler-bind ((error #'ansi-skip-form))
+  (load "gclload1.lsp"))
+
+(in-package "CL-TEST")
+
+(cl:handler-bind ((error #'cl-user::ansi-skip-form))
+  (load (concatenate 'string cl-user::*ansi-chapter* "/load.lsp")))
+
+;; As doit.lsp: these two tests misbehave when the tests are run from a file being loaded.
+(when *load-pathname*
+  (mapc #'regression-test:rem-test '(load-pathname.1 load-truename.1)))
+
+(setf *default-pathname-defaults* (truename #P"sandbox/"))
+
+(let* ((entries (cdr (symbol-value (find-symbol "*ENTRIES*" "REGRESSION-TEST"))))
+       (name-fn (symbol-function (find-symbol "NAME" "REGRESSION-TEST")))
+       (i -1))
+  (format t "~&;ANSI-DEFINED ~D~%" (length entries))
+  (finish-output)
+  (dolist (e entries)
+    (incf i)
+    (when (>= i cl-user::*ansi-start*)
+      (let ((name (funcall name-fn e)))
+        (format t "~&;ANSI-BEGIN ~D ~S~%" i name)
+        (finish-output)
+        (let ((verdict
+                (cl:handler-case (if (regression-test:do-test name) "PASS" "FAIL")
+                  ;; Ctrl-C from run.sh's watchdog: the per-test time limit.
+                  (interactive-interrupt () "TIMEOUT")
+                  (serious-condition () "FAIL"))))
+          (format t "~&;ANSI-END ~D ~A ~S~%" i verdict name)
+          (finish-output))))))
+
+(format t "~&;ANSI-DONE~%")
+(finish-output)
+(cl-user::quit 0)
