@@ -129,9 +129,13 @@ before its first appearance when shared."
   (write-string ")" stream))
 
 (defun %print-vector (x stream)
-  (if (not *print-array*)
-      (write-string (%engine-prin1-to-string x) stream)
-      (progn
+  (cond
+    ((not *print-array*)
+     (write-string (%engine-prin1-to-string x) stream))
+    ((typep x 'bit-vector)
+     (write-string "#*" stream)
+     (dotimes (i (length x)) (write-char (if (eql (aref x i) 1) #\1 #\0) stream)))
+    (t
         (write-string "#(" stream)
         (dotimes (i (length x))
           (when (> i 0) (write-string " " stream))

@@ -204,3 +204,13 @@
 (defun short-site-name () nil)
 (defun long-site-name () nil)
 (defvar *features* '(:lispvm :common-lisp :x86-64))
+
+;; Documentation strings set with (SETF DOCUMENTATION); definitions do not record theirs yet.
+(defvar *%documentation* (make-hash-table :test 'equal))
+(defun documentation (x doc-type)
+  (values (gethash (cons x doc-type) *%documentation*)))
+(defun %set-documentation (x doc-type new-value)
+  (unless (or (null new-value) (stringp new-value))
+    (error 'type-error :datum new-value :expected-type '(or null string)))
+  (setf (gethash (cons x doc-type) *%documentation*) new-value))
+(defsetf documentation %set-documentation)

@@ -220,7 +220,8 @@ namespace LispVm.Reader
             if (first == 0 && (count == 1 || (count == 2 && second == 1)))
             {
                 int s = count == 1 ? 1 : 2;
-                if (s >= tokLen) { Error(ReadErrorKind.Syntax, sl, sc, "missing symbol name after :"); return ReadStatus.Error; }
+                // :|| is the keyword whose name is empty (the escape is what makes it a name)
+                if (s >= tokLen && !tokAnyEscape) { Error(ReadErrorKind.Syntax, sl, sc, "missing symbol name after :"); return ReadStatus.Error; }
                 value = InternName(s, tokLen, KeywordPackage);
                 return ReadStatus.Ok;
             }
@@ -228,7 +229,7 @@ namespace LispVm.Reader
             if (count > 2 || (count == 2 && !internal_))
             { Error(ReadErrorKind.Syntax, sl, sc, "too many package markers in "); AppendToken(); return ReadStatus.Error; }
             int nameStart = internal_ ? first + 2 : first + 1;
-            if (nameStart >= tokLen)
+            if (nameStart >= tokLen && !tokAnyEscape)
             { Error(ReadErrorKind.Syntax, sl, sc, "missing symbol name after package marker in "); AppendToken(); return ReadStatus.Error; }
             ulong p = FindPackageNamed(0, first);
             if (p == W.Nil)
