@@ -1,7 +1,8 @@
 ;;;; driver.lisp — one chapter of the ANSI test suite in this process, through the suite's
 ;;;; own harness: gclload1.lsp (logical pathnames, compile-and-load of rt.lsp, the
 ;;;; CL-TEST package, universe and auxiliaries), then CHAPTER/load.lsp, then each test
-;;;; through rt's DO-TEST, as doit.lsp does for all chapters. run.sh defines
+;;;; through rt's DO-TEST, as doit.lsp does for all chapters. run.sh feeds this file to
+;;;; the REPL on stdin (not LOAD, whose CONTINUE restart tests could see) and defines
 ;;;; cl-user::*ansi-suite*, *ansi-chapter* and *ansi-start* (index of the first test to
 ;;;; run: after a crash run.sh starts a new process at the test after the one that died).
 ;;;; Output for run.sh: ";ANSI-BEGIN i name", ";ANSI-END i PASS|FAIL|TIMEOUT name",
@@ -44,13 +45,19 @@
         (format t "~&;ANSI-BEGIN ~D ~S~%" i name)
         (finish-output)
         (let ((verdict
-                (cl:handler-case (if (regression-test:do-test name) "PASS" "FAIL")
-                  ;; Ctrl-C from run.sh's watchdog: the per-test time limit.
-                  (interactive-interrupt () "TIMEOUT")
-                  (serious-condition () "FAIL"))))
+                ;; ABORT (invoke-debugger without a debugger, or a test's own call) ends
+                ;; this test only.
+                (restart-case
+                    (cl:handler-case (if (regression-test:do-test name) "PASS" "FAIL")
+                      ;; Ctrl-C from run.sh's watchdog: the per-test time limit.
+                      (interactive-interrupt () "TIMEOUT")
+                      (serious-condition () "FAIL"))
+                  (abort () "FAIL"))))
           (format t "~&;ANSI-END ~D ~A ~S~%" i verdict name)
-          (finish-output))))))
+          (finish-output)))))
+  ;; In the same form: a test that escapes to the top level leaves this line out, and
+  ;; run.sh goes on in a new process after it.
+  (format t "~&;ANSI-DONE~%")
+  (finish-output))
 
-(format t "~&;ANSI-DONE~%")
-(finish-output)
 (cl-user::quit 0)
