@@ -290,3 +290,14 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
                      9007199254740992d0)))
            (let ((v (* limit r))) (if (>= v limit) (float 0 limit) v))))
         (t (error 'type-error :datum limit :expected-type '(or (integer 1) (float (0)))))))
+
+;;; Inverse hyperbolic functions on reals (the complex branches need complex numbers).
+(defun asinh (x)
+  (unless (realp x) (error 'type-error :datum x :expected-type 'real))
+  (if (minusp x) (- (asinh (- x))) (log (+ x (sqrt (+ (* x x) 1))))))
+(defun acosh (x)
+  (unless (realp x) (error 'type-error :datum x :expected-type 'real))
+  (log (+ x (sqrt (- (* x x) 1)))))
+(defun atanh (x)
+  (unless (realp x) (error 'type-error :datum x :expected-type 'real))
+  (if (zerop x) x (/ (log (/ (+ 1 x) (- 1 x))) 2)))

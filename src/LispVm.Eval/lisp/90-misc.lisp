@@ -167,7 +167,8 @@
           (nicks (mapcar #'string nicknames)))
       (dolist (n nicks)
         (when (find-package n) (error 'package-error :package n)))
-      (let ((p (funcall engine-make-package name)))
+      (let ((p (funcall engine-make-package
+                        (if (and (stringp name) (array-has-fill-pointer-p name)) (copy-seq name) name))))
         (%set-package-nicknames p nicks)
         (when use-p (%set-package-use-list p uses))
         p))))

@@ -80,3 +80,31 @@ status is one of TYPES, then NIL."
     `(let ((,f (%package-iterator ,package-list ',symbol-types)))
        (macrolet ((,name () '(funcall ,f)))
          ,@body))))
+
+;; The engine's name lookups take simple strings; a string with a fill pointer (or an
+;; adjustable one) names the same thing by its active characters.
+(defun %simple-name (x)
+  (if (and (stringp x) (array-has-fill-pointer-p x)) (copy-seq x) x))
+
+(let ((engine-find-package (symbol-function 'find-package))
+      (engine-intern (symbol-function 'intern))
+      (engine-find-symbol (symbol-function 'find-symbol))
+      (engine-make-symbol (symbol-function 'make-symbol)))
+  (defun find-package (name)
+    (funcall engine-find-package (%simple-name name)))
+  (defun intern (string &optional (package *package*))
+    (funcall engine-intern (%simple-name string) (%simple-name package)))
+  (defun find-symbol (string &optional (package *package*))
+    (funcall engine-find-symbol (%simple-name string) (%simple-name package)))
+  (defun make-symbol (name)
+    (funcall engine-make-symbol (%simple-name name))))
+
+(defun copy-symbol (symbol &optional copy-properties)
+  "A fresh uninterned symbol with SYMBOL's name; with COPY-PROPERTIES, also its value,
+function and a copy of its property list."
+  (let ((new (make-symbol (symbol-name symbol))))
+    (when copy-properties
+      (when (boundp symbol) (setf (symbol-value new) (symbol-value symbol)))
+      (when (fboundp symbol) (setf (symbol-function new) (symbol-function symbol)))
+      (setf (symbol-plist new) (copy-list (symbol-plist symbol))))
+    new))
