@@ -301,3 +301,33 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
 (defun atanh (x)
   (unless (realp x) (error 'type-error :datum x :expected-type 'real))
   (if (zerop x) x (/ (log (/ (+ 1 x) (- 1 x))) 2)))
+
+;;; BOOLE: the sixteen operations, numbered as the constants.
+(defconstant boole-set 1)
+(defconstant boole-1 2)
+(defconstant boole-2 3)
+(defconstant boole-c1 4)
+(defconstant boole-c2 5)
+(defconstant boole-and 6)
+(defconstant boole-ior 7)
+(defconstant boole-xor 8)
+(defconstant boole-eqv 9)
+(defconstant boole-nand 10)
+(defconstant boole-nor 11)
+(defconstant boole-andc1 12)
+(defconstant boole-andc2 13)
+(defconstant boole-orc1 14)
+(defconstant boole-orc2 15)
+(defun boole (op integer-1 integer-2)
+  (unless (integerp integer-1) (error 'type-error :datum integer-1 :expected-type 'integer))
+  (unless (integerp integer-2) (error 'type-error :datum integer-2 :expected-type 'integer))
+  (case op
+    (0 0) (1 -1) (2 integer-1) (3 integer-2) (4 (lognot integer-1)) (5 (lognot integer-2))
+    (6 (logand integer-1 integer-2)) (7 (logior integer-1 integer-2))
+    (8 (logxor integer-1 integer-2)) (9 (logeqv integer-1 integer-2))
+    (10 (lognand integer-1 integer-2)) (11 (lognor integer-1 integer-2))
+    (12 (logandc1 integer-1 integer-2)) (13 (logandc2 integer-1 integer-2))
+    (14 (logorc1 integer-1 integer-2)) (15 (logorc2 integer-1 integer-2))
+    (t (error 'type-error :datum op :expected-type '(integer 0 15)))))
+
+(defun complexp (x) (declare (ignore x)) nil)   ; no complex numbers yet

@@ -351,3 +351,11 @@
   (let ((r (%bit-result a opt-arg)))
     (dotimes (i (array-total-size a) r)
       (setf (row-major-aref r i) (- 1 (row-major-aref a i))))))
+
+(defconstant array-dimension-limit (ash 1 28))
+(defconstant array-rank-limit 8)
+(defconstant array-total-size-limit (ash 1 28))
+
+(defun hash-table-size (hash-table) (max 16 (hash-table-count hash-table)))
+(defun hash-table-rehash-size (hash-table) (declare (ignore hash-table)) 2.0)
+(defun hash-table-rehash-threshold (hash-table) (declare (ignore hash-table)) 0.75)

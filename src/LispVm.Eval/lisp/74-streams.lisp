@@ -106,3 +106,14 @@
 (defun read-preserving-whitespace (&optional (input-stream *standard-input*) (eof-error-p t)
                                              eof-value recursive-p)
   (read input-stream eof-error-p eof-value recursive-p))
+
+(defun read-delimited-list (char &optional (input-stream *standard-input*) recursive-p)
+  "Objects read up to CHAR (consumed), as a list."
+  (declare (ignore recursive-p))
+  (let ((items nil))
+    (loop
+      (let ((c (peek-char t input-stream t nil)))
+        (when (char= c char)
+          (read-char input-stream)
+          (return (nreverse items)))
+        (push (read input-stream t nil t) items)))))
