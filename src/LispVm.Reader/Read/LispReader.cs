@@ -256,11 +256,12 @@ namespace LispVm.Reader
                                 if (suppress > 0) { value = W.Nil; break; }
                                 if (opt.EvalHook == null || syms[SymSharp] == W.Nil)
                                 { Error(ReadErrorKind.Syntax, el, ec, "this # syntax is only read from streams"); return ReadStatus.Error; }
-                                // Allocation may collect: keep the tail in a root while quoting.
+                                // Allocation may collect: the object and the tail stay in roots.
+                                int rm = heap.RootMark(); int rv = heap.PushRoot(value);
                                 ulong form = heap.Cons(arg, W.Nil);
                                 form = heap.Cons(W.Fix(code), form);
-                                int rm = heap.RootMark(); int rt = heap.PushRoot(form);
-                                ulong q = heap.Cons(value, W.Nil);
+                                int rt = heap.PushRoot(form);
+                                ulong q = heap.Cons(heap.Root(rv), W.Nil);
                                 q = heap.Cons(syms[SymQuote], q);
                                 form = heap.Root(rt); heap.PopRoots(rm);
                                 form = heap.Cons(q, form);
