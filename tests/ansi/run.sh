@@ -40,6 +40,7 @@ done
 [ -n "$suite" ] || { echo "usage: $0 [options] PATH [CHAPTER...]" >&2; exit 2; }
 suite="$(cd "$suite" && pwd)" || exit 2
 [ -f "$suite/gclload1.lsp" ] && [ -f "$suite/rt.lsp" ] || { echo "$suite: not an ansi-test checkout" >&2; exit 2; }
+case "$lisp" in /*) ;; *) lisp="$PWD/$lisp" ;; esac   # the chapters run in the suite dir
 [ -x "$lisp" ] || { echo "$lisp: not executable (build first)" >&2; exit 2; }
 mkdir -p "$out"
 
