@@ -27,7 +27,9 @@ fail_step() { echo "FAILED: $*"; FAILED=$((FAILED + 1)); }
 # 1. Host tools the build needs.
 step "host packages"
 need=()
-for t in as:binutils ld:binutils readelf:binutils gcc:gcc; do
+# ping and ip: the Linux-mode network test (tests/Image.Tests/LinuxNetTests.cs) runs them in
+# a network namespace it creates; python3 drives its UDP echo.
+for t in as:binutils ld:binutils readelf:binutils gcc:gcc ping:iputils-ping ip:iproute2 python3:python3; do
   command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

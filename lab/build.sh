@@ -107,7 +107,7 @@ DL_PID=$!
 ROOT="$WORK/root"
 step "debootstrap $SUITE (minbase + xen-utils)"
 debootstrap --variant=minbase \
-  --include=xen-utils-4.17,xen-utils-common,iproute2,socat,kmod,udev,procps,busybox \
+  --include=xen-utils-4.17,xen-utils-common,iproute2,socat,kmod,udev,procps,busybox,iputils-ping,tcpdump,python3 \
   "$SUITE" "$ROOT" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 \
   || { tail -20 "$WORK/debootstrap.log" >&2 || true; die "debootstrap failed (log: $WORK/debootstrap.log)"; }
 
@@ -131,7 +131,7 @@ wait $DL_PID || true
 step "kernel modules for $KVER"
 KDIR="$WORK/unpack"
 depmod -b "$KDIR" "$KVER"
-MODS_ROOT="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge 9p 9pnet_virtio virtio_net virtio_console"
+MODS_ROOT="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge 9p 9pnet_virtio virtio_net virtio_console tun"
 MODS_INITRD="virtio_pci virtio_blk ext4"
 showdeps() { modprobe -d "$KDIR" -S "$KVER" --show-depends $1 2>/dev/null | awk '$1=="insmod"{print $2}'; }
 mods=""

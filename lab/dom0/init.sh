@@ -14,7 +14,7 @@ mount -t tmpfs tmpfs /tmp
 mount -o remount,rw /
 ip link set lo up
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback \
-         bridge 9p 9pnet_virtio; do
+         bridge 9p 9pnet_virtio tun; do
   modprobe -q "$m" 2>/dev/null
 done
 mountpoint -q /proc/xen || mount -t xenfs xenfs /proc/xen

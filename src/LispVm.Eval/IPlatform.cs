@@ -35,4 +35,8 @@ public interface IPlatform
     unsafe bool BalloonFigures(long* f);
     /// <summary>Blocks about this many microseconds (SLEEP when no other Lisp thread can run).</summary>
     void Sleep(long micros);
+    /// <summary>Blocks at most about this many microseconds, returning early when something
+    /// may have arrived (console input, a network frame): UDP-RECEIVE waits here between polls
+    /// of the network stack. The kernel pumps the stack and the console before returning.</summary>
+    void WaitForEvent(long micros);
 }

@@ -16,6 +16,14 @@ public interface IConsoleRefill
     bool Refill(Repl repl);
 }
 
+/// <summary>Whether console input is there without waiting (the debugger polls it while
+/// other green threads run).</summary>
+public interface IConsolePoll
+{
+    /// <summary>True when a read would not block: input waits, or the input has ended.</summary>
+    bool InputReady(Repl repl);
+}
+
 public sealed unsafe class Repl : IConsoleIn
 {
     readonly Vm vm;
@@ -46,6 +54,15 @@ public sealed unsafe class Repl : IConsoleIn
 
     /// <summary>See IConsoleRefill.</summary>
     public IConsoleRefill Refill;
+    /// <summary>See IConsolePoll; without one a read is taken to be ready (it may block).</summary>
+    public IConsolePoll Poll;
+
+    /// <summary>True when reading the console would not block (%CONSOLE-INPUT-READY-P).</summary>
+    public bool InputReady()
+    {
+        if (pos < len || Refill == null || Poll == null) return true;
+        return Poll.InputReady(this);
+    }
 
     // *standard-input* reads the REPL's own input after the current form (CL semantics:
     // (read-line) at the prompt takes the next line typed).
@@ -60,6 +77,7 @@ public sealed unsafe class Repl : IConsoleIn
     int IConsoleIn.Read() { return HaveInput() ? buf[pos++] : -1; }
     int IConsoleIn.Peek() { return HaveInput() ? buf[pos] : -1; }
     void IConsoleIn.Unread() { if (pos > 0) pos--; }
+    bool IConsoleIn.Ready() { return InputReady(); }
 
     /// <summary>Append input bytes without evaluating (for IConsoleRefill).</summary>
     public void Append(byte[] data, int n)

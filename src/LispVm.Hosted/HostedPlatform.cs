@@ -52,6 +52,14 @@ public sealed class HostedPlatform : IPlatform
 
     public void Sleep(long micros) { if (micros > 0) System.Threading.Thread.Sleep((int)Math.Min(micros / 1000, int.MaxValue)); }
 
+    // No event source to wait on here: a short sleep, then the caller polls again (a test's
+    // peer stack runs on its own thread).
+    public void WaitForEvent(long micros)
+    {
+        if (micros >= 1000) System.Threading.Thread.Sleep(1);
+        else System.Threading.Thread.Yield();
+    }
+
     public void Exit(int code)
     {
         ExitCode = code;

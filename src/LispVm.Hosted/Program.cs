@@ -15,27 +15,36 @@ public static class Program
     {
         ulong limit = 1024;
         string file = null; var evals = new System.Collections.Generic.List<string>();
+        bool? debugger = null;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--heap-limit" && i + 1 < args.Length && ulong.TryParse(args[i + 1], out ulong mb)) { limit = mb; i++; }
             else if (args[i] == "-e" && i + 1 < args.Length) { evals.Add(args[++i]); }
+            else if (args[i] == "debugger=on" || args[i] == "--debugger") debugger = true;
+            else if (args[i] == "debugger=off" || args[i] == "--no-debugger") debugger = false;
             else if (args[i] == "-h" || args[i] == "--help")
             {
-                Console.WriteLine("usage: lispvm [--heap-limit MB] [-e FORM]... [FILE.lisp]");
+                Console.WriteLine("usage: lispvm [--heap-limit MB] [debugger=on|off] [-e FORM]... [FILE.lisp]");
                 return 0;
             }
             else file = args[i];
         }
         int rc = 0;
-        var t = new Thread(() => rc = Run(limit, file, evals), 256 << 20);
+        var t = new Thread(() => rc = Run(limit, file, evals, debugger), 256 << 20);
         t.Start();
         t.Join();
         return rc;
     }
 
-    static int Run(ulong limit, string file, System.Collections.Generic.List<string> evals)
+    static int Run(ulong limit, string file, System.Collections.Generic.List<string> evals, bool? debugger)
     {
         var host = new LispHost(LispHost.OptionsFromEnvironment(limit), true);
+        // Issue 14: the interactive debugger by default only on a terminal REPL (a file, -e
+        // and a pipe keep the one-line error report and the exit status).
+        bool onTerminal = file == null && evals.Count == 0 && !Console.IsInputRedirected;
+        if (debugger ?? onTerminal) host.Repl.EvalText("(setq *interactive-debugger* t)", false);
+        string machine = Environment.MachineName.Replace("\\", "").Replace("\"", "");
+        host.Repl.EvalText($"(%set-platform \"{(OperatingSystem.IsLinux() ? "Linux" : "LispVm")}\" \"{machine}\")", false);
         Console.CancelKeyPress += (s, e) => { e.Cancel = true; host.Vm.InterruptFlag = 1; };
         if (host.BootErrors > 0) Console.Error.WriteLine($"lispvm: {host.BootErrors} boot file(s) had errors");
         if (file != null || evals.Count > 0)

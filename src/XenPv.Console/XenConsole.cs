@@ -44,6 +44,28 @@ namespace XenPv.Console
             }
         }
 
+        /// <summary>Echo of typed input: never waits, so reading input never stalls behind
+        /// a slow backend. Output still buffered goes first, as far as the ring takes it now;
+        /// then the echo as far as it fits; the rest of the echo is dropped (EchoDropped).
+        /// Returns the echo bytes that went into the ring. Not the kernel's echo path any more:
+        /// dropping the middle of a pasted line's echo garbled transcripts (XenPlatform).</summary>
+        public int WriteNoWait(byte* data, int n)
+        {
+            int moved = 0;
+            if (count > 0)
+            {
+                fixed (byte* p = pending) moved = ring.Write(p, count);
+                for (int i = moved; i < count; i++) pending[i - moved] = pending[i];
+                count -= moved;
+            }
+            int done = count == 0 ? ring.Write(data, n) : 0;
+            if (moved + done > 0) port.Notify();
+            EchoDropped += n - done;
+            return done;
+        }
+
+        public long EchoDropped;
+
         /// <summary>Absolute time (ns) after which every flush gives up, also the one Write
         /// makes when its buffer is full: the panic path sets it, so a dead backend cannot
         /// keep a crashing guest alive. 0 (normal running): wait as long as the backend needs.</summary>

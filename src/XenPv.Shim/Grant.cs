@@ -2,6 +2,8 @@
 // read or write one of its frames. Entry = {flags, domid, frame}; the backend sets
 // GTF_reading/GTF_writing while it uses the frame, so ending access must check them and
 // clear flags atomically. Refs below 8 are reserved for the toolstack (console, xenstore).
+// A ref the backend still uses waits on a deferred list (as long as the pool: every ref at
+// most once) and is retried later (RetryDeferred) until the backend lets go.
 // Lab check (Xen 4.17): SetupTable(1) + XenFrames.MapMachineFrames show ref 0 = 0x19 (console,
 // permit|reading|writing: xenconsoled has it mapped) and ref 1 = 0x1 (xenstore).
 using System.Runtime.InteropServices;
@@ -36,6 +38,9 @@ namespace XenPv.Shim
         private readonly int count;
         private readonly int[] freeList;        // boot-allocated stack of free refs
         private int freeCount;
+        private readonly int[] deferred;        // refs whose EndAccess found the backend busy
+        private int deferredCount;
+        public int DeferredRetries;             // EndAccess attempts on deferred refs that failed again
 
         // entries: the mapped table frames (count = frames * 512).
         public GrantTable(GrantEntryV1* entries, int count)
@@ -44,9 +49,31 @@ namespace XenPv.Shim
             this.count = count;
             freeList = new int[count > ReservedEntries ? count - ReservedEntries : 0];
             for (int r = count - 1; r >= ReservedEntries; r--) freeList[freeCount++] = r;
+            deferred = new int[freeList.Length];
         }
 
         public int Free { get { return freeCount; } }
+        public int Deferred { get { return deferredCount; } }
+        public int Count { get { return count; } }
+
+        // Boot: GNTTABOP_setup_table for nrFrames (<= MaxSetupFrames) and maps the table at va
+        // (page aligned, inside a XenFrames reservation, nothing mapped there yet). Null on
+        // failure, with the reason in err.
+        public const int MaxSetupFrames = 4;
+        public static GrantTable Map(XenFrames frames, byte* va, uint nrFrames, out XenError err)
+        {
+            err = XenError.EINVAL;
+            if (frames == null || va == null || nrFrames == 0 || nrFrames > MaxSetupFrames) return null;
+            ulong* mfns = stackalloc ulong[MaxSetupFrames];
+            err = SetupTable(nrFrames, mfns);
+            if (err != XenError.Ok) return null;
+            if (!frames.MapMachineFrames(va, mfns, (int)nrFrames, true))
+            {
+                err = frames.LastError != XenError.Ok ? frames.LastError : XenError.EINVAL;
+                return null;
+            }
+            return new GrantTable((GrantEntryV1*)va, (int)nrFrames * 512);
+        }
 
         // GNTTABOP_setup_table for our domain: Xen fills mfns[0..nrFrames) with the table's
         // machine frames (map them, e.g. with XenFrames.MapMachineFrames, then construct).
@@ -76,21 +103,57 @@ namespace XenPv.Shim
         }
 
         // Revokes a grant; false (and the ref stays granted) while the backend still uses the frame.
-        public bool EndAccess(int r)
+        public bool EndAccess(int r) { return TryEnd(r) == GrantEnd.Ended; }
+
+        private enum GrantEnd { Ended, Busy, NotGranted }
+
+        // One CAS of the flags to 0, which succeeds only while GTF_reading|GTF_writing are clear
+        // (the backend sets them in the same word while it copies or maps).
+        private GrantEnd TryEnd(int r)
         {
-            if (r < ReservedEntries || r >= count) return false;
+            if (r < ReservedEntries || r >= count) return GrantEnd.NotGranted;
             ulong* word = (ulong*)(entries + r);
             for (;;)
             {
                 ulong old = Volatile.Read(ref *word);
                 ushort flags = (ushort)old;
-                if ((flags & (GrantEntryV1.Reading | GrantEntryV1.Writing)) != 0) return false;
-                if ((flags & GrantEntryV1.PermitAccess) == 0) return false;   // not granted
+                if ((flags & GrantEntryV1.PermitAccess) == 0) return GrantEnd.NotGranted;
+                if ((flags & (GrantEntryV1.Reading | GrantEntryV1.Writing)) != 0) return GrantEnd.Busy;
                 ulong cleared = old & ~0xFFFFUL;
                 if (Interlocked.CompareExchange(ref *word, cleared, old) == old) break;
             }
             freeList[freeCount++] = r;
-            return true;
+            return GrantEnd.Ended;
+        }
+
+        // Ends access now, or parks the ref on the deferred list when the backend still uses
+        // the frame (its buffer must stay untouched until RetryDeferred ends it). True = ended.
+        public bool EndAccessOrDefer(int r)
+        {
+            GrantEnd e = TryEnd(r);
+            if (e != GrantEnd.Busy) return e == GrantEnd.Ended;
+            for (int i = 0; i < deferredCount; i++) if (deferred[i] == r) return false;
+            if (deferredCount < deferred.Length) deferred[deferredCount++] = r;
+            return false;
+        }
+
+        public bool IsDeferred(int r)
+        {
+            for (int i = 0; i < deferredCount; i++) if (deferred[i] == r) return true;
+            return false;
+        }
+
+        // Retries every deferred ref once (bounded by the list); returns how many are left.
+        public int RetryDeferred()
+        {
+            int i = 0;
+            while (i < deferredCount)
+            {
+                GrantEnd e = TryEnd(deferred[i]);
+                if (e == GrantEnd.Busy) { DeferredRetries++; i++; continue; }
+                deferred[i] = deferred[--deferredCount];      // ended (or revoked elsewhere)
+            }
+            return deferredCount;
         }
     }
 }

@@ -116,6 +116,18 @@ namespace XenPv.Shim
             return FlushBatch();
         }
 
+        // The machine frame mapped at p (a page Commit mapped, inside a reservation), or
+        // InvalidMfn: what a driver grants a backend for a buffer it keeps for good.
+        public ulong MachineFrameOf(byte* p)
+        {
+            ulong va = (ulong)p;
+            if ((va & 4095) != 0 || !InReservation(va, va + 4096)) return InvalidMfn;
+            ulong ma;
+            ulong pte = L1Entry(va, false, out ma);
+            if (ma == 0 || (pte & 1) == 0) return InvalidMfn;
+            return (pte & MfnMask) >> 12;
+        }
+
         // Unmaps [p, p+bytes); the frames stay ours as dirty free frames (zeroed before they
         // are ever returned to Xen). PTEs cleared, then the TLB flushed, then the frames freed.
         public bool Decommit(byte* p, ulong bytes)

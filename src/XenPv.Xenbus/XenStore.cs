@@ -119,6 +119,59 @@ namespace XenPv.Xenbus
             return watches.Take(token);
         }
 
+        // ---- paths built at run time (a backend's directory read from xenstore): bytes, not
+        // string literals (the kernel has no string operations). pathLength excludes any NUL.
+
+        public int Read(byte* path, int pathLength, byte* value, int max)
+        {
+            int n = PutPath(path, pathLength, 0);
+            if (n < 0) return n;
+            int r = Call(XsType.Read, n);
+            if (r < 0) return r;
+            int k = r < max ? r : max;
+            fixed (byte* m = msg) for (int i = 0; i < k; i++) value[i] = m[HeaderSize + i];
+            return k;
+        }
+
+        public XsError Write(byte* path, int pathLength, byte* value, int length)
+        {
+            int n = PutPath(path, pathLength, 0);
+            if (n < 0) return (XsError)n;
+            if (length < 0 || n + length > MaxPayload) return XsError.TooLong;
+            for (int i = 0; i < length; i++) msg[HeaderSize + n + i] = value[i];
+            return Status(Call(XsType.Write, n + length));
+        }
+
+        // WATCH on a byte path: events by token as for Watch(string, string); the caller keeps
+        // the path for Unwatch(path, pathLength, token).
+        public XsError Watch(byte* path, int pathLength, string token)
+        {
+            if (watches.Find(token) >= 0) return XsError.EEXIST;
+            int slot = watches.Add(null, token);
+            if (slot < 0) return XsError.ENOSPC;
+            XsError e = BytePathPair(XsType.Watch, path, pathLength, token);
+            if (e != XsError.Ok) watches.Remove(slot);
+            return e;
+        }
+
+        public XsError Unwatch(byte* path, int pathLength, string token)
+        {
+            int slot = watches.Find(token);
+            if (slot < 0) return XsError.ENOENT;
+            XsError e = BytePathPair(XsType.Unwatch, path, pathLength, token);
+            watches.Remove(slot);
+            return e;
+        }
+
+        private XsError BytePathPair(XsType type, byte* path, int pathLength, string token)
+        {
+            int n = PutPath(path, pathLength, 0);
+            if (n < 0) return (XsError)n;
+            int t = PutPath(token, n);
+            if (t < 0) return (XsError)t;
+            return Status(Call(type, t));
+        }
+
         // TRANSACTION_START: later requests run inside it until End. One at a time.
         public XsError StartTransaction()
         {
@@ -210,6 +263,20 @@ namespace XenPv.Xenbus
             }
             msg[HeaderSize + offset + s.Length] = 0;
             return offset + s.Length + 1;
+        }
+
+        private int PutPath(byte* s, int length, int offset)
+        {
+            if (s == null || length <= 0) return (int)XsError.EINVAL;
+            if (offset + length + 1 > MaxPayload) return (int)XsError.TooLong;
+            for (int i = 0; i < length; i++)
+            {
+                byte c = s[i];
+                if (c == 0 || c > 126) return (int)XsError.EINVAL;
+                msg[HeaderSize + offset + i] = c;
+            }
+            msg[HeaderSize + offset + length] = 0;
+            return offset + length + 1;
         }
 
         private void Die() { State = XsConnection.Dead; txId = 0; }

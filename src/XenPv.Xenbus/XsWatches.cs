@@ -65,6 +65,13 @@ namespace XenPv.Xenbus
             return true;
         }
 
+        // Fired and not yet taken (does not clear it).
+        public bool Fired(string token)
+        {
+            int i = Find(token);
+            return i >= 0 && fired[i];
+        }
+
         public bool AnyFired
         {
             get

@@ -29,10 +29,19 @@ public static class ImageTranscripts
     public static string InputFor(List<Chunk> chunks, string tag)
     {
         var sb = new StringBuilder();
+        bool debugger = false;
         for (int i = 0; i < chunks.Count; i++)
         {
-            foreach (string l in chunks[i].Input) sb.Append(l).Append('\n');
+            foreach (string l in chunks[i].Input)
+            {
+                sb.Append(l).Append('\n');
+                if (l.Contains("(setq *interactive-debugger* t)")) debugger = true;
+                if (l.Contains("(setq *interactive-debugger* nil)")) debugger = false;
+            }
             sb.Append(Marker(tag, i)).Append('\n');
+            // With the debugger on (14-debugger.txt) the marker error opens a debugger level:
+            // back to the top before the next chunk.
+            if (debugger) sb.Append(":top\n");
         }
         return sb.ToString();
     }

@@ -44,6 +44,28 @@ public class LinuxReplTests
         Assert.Empty(ImageTranscripts.Check("x.txt", "t", good, r.Stdout));
     }
 
+    // Issue 14: the heap image comes from a Linux run, so the platform is set at every boot:
+    // SOFTWARE-TYPE, :LINUX (not :XEN) in *FEATURES*, MACHINE-INSTANCE the host name.
+    [Fact]
+    public void PlatformFeaturesAreSetAtBoot()
+    {
+        var r = Repl("(list (software-type) (and (member :linux *features*) t) (and (member :xen *features*) t) (machine-instance))\n");
+        Assert.False(r.TimedOut);
+        Assert.Contains($"(\"Linux\" T NIL \"{System.Net.Dns.GetHostName()}\")", r.Stdout);
+    }
+
+    // A pipe keeps the one-line report; debugger=on on the command line opens the debugger.
+    [Fact]
+    public void DebuggerWordOnTheCommandLineTurnsItOnForAPipe()
+    {
+        var off = Repl("(+ 1 dbg-nope)\n(+ 40 2)\n");
+        Assert.Contains(";; Error: The variable DBG-NOPE is unbound.\n* \n42", off.Stdout.Replace("\r", ""));
+        Assert.DoesNotContain("Restarts:", off.Stdout);
+        var on = KernelImage.Run("(+ 1 dbg-nope)\n1\n41\n", image: KernelImage.ReplPath(), args: "debugger=on");
+        Assert.Contains("  1: [USE-VALUE] Use a value for DBG-NOPE instead.", on.Stdout);
+        Assert.Contains("\n42\n", on.Stdout);
+    }
+
     [Fact]
     public void QuitExitsWithItsCodeAndIgnoresTheRest()
     {
@@ -95,8 +117,9 @@ public class LinuxReplTests
     [Fact]
     public void OnATerminalCtrlCInterruptsAndCtrlDExits()
     {
-        // script(1) gives the image a pseudo-terminal: raw mode and the line discipline.
-        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath(), "/dev/null" })
+        // script(1) gives the image a pseudo-terminal: raw mode and the line discipline. The
+        // debugger (on by default on a terminal) is off here: one-line reports as before.
+        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath() + " debugger=off", "/dev/null" })
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
@@ -121,6 +144,71 @@ public class LinuxReplTests
         Assert.Contains("(loop)\r\n;; Error: Interrupted.\r\n* ", o);
         Assert.Contains("(sleep 30)\r\n;; Error: Interrupted.\r\n* ", o);   // a sleep ends early too
         Assert.Contains("(sq 1x\b \b2)\r\n144\r\n* ", o);
+    }
+
+    // The debugger transcript typed on a terminal: the image echoes each line as the Xen
+    // console does, so this checks the transcript's echo handling outside the lab too.
+    [Fact]
+    public void DebuggerTranscriptPassesOnATerminal()
+    {
+        string input = ImageTranscripts.Input("14-debugger.txt", "p", out var chunks);
+        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath(), "/dev/null" })
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        Thread.Sleep(500);
+        foreach (string l in input.Split('\n')[..^1]) { p.StandardInput.Write(l + "\r"); p.StandardInput.Flush(); Thread.Sleep(30); }
+        Thread.Sleep(1000);
+        p.StandardInput.Write("\u0004"); p.StandardInput.Flush();    // at the top level: exits
+        bool exited = p.WaitForExit(10000);
+        if (!exited) p.Kill(true);
+        string o = stdout.Result;
+        var failures = ImageTranscripts.Check("14-debugger.txt", "p", chunks, o);
+        Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n--- output:\n" + o);
+    }
+
+    // Issue 14: on a terminal the debugger is on by default. Ctrl-C in a loop offers CONTINUE
+    // (chosen: the loop goes on), Ctrl-C again then :top; an error, Ctrl-C at its prompt drops
+    // the line typed, then Ctrl-D goes back one level; Ctrl-D at the top exits.
+    [Fact]
+    public void OnATerminalTheDebuggerTakesCtrlCAndCtrlD()
+    {
+        var psi = new ProcessStartInfo("script", new[] { "-qfec", KernelImage.ReplPath(), "/dev/null" })
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        void Type(string s, int pauseMs) { p.StandardInput.Write(s); p.StandardInput.Flush(); Thread.Sleep(pauseMs); }
+        Thread.Sleep(500);
+        Type("(defvar *k* 0)\r", 200);
+        Type("(loop (setq *k* (+ *k* 1)))\r", 700);
+        Type("\u0003", 400);
+        Type("0\r", 700);
+        Type("\u0003", 400);
+        Type("(> *k* 1000)\r", 300);
+        Type(":top\r", 300);
+        Type("(car 1)\r", 300);
+        Type("(+ 1", 200);
+        Type("\u0003", 300);        // at the debugger's prompt: the line is dropped, prompt again
+        Type("(+ 1 2)\r", 300);
+        Type("\u0004", 300);
+        Type("(+ 40 2)\r", 300);
+        Type("(car 2)\r(+ 2 3)\r:top\r", 600);   // pasted: the debugger reads the lines after the error
+        Type("\u0004", 300);
+        bool exited = p.WaitForExit(10000);
+        if (!exited) p.Kill(true);
+        string o = stdout.Result;
+        Assert.True(exited, "Ctrl-D did not end the image; output:\n" + o);
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains(";; Error: Interrupted.\r\nRestarts:\r\n  0: [CONTINUE] Continue the interrupted computation.\r\n  1: [ABORT] Return to top level.\r\n1] 0\r\n", o);
+        Assert.Contains("1] (> *k* 1000)\r\nT\r\n1] :top\r\n* ", o);
+        Assert.Contains("(car 1)\r\n;; Error: The value 1 is not of type LIST.\r\nRestarts:\r\n  0: [ABORT] Return to top level.\r\n1] ", o);
+        Assert.Contains("1] (+ 1 2)\r\n3\r\n1] ", o);
+        Assert.Contains("(+ 40 2)\r\n42\r\n* ", o);
+        Assert.Contains("1] (+ 2 3)\r\n5\r\n1] :top\r\n* ", o);
     }
 
     [Fact]

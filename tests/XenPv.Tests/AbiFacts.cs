@@ -199,5 +199,18 @@ public static unsafe class AbiFacts
         ("XENMEM_memory_map", XenMem.MemoryMap),
         ("sizeof(domid_t)", sizeof(ushort)),
         ("MMUEXT_INVLPG_LOCAL", MmuextOp.InvlpgLocal),
+        ("NETRXF_data_validated", XenPv.Shim.Io.NetifRxResponse.FlagDataValidated),
+        ("NETRXF_csum_blank", XenPv.Shim.Io.NetifRxResponse.FlagCsumBlank),
+        ("NETRXF_more_data", XenPv.Shim.Io.NetifRxResponse.FlagMoreData),
+        ("NETRXF_extra_info", XenPv.Shim.Io.NetifRxResponse.FlagExtraInfo),
+        ("NETRXF_gso_prefix", XenPv.Shim.Io.NetifRxResponse.FlagGsoPrefix),
+        ("NETTXF_csum_blank", XenPv.Shim.Io.NetifTxRequest.FlagCsumBlank),
+        ("NETTXF_data_validated", XenPv.Shim.Io.NetifTxRequest.FlagDataValidated),
+        ("NETTXF_more_data", XenPv.Shim.Io.NetifTxRequest.FlagMoreData),
+        ("NETTXF_extra_info", XenPv.Shim.Io.NetifTxRequest.FlagExtraInfo),
+        ("NETIF_RSP_OKAY", XenPv.Shim.Io.NetifTxResponse.RspOkay),
+        ("NETIF_RSP_ERROR", XenPv.Shim.Io.NetifTxResponse.RspError),
+        ("NETIF_RSP_DROPPED", XenPv.Shim.Io.NetifTxResponse.RspDropped),
+        ("NETIF_RSP_NULL", XenPv.Shim.Io.NetifTxResponse.RspNull),
     };
 }

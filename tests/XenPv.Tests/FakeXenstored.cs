@@ -41,6 +41,23 @@ public sealed unsafe class FakeXenstored : IEventPort
 
     public FakeXenstored(SharedPage page) { this.page = page; }
 
+    // A backend (the fake netback) that reacts to what the guest writes: called after each
+    // guest write lands (a committed transaction: once per key, in order).
+    public Action<string, string> OnGuestWrite;
+
+    // A backend's own write from inside OnGuestWrite or a test: stored, watches fired, no pump.
+    public void Set(string path, string value)
+    {
+        Store[path] = Encoding.ASCII.GetBytes(value);
+        FireWatches(path);
+    }
+
+    public void Remove(string path)
+    {
+        foreach (var k in Store.Keys.Where(k => k == path || k.StartsWith(path + "/")).ToList()) Store.Remove(k);
+        FireWatches(path);
+    }
+
     public void Notify() => Pump();
     public void ClearPending() { }
     public bool IsPending => false;
@@ -118,6 +135,7 @@ public sealed unsafe class FakeXenstored : IEventPort
                     OpenTx = 0;
                     Reply(7, id, Encoding.ASCII.GetBytes("OK\0"));
                     foreach (var (key, value) in done) { Store[key] = value; Written.Add(key); FireWatches(key); }
+                    foreach (var (key, value) in done) OnGuestWrite?.Invoke(key, Encoding.ASCII.GetString(value));
                     break;
                 case 1: // DIRECTORY
                     string prefix = path + "/";
@@ -142,6 +160,7 @@ public sealed unsafe class FakeXenstored : IEventPort
                     Written.Add(path);
                     Reply(11, id, Encoding.ASCII.GetBytes("OK\0"));
                     FireWatches(path);
+                    OnGuestWrite?.Invoke(path, Encoding.ASCII.GetString(Store[path]));
                     break;
                 case 13: // RM: the key and everything below it
                     var gone = Store.Keys.Where(k => k == path || k.StartsWith(path + "/")).ToList();

@@ -78,9 +78,12 @@ public class LineDisciplineTests
     [Fact]
     public void EscapeSequencesAndOtherControlsAreSwallowed()
     {
-        var (ev, echo) = Run("a\u001b[A\u001bOBb\u0001\u0007c\td\r");
+        // Up/down with an empty history change nothing; C-g and C-\ are not editing keys.
+        // (C-a, once swallowed here, now moves to the start: LineEditTests.) The tab stays in
+        // the line and shows as spaces to the next tab stop (column 8 after "* abc").
+        var (ev, echo) = Run("a\u001b[A\u001bOBb\u001c\u0007c\td\r");
         Assert.Equal(new[] { "Line:abc\td" }, ev);
-        Assert.Equal("abc\td\r\n", echo);
+        Assert.Equal("abc   d\r\n", echo);
     }
 
     [Fact]

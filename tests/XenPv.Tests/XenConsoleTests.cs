@@ -74,6 +74,26 @@ public unsafe class XenConsoleTests
     }
 
     [Fact]
+    public void EchoNeverWaitsKeepsOrderAndDropsWhatDoesNotFit()
+    {
+        using var page = new SharedPage();
+        var be = new DeadBackend();
+        var con = new XenConsole(page.P, be);
+        Write(con, "result\r\n");                               // buffered output goes first
+        byte[] echo = Encoding.ASCII.GetBytes(new string('e', 3000));
+        int took;
+        fixed (byte* p = echo) took = con.WriteNoWait(p, echo.Length);
+        Assert.Equal(0, be.Waits);                              // a dead backend: still no wait
+        Assert.Equal(2048 - 8, took);                           // the 2 KiB ring is full
+        Assert.Equal(3000 - took, con.EchoDropped);
+        Assert.Equal(0, con.Buffered);
+        string got = Encoding.ASCII.GetString(page.Consume(RingLayout.Console));
+        Assert.Equal("result\r\n" + new string('e', took), got);
+        fixed (byte* p = echo) took = con.WriteNoWait(p, 5);    // room again
+        Assert.Equal(5, took);
+    }
+
+    [Fact]
     public void BoundedFlushGivesUpOnADeadBackend()
     {
         using var page = new SharedPage();

@@ -191,6 +191,36 @@ public unsafe class XenFramesTests
         fixed (ulong* m = grantMfns) Assert.False(f.MapMachineFrames(va + 4 * 4096 + 2 * 1024 * 1024, m, 1, true)); // not reserved
     }
 
+    // OpenNetDevice's layout on a 16 MiB guest: the grant table frame, then netfront's 98 pages
+    // committed for good. Their MFNs are what gets granted; the balloon never takes them.
+    [Fact]
+    public void DriverPagesAreMappedForGoodAndNeverCountedFree()
+    {
+        var (xen, f) = Boot(4096);
+        const int pages = 98;
+        xen.SharedFrames.Add(0xB0000001);
+        byte* va = f.Reserve((1 + pages) * 4096);
+        ulong grantMfn = 0xB0000001;
+        Assert.True(f.MapMachineFrames(va, &grantMfn, 1, writable: true));
+        ulong free0 = f.FreeFrames;
+        Assert.True(f.Commit(va + 4096, pages * 4096));
+        Assert.True(free0 - f.FreeFrames >= pages);
+        var mfns = new ulong[pages];
+        for (int i = 0; i < pages; i++)
+        {
+            mfns[i] = f.MachineFrameOf(va + (i + 1) * 4096);
+            Assert.Equal(xen.Translate((ulong)va + (ulong)(i + 1) * 4096), mfns[i]);
+        }
+        Assert.Equal(pages, mfns.Distinct().Count());
+        Assert.Equal(0xB0000001ul, f.MachineFrameOf(va));
+        Assert.Equal(XenFrames.InvalidMfn, f.MachineFrameOf(va + (1 + pages) * 4096));   // not committed
+        Assert.Equal(XenFrames.InvalidMfn, f.MachineFrameOf(va + 4096 + 8));              // not a page start
+        Assert.Equal(XenFrames.InvalidMfn, f.MachineFrameOf((byte*)SparseXen.VirtBase)); // not reserved
+        // The balloon gives back every free frame it can: the driver's pages stay ours, mapped.
+        f.ReleaseFreeFrames(f.FreeFrames);
+        for (int i = 0; i < pages; i++) Assert.Equal(mfns[i], f.MachineFrameOf(va + (i + 1) * 4096));
+    }
+
     [Fact]
     public void ReleaseZeroesDirtyFramesAndFlushesBeforeDecrease()
     {

@@ -54,6 +54,8 @@ public sealed unsafe partial class Builtins
         RegisterGc(b);
         RegisterThreads(b);
         RegisterFiles(b);
+        RegisterNet(b);
+        RegisterDebug(b);
         Lib.RunRegisterAll(b);
     }
 }

@@ -15,6 +15,9 @@ public sealed unsafe partial class Compiler
     readonly int[] peepMap = new int[PeepMax + 1]; // old instruction start -> new offset
     readonly byte[] peepTarget = new byte[PeepMax + 1];
 
+    /// <summary>InsnLen for tests (OpInfo's table is checked against it).</summary>
+    public static int InstructionLength(byte[] c, int p, int end) { return InsnLen(c, p, end); }
+
     /// <summary>Length of the instruction at c[p], or -1 if unknown / truncated.</summary>
     static int InsnLen(byte[] c, int p, int end)
     {

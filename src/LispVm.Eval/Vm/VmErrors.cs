@@ -33,6 +33,18 @@ public sealed unsafe partial class Vm
     internal void PendSimple(S kind, string fmt) { PendStart(Syms[(int)kind]); pendFmt = fmt; }
     internal void PendSimple1(S kind, string fmt, ulong arg) { PendSimple(kind, fmt); pendFmtArgs[0] = arg; pendFmtArgN = 1; }
 
+    /// <summary>At a safe point: a pending interrupt (Ctrl-C) becomes resumable. The value in
+    /// the top stack slot goes along as :%RESUME; %SIGNAL-BUILTIN-ERROR's CONTINUE restart
+    /// returns it and the call's result is stored back into that slot (the caller lowers
+    /// the return position by one), so the stack is as before and the computation goes on.</summary>
+    internal bool PendResume(ulong* s, int sp)
+    {
+        if (PendN != 1 || Pend[0] != Syms[(int)S.InteractiveInterrupt]) return false;
+        if (sp < 1 || sp + 3 + 16 >= Th.S.Length) return false;
+        Pend[1] = Syms[(int)S.KwResume]; Pend[2] = s[sp - 1]; PendN = 3;
+        return true;
+    }
+
     internal void PendStack() { PendSimple(S.StorageCondition, "Stack exhausted."); InOverflow = true; }
 
     internal void PendArgCount(int argc, int min, int max)

@@ -13,6 +13,8 @@ public interface IConsoleIn
     int Read();
     int Peek();
     void Unread();
+    /// <summary>True when Read would not block (input waits, or it has ended).</summary>
+    bool Ready();
 }
 
 public sealed unsafe partial class Vm

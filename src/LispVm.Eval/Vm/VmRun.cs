@@ -39,6 +39,7 @@ public sealed unsafe partial class Vm
         ulong epoch = 0;   // heap.GcEpoch when code/consts/fnv were loaded: unchanged = still valid
         byte* code = null;
         bool tail = false;
+        bool resume = false;   // the pending interrupt resumes (see PendResume)
         ulong a, b;
         long n;
 
@@ -141,7 +142,7 @@ public sealed unsafe partial class Vm
                             ip = t;
                             th.Sp = sp;      // the poll may collect (balloon): the stack is a root up to here
                             int sw = SafePointAt(runBase);
-                            if (sw == 1) goto signal;
+                            if (sw == 1) { resume = PendResume(s, sp); goto signal; }
                             if (sw == 2) { th.Sp = sp; fr[th.Fc - 1].Ip = ip; result = W.Nil; return RunStatus.Switch; }
                             if (heap.GcEpoch == epoch) goto loop;
                             goto reload;     // collected at the poll: code and consts moved
@@ -171,7 +172,17 @@ public sealed unsafe partial class Vm
                     ip = 1;
                     goto args;
                 }
-                if (!W.IsObj(callee)) { PendCell(S.UndefinedFunction, a); goto signal; }
+                if (!W.IsObj(callee))
+                {
+                    // An undefined global function: call %UNDEFINED-FUNCTION-CALLED with the
+                    // name before the arguments, so its restarts can retry the call or return
+                    // a value from it (tail or not) like any function.
+                    ulong ufc = M.Slot(Syms[(int)S.UndefinedFunctionCalled], Sy.Function);
+                    if (!W.IsObj(ufc) || sp + 16 >= StackLimit || argc >= 250) { PendCell(S.UndefinedFunction, a); goto signal; }
+                    for (int j = sp - 1; j >= retSp; j--) s[j + 1] = s[j];
+                    s[retSp] = a; sp++; argc++;
+                    callee = ufc;
+                }
                 goto call;
             case Op.Call:
             case Op.TCall:
@@ -575,7 +586,8 @@ public sealed unsafe partial class Vm
                 {
                     th.Sp = sp;          // the poll may collect (balloon): the stack is a root up to here
                     int sw = SafePointAt(runBase);
-                    if (sw == 1) goto signal;
+                    // Resuming re-runs ARGS (as a suspended thread does).
+                    if (sw == 1) { resume = PendResume(s, sp); if (resume) ip--; goto signal; }
                     if (sw == 2) { th.Sp = sp; fr[th.Fc - 1].Ip = ip - 1; result = W.Nil; return RunStatus.Switch; }
                     if (heap.GcEpoch != epoch)
                     {
@@ -772,6 +784,7 @@ public sealed unsafe partial class Vm
         if (!W.IsObj(callee) || PendN == 0)
         {
             th.Sp = sp;
+            resume = false;
             FallbackError();
             goto unwind;
         }
@@ -780,6 +793,8 @@ public sealed unsafe partial class Vm
         argc = PendN; PendN = 0;
         for (int j = 0; j < Pend.Length; j++) Pend[j] = W.Nil;
         retSp = sp - argc; tail = false;
+        // A resumable interrupt's value goes back into the slot it was copied from.
+        if (resume) { retSp--; resume = false; }
         if (th.Fc >= MaxFrames) InOverflow = true;
         goto call;
 

@@ -3,7 +3,32 @@
 ;;;; first with special forms and primitives only, then with the macros it defines.
 
 (%set-symbol-function '%defun-1
-  (%named-lambda %defun-1 (name fn) (%set-symbol-function name fn) name))
+  (%named-lambda %defun-1 (name fn &optional doc)
+    (%set-symbol-function name fn)
+    (if doc (%set-doc name '%doc-function doc))
+    name))
+
+;;; Docstrings (DOCUMENTATION): on the symbol's plist under %DOC-FUNCTION / %DOC-VARIABLE.
+(%set-symbol-function '%set-doc
+  (%named-lambda %set-doc (name indicator doc)
+    (if (symbolp name)
+        (let ((pl (symbol-plist name)))
+          (tagbody top
+            (if (consp pl)
+                (if (eq (car pl) indicator)
+                    (progn (%setcar (cdr pl) doc) (setq pl t))
+                    (progn (setq pl (cdr (cdr pl))) (go top)))))
+          (if (eq pl t) nil
+              (%set-symbol-plist name (cons indicator (cons doc (symbol-plist name)))))))
+    doc))
+
+;; The docstring of a body (after any declarations), or NIL.
+(%set-symbol-function '%body-doc
+  (%named-lambda %body-doc (body)
+    (tagbody top
+      (if (if (consp body) (if (consp (car body)) (eq (car (car body)) 'declare) nil) nil)
+          (progn (setq body (cdr body)) (go top))))
+    (if (if (consp body) (if (stringp (car body)) (consp (cdr body)) nil) nil) (car body) nil)))
 
 ;;; Body splitting: docstring and declarations.
 (%set-symbol-function '%split-body
@@ -27,13 +52,15 @@
   (%named-lambda defun (form env)
     (let ((name (car (cdr form)))
           (ll (car (cdr (cdr form))))
-          (split (%split-body (cdr (cdr (cdr form))) t)))
+          (split (%split-body (cdr (cdr (cdr form))) t))
+          (doc (%body-doc (cdr (cdr (cdr form))))))
       (list '%defun-1 (list 'quote name)
             (cons '%named-lambda
                   (cons name
                         (cons ll
                               (append (car split)
-                                      (list (cons 'block (cons (%block-name name) (cdr split))))))))))))
+                                      (list (cons 'block (cons (%block-name name) (cdr split))))))))
+            doc))))
 
 (defun %map1 (f l)
   (let ((r nil))
@@ -163,12 +190,14 @@
 ;;; Variables
 (defmacro defvar (name &optional (value nil vp) doc)
   (if vp
-      `(progn (%proclaim-special ',name) (if (boundp ',name) nil (set ',name ,value)) ',name)
+      `(progn (%proclaim-special ',name) (if (boundp ',name) nil (set ',name ,value))
+              ,@(if doc `((%set-doc ',name '%doc-variable ,doc))) ',name)
       `(progn (%proclaim-special ',name) ',name)))
 (defmacro defparameter (name value &optional doc)
-  `(progn (%proclaim-special ',name) (set ',name ,value) ',name))
+  `(progn (%proclaim-special ',name) (set ',name ,value) ,@(if doc `((%set-doc ',name '%doc-variable ,doc))) ',name))
 (defmacro defconstant (name value &optional doc)
-  `(progn (if (boundp ',name) nil (set ',name ,value)) (%proclaim-constant ',name) ',name))
+  `(progn (if (boundp ',name) nil (set ',name ,value)) (%proclaim-constant ',name)
+          ,@(if doc `((%set-doc ',name '%doc-variable ,doc))) ',name))
 (defun proclaim (spec)
   (if (if (consp spec) (eq (car spec) 'special) nil)
       (%map1 (function %proclaim-special) (cdr spec)))

@@ -281,8 +281,9 @@
           (terpri t))))
   (%abort-toplevel))
 
-;;; Restarts: #(%restart name function report)
-(defun %make-restart (name fn report) (vector '%restart name fn report))
+;;; Restarts: #(%restart name function report interactive); interactive (or NIL) returns
+;;; the argument list INVOKE-RESTART-INTERACTIVELY passes.
+(defun %make-restart (name fn report &optional interactive) (vector '%restart name fn report interactive))
 (defun restart-name (r) (svref r 1))
 (defun compute-restarts (&optional condition) (%map1 (lambda (r) r) *%restarts*))
 (defun find-restart (name &optional condition)
@@ -293,19 +294,27 @@
   (let ((r (find-restart restart)))
     (unless r (error '%simple-control-error :format-control "No restart ~S is active." :format-arguments (list restart)))
     (apply (svref r 2) args)))
-(defun invoke-restart-interactively (restart) (invoke-restart restart))
+(defun invoke-restart-interactively (restart)
+  (let ((r (find-restart restart)))
+    (unless r (error '%simple-control-error :format-control "No restart ~S is active." :format-arguments (list restart)))
+    ;; USE-VALUE and STORE-VALUE restarts without :INTERACTIVE still need their value.
+    (apply (svref r 2) (cond ((svref r 4) (funcall (svref r 4)))
+                             ((%memq (svref r 1) '(use-value store-value)) (list (%query-value (svref r 1))))
+                             (t nil)))))
 
 (defmacro restart-case (form &rest clauses)
   (let ((block (gensym)) (args (gensym)) (tags nil) (makers nil) (bodies nil))
     (dolist (c clauses)
-      (let* ((tag (gensym)) (name (car c)) (ll (car (cdr c))) (body (cdr (cdr c))) (report nil))
+      (let* ((tag (gensym)) (name (car c)) (ll (car (cdr c))) (body (cdr (cdr c))) (report nil) (interactive nil))
         (tagbody top
           (when (and (consp body) (%memq (car body) '(:report :interactive :test)))
             (if (eq (car body) :report) (setq report (car (cdr body))))
+            (if (eq (car body) :interactive) (setq interactive (car (cdr body))))
             (setq body (cdr (cdr body)))
             (go top)))
         (setq makers (cons `(%make-restart ',name (lambda (&rest a) (setq ,args a) (go ,tag))
-                                           ,(if (stringp report) report (if report `(function ,report) nil)))
+                                           ,(if (stringp report) report (if report `(function ,report) nil))
+                                           ,(if interactive `(function ,interactive) nil))
                            makers))
         (setq bodies (cons `(,tag (return-from ,block (apply (lambda ,ll ,@body) ,args))) bodies))))
     `(block ,block
@@ -339,7 +348,8 @@
 
 (defun abort (&optional condition)
   (let ((r (find-restart 'abort)))
-    (if r (invoke-restart r) (%abort-toplevel))))
+    (if r (invoke-restart r)
+        (error '%simple-control-error :format-control "No ABORT restart is active." :format-arguments nil))))
 (defun continue (&optional condition) (let ((r (find-restart 'continue))) (if r (invoke-restart r) nil)))
 (defun muffle-warning (&optional condition) (invoke-restart 'muffle-warning))
 (defun use-value (value &optional condition) (let ((r (find-restart 'use-value))) (if r (invoke-restart r value) nil)))
@@ -371,16 +381,31 @@
 (defmacro ignore-errors (&body body)
   `(handler-case (progn ,@body) (error (c) (values nil c))))
 
+;; CHECK-TYPE offers STORE-VALUE and ASSERT CONTINUE (both retry the test); the debugger's
+;; %QUERY-VALUE (92-debugger.lisp) asks for the new value.
 (defmacro check-type (place type &optional string)
-  `(unless (typep ,place ',type)
-     (error 'simple-type-error :datum ,place :expected-type ',type
-            :format-control "The value of ~S is ~S, which is not ~A."
-            :format-arguments (list ',place ,place ,(or string `(%simple-format nil "of type ~S" ',type))))))
+  (let ((top (gensym "CHECK")) (v (gensym "NEW")))
+    `(tagbody
+       ,top
+       (unless (typep ,place ',type)
+         (restart-case
+             (error 'simple-type-error :datum ,place :expected-type ',type
+                    :format-control "The value of ~S is ~S, which is not ~A."
+                    :format-arguments (list ',place ,place ,(or string `(%simple-format nil "of type ~S" ',type))))
+           (store-value (,v)
+             :report (lambda (s) (%simple-format s "Supply a new value for ~S." ',place))
+             :interactive (lambda () (list (%query-value ',place)))
+             ,(if (symbolp place) `(setq ,place ,v) `(setf ,place ,v))))
+         (go ,top)))))
 
 (defmacro assert (test &optional places string &rest args)
-  (if string
-      `(unless ,test (error ,string ,@args))
-      `(unless ,test (error "The assertion ~S failed." ',test))))
+  (let ((top (gensym "ASSERT")))
+    `(tagbody
+       ,top
+       (unless ,test
+         (restart-case ,(if string `(error ,string ,@args) `(error "The assertion ~S failed." ',test))
+           (continue () :report (lambda (s) (%simple-format s "Retry the assertion.")) nil))
+         (go ,top)))))
 
 (defun backtrace (&optional (count 30))
   (let ((i 0))

@@ -3,7 +3,9 @@
 // whole lines (or pieces of long ones) reach the Repl; on a Linux pipe bytes go straight
 // in. While Lisp runs, the VM's poller reads the console without blocking: Ctrl-C sets
 // Vm.InterruptFlag, other bytes wait in a typeahead queue; output is flushed (and `xl
-// shutdown` checked) every 20 ms.
+// shutdown` checked) every 20 ms. With a network (KernelNet) the poller also runs on a
+// pipe, and it, the idle prompt and every wait pump the stack, so ping and the UDP echo
+// answer while a form runs or the prompt waits.
 // The Repl is fed whole lines: a symbol cut at the end of a read would be taken as complete
 // (reader), so a line longer than the buffer is handed over in pieces cut at whitespace.
 // READ/READ-LINE on *standard-input* while a form runs wait here (Refill) for the next
@@ -15,7 +17,7 @@ using XenPv.Console;
 
 namespace LispVm.Kernel
 {
-    internal sealed unsafe class KernelConsole : IVmPoller, IConsoleRefill
+    internal sealed unsafe class KernelConsole : IVmPoller, IConsoleRefill, IConsolePoll
     {
         const int TypeaheadSize = 8192;
         const ulong FlushEveryNs = 20000000;
@@ -27,6 +29,7 @@ namespace LispVm.Kernel
         readonly Repl _repl;
         readonly Vm _vm;
         readonly KernelMemory _memory;
+        readonly KernelNet _net;            // null: no network
         readonly LineDiscipline _ld;
         readonly byte[] _typeahead = new byte[TypeaheadSize];
         int _taHead, _taCount;
@@ -34,22 +37,36 @@ namespace LispVm.Kernel
         const int PendingMax = 2 * LineDiscipline.DefaultLineMax;
         readonly byte[] _pending = new byte[PendingMax + 1];
         readonly byte[] _feeding = new byte[PendingMax + 1];
+        readonly byte[] _handed;      // the line being handed over (HandOver), sized as the discipline's
         int _pendingLen;
         ulong _lastFlush;
         bool _refilling;       // inside Refill: lines are appended to the Repl, not evaluated
         readonly string _secondary = "  ";
 
-        public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive, KernelMemory memory)
+        public KernelConsole(Platform p, KernelLispPlatform output, Vm vm, Repl repl, bool interactive, KernelMemory memory, KernelNet net)
         {
-            _p = p; _out = output; _vm = vm; _repl = repl; _memory = memory;
+            _p = p; _out = output; _vm = vm; _repl = repl; _memory = memory; _net = net;
             repl.Refill = this;
+            repl.Poll = this;
             if (interactive)
             {
-                _ld = new LineDiscipline(p.NewLine);
+                _ld = new LineDiscipline(p.NewLine) { Width = p.ConsoleColumns };
+                _handed = new byte[_ld.Line.Length];
+            }
+            if (interactive || net != null)
+            {
                 vm.Poller = this;
                 vm.StepLimit = PollEverySteps;
             }
         }
+
+        // How long the idle loops wait at most: the stack's timers need a pump now and then.
+        ulong IdleDeadline()
+        {
+            return _p.MonotonicNs() + (_net != null ? KernelNet.WaitSliceNs : 1000000000UL);
+        }
+
+        void PumpNet() { if (_net != null) _net.Pump(); }
 
         public void Poll(Vm vm)
         {
@@ -61,6 +78,8 @@ namespace LispVm.Kernel
                 _lastFlush = now;
                 _p.PollControl();         // `xl shutdown` also stops a running computation
             }
+            // Frames that arrived (ping, the UDP echo, datagrams for a socket) and stack timers.
+            PumpNet();
             // `xl mem-set` while a form runs: collecting only at a VM safe point.
             _memory.Step(vm.PollMayCollect);
             int room = TypeaheadSize - _taCount;
@@ -70,9 +89,39 @@ namespace LispVm.Kernel
             for (int i = 0; i < n; i++)
             {
                 byte c = _read[i];
-                if (c == 0x03) { vm.InterruptFlag = 1; _taCount = 0; continue; }   // ^C also drops typeahead
+                // ^C (an interactive console only: on a pipe it is data) also drops typeahead.
+                if (c == 0x03 && _ld != null) { vm.InterruptFlag = 1; _taCount = 0; continue; }
                 Enqueue(c);
             }
+        }
+
+        // The debugger waits for a line while other green threads run: bytes typed so far go
+        // to the typeahead (Ctrl-C interrupts, as in Poll); ready once any byte or the end is there.
+        public bool InputReady(Repl repl)
+        {
+            if (_taCount > 0) return true;
+            int n;
+            fixed (byte* b = _read) n = _p.Read(b, _read.Length);
+            if (n < 0) return true;
+            for (int i = 0; i < n; i++)
+            {
+                byte c = _read[i];
+                if (c == 0x03 && _ld != null) { _vm.InterruptFlag = 1; _taCount = 0; continue; }
+                if (_taCount < TypeaheadSize) Enqueue(c);
+            }
+            return _taCount > 0;
+        }
+
+        // Puts bytes back at the front of the typeahead (they were read before anything in it);
+        // false, nothing put back, when they do not fit.
+        bool Prepend(byte* b, int n)
+        {
+            if (n <= 0) return true;
+            if (n > TypeaheadSize - _taCount) return false;
+            _taHead = (_taHead - n + TypeaheadSize) % TypeaheadSize;
+            for (int k = 0; k < n; k++) _typeahead[(_taHead + k) % TypeaheadSize] = b[k];
+            _taCount += n;
+            return true;
         }
 
         void Enqueue(byte c)
@@ -116,7 +165,9 @@ namespace LispVm.Kernel
                     // At the prompt no form runs: the balloon may collect, and converges before
                     // the next wait (bounded: each step moves at most Balloon.StepFrames).
                     for (int i = 0; i < IdleBalloonSteps && _memory.Step(true); i++) { }
-                    _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
+                    PumpNet();
+                    _p.WaitForInput(IdleDeadline());
+                    PumpNet();
                     continue;
                 }
                 if (_ld == null)
@@ -129,6 +180,8 @@ namespace LispVm.Kernel
                 // Interactive: the bytes of this batch are copied out first, since Feed may run
                 // Lisp whose poller refills _read (bytes typed meanwhile queue behind them).
                 for (int i = 0; i < n; i++) batch[i] = _read[i];
+                _ld.Width = _p.ConsoleColumns;          // SIGWINCH may have changed it
+                _ld.PromptColumn = 2;                   // "* " or the secondary "  "
                 for (int i = 0; i < n; i++)
                 {
                     LineEvent ev = _ld.Feed(batch[i]);
@@ -148,6 +201,10 @@ namespace LispVm.Kernel
                         Prompt();
                         continue;
                     }
+                    // The rest of the batch goes back to the typeahead before the line runs: a form
+                    // that reads the console (the debugger, READ-LINE) finds the lines typed
+                    // after it there (before, it waited for input already read, in this batch).
+                    if (Prepend(batch + i + 1, n - i - 1)) n = i + 1;
                     HandOver(ev == LineEvent.Line);
                     if (_repl.Done) { _p.Flush(); return _vm.QuitCode; }
                 }
@@ -163,6 +220,12 @@ namespace LispVm.Kernel
             _vm.FlushConsole();
             _p.Flush();
             _refilling = true;
+            if (_ld != null)
+            {
+                _ld.EndForm();                      // the running form goes into the history
+                // The form's own prompt (the debugger's "1] ", a READ-LINE prompt) ends here.
+                _ld.PromptColumn = (int)_vm.ConsoleColumn;
+            }
             bool got = false, end = false;
             while (!got && !end)
             {
@@ -174,7 +237,9 @@ namespace LispVm.Kernel
                     _p.Flush();
                     // A form waits for a line: frames may move, collecting waits for a safe point.
                     for (int i = 0; i < IdleBalloonSteps && _memory.Step(false); i++) { }
-                    _p.WaitForInput(_p.MonotonicNs() + 1000000000UL);
+                    PumpNet();
+                    _p.WaitForInput(IdleDeadline());
+                    PumpNet();
                     continue;
                 }
                 if (_ld == null)
@@ -191,12 +256,16 @@ namespace LispVm.Kernel
                     if (ev == LineEvent.None) continue;
                     if (ev == LineEvent.Eof) { end = true; break; }
                     if (ev == LineEvent.Interrupt) { _ld.TakeLine(); _vm.InterruptFlag = 1; end = true; break; }
-                    // Bytes after this line wait in the typeahead for the next reader.
-                    for (int k = i + 1; k < n && _taCount < TypeaheadSize; k++) Enqueue(_read[k]);
+                    // Bytes after this line wait in the typeahead for the next reader, in front of
+                    // any typed later.
+                    fixed (byte* rb = _read)
+                        if (!Prepend(rb + i + 1, n - i - 1))
+                            for (int k = i + 1; k < n && _taCount < TypeaheadSize; k++) Enqueue(_read[k]);
                     bool line = ev == LineEvent.Line;
                     if (line) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
                     fixed (byte* b = _ld.Line) Append(b, _ld.Length, line);
                     _ld.TakeLine();
+                    if (line) _ld.DiscardForm();       // data for the program, not history
                     got = true;
                     break;
                 }
@@ -210,7 +279,7 @@ namespace LispVm.Kernel
         {
             int e = _ld.EchoLength;
             if (e == 0) return;
-            fixed (byte* b = _ld.EchoBuffer) _p.Write(b, e);
+            fixed (byte* b = _ld.EchoBuffer) _p.Write(b, e);    // may wait for the ring; bounded: an over-long line echoes its first 4 KiB only
             _ld.ClearEcho();
         }
 
@@ -260,11 +329,18 @@ namespace LispVm.Kernel
         void HandOver(bool endOfLine)
         {
             int len = _ld.Length;
+            if (len > _handed.Length) len = _handed.Length;
+            // The line leaves the line discipline before the Repl runs it: a form that reads the
+            // console (READ-LINE, the debugger) edits the next line there (Refill), which used
+            // to start with this one's bytes still in it.
+            for (int i = 0; i < len; i++) _handed[i] = _ld.Line[i];
+            _ld.TakeLine();
             // The echoed line end put the cursor at column 0 (the VM's fresh-line must know).
             if (endOfLine) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
             long before = _out.BytesWritten;
-            fixed (byte* b = _ld.Line) Append(b, len, endOfLine);
-            _ld.TakeLine();
+            fixed (byte* b = _handed) Append(b, len, endOfLine);
+            // A whole form was read: its lines become one history entry.
+            if (endOfLine && !_repl.InForm) _ld.EndForm();
             _vm.FlushConsole();
             if (!endOfLine) return;
             if (_out.BytesWritten != before) return;        // the Repl printed (and prompted)

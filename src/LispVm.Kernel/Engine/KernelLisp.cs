@@ -59,6 +59,15 @@ namespace LispVm.Kernel
         // ends the sleep: the VM then signals the interrupt at its next safe point.
         public IVmPoller Poller;
         public Vm Vm;
+        // UDP-RECEIVE between polls: wait for input, a frame or the time, then run the poller
+        // (console typeahead, Ctrl-C, and the network pump).
+        public void WaitForEvent(long micros)
+        {
+            _p.Flush();
+            if (micros > 0) _p.WaitForInput(_p.MonotonicNs() + (ulong)micros * 1000);
+            if (Vm != null && Poller != null) Poller.Poll(Vm);
+        }
+
         public void Sleep(long micros)
         {
             _p.Flush();                   // what was printed (and echoed) shows before the wait
@@ -139,6 +148,8 @@ namespace LispVm.Kernel
         public static int Run(Platform p, ulong entryNs)
         {
             p.StartServices();
+            // ip= gw= udp-echo= (and Linux net=tap:NAME): the device, the stack, one boot line.
+            KernelNet net = p.HasOption("LISPVM_DUMP_IMAGE=1") ? null : KernelNet.Start(p);
             HeapOptions o = new HeapOptions();
             // A first limit; on Xen it is lowered after boot to the frames really left.
             ulong budget = p.HeapBudget;
@@ -178,7 +189,8 @@ namespace LispVm.Kernel
             Repl repl = new Repl(vm, sizes.ReplChars);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
-            KernelConsole console = new KernelConsole(p, output, vm, repl, interactive, memory);
+            if (net != null) net.Attach(vm);
+            KernelConsole console = new KernelConsole(p, output, vm, repl, interactive, memory, net);
             output.Vm = vm;
             output.Poller = vm.Poller;
             // The library: from the heap image linked into the ELF (build time), else compiled
@@ -204,6 +216,11 @@ namespace LispVm.Kernel
                 p.Write(p.NewLine);
             }
             memory.FitLimit();
+            // Issue 14: the interactive debugger is on for a terminal and the Xen console, off
+            // for a pipe (one-line error reports, exit status); debugger=on|off chooses.
+            bool debugger = p.HasOption("debugger=on") || (interactive && !p.HasOption("debugger=off"));
+            if (debugger) repl.EvalText("(setq *interactive-debugger* t)", false);
+            SetPlatformInfo(p, vm);
             if (p.RamdiskLength != 0) SeedFileStore(p, vm);
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
@@ -230,6 +247,23 @@ namespace LispVm.Kernel
             int code = console.Run();
             p.LeaveInteractiveMode();
             return code;
+        }
+
+        // SOFTWARE-TYPE, MACHINE-INSTANCE and :LINUX or :XEN in *FEATURES*: set at every boot
+        // (the heap image was made on Linux). Arguments go on the Lisp stack as they are made,
+        // so a collection while making the second one moves the first safely.
+        static void SetPlatformInfo(Platform p, Vm vm)
+        {
+            ulong sym = vm.Intern("%SET-PLATFORM");
+            ulong fn = vm.SymFunction(sym);
+            if (!W.IsObj(fn)) return;
+            vm.Push(fn);
+            vm.Push(vm.Heap.MakeString(p is LinuxPlatform ? "Linux" : "Xen"));
+            byte* name = stackalloc byte[256];
+            int n = p.MachineName(name, 256);
+            vm.Push(n > 0 ? vm.Heap.MakeStringFromBytes(name, n) : W.Nil);
+            vm.CallNested(2, out ulong r);
+            vm.PendUnwind = false;
         }
 
         static ulong NurseryFor(ulong limit, ulong sizedFor)

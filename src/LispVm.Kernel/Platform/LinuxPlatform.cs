@@ -37,8 +37,25 @@ namespace LispVm.Kernel
         public override ulong HeapBudget => _heapBudget;
 
         // stdin a terminal: raw mode (no kernel echo, editing or signals; the LineDiscipline
-        // does them), output post-processing kept so "\n" still shows as CR LF.
-        byte* _savedTermios;
+        // does them), output post-processing kept so "\n" still shows as CR LF. The terminal
+        // gets its modes back on every way out: exit (Exit), SIGTERM and SIGHUP (restored,
+        // then the signal's default action), SIGTSTP and a typed Ctrl-Z (restored while
+        // stopped, raw again on SIGCONT). SIGINT interrupts the running form (LinuxEntry) and
+        // does not end the process. SIGWINCH makes ConsoleColumns ask the terminal again.
+        byte* _savedTermios;      // the modes we found, then the raw ones (2 x TermiosSize)
+        static LinuxPlatform s_tty;   // for the signal handlers
+        static int s_resized = 1;
+
+        // uname(2): struct utsname is six 65-byte fields; nodename is the second.
+        public override int MachineName(byte* dst, int max)
+        {
+            byte* u = stackalloc byte[6 * 65];
+            if (Native.Syscall(63 /* SYS_uname */, (long)u, 0, 0, 0, 0, 0) != 0) return 0;
+            int n = 0;
+            while (n < 64 && n < max && u[65 + n] != 0) { dst[n] = u[65 + n]; n++; }
+            return n;
+        }
+
         public override bool EnterInteractiveMode()
         {
             byte* t = (byte*)Internal.Runtime.BootHeap.AllocZeroed(2 * TermiosSize);
@@ -51,6 +68,8 @@ namespace LispVm.Kernel
             raw[17 + 6] = 1; raw[17 + 5] = 0;                  // c_cc[VMIN] = 1, c_cc[VTIME] = 0
             if (Native.Syscall(SYS_ioctl, 0, TCSETSW, (long)raw, 0, 0, 0) != 0) return false;
             _savedTermios = t;
+            s_tty = this;
+            InstallTtySignals();
             return true;
         }
 
@@ -59,6 +78,87 @@ namespace LispVm.Kernel
             if (_savedTermios == null) return;
             Native.Syscall(SYS_ioctl, 0, TCSETSW, (long)_savedTermios, 0, 0, 0);
             _savedTermios = null;
+        }
+
+        const int SIGHUP = 1, SIGTERM = 15, SIGCONT = 18, SIGTSTP = 20, SIGWINCH = 28;
+        const long SYS_rt_sigaction = 13, SYS_getpid = 39, SYS_kill = 62, TCSETS = 0x5402, TIOCGWINSZ = 0x5413;
+        const ulong SA_SIGINFO = 0x04, SA_RESTORER = 0x04000000, SA_RESTART = 0x10000000,
+            SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+
+        static void InstallTtySignals()
+        {
+            SetHandler(SIGTERM, (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&OnFatal, SA_RESETHAND | SA_NODEFER);
+            SetHandler(SIGHUP, (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&OnFatal, SA_RESETHAND | SA_NODEFER);
+            SetHandler(SIGTSTP, (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&OnStop, SA_NODEFER | SA_RESTART);
+            SetHandler(SIGCONT, (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&OnContinue, SA_RESTART);
+            SetHandler(SIGWINCH, (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&OnResize, SA_RESTART);
+        }
+
+        // handler 0 = SIG_DFL. Kernel struct sigaction: {handler, flags, restorer, mask}.
+        static void SetHandler(int sig, ulong handler, ulong flags)
+        {
+            ulong* sa = stackalloc ulong[4];
+            sa[0] = handler;
+            sa[1] = handler == 0 ? 0 : SA_SIGINFO | SA_RESTORER | flags;
+            sa[2] = handler == 0 ? 0 : Layout.Current->SigReturn;
+            sa[3] = 0;
+            Native.Syscall(SYS_rt_sigaction, sig, (long)sa, 0, 8, 0, 0);
+        }
+
+        // Signal handlers: syscalls and static fields only.
+        static void SetModes(bool raw)
+        {
+            LinuxPlatform p = s_tty;
+            if (p == null || p._savedTermios == null) return;
+            Native.Syscall(SYS_ioctl, 0, TCSETS, (long)(p._savedTermios + (raw ? TermiosSize : 0)), 0, 0, 0);
+        }
+
+        [System.Runtime.InteropServices.UnmanagedCallersOnly(EntryPoint = "lispvm_linux_tty_fatal")]
+        static void OnFatal(int sig, byte* info, byte* uc)
+        {
+            // SA_RESETHAND made the action the default again: the signal now ends us as it would have.
+            SetModes(false);
+            Native.Syscall(SYS_kill, Native.Syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0, 0);
+            Native.Syscall(SYS_exit_group, 128 + sig, 0, 0, 0, 0, 0);
+        }
+
+        [System.Runtime.InteropServices.UnmanagedCallersOnly(EntryPoint = "lispvm_linux_tty_stop")]
+        static void OnStop(int sig, byte* info, byte* uc) { Suspend(); }
+
+        [System.Runtime.InteropServices.UnmanagedCallersOnly(EntryPoint = "lispvm_linux_tty_cont")]
+        static void OnContinue(int sig, byte* info, byte* uc) { SetModes(true); s_resized = 1; }
+
+        [System.Runtime.InteropServices.UnmanagedCallersOnly(EntryPoint = "lispvm_linux_tty_winch")]
+        static void OnResize(int sig, byte* info, byte* uc) { s_resized = 1; }
+
+        // Stop as SIGTSTP's default action would, with the terminal's own modes meanwhile.
+        static void Suspend()
+        {
+            SetModes(false);
+            SetHandler(SIGTSTP, 0, 0);
+            Native.Syscall(SYS_kill, Native.Syscall(SYS_getpid, 0, 0, 0, 0, 0, 0), SIGTSTP, 0, 0, 0, 0);
+            // Continued (SIGCONT): raw again, our handler back.
+            SetHandler(SIGTSTP, (ulong)(delegate* unmanaged<int, byte*, byte*, void>)&OnStop, SA_NODEFER | SA_RESTART);
+            SetModes(true);
+            s_resized = 1;
+        }
+
+        // `cols=` when given; else the terminal's width (TIOCGWINSZ), asked again after SIGWINCH.
+        int _ttyCols = DefaultColumns, _colsGiven = -1;
+        const int DefaultColumns = 80;
+        public override int ConsoleColumns
+        {
+            get
+            {
+                if (_colsGiven < 0) _colsGiven = OptionNumber("cols", 0) != 0 ? 1 : 0;
+                if (_colsGiven == 1) return base.ConsoleColumns;
+                if (s_resized == 0) return _ttyCols;
+                s_resized = 0;
+                ushort* ws = stackalloc ushort[4];     // struct winsize {rows, cols, xpixel, ypixel}
+                ws[1] = 0;
+                if (Native.Syscall(SYS_ioctl, 0, TIOCGWINSZ, (long)ws, 0, 0, 0) == 0 && ws[1] >= 8) _ttyCols = ws[1];
+                return _ttyCols;
+            }
         }
 
         public override void Write(byte* p, int n)
@@ -85,19 +185,72 @@ namespace LispVm.Kernel
             r = Native.Syscall(SYS_read, 0, (long)dst, max, 0, 0, 0);
             if (r == EINTR || r == EAGAIN) return 0;
             if (r <= 0) { _eof = true; return -1; }
+            if (_savedTermios != null) return DropSuspend(dst, (int)r);
             return (int)r;
         }
 
+        // Raw mode turned ISIG off, so Ctrl-Z arrives as byte 0x1A: it suspends as it would in
+        // cooked mode, and is not input.
+        int DropSuspend(byte* b, int n)
+        {
+            int k = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (b[i] == 0x1A) { Suspend(); continue; }
+                b[k++] = b[i];
+            }
+            return k;
+        }
+
+        // Waits for stdin and, with a network, the TAP device (a frame wakes the pump).
         public override void WaitForInput(ulong deadlineNs)
         {
-            if (_eof) return;
+            if (_eof && _tap == null) return;
             ulong now = MonotonicNs();
             if (deadlineNs != 0 && deadlineNs <= now) return;
             long timeoutMs = deadlineNs == 0 ? -1 : (long)((deadlineNs - now + 999999) / 1000000);
-            long* pfd = stackalloc long[1];
-            *(int*)pfd = 0; ((short*)pfd)[2] = 1; ((short*)pfd)[3] = 0;
-            Native.Syscall(SYS_poll, (long)pfd, 1, timeoutMs, 0, 0, 0);
+            long* pfd = stackalloc long[2];        // struct pollfd {int fd; short events, revents}
+            int n = 0;
+            if (!_eof) { *(int*)(pfd + n) = 0; ((short*)(pfd + n))[2] = 1; ((short*)(pfd + n))[3] = 0; n++; }
+            if (_tap != null) { *(int*)(pfd + n) = _tap.Fd; ((short*)(pfd + n))[2] = 1; ((short*)(pfd + n))[3] = 0; n++; }
+            Native.Syscall(SYS_poll, (long)pfd, n, timeoutMs, 0, 0, 0);
         }
+
+        // `net=tap:NAME` (LinuxTap.cs), with `mac=` or the fixed locally administered
+        // 02:00:00:00:00:02. Null after printing why.
+        LinuxTap _tap;
+        public override LispVm.Net.INetDevice OpenNetDevice()
+        {
+            int n;
+            byte* v = OptionValue("net", out n);
+            if (v == null || n < 5 || v[0] != 't' || v[1] != 'a' || v[2] != 'p' || v[3] != ':')
+            {
+                Write("net: Linux mode needs net=tap:NAME (a TAP device)");
+                if (v != null) { Write(", not net="); Write(v, n); }
+                Write("; no network");
+                Write(NewLine);
+                return null;
+            }
+            byte* mac = stackalloc byte[6];
+            mac[0] = 0x02; mac[1] = 0; mac[2] = 0; mac[3] = 0; mac[4] = 0; mac[5] = 0x02;
+            int mn;
+            byte* m = OptionValue("mac", out mn);
+            if (m != null && !LinuxTap.ParseMac(m, mn, mac))
+            {
+                Write("net: mac=");
+                Write(m, mn);
+                Write(" is not a unicast MAC like 02:00:00:00:00:02; no network");
+                Write(NewLine);
+                return null;
+            }
+            _tap = LinuxTap.Open(this, v + 4, n - 4, mac);
+            return _tap;
+        }
+
+        public override string NetDeviceKind => _tap == null ? null : "tap";
+        public override int NetDeviceCounterCount => _tap == null ? 0 : LinuxTap.CounterCount;
+        public override string NetDeviceCounterName(int i) { return i >= 0 && i < LinuxTap.CounterCount ? LinuxTap.CounterNames[i] : null; }
+        public override long NetDeviceCounter(int i) { return _tap == null ? 0 : _tap.Counter(i); }
 
         public override ulong MonotonicNs()
         {

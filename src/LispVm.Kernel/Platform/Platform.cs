@@ -44,7 +44,28 @@ namespace LispVm.Kernel
         // A human console: true when input needs the line discipline (Xen's raw pty; a Linux
         // tty, which this switches to raw mode). False: plain bytes (a pipe).
         public virtual bool EnterInteractiveMode() { return false; }
+
+        // MACHINE-INSTANCE: the host name (Linux) or the domain's name (Xen: xenstore `name`)
+        // into dst; its length, 0 when unknown.
+        public virtual int MachineName(byte* dst, int max) { return 0; }
         public virtual void LeaveInteractiveMode() { }
+
+        // The console's width in columns for the line editor's wrapping: option word `cols=N`
+        // (Xen `extra=`, Linux argv/environment), default 80. Linux without `cols=` asks the
+        // terminal, again after SIGWINCH. Cheap: called before every batch of input.
+        int _cols;
+        public virtual int ConsoleColumns
+        {
+            get
+            {
+                if (_cols == 0)
+                {
+                    ulong c = OptionNumber("cols", 80);
+                    _cols = c < 8 ? 8 : c > 1000 ? 1000 : (int)c;
+                }
+                return _cols;
+            }
+        }
 
         // Requests from outside (Xen: `xl shutdown`/`xl reboot`) checked while Lisp runs; cheap
         // when nothing is pending.
@@ -61,6 +82,12 @@ namespace LispVm.Kernel
         // The device under the network stack (Xen: netfront on device/vif/0; Linux: the TAP
         // device of `net=tap:NAME`); null = none, after printing why when the options asked for one.
         public virtual LispVm.Net.INetDevice OpenNetDevice() { return null; }
+        // The opened device's own counters for (net-stats) (netfront's ring errors, a TAP's
+        // oversized frames): its kind, how many, and each by name; none by default.
+        public virtual string NetDeviceKind => null;
+        public virtual int NetDeviceCounterCount => 0;
+        public virtual string NetDeviceCounterName(int i) { return null; }
+        public virtual long NetDeviceCounter(int i) { return 0; }
 
         // The boot module (Xen `ramdisk=`): a cpio archive seeding the in-memory file store.
         public byte* RamdiskStart;
@@ -72,6 +99,37 @@ namespace LispVm.Kernel
 
         // Boot options: Linux argv and environment words, Xen start_info.cmd_line words (cfg `extra=`).
         protected abstract byte* OptionsText(out int length);
+
+        // All option words (space- or NUL-separated), for parsers like NetConfig.Parse.
+        public byte* Options(out int length)
+        {
+            byte* t = OptionsText(out length);
+            if (t == null) length = 0;
+            return t;
+        }
+
+        // The value of option word `NAME=value`: a pointer into the options, its length in
+        // valueLength; null when absent.
+        public byte* OptionValue(string name, out int valueLength)
+        {
+            valueLength = 0;
+            int n;
+            byte* t = OptionsText(out n);
+            if (t == null) return null;
+            for (int i = 0; i + name.Length < n; i++)
+            {
+                if (i > 0 && t[i - 1] != ' ' && t[i - 1] != 0) continue;
+                bool same = true;
+                for (int k = 0; k < name.Length; k++) if (t[i + k] != name[k]) { same = false; break; }
+                if (!same || t[i + name.Length] != '=') continue;
+                int j = i + name.Length + 1;
+                int start = j;
+                while (j < n && t[j] != ' ' && t[j] != 0) j++;
+                valueLength = j - start;
+                return t + start;
+            }
+            return null;
+        }
 
         public bool HasOption(string word)
         {
@@ -95,20 +153,12 @@ namespace LispVm.Kernel
         public ulong OptionNumber(string name, ulong fallback)
         {
             int n;
-            byte* t = OptionsText(out n);
-            if (t == null) return fallback;
-            for (int i = 0; i + name.Length < n; i++)
-            {
-                if (i > 0 && t[i - 1] != ' ' && t[i - 1] != 0) continue;
-                bool same = true;
-                for (int k = 0; k < name.Length; k++) if (t[i + k] != name[k]) { same = false; break; }
-                if (!same || t[i + name.Length] != '=') continue;
-                ulong v = 0;
-                int j = i + name.Length + 1, digits = 0;
-                while (j < n && t[j] >= '0' && t[j] <= '9' && digits < 12) { v = v * 10 + (ulong)(t[j] - '0'); j++; digits++; }
-                return digits > 0 ? v : fallback;
-            }
-            return fallback;
+            byte* v = OptionValue(name, out n);
+            if (v == null) return fallback;
+            ulong r = 0;
+            int digits = 0;
+            while (digits < n && digits < 12 && v[digits] >= '0' && v[digits] <= '9') { r = r * 10 + (ulong)(v[digits] - '0'); digits++; }
+            return digits > 0 ? r : fallback;
         }
 
         public abstract void Exit(int code);           // never returns

@@ -34,6 +34,8 @@ namespace XenPv.Shim.Io
     [StructLayout(LayoutKind.Explicit, Size = 8)]
     public struct NetifRxResponse
     {
+        // NETRXF_*: we offer no SG and no GSO, so more_data and extra_info must never appear.
+        public const ushort FlagDataValidated = 1, FlagCsumBlank = 2, FlagMoreData = 4, FlagExtraInfo = 8, FlagGsoPrefix = 16;
         [FieldOffset(0)] public ushort id;
         [FieldOffset(2)] public ushort offset;
         [FieldOffset(4)] public ushort flags;

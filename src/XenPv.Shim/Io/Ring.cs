@@ -75,6 +75,10 @@ namespace XenPv.Shim.Io
             return (uint)(now - ev) < (uint)(now - old);
         }
 
+        // A response waits (rsp_prod moved past what we took): a memory read, no barrier
+        // needed since TryTake reads rsp_prod again before using a response.
+        public bool HasResponses { get { return !Broken && *U(RspProd) != rspCons; } }
+
         // Takes the next response if there is one.
         public bool TryTake(out TRsp response)
         {

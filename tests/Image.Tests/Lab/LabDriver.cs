@@ -124,8 +124,9 @@ public sealed class LabDriver : IDisposable
 
     // OnReboot: the cfg's on_reboot ("destroy", or "restart": `xl reboot` brings the domain
     // back under the same name with a new domid; LabGuest.FollowRestart follows it).
+    // Vif: one vif line's settings (e.g. "mac=00:16:3e:4c:00:02,bridge=xenbr0"); null = no network.
     public sealed record GuestOptions(string Image, int MemoryMb = 32, int? MaxMemMb = null, string Extra = "", string Ramdisk = null,
-                                      string OnReboot = "destroy");
+                                      string OnReboot = "destroy", string Vif = null);
 
     // Creates the guest paused, bridges its console to our console socket, then unpauses it.
     public LabGuest StartGuest(GuestOptions o)
@@ -144,6 +145,7 @@ public sealed class LabDriver : IDisposable
         cfg.Append("memory = ").Append(o.MemoryMb).Append("\nmaxmem = ").Append(o.MaxMemMb ?? o.MemoryMb).Append('\n');
         cfg.Append("vcpus = 1\nextra = \"").Append(o.Extra.Replace("\"", "\\\"")).Append("\"\n");
         cfg.Append("on_poweroff = \"destroy\"\non_reboot = \"").Append(o.OnReboot).Append("\"\non_crash = \"preserve\"\n");
+        if (o.Vif != null) cfg.Append("vif = ['").Append(o.Vif).Append("']\n");
         File.WriteAllText(Path.Combine(Share, name + ".cfg"), cfg.ToString());
 
         var sw = Stopwatch.StartNew();

@@ -29,7 +29,7 @@ public sealed class XenFilesTests(LabFixture fixture, ITestOutputHelper log)
         Directory.CreateDirectory(Path.Combine(dir, "sub"));
         File.WriteAllText(Path.Combine(dir, "sub", "data.txt"), "line one\nline two\n");
         string archive = PackCpio(dir);
-        var g = fixture.Lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 64, Ramdisk: archive));
+        var g = fixture.Lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 64, Extra: "debugger=off", Ramdisk: archive));
         var seeded = g.Expect(@"ramdisk: (\d+) files, (\d+) bytes in the file store\r\n", TimeSpan.FromSeconds(90));
         log.WriteLine(seeded.Value.Trim());
         Assert.Equal("2", seeded.Groups[1].Value);

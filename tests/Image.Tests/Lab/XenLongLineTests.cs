@@ -21,7 +21,7 @@ public sealed class XenLongLineTests(LabFixture fixture, ITestOutputHelper log)
     [LabFact]
     public void EightFormsAfterA200000CharacterLineAreAllAnswered()
     {
-        var g = BootToPrompt(fixture.Lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 128), out _);
+        var g = BootToPrompt(fixture.Lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 128, Extra: "debugger=off"), out _);   // the one-line report
         try
         {
             var input = new StringBuilder("(length \"" + new string('a', 200000) + "\")\n");
@@ -30,7 +30,7 @@ public sealed class XenLongLineTests(LabFixture fixture, ITestOutputHelper log)
             g.Send(input.ToString());
             // The error comes while the line is still being echoed (the reader stops at its limit).
             g.Expect(@";; Error: string too long \(more than \d+ characters\)\r\n", TimeSpan.FromSeconds(180));
-            g.Expect(@"aaa""\)\r\n\* ", TimeSpan.FromSeconds(180));    // the end of the line's echo, then a prompt
+            g.Expect(@"\* ", TimeSpan.FromSeconds(180));    // a prompt (an over-long line echoes its first 4 KiB only)
             double longLine = sw.Elapsed.TotalSeconds;
             for (int i = 0; i < 8; i++)
                 g.Expect($@"\(\+ 40 {i}\)\r\n{40 + i}\r\n\* ", TimeSpan.FromSeconds(60));

@@ -82,7 +82,11 @@ public class StackDepthTests
         t.Start();
         t.Join();
         Assert.Equal("(CAUGHT \"Form too deeply nested (stack exhausted).\")", got[0]);
-        Assert.InRange(int.Parse(got[1]), 20, 5000);
+        // The depth reached depends on the thread's real stack: glibc may hand the 2 MiB
+        // thread a larger cached stack of a thread that already ended (5,577 levels seen when
+        // the whole project runs), so the upper bound only says "stopped, long before the
+        // Lisp stacks would have" (tens of thousands of levels).
+        Assert.InRange(int.Parse(got[1]), 20, 20000);
         Assert.Equal("(CAUGHT \"Form too deeply nested (stack exhausted).\")", got[2]);
         Assert.Equal("42", got[3]);
         Assert.Contains(";; Error: Form too deeply nested (stack exhausted).", got[4]);

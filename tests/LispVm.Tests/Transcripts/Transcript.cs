@@ -52,12 +52,23 @@ public static class Transcript
             string l = raw;
             while (l.StartsWith("* ")) l = l.Substring(2);
             if (l == "*") l = "";
+            // The debugger's prompt "N] ": alone, or followed by its echoed input (Xen), the
+            // line is dropped; else the prompt is stripped.
+            var dm = DebugPrompt.Match(l);
+            if (dm.Success)
+            {
+                string rest = dm.Groups[1].Value;
+                if (rest.Trim().Length == 0 || echo.Contains(rest.Trim())) continue;
+                l = rest;
+            }
             if (l.Trim().Length == 0) continue;
             if (echo.Contains(l.Trim()) && !l.StartsWith(";;")) { if (IsEcho(l, input)) continue; }
             r.Add(l.TrimEnd());
         }
         return r;
     }
+
+    static readonly Regex DebugPrompt = new Regex(@"^\d+\] ?(.*)$");
 
     static bool IsEcho(string l, List<string> input) => input.Any(i => i.Trim() == l.Trim() && (i.Contains('(') || i.Contains(' ')));
 
