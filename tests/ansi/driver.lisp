@@ -10,8 +10,18 @@
 
 (in-package "COMMON-LISP-USER")
 
+;; LOAD's CONTINUE ("Skip this form ..."), not the innermost CONTINUE: the system's own
+;; restarts (retry an unbound variable or undefined function) are CONTINUE too, and
+;; retrying would signal again forever. Printed with PRINC a restart shows its report.
+(defun ansi-load-restart (c)
+  (or (find-if (lambda (r)
+                 (and (eq (restart-name r) 'continue)
+                      (search "Skip" (handler-case (princ-to-string r) (error () "")))))
+               (compute-restarts c))
+      (find-restart 'continue c)))
+
 (defun ansi-skip-form (c)
-  (let ((r (find-restart 'continue c)))
+  (let ((r (ansi-load-restart c)))
     (format t "~&;ANSI-LOAD-ERROR ~A~%"
             (handler-case (remove #\Newline (princ-to-string c))
               (error () "#<error printing the condition>")))
