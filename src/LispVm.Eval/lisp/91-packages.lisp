@@ -109,12 +109,4 @@ function and a copy of its property list."
       (setf (symbol-plist new) (copy-list (symbol-plist symbol))))
     new))
 
-(defun apropos-list (string &optional package)
-  (let ((name (string-upcase (string string))) (found nil))
-    (dolist (p (if package (list (%package-arg package)) (list-all-packages)) found)
-      (dolist (s (%package-symbol-list p nil))
-        (when (search name (symbol-name s) :test #'char-equal)
-          (pushnew s found))))))
-(defun apropos (string &optional package)
-  (dolist (s (apropos-list string package)) (format t "~&~S~%" s))
-  (values))
+;; APROPOS and APROPOS-LIST: 93-tools.lisp.

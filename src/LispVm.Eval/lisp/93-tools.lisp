@@ -26,11 +26,8 @@
     (when (and (symbolp name) name ind) (%set-doc name ind new))
     new))
 
-;;; APROPOS
-(defun %all-packages ()
-  (if (fboundp 'list-all-packages)
-      (funcall 'list-all-packages)
-      (%package-list)))
+;;; APROPOS (over %ALL-PACKAGES, the engine's registry: LIST-ALL-PACKAGES copies it, so
+;;; defining %ALL-PACKAGES through LIST-ALL-PACKAGES here recursed forever)
 
 (defun apropos-list (string &optional package)
   "The symbols whose names contain STRING (case-insensitive), sorted by name."

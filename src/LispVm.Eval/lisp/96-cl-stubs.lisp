@@ -60,9 +60,6 @@
     standard standard-class standard-generic-function standard-method standard-object
     string-stream structure structure-class synonym-stream two-way-stream variable))
 
-;;; Variables: INVOKE-DEBUGGER does not consult *DEBUGGER-HOOK* yet.
-(defvar *debugger-hook* nil)
-
 ;;; Compiler macros are never applied here (which the standard allows); they are kept.
 (defun compiler-macro-function (name &optional environment)
   (declare (ignore environment))
