@@ -206,15 +206,7 @@
 (defun long-site-name () nil)
 (defvar *features* '(:lispvm :common-lisp :x86-64))
 
-;; Documentation strings set with (SETF DOCUMENTATION); definitions do not record theirs yet.
-(defvar *%documentation* (make-hash-table :test 'equal))
-(defun documentation (x doc-type)
-  (values (gethash (cons x doc-type) *%documentation*)))
-(defun %set-documentation (x doc-type new-value)
-  (unless (or (null new-value) (stringp new-value))
-    (error 'type-error :datum new-value :expected-type '(or null string)))
-  (setf (gethash (cons x doc-type) *%documentation*) new-value))
-(defsetf documentation %set-documentation)
+;; DOCUMENTATION: 93-tools.lisp.
 
 (defvar ++ nil)
 (defvar +++ nil)
@@ -224,7 +216,6 @@
 (defvar *modules* nil)
 (defconstant lambda-list-keywords
   '(&optional &rest &key &allow-other-keys &aux &body &whole &environment))
-(defun machine-instance () nil)
 (defun machine-version () nil)
 (defun software-version () nil)
 (defun provide (module-name)
