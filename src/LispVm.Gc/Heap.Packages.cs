@@ -68,6 +68,21 @@ namespace LispVm.Gc
             rootTop = m;
         }
 
+        /// <summary>DELETE-PACKAGE: the package leaves the registry (FIND-PACKAGE no longer
+        /// sees it) and loses its name. The list is unlinked in place: no allocation.</summary>
+        public void ForgetPackage(ulong pkg)
+        {
+            ulong prev = W.Nil;
+            for (ulong l = heapRoots[RootPackages]; l != W.Nil; prev = l, l = Cdr(l))
+            {
+                if (Car(l) != pkg) continue;
+                if (prev == W.Nil) heapRoots[RootPackages] = Cdr(l); else SetCdr(prev, Cdr(l));
+                break;
+            }
+            SetSlot(pkg, PkgNameSlot, W.Nil);
+            SetSlot(pkg, PkgNicknamesSlot, W.Nil);
+        }
+
         public ulong PackageName(ulong pkg) { return Slot(pkg, PkgNameSlot); }
         public ulong PackageNicknames(ulong pkg) { return Slot(pkg, PkgNicknamesSlot); }
         public ulong PackageUseList(ulong pkg) { return Slot(pkg, PkgUseListSlot); }

@@ -278,7 +278,11 @@ public sealed unsafe partial class Builtins
             int c = W.IsChar(init) ? W.CharCode(init) : ' ';
             for (int i = 0; i < n; i++) h.SetStringChar(store, i, c);
         }
-        else if (etype == vm.Intern("BIT")) store = h.AllocRaw(ObjType.BitVector, n);
+        else if (etype == vm.Intern("BIT"))
+        {
+            store = h.AllocRaw(ObjType.BitVector, n);
+            if (init == M.Fix(1)) for (int i = 0; i < n; i++) M.Raw(store)[i >> 3] |= (byte)(1 << (i & 7));
+        }
         else
         {
             store = h.AllocBoxed(ObjType.SimpleVector, n);

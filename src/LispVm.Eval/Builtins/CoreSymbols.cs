@@ -21,6 +21,11 @@ public sealed unsafe partial class Builtins
         b.Def("FIND-PACKAGE", 1, 1, &FindPackage); b.Def("EXPORT", 1, 2, &Export);
         b.Def("MAKE-PACKAGE", 1, -1, &MakePackage); b.Def("USE-PACKAGE", 1, 2, &UsePackage);
         b.Def("PACKAGE-NAME", 1, 1, &PackageName); b.Def("PACKAGEP", 1, 1, &Packagep);
+        b.Def("%PACKAGE-NICKNAMES", 1, 1, &PackageNicknamesB); b.Def("%PACKAGE-USE-LIST", 1, 1, &PackageUseListB);
+        b.Def("%SET-PACKAGE-NICKNAMES", 2, 2, &SetPackageNicknames); b.Def("%SET-PACKAGE-USE-LIST", 2, 2, &SetPackageUseList);
+        b.Def("%ALL-PACKAGES", 0, 0, &AllPackages); b.Def("%FORGET-PACKAGE", 1, 1, &ForgetPackage);
+        b.Def("%SET-PACKAGE-NAME", 2, 2, &SetPackageName); b.Def("%UNINTERN", 2, 2, &Unintern);
+        b.Def("%CONSTANT-P", 1, 1, &ConstantP);
         b.Def("%PACKAGE-SYMBOL-LIST", 1, 2, &PackageSymbolList);
         b.Def("%PROCLAIM-SPECIAL", 1, 1, &ProclaimSpecial); b.Def("%PROCLAIM-CONSTANT", 1, 1, &ProclaimConstant);
         b.Def("%SPECIAL-P", 1, 1, &SpecialP);
@@ -169,6 +174,64 @@ public sealed unsafe partial class Builtins
         }
         vm.Heap.UsePackage(p, used);
         return vm.T;
+    }
+    // Raw slots for the Lisp side (90-misc.lisp): it validates names and packages first.
+    static ulong PackageNicknamesB(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        return vm.Heap.PackageNicknames(a[0]);
+    }
+    static ulong PackageUseListB(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        return vm.Heap.PackageUseList(a[0]);
+    }
+    static ulong AllPackages(Vm vm, Args a) { return vm.Heap.Packages; }
+    static ulong ForgetPackage(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        vm.Heap.ForgetPackage(a[0]);
+        return vm.T;
+    }
+    static ulong SetPackageName(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        if (!vm.Heap.IsString(a[1])) return vm.TypeError(a[1], "STRING");
+        vm.Heap.SetSlot(a[0], Heap.PkgNameSlot, a[1]);
+        return a[1];
+    }
+    /// <summary>Removes the symbol present in the package (internal or external) under its
+    /// name; when the package is its home, the symbol has no package afterwards.</summary>
+    static ulong Unintern(Vm vm, Args a)
+    {
+        if (!W.IsSymbol(a[0])) return vm.TypeError(a[0], "SYMBOL");
+        if (!M.Is(a[1], ObjType.Package)) return vm.TypeError(a[1], "PACKAGE");
+        ulong name = vm.Heap.SymbolName(a[0]);
+        bool found = false;
+        ulong v;
+        ulong it = vm.Heap.PackageInternalTable(a[1]);
+        if (vm.Heap.HashGet(it, name, out v) && v == a[0]) { vm.Heap.HashRemove(it, name); found = true; }
+        ulong et = vm.Heap.PackageExternalTable(a[1]);
+        if (vm.Heap.HashGet(et, name, out v) && v == a[0]) { vm.Heap.HashRemove(et, name); found = true; }
+        if (found && vm.Heap.SymbolPackage(a[0]) == a[1]) vm.Heap.SetSymbolPackage(a[0], W.Nil);
+        return vm.Bool(found);
+    }
+    static ulong ConstantP(Vm vm, Args a) { return vm.Bool(W.IsSymbol(a[0]) && (vm.SymFlags(a[0]) & SymbolFlags.Constant) != 0); }
+    static ulong SetPackageNicknames(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        for (ulong l = a[1]; l != W.Nil; l = M.Cdr(l))
+            if (!W.IsCons(l) || !vm.Heap.IsString(M.Car(l))) return vm.TypeError(a[1], "LIST");
+        vm.Heap.SetSlot(a[0], Heap.PkgNicknamesSlot, a[1]);
+        return a[1];
+    }
+    static ulong SetPackageUseList(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Package)) return vm.TypeError(a[0], "PACKAGE");
+        for (ulong l = a[1]; l != W.Nil; l = M.Cdr(l))
+            if (!W.IsCons(l) || !M.Is(M.Car(l), ObjType.Package)) return vm.TypeError(a[1], "LIST");
+        vm.Heap.SetSlot(a[0], Heap.PkgUseListSlot, a[1]);
+        return a[1];
     }
     static ulong PackageName(Vm vm, Args a)
     {

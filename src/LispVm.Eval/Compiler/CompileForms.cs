@@ -619,6 +619,65 @@ public sealed unsafe partial class Compiler
         return true;
     }
 
+    /// <summary>(lambda-list decl... form...) -> (lambda-list decl... (BLOCK name form...)):
+    /// the implicit block of an FLET or LABELS function (named by the last symbol of a
+    /// (SETF name) function name); declarations and a doc string stay outside. Returns
+    /// the R index of the new definition body.</summary>
+    readonly ulong[] scanStack;      // MentionsReturnFrom's explicit stack (no allocation)
+
+    /// <summary>Does the body contain (RETURN-FROM name ...)? Only then does a local
+    /// function get its BLOCK: a block costs a catch frame and the tail calls of LABELS
+    /// loops. Conservative (true) when the body is too large or deep to scan.</summary>
+    bool MentionsReturnFrom(ulong body, ulong name)
+    {
+        int sp = 0, budget = 20000;
+        scanStack[sp++] = body;
+        while (sp > 0)
+        {
+            ulong x = scanStack[--sp];
+            for (; W.IsCons(x); x = M.Cdr(x))
+            {
+                if (--budget < 0) return true;
+                ulong e = M.Car(x);
+                if (!W.IsCons(e)) continue;
+                if (M.Car(e) == Sym(S.ReturnFrom) && Cadr(e) == name) return true;
+                if (sp >= scanStack.Length) return true;
+                scanStack[sp++] = e;
+            }
+        }
+        return false;
+    }
+
+    int BlockBody(ulong name, ulong def)
+    {
+        if (!MentionsReturnFrom(Cdr(def), W.IsCons(name) ? Cadr(name) : name)) return P(def);
+        int di = P(def);
+        int ni = P(W.IsCons(name) ? Cadr(name) : name);
+        int k = 0;
+        ulong b = Cdr(R[di]);
+        while (W.IsCons(b))
+        {
+            ulong f = M.Car(b);
+            bool decl = W.IsCons(f) && M.Car(f) == Sym(S.Declare);
+            bool doc = heap.IsString(f) && W.IsCons(M.Cdr(b));
+            if (!decl && !doc) break;
+            k++; b = M.Cdr(b);
+        }
+        // Allocation may collect: every live value is in R.
+        int ti = P(b);
+        R[ti] = heap.Cons(R[ni], R[ti]);
+        R[ti] = heap.Cons(Sym(S.Block), R[ti]);
+        R[ti] = heap.Cons(R[ti], W.Nil);
+        for (int j = k - 1; j >= 0; j--)
+        {
+            ulong e = Cdr(R[di]);
+            for (int q = 0; q < j; q++) e = Cdr(e);
+            R[ti] = heap.Cons(Car(e), R[ti]);
+        }
+        R[ti] = heap.Cons(Car(R[di]), R[ti]);
+        return ti;
+    }
+
     bool CFlet(int xi, int ctx, bool labels)
     {
         int envMark = ntop, firstVar = nvars, savedLocals = funcs[cf].CurLocals, tmpMark = ntmp;
@@ -649,7 +708,9 @@ public sealed unsafe partial class Compiler
             while (W.IsCons(R[it]))
             {
                 ulong d = M.Car(R[it]);
-                if (!CClosure(M.Car(d), P(M.Cdr(d)), 0)) return false;
+                int bi = BlockBody(M.Car(d), M.Cdr(d));   // allocates: read d again from its root
+                d = M.Car(R[it]);
+                if (!CClosure(M.Car(d), bi, 0)) return false;
                 int v = tmpInts[tbase + i];
                 EOp(Op.SetL); AddPatch(v, Here - 1); E16(vars[v].Slot);
                 EOp(Op.Pop); Push(-1);
@@ -662,7 +723,9 @@ public sealed unsafe partial class Compiler
             while (W.IsCons(R[it]))
             {
                 ulong d = M.Car(R[it]);
-                if (!CClosure(M.Car(d), P(M.Cdr(d)), 0)) return false;
+                int bi = BlockBody(M.Car(d), M.Cdr(d));   // allocates: read d again from its root
+                d = M.Car(R[it]);
+                if (!CClosure(M.Car(d), bi, 0)) return false;
                 R[it] = M.Cdr(R[it]);
             }
             int names = rtop;

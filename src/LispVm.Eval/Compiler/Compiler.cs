@@ -103,6 +103,7 @@ public sealed unsafe partial class Compiler
         constVal = new ulong[(1 << 16) >> shift];
         caps = new CapRec[(1 << 14) >> shift];
         tmpInts = new int[(1 << 14) >> shift];
+        scanStack = new ulong[256];
     }
 
     /// <summary>Off: code is kept as emitted (tests compare both; see Peephole.cs).</summary>

@@ -31,6 +31,7 @@ public sealed unsafe partial class Vm
     int conLen;
     StreamSink sink;
     StreamSource source;
+    ReadHook readHook;
 
     void InitIo()
     {
@@ -39,6 +40,8 @@ public sealed unsafe partial class Vm
         Reader = new LispReader(Heap, Num, Sizes.ReadDepth, 4096, Sizes.ReadString);
         sink = new StreamSink(this);
         source = new StreamSource(this);
+        readHook = new ReadHook(this);
+        Reader.SetSharpFunction(Intern("%READ-SHARP"));
         ulong co = MakeStream(Builtins.KConsoleOut, W.Nil);
         Roots[(int)R.ConsoleOut] = co;
         SetSymValue(Syms[(int)S.StandardOutput], co);
@@ -178,14 +181,21 @@ public sealed unsafe partial class Vm
     public ulong ReadFromStream(ulong s, out bool eof)
     {
         eof = false;
+        // The reader is one object with one frame stack: a READ from inside #. or #S
+        // (evaluated in the middle of a read) would overwrite it.
+        if (readHook.Busy) return SimpleError("READ called while the reader evaluates a #. or # form.");
         ulong saved = Roots[(int)R.ReadStream];
         Roots[(int)R.ReadStream] = s;
         ReadOptions o = ReadOptionsNow();
+        o.EvalHook = readHook;
+        readHook.Failed = false;
         ReadStatus st = Reader.Read(source, o, out ulong v);
         s = Roots[(int)R.ReadStream];
         Roots[(int)R.ReadStream] = saved;
         ReadStreamPos = M.Slot(s, Builtins.SFill);
         if (st == ReadStatus.Ok) return v;
+        // The Lisp code under #. signalled and its unwind is under way: let it continue.
+        if (readHook.Failed) { readHook.Failed = false; return Fail; }
         if (st == ReadStatus.Eof || st == ReadStatus.NeedMore)
         {
             if (st == ReadStatus.NeedMore) return Error("END-OF-FILE", "STREAM", s);
@@ -262,6 +272,30 @@ public sealed unsafe partial class Vm
         readonly Vm vm;
         public StreamSink(Vm vm) { this.vm = vm; }
         public void WriteChar(int c) { vm.StreamPut(vm.Roots[(int)R.PrintStream], c); }
+    }
+
+    /// <summary>Evaluates #. forms and the builders of #P #S #A #C (a nested run of EVAL).
+    /// When that run unwinds (an error handled outside READ), Failed tells ReadFromStream
+    /// to pass the unwind on instead of reporting a reader error.</summary>
+    sealed class ReadHook : IReadEvalHook
+    {
+        readonly Vm vm;
+        public bool Busy, Failed;
+        public ReadHook(Vm vm) { this.vm = vm; }
+        public bool ReadEval(ulong form, out ulong value)
+        {
+            value = W.Nil;
+            int m = vm.Heap.RootMark(); int rf = vm.Heap.PushRoot(form);
+            ulong ev = vm.SymFunction(vm.Intern("EVAL"));
+            form = vm.Heap.Root(rf); vm.Heap.PopRoots(m);
+            if (!W.IsObj(ev)) return false;
+            vm.Push(ev); vm.Push(form);
+            Busy = true;
+            RunStatus st = vm.CallNested(1, out value);
+            Busy = false;
+            if (st != RunStatus.Ok) { Failed = true; value = W.Nil; return false; }
+            return true;
+        }
     }
 
     sealed class StreamSource : IReadSource

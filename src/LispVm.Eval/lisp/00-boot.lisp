@@ -75,10 +75,14 @@
 (%proclaim-special '*gensym-counter*)
 (set '*gensym-counter* 0)
 (defun gensym (&optional (prefix "G"))
-  (let ((n *gensym-counter*))
-    (setq *gensym-counter* (+ n 1))
-    (if (integerp prefix) (setq n prefix prefix "G"))
-    (make-symbol (%string-concat (if (stringp prefix) prefix (symbol-name prefix)) (princ-to-string n)))))
+  "A string prefix uses and increments *gensym-counter*; an integer is the suffix itself."
+  (if (if (integerp prefix) (>= prefix 0) nil)
+      (make-symbol (%string-concat "G" (princ-to-string prefix)))
+      (if (stringp prefix)
+          (let ((n *gensym-counter*))
+            (setq *gensym-counter* (+ n 1))
+            (make-symbol (%string-concat prefix (princ-to-string n))))
+          (error 'type-error :datum prefix :expected-type '(or string unsigned-byte)))))
 
 ;;; Backquote: the reader gives (lispvm-system::quasiquote x), unquote, unquote-splicing.
 (defun %qq (x depth)

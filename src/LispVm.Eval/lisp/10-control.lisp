@@ -166,3 +166,13 @@
 (defmacro prog* (vars &body body)
   (multiple-value-bind (decls forms) (%split-decls body)
     `(block nil (let* ,vars ,@decls (tagbody ,@forms)))))
+
+(defun constantly (value)
+  (lambda (&rest arguments) (declare (ignore arguments)) value))
+
+(defun constantp (form &optional environment)
+  "True for self-evaluating objects, constant variables, keywords and (QUOTE x)."
+  (declare (ignore environment))
+  (cond ((symbolp form) (or (null form) (eq form t) (keywordp form) (%constant-p form)))
+        ((consp form) (and (eq (car form) 'quote) (consp (cdr form)) (null (cddr form))))
+        (t t)))

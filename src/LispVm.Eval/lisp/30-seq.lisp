@@ -526,3 +526,32 @@
                  (t (error "~S cannot be coerced to a FUNCTION." object))))
           ((typep object type) object)
           (t (error "~S cannot be coerced to type ~S." object type)))))
+
+(defun make-sequence (result-type size &key (initial-element nil iep))
+  "A new sequence of RESULT-TYPE (list, cons, null, string, bit-vector, vector, (vector
+type n), one-dimensional (simple-)array types) and length SIZE."
+  (let* ((head (if (consp result-type) (car result-type) result-type))
+         (args (if (consp result-type) (cdr result-type) nil))
+         (bad (lambda () (error 'type-error :datum size :expected-type result-type))))
+    (unless (and (integerp size) (>= size 0))
+      (error 'type-error :datum size :expected-type '(integer 0 *)))
+    (flet ((vec (et n)
+             (when (and (integerp n) (/= n size)) (funcall bad))
+             (let ((et (if (or (null et) (eq et '*)) t et)))
+               (if iep
+                   (make-array size :element-type et :initial-element initial-element)
+                   (make-array size :element-type et)))))
+      (case head
+        ((list sequence) (make-list size :initial-element initial-element))
+        (null (if (zerop size) nil (funcall bad)))
+        (cons (if (plusp size) (make-list size :initial-element initial-element) (funcall bad)))
+        ((string simple-string) (vec 'character (car args)))
+        ((base-string simple-base-string) (vec 'base-char (car args)))
+        ((bit-vector simple-bit-vector) (vec 'bit (car args)))
+        (simple-vector (vec t (car args)))
+        (vector (vec (car args) (cadr args)))
+        ((array simple-array)
+         (let ((dims (cadr args)))
+           (unless (or (eql dims 1) (and (consp dims) (null (cdr dims)))) (funcall bad))
+           (vec (car args) (if (consp dims) (car dims) nil))))
+        (t (error 'type-error :datum result-type :expected-type 'sequence))))))

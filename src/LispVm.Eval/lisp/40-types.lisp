@@ -174,3 +174,6 @@
                            (push ty seen)
                            (setq todo (append (cdr (assoc ty *%type-parents*)) todo)))))))))
         (t (values nil nil))))
+
+(defun simple-string-p (x) (typep x 'simple-string))
+(defun compiled-function-p (x) (functionp x))   ; every function here is compiled

@@ -213,10 +213,10 @@
       (if (= (length dims) 1) (write-string "#" stream) (format stream "#~DA" (length dims)))
       (if (null dims) (walk nil) (walk dims)))))
 
-(defun bit (a i) (aref a i))
-(defun sbit (a i) (aref a i))
-(defsetf bit %aset*)
-(defsetf sbit %aset*)
+(defun bit (a &rest subscripts) (apply #'aref a subscripts))
+(defun sbit (a &rest subscripts) (apply #'aref a subscripts))
+(defsetf bit (array &rest subscripts) (v) `(setf (aref ,array ,@subscripts) ,v))
+(defsetf sbit (array &rest subscripts) (v) `(setf (aref ,array ,@subscripts) ,v))
 
 (defun %set-fill-pointer* (v n)
   (unless (and (integerp n) (<= 0 n (%array-capacity v)))
@@ -308,3 +308,54 @@
       (%array-element-type-1 (%marray-storage a))
       (%array-element-type-1 a)))
 (defun adjustable-array-p (a) (and (not (%marray-p a)) (array-has-fill-pointer-p a)))
+
+(defun upgraded-array-element-type (typespec &optional environment)
+  "The element types arrays specialize on here: BIT, BASE-CHAR, CHARACTER, else T."
+  (declare (ignore environment))
+  (cond ((null typespec) nil)
+        ((subtypep typespec 'bit) 'bit)
+        ((subtypep typespec 'base-char) 'base-char)
+        ((subtypep typespec 'character) 'character)
+        (t t)))
+
+;;; Bit arrays: BIT-AND ... BIT-NOT element by element over arrays of the same shape.
+;;; OPT-ARG NIL makes a new array, T reuses the first argument, an array receives it.
+
+(defun bit-vector-p (x) (typep x 'bit-vector))
+(defun simple-bit-vector-p (x) (typep x 'simple-bit-vector))
+
+(defun %bit-result (a opt-arg)
+  (cond ((null opt-arg) (make-array (array-dimensions a) :element-type 'bit))
+        ((eq opt-arg t) a)
+        (t opt-arg)))
+
+(defun %bit-op (op a b opt-arg)
+  (unless (equal (array-dimensions a) (array-dimensions b))
+    (error "Bit arrays ~S and ~S have different dimensions." a b))
+  (let ((r (%bit-result a opt-arg)))
+    (dotimes (i (array-total-size a) r)
+      (setf (row-major-aref r i)
+            (logand 1 (funcall op (row-major-aref a i) (row-major-aref b i)))))))
+
+(defun bit-and (a b &optional opt-arg) (%bit-op #'logand a b opt-arg))
+(defun bit-ior (a b &optional opt-arg) (%bit-op #'logior a b opt-arg))
+(defun bit-xor (a b &optional opt-arg) (%bit-op #'logxor a b opt-arg))
+(defun bit-eqv (a b &optional opt-arg) (%bit-op #'logeqv a b opt-arg))
+(defun bit-nand (a b &optional opt-arg) (%bit-op #'lognand a b opt-arg))
+(defun bit-nor (a b &optional opt-arg) (%bit-op #'lognor a b opt-arg))
+(defun bit-andc1 (a b &optional opt-arg) (%bit-op #'logandc1 a b opt-arg))
+(defun bit-andc2 (a b &optional opt-arg) (%bit-op #'logandc2 a b opt-arg))
+(defun bit-orc1 (a b &optional opt-arg) (%bit-op #'logorc1 a b opt-arg))
+(defun bit-orc2 (a b &optional opt-arg) (%bit-op #'logorc2 a b opt-arg))
+(defun bit-not (a &optional opt-arg)
+  (let ((r (%bit-result a opt-arg)))
+    (dotimes (i (array-total-size a) r)
+      (setf (row-major-aref r i) (- 1 (row-major-aref a i))))))
+
+(defconstant array-dimension-limit (ash 1 28))
+(defconstant array-rank-limit 8)
+(defconstant array-total-size-limit (ash 1 28))
+
+(defun hash-table-size (hash-table) (max 16 (hash-table-count hash-table)))
+(defun hash-table-rehash-size (hash-table) (declare (ignore hash-table)) 2.0)
+(defun hash-table-rehash-threshold (hash-table) (declare (ignore hash-table)) 0.75)

@@ -75,7 +75,9 @@ before its first appearance when shared."
       (8 (write-string "#o" stream))
       (16 (write-string "#x" stream))
       (10 nil)
-      (t (write-string "#" stream) (let ((*print-base* 10)) (write-string (%engine-princ-to-string *print-base*) stream))
+      (t (write-string "#" stream)
+         (let ((b *print-base*))
+           (let ((*print-base* 10) (*print-radix* nil)) (write-string (%engine-princ-to-string b) stream)))
          (write-string "r" stream))))
   (write-string (if (eql *print-base* 10) (%engine-princ-to-string x) (%integer-string x *print-base*))
                 stream)
@@ -129,9 +131,13 @@ before its first appearance when shared."
   (write-string ")" stream))
 
 (defun %print-vector (x stream)
-  (if (not *print-array*)
-      (write-string (%engine-prin1-to-string x) stream)
-      (progn
+  (cond
+    ((not *print-array*)
+     (write-string (%engine-prin1-to-string x) stream))
+    ((typep x 'bit-vector)
+     (write-string "#*" stream)
+     (dotimes (i (length x)) (write-char (if (eql (aref x i) 1) #\1 #\0) stream)))
+    (t
         (write-string "#(" stream)
         (dotimes (i (length x))
           (when (> i 0) (write-string " " stream))

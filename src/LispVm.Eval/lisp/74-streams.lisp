@@ -57,3 +57,63 @@
   (when control (apply #'format *standard-output* control args) (write-string " (yes or no) "))
   (finish-output)
   (string-equal (string-trim " " (read-line *standard-input* nil "")) "yes"))
+
+(defun read-sequence (sequence stream &key (start 0) end)
+  "Fills SEQUENCE[start,end) from STREAM; the index after the last element stored."
+  (let ((end (or end (length sequence))))
+    (unless (and (integerp start) (<= 0 start end (length sequence)))
+      (error 'type-error :datum start :expected-type `(integer 0 ,(length sequence))))
+    (if (listp sequence)
+        (let ((i start))
+          (loop for tail on (nthcdr start sequence)
+                while (< i end)
+                do (let ((x (%read-sequence-element stream)))
+                     (when (eq x :eof) (return))
+                     (setf (car tail) x)
+                     (incf i)))
+          i)
+        (do ((i start (1+ i)))
+            ((>= i end) i)
+          (let ((x (%read-sequence-element stream)))
+            (when (eq x :eof) (return i))
+            (setf (aref sequence i) x))))))
+
+;; Streams here are character streams (no byte I/O yet).
+(defun stream-element-type (stream)
+  (unless (streamp stream) (error 'type-error :datum stream :expected-type 'stream))
+  'character)
+
+(defun %read-sequence-element (stream)
+  (read-char stream nil :eof))
+
+(defun write-sequence (sequence stream &key (start 0) end)
+  "Writes SEQUENCE[start,end) to STREAM; returns SEQUENCE."
+  (let ((end (or end (length sequence))))
+    (unless (and (integerp start) (<= 0 start end (length sequence)))
+      (error 'type-error :datum start :expected-type `(integer 0 ,(length sequence))))
+    (if (stringp sequence)
+        (write-string sequence stream :start start :end end)
+        (let ((i 0))
+          (map nil (lambda (x)
+                     (when (and (>= i start) (< i end))
+                       (write-char x stream))
+                     (incf i))
+               sequence)))
+    sequence))
+
+;; The engine's READ stops before the whitespace that ends a token (it never consumes
+;; it), which is exactly what READ-PRESERVING-WHITESPACE must do.
+(defun read-preserving-whitespace (&optional (input-stream *standard-input*) (eof-error-p t)
+                                             eof-value recursive-p)
+  (read input-stream eof-error-p eof-value recursive-p))
+
+(defun read-delimited-list (char &optional (input-stream *standard-input*) recursive-p)
+  "Objects read up to CHAR (consumed), as a list."
+  (declare (ignore recursive-p))
+  (let ((items nil))
+    (loop
+      (let ((c (peek-char t input-stream t nil)))
+        (when (char= c char)
+          (read-char input-stream)
+          (return (nreverse items)))
+        (push (read input-stream t nil t) items)))))

@@ -1,7 +1,7 @@
 ;;;; 76-files.lisp — OPEN, CLOSE, LOAD and friends over the engine's file streams
 ;;;; (Builtins/CoreFiles.cs): real files hosted and in the image on Linux, the in-memory
-;;;; store on Xen. Pathnames are strings: PATHNAME, NAMESTRING, MERGE-PATHNAMES and
-;;;; friends accept and return strings (no pathname objects). Files are UTF-8 text.
+;;;; store on Xen. Any pathname designator works (75-pathnames.lisp turns it into a native
+;;;; namestring); file-error-pathname keeps the designator as given. Files are UTF-8 text.
 
 (define-condition %simple-file-error (file-error)
   ((message :initarg :message :reader %file-error-message))
@@ -21,55 +21,49 @@
   (error '%simple-file-error :pathname path
          :message (format nil "Cannot ~A ~S: ~A." what path (%file-error-text code))))
 
-(defvar *default-pathname-defaults* "")
-
-(defun namestring (pathname)
-  (cond ((stringp pathname) pathname)
-        ((symbolp pathname) (symbol-name pathname))
-        ((and (streamp pathname) (%stream-path pathname)))
-        (t (error 'type-error :datum pathname :expected-type '(or string stream)))))
-(defun pathname (designator) (namestring designator))
-(defun pathnamep (x) (stringp x))
 (defun truename (designator)
-  (let ((p (namestring designator)))
-    (unless (probe-file p) (%signal-file-error p -2 "find"))
+  (let ((p (probe-file designator)))
+    (unless p (%signal-file-error (namestring designator) -2 "find"))
     p))
-(defun merge-pathnames (pathname &optional (defaults *default-pathname-defaults*) default-version)
-  (declare (ignore default-version))
-  (let ((p (namestring pathname)) (d (namestring defaults)))
-    (if (or (zerop (length d)) (and (> (length p) 0) (char= (char p 0) #\/)))
-        p
-        (let ((slash (position #\/ d :from-end t)))
-          (concatenate 'string (if slash (subseq d 0 (1+ slash)) "") p)))))
-(defun file-namestring (pathname)
-  (let* ((p (namestring pathname)) (slash (position #\/ p :from-end t)))
-    (if slash (subseq p (1+ slash)) p)))
-(defun directory-namestring (pathname)
-  (let* ((p (namestring pathname)) (slash (position #\/ p :from-end t)))
-    (if slash (subseq p 0 (1+ slash)) "")))
-(defun pathname-name (pathname)
-  (let* ((f (file-namestring pathname)) (dot (position #\. f :from-end t)))
-    (if (and dot (> dot 0)) (subseq f 0 dot) f)))
-(defun pathname-type (pathname)
-  (let* ((f (file-namestring pathname)) (dot (position #\. f :from-end t)))
-    (and dot (> dot 0) (subseq f (1+ dot)))))
 
 (defun probe-file (pathname)
-  (let* ((p (namestring pathname)) (size (%file-size p)))
-    (and (>= size 0) p)))
+  "The merged pathname when the file (or, for a pathname without a name, the directory)
+exists; NIL otherwise."
+  (let* ((p (%native-namestring pathname))
+         (size (%file-size (if (zerop (length p)) "." p))))
+    (and (or (>= size 0) (= size -21))
+         (merge-pathnames pathname))))
 
 (defun delete-file (pathname)
-  (let* ((p (namestring pathname)) (r (%file-delete p)))
+  (let* ((p (%native-namestring pathname)) (r (%file-delete p)))
     (when (< r 0) (%signal-file-error p r "delete"))
     t))
 
-(defun file-write-date (pathname) (declare (ignore pathname)) nil)
+;; The platform interface has no stat yet: an existing file's date is "now", which makes
+;; every compiled file look stale (so it is compiled again), never wrongly fresh.
+(defun file-write-date (pathname)
+  (and (probe-file pathname) (get-universal-time)))
+
+(defun directory (pathspec &key)
+  "Without a directory listing on the platform interface, only a pathname without
+wildcards can be found (a list of it, or NIL); a wild one gives NIL."
+  (if (wild-pathname-p pathspec)
+      nil
+      (let ((p (probe-file pathspec))) (and p (list p)))))
+
+(defun ensure-directories-exist (pathspec &key verbose)
+  (declare (ignore verbose))
+  (values pathspec nil))
+
+(defun user-homedir-pathname (&optional host)
+  (declare (ignore host))
+  (pathname "/"))
 
 (defun open (filespec &key (direction :input) (element-type 'character)
                            (if-exists nil if-exists-p) (if-does-not-exist nil if-dne-p)
                            (external-format :default))
   (declare (ignore element-type external-format))
-  (let ((path (namestring filespec)))
+  (let ((path (%native-namestring filespec)))
     (ecase direction
       ((:input :probe)
        (let ((s (%file-open-input path)))
@@ -131,11 +125,11 @@
   "Reads and evaluates each form of the file in turn; T, or NIL for a missing file when
 IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
   (declare (ignore external-format))
-  (let* ((path (namestring filespec))
+  (let* ((path (%native-namestring filespec))
          (s (open path :if-does-not-exist (if if-does-not-exist :error nil))))
     (unless s (return-from load nil))
     (when verbose (format t "~&; loading ~A~%" path))
-    (let ((*load-pathname* path) (*load-truename* path)
+    (let ((*load-pathname* (merge-pathnames filespec)) (*load-truename* (merge-pathnames filespec))
           (*package* *package*)
           (eof (list :eof)) (start 0))
       (unwind-protect
@@ -145,12 +139,29 @@ IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
                                            path (%stream-line s start)))))
              (loop
                (setq start (%skip-whitespace-position s))
-               (let ((form (read s nil eof)))
+               (let ((form (restart-case (read s nil eof)
+                             (continue ()
+                               :report "Skip to the next line that starts with ( and go on loading."
+                               (%skip-to-toplevel-paren s)
+                               s))))
                  (when (eq form eof) (return))
-                 (let ((vals (multiple-value-list (eval form))))
-                   (when print (format t "~&~{~S~^, ~}~%" vals))))))
+                 ;; CONTINUE skips a form that signalled and goes on with the next one.
+                 (unless (eq form s)
+                   (restart-case
+                       (let ((vals (multiple-value-list (eval form))))
+                         (when print (format t "~&~{~S~^, ~}~%" vals)))
+                     (continue ()
+                       :report "Skip this form and go on loading the file."
+                       nil))))))
         (close s)))
     t))
+
+;; After a form that could not be read: the next line that starts with "(" (a top-level
+;; form in any conventionally indented file).
+(defun %skip-to-toplevel-paren (s)
+  (loop
+    (unless (read-line s nil nil) (return))
+    (when (eql (peek-char nil s nil nil) #\() (return))))
 
 ;; Where the next form starts (after whitespace and ; comments), for LOAD's line numbers.
 (defun %skip-whitespace-position (s)
@@ -161,3 +172,29 @@ IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
             ((char= c #\;) (read-line s nil nil))
             (t (return)))))
   (%file-position s))
+
+(defvar *compile-file-pathname* nil)
+(defvar *compile-file-truename* nil)
+(defvar *compile-verbose* nil)
+(defvar *compile-print* nil)
+
+(defun compile-file-pathname (input-file &key output-file &allow-other-keys)
+  (if output-file
+      (merge-pathnames output-file (merge-pathnames input-file))
+      (make-pathname :type "fasl" :defaults (merge-pathnames input-file))))
+
+;; Interim: the "fasl" is a copy of the source text (LOAD reads and evaluates it); the
+;; file is read through once so that a syntax error shows at compile time.
+(defun compile-file (input-file &key output-file (verbose *compile-verbose*) (print *compile-print*)
+                                     external-format)
+  (declare (ignore print external-format))
+  (let* ((in (merge-pathnames input-file))
+         (out (compile-file-pathname in :output-file output-file))
+         (*compile-file-pathname* in)
+         (*compile-file-truename* (truename in)))
+    (when verbose (format t "~&; compiling ~A~%" (namestring in)))
+    (with-open-file (s in)
+      (with-open-file (o out :direction :output :if-exists :supersede)
+        (loop for line = (read-line s nil nil)
+              while line do (write-line line o))))
+    (values (truename out) nil nil)))

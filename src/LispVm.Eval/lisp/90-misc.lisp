@@ -183,6 +183,26 @@
             (cons s (remove (symbol-name s) (gethash p *%shadowing-symbols*)
                             :key #'symbol-name :test #'string=))))))
 
+;; The engine's MAKE-PACKAGE takes the name only (and uses COMMON-LISP): the keywords here.
+(let ((engine-make-package (symbol-function 'make-package)))
+  (defun make-package (name &key (nicknames nil) (use nil use-p))
+    (let ((uses (mapcar #'%package-arg use))
+          (nicks (mapcar #'string nicknames)))
+      (dolist (n nicks)
+        (when (find-package n) (error 'package-error :package n)))
+      (let ((p (funcall engine-make-package
+                        (if (and (stringp name) (array-has-fill-pointer-p name)) (copy-seq name) name))))
+        (%set-package-nicknames p nicks)
+        (when use-p (%set-package-use-list p uses))
+        p))))
+
+(defun package-nicknames (package) (copy-list (%package-nicknames (%package-arg package))))
+(defun package-use-list (package) (copy-list (%package-use-list (%package-arg package))))
+(defun list-all-packages () (copy-list (%all-packages)))
+(defun package-used-by-list (package)
+  (let ((p (%package-arg package)))
+    (remove-if-not (lambda (q) (member p (%package-use-list q))) (list-all-packages))))
+
 (defun %defpackage (name nicknames use export shadow &optional imports shadowing-imports)
   (let ((pkg (or (find-package name) (make-package name :nicknames nicknames :use nil))))
     (dolist (s shadow) (shadow s pkg))
@@ -208,3 +228,23 @@
 (defun short-site-name () nil)
 (defun long-site-name () nil)
 (defvar *features* '(:lispvm :common-lisp :x86-64))
+
+;; DOCUMENTATION: 93-tools.lisp.
+
+(defvar ++ nil)
+(defvar +++ nil)
+(defvar // nil)
+(defvar /// nil)
+(defvar *macroexpand-hook* 'funcall)
+(defvar *modules* nil)
+(defconstant lambda-list-keywords
+  '(&optional &rest &key &allow-other-keys &aux &body &whole &environment))
+(defun machine-version () nil)
+(defun software-version () nil)
+(defun provide (module-name)
+  (pushnew (string module-name) *modules* :test #'string=)
+  t)
+(defun require (module-name &optional pathname-list)
+  (unless (member (string module-name) *modules* :test #'string=)
+    (dolist (p (if (listp pathname-list) pathname-list (list pathname-list))) (load p)))
+  t)

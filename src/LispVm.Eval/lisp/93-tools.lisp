@@ -11,26 +11,29 @@
     ((function compiler-macro setf) '%doc-function)
     (t nil)))
 
-(defun documentation (x doc-type)
-  (cond ((functionp x)
-         (let ((name (%function-name x)))
-           (and (symbolp name) name (get name '%doc-function))))
-        ((symbolp x)
-         (let ((ind (%doc-indicator doc-type)))
-           (and ind (get x ind))))
-        (t nil)))
+;; Other objects and doc types (types, structures, packages, anonymous functions...):
+;; set with (SETF DOCUMENTATION) only, kept here by (object . doc-type).
+(defvar *%documentation* (make-hash-table :test 'equal))
 
-(defun (setf documentation) (new x doc-type)
+(defun documentation (x doc-type)
   (let ((name (if (functionp x) (%function-name x) x))
         (ind (%doc-indicator doc-type)))
-    (when (and (symbolp name) name ind) (%set-doc name ind new))
+    (if (and (symbolp name) name ind)
+        (get name ind)
+        (values (gethash (cons x doc-type) *%documentation*)))))
+
+(defun (setf documentation) (new x doc-type)
+  (unless (or (null new) (stringp new))
+    (error 'type-error :datum new :expected-type '(or null string)))
+  (let ((name (if (functionp x) (%function-name x) x))
+        (ind (%doc-indicator doc-type)))
+    (if (and (symbolp name) name ind)
+        (%set-doc name ind new)
+        (setf (gethash (cons x doc-type) *%documentation*) new))
     new))
 
-;;; APROPOS
-(defun %all-packages ()
-  (if (fboundp 'list-all-packages)
-      (funcall 'list-all-packages)
-      (%package-list)))
+;;; APROPOS (over %ALL-PACKAGES, the engine's registry: LIST-ALL-PACKAGES copies it, so
+;;; defining %ALL-PACKAGES through LIST-ALL-PACKAGES here recursed forever)
 
 (defun apropos-list (string &optional package)
   "The symbols whose names contain STRING (case-insensitive), sorted by name."

@@ -14,7 +14,7 @@ namespace LispVm.Reader
         readonly Num num;
         public readonly int MaxDepth, MaxToken, MaxString;
 
-        const byte KList = 1, KVector = 2, KWrap = 3, KEval = 4, KFeature = 5, KLabel = 6;
+        const byte KList = 1, KVector = 2, KWrap = 3, KEval = 4, KFeature = 5, KLabel = 6, KSharp = 7;
         // Frame stack: parallel arrays reserved for MaxDepth levels, committed as deep as
         // used (GrowableArrays on the heap's frame source).
         readonly GrowableArrays frames;
@@ -138,7 +138,8 @@ namespace LispVm.Reader
                     int d = depth - 1;
                     string what = fKind[d] == KList ? "inside list" : fKind[d] == KVector ? "inside vector"
  : fKind[d] == KLabel ? "after #n="
-                        : fKind[d] == KFeature ? "after #+/#- " : fKind[d] == KEval ? "after #." : "after quote character";
+                        : fKind[d] == KFeature ? "after #+/#- " : fKind[d] == KEval ? "after #."
+                        : fKind[d] == KSharp ? "after # syntax" : "after quote character";
                     return EndOfInput(what, fLine[d], fCol[d]);
                 }
                 if (CharSyntax.IsWhitespace(c)) continue;
@@ -242,6 +243,31 @@ namespace LispVm.Reader
                                 { Error(ReadErrorKind.Syntax, el, ec, "#. is not allowed: *read-eval* is false"); return ReadStatus.Error; }
                                 if (opt.EvalHook == null || !opt.EvalHook.ReadEval(value, out value))
                                 { Error(ReadErrorKind.Eval, el, ec, "error while evaluating the #. form"); return ReadStatus.Error; }
+                                break;
+                            }
+                        case KSharp:
+                            {
+                                // #P #S #A #C: the Lisp side builds the object from what was read,
+                                // (sharp-fn 'object code arg) through the eval hook.
+                                int el = fLine[d], ec = fCol[d];
+                                int code = fState[d];
+                                ulong arg = fVal[d];
+                                Pop();
+                                if (suppress > 0) { value = W.Nil; break; }
+                                if (opt.EvalHook == null || syms[SymSharp] == W.Nil)
+                                { Error(ReadErrorKind.Syntax, el, ec, "this # syntax is only read from streams"); return ReadStatus.Error; }
+                                // Allocation may collect: the object and the tail stay in roots.
+                                int rm = heap.RootMark(); int rv = heap.PushRoot(value);
+                                ulong form = heap.Cons(arg, W.Nil);
+                                form = heap.Cons(W.Fix(code), form);
+                                int rt = heap.PushRoot(form);
+                                ulong q = heap.Cons(heap.Root(rv), W.Nil);
+                                q = heap.Cons(syms[SymQuote], q);
+                                form = heap.Root(rt); heap.PopRoots(rm);
+                                form = heap.Cons(q, form);
+                                form = heap.Cons(syms[SymSharp], form);
+                                if (!opt.EvalHook.ReadEval(form, out value))
+                                { Error(ReadErrorKind.Eval, el, ec, "error while building the object of # syntax"); return ReadStatus.Error; }
                                 break;
                             }
                         case KLabel:

@@ -8,8 +8,8 @@ namespace LispVm.Reader
     public sealed unsafe partial class LispReader
     {
         // fixed symbol slots (GC roots)
-        const int SymQuote = 0, SymFunction = 1, SymQuasi = 2, SymUnquote = 3, SymUnquoteSplicing = 4, SymLabelMarker = 5;
-        readonly ulong[] syms = new ulong[6];
+        const int SymQuote = 0, SymFunction = 1, SymQuasi = 2, SymUnquote = 3, SymUnquoteSplicing = 4, SymLabelMarker = 5, SymSharp = 6;
+        readonly ulong[] syms = new ulong[7];
 
         void InitSymbols()
         {
@@ -25,6 +25,10 @@ namespace LispVm.Reader
         public ulong QuasiquoteSymbol => syms[SymQuasi];
         public ulong UnquoteSymbol => syms[SymUnquote];
         public ulong UnquoteSplicingSymbol => syms[SymUnquoteSplicing];
+
+        /// <summary>The function #P #S #A #C call (through the eval hook) with the object read
+        /// after them, the dispatch character's code and the numeric argument (or NIL).</summary>
+        public void SetSharpFunction(ulong sym) { syms[SymSharp] = sym; }
 
         /// <summary>Lets the VM choose other backquote symbols (e.g. its own %QUASIQUOTE).</summary>
         public void SetBackquoteSymbols(ulong quasi, ulong unquote, ulong splicing)

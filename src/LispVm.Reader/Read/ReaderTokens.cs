@@ -220,7 +220,8 @@ namespace LispVm.Reader
             if (first == 0 && (count == 1 || (count == 2 && second == 1)))
             {
                 int s = count == 1 ? 1 : 2;
-                if (s >= tokLen) { Error(ReadErrorKind.Syntax, sl, sc, "missing symbol name after :"); return ReadStatus.Error; }
+                // :|| is the keyword whose name is empty (the escape is what makes it a name)
+                if (s >= tokLen && !tokAnyEscape) { Error(ReadErrorKind.Syntax, sl, sc, "missing symbol name after :"); return ReadStatus.Error; }
                 value = InternName(s, tokLen, KeywordPackage);
                 return ReadStatus.Ok;
             }
@@ -228,7 +229,7 @@ namespace LispVm.Reader
             if (count > 2 || (count == 2 && !internal_))
             { Error(ReadErrorKind.Syntax, sl, sc, "too many package markers in "); AppendToken(); return ReadStatus.Error; }
             int nameStart = internal_ ? first + 2 : first + 1;
-            if (nameStart >= tokLen)
+            if (nameStart >= tokLen && !tokAnyEscape)
             { Error(ReadErrorKind.Syntax, sl, sc, "missing symbol name after package marker in "); AppendToken(); return ReadStatus.Error; }
             ulong p = FindPackageNamed(0, first);
             if (p == W.Nil)
@@ -343,6 +344,11 @@ namespace LispVm.Reader
                     { Error(ReadErrorKind.Syntax, sl, sc, "radix for #r must be between 2 and 36"); return ReadStatus.Error; }
                     return ReadRadix((int)arg, sl, sc, out value, out have);
                 case '*': have = true; return ReadBitVector(sl, sc, out value);
+                case 'p': case 'P': case 's': case 'S': case 'a': case 'A': case 'c': case 'C':
+                    if (!Push(KSharp, sl, sc)) return ReadStatus.Error;
+                    fState[depth - 1] = (byte)(c & ~0x20);
+                    fVal[depth - 1] = arg >= 0 ? W.Fix(arg) : W.Nil;
+                    return ReadStatus.Ok;
                 case '=':
                     {
                         if (arg < 0) { Error(ReadErrorKind.Syntax, sl, sc, "#= needs a label number, as in #1="); return ReadStatus.Error; }
