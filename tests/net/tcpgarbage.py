@@ -10,21 +10,14 @@
 # Stops by itself after PER_CLASS (default 200) segments per class or MAX_SECONDS (default
 # 30). Prints "tcpgarbage: CLASS N" per class, "tcpgarbage: connection survived" (or
 # "... failed", exit 1) and "tcpgarbage: total N in S s".
-import random, socket, struct, subprocess, sys, time
+import os, random, socket, struct, subprocess, sys, time
 
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while t >> 16: t = (t & 0xFFFF) + (t >> 16)
-    return (~t) & 0xFFFF
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rawpkt import csum, resolve_mac as _resolve  # noqa: E402
+
 
 def resolve_mac(ip):
-    subprocess.run(["ping", "-n", "-c", "1", "-W", "2", ip], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open("/proc/net/arp") as f:
-        for line in f.readlines()[1:]:
-            p = line.split()
-            if p[0] == ip and p[3] != "00:00:00:00:00:00": return p[3]
-    sys.exit("tcpgarbage: no MAC for %s (pass it instead of auto)" % ip)
+    return _resolve(ip, "tcpgarbage")
 
 a = sys.argv[1:]
 if len(a) < 4: sys.exit("usage: tcpgarbage.py IFACE DST_MAC|auto DST_IP PORT [PER_CLASS] [SEED] [MAX_SECONDS]")

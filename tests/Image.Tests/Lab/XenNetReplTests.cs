@@ -26,7 +26,7 @@ public sealed class XenNetReplTests(LabFixture fixture, ITestOutputHelper log)
     {
         var lab = fixture.Lab;
         string net = Path.Combine(KernelImage.RepoRoot(), "tests", "net");
-        foreach (var f in new[] { "repl_client.py", "synflood.py" })
+        foreach (var f in new[] { "repl_client.py", "synflood.py", "rawpkt.py" })
             File.Copy(Path.Combine(net, f), Path.Combine(lab.Share, f), true);
         var g = lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 96,
             Extra: $"debugger=off ip={Ip}/24 gw=10.0.0.1 repl={Ip}:4005 repl-token={Token}",

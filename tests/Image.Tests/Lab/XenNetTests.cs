@@ -26,7 +26,7 @@ public sealed class XenNetTests(LabFixture fixture, ITestOutputHelper log)
     private static void ShareScripts(LabDriver lab)
     {
         string dir = Path.Combine(KernelImage.RepoRoot(), "tests", "net");
-        foreach (var f in new[] { "udp_lockstep.py", "udp_listen.py", "netflood.py" })
+        foreach (var f in new[] { "udp_lockstep.py", "udp_listen.py", "netflood.py", "rawpkt.py" })
             File.Copy(Path.Combine(dir, f), Path.Combine(lab.Share, f), true);
     }
 

@@ -28,7 +28,7 @@ public sealed class XenTcpTests(LabFixture fixture, ITestOutputHelper log)
     private static void Share(LabDriver lab)
     {
         string dir = Path.Combine(KernelImage.RepoRoot(), "tests", "net");
-        foreach (var f in new[] { "synflood.py", "portscan.py", "tcpgarbage.py" })
+        foreach (var f in new[] { "synflood.py", "portscan.py", "tcpgarbage.py", "rawpkt.py" })
             File.Copy(Path.Combine(dir, f), Path.Combine(lab.Share, f), true);
         File.Copy(Path.Combine(KernelImage.RepoRoot(), "bench", "net-throughput"), Path.Combine(lab.Share, "net-throughput"), true);
         File.Copy(KernelImage.ReplPath(), Path.Combine(lab.Share, "lispvm-tap.elf"), true);
