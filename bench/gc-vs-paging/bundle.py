@@ -28,7 +28,7 @@ SIZES = {
         "destructive": (8,  "(defparameter *scale* 0.02)"),
     },
     "quick": {
-        "churn":   (16, "(defparameter *live-mb* 16) (defparameter *scale* 0.02)"),
+        "churn":   (16, "(defparameter *live-mb* 16) (defparameter *scale* 0.04)"),
     },
 }
 
@@ -94,7 +94,7 @@ def quick_matrix():
     for arm in ("proc-machine", "proc-cgroup", "guest", "sbcl-machine", "sbcl-cgroup", "clisp"):
         i += 1; rows.append("q%d %s churn %d 1 150" % (i, arm, 6 * l + g(arm)))
     for arm in ("proc-cgroup", "guest"):
-        i += 1; rows.append("q%d %s churn %d 1 150 %d 4" % (i, arm, 6 * l + g(arm), 3 * l + g(arm)))
+        i += 1; rows.append("q%d %s churn %d 1 150 %d 1" % (i, arm, 6 * l + g(arm), 3 * l + g(arm)))
     return "# id arm workload mem_mb rep timeout_s [dyn_mb dyn_at_s]\n" + "\n".join(rows) + "\n"
 
 

@@ -35,10 +35,12 @@ namespace XenPv.Shim
         /// <summary>Free frames left out of the heap's limit besides KeepFreeFrames: what a full
         /// collection near the limit commits outside it (the mark/work stack grows past its
         /// first 256 KiB on long chains). Measured: without it a session held at its limit
-        /// (BalloonHeapTests, target below the live data) thrashed and lost its handler; at
-        /// 256 and 384 frames (2026-12-07, a boot image ~200 KB larger) the heap still ran the
-        /// frames out while using its emergency reserve and died; 768 (3 MiB) holds.</summary>
-        public const ulong WorkRoomFrames = 768;
+        /// (BalloonHeapTests, target below the live data) thrashed and lost its handler. Since
+        /// the boot image grew (2026-12-07) that test needs 768 frames (256-512 fail: the heap
+        /// runs the frames out while in its emergency reserve and dies), but 768 leaves a
+        /// 32 MiB guest 58% of its memory, under issue 12's 60%: the heap must stop committing
+        /// outside its limit there, not the margin grow. Open; the test fails meanwhile.</summary>
+        public const ulong WorkRoomFrames = 256;
         /// <summary>Frames moved per Step: bounds the pause at a safe point (64 MiB).</summary>
         public const ulong StepFrames = 16384;
 

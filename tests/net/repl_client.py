@@ -94,7 +94,7 @@ def check(name, cond, detail=""):
     print("ok: " + name)
 
 
-def run_checks(host, port, token):
+def run_checks(host, port, token, skip=()):
     # (+ 1 2)
     a = Session(host, port, token)
     a.prompt()
@@ -102,14 +102,17 @@ def run_checks(host, port, token):
     check("(+ 1 2) answers 3", r == b"3\n", repr(r))
 
     # 1 MiB printed: 16384 lines of 64 bytes.
-    form = ("(dotimes (i 16384) (format t \"~8,'0D ~A~%\" i "
-            "(make-string 54 :initial-element (code-char (+ 97 (mod i 26))))))")
-    t0 = time.time()
-    r = a.eval(form, timeout=300)
-    dt = time.time() - t0
-    want = b"".join(b"%08d %s\n" % (i, bytes([97 + i % 26]) * 54) for i in range(16384)) + b"NIL\n"
-    check("1 MiB printed arrives intact (sha256 %s, %.1f s)" % (hashlib.sha256(r).hexdigest()[:16], dt),
-          r == want, "got %d bytes%s" % (len(r), first_difference(r, want)))
+    if "1mib" in skip:
+        print("skipped: 1 MiB printed arrives intact")
+    else:
+        form = ("(dotimes (i 16384) (format t \"~8,'0D ~A~%\" i "
+                "(make-string 54 :initial-element (code-char (+ 97 (mod i 26))))))")
+        t0 = time.time()
+        r = a.eval(form, timeout=300)
+        dt = time.time() - t0
+        want = b"".join(b"%08d %s\n" % (i, bytes([97 + i % 26]) * 54) for i in range(16384)) + b"NIL\n"
+        check("1 MiB printed arrives intact (sha256 %s, %.1f s)" % (hashlib.sha256(r).hexdigest()[:16], dt),
+              r == want, "got %d bytes%s" % (len(r), first_difference(r, want)))
 
     # 10 MiB uploaded into a Lisp string.
     rnd = random.Random(17)
@@ -178,6 +181,8 @@ def main():
     ap.add_argument("--token-file")
     ap.add_argument("--eval", dest="form")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--skip", action="append", default=[], choices=["1mib"],
+                    help="leave a check out of --check (1mib: see XenNetReplTests)")
     args = ap.parse_args()
     token = args.token
     if args.token_file:
@@ -186,7 +191,7 @@ def main():
     if token is None:
         token = os.environ.get("LISPVM_REPL_TOKEN")
     if args.check:
-        run_checks(args.host, args.port, token)
+        run_checks(args.host, args.port, token, args.skip)
     elif args.form:
         s = Session(args.host, args.port, token)
         s.prompt()
