@@ -11,77 +11,31 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
+using Guest = Image.Tests.LinuxNetTests.Guest;
 
 namespace Image.Tests;
 
 public class LinuxNetReplTests
 {
+    // The namespace plumbing and the image on a pipe are LinuxNetTests' (one copy).
+    static (int Code, string Out) Sh(string file, int timeoutMs, params string[] args) => LinuxNetTests.Sh(file, timeoutMs, args);
+    static (int Code, string Out) InNs(string ns, int timeoutMs, params string[] cmd) => LinuxNetTests.InNs(ns, timeoutMs, cmd);
+    static void Step((int Code, string Out) r, string what) => LinuxNetTests.Step(r, what);
+
     readonly ITestOutputHelper log;
     public LinuxNetReplTests(ITestOutputHelper log) { this.log = log; }
 
     const string Tap = "lvtap1";
 
-    static (int Code, string Out) Sh(int timeoutMs, string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutMs)) { try { p.Kill(true); } catch (InvalidOperationException) { } p.WaitForExit(); return (-1, o.Result + e.Result + "\n(timed out)"); }
-        return (p.ExitCode, o.Result + e.Result);
-    }
-
-    static (int Code, string Out) InNs(string ns, int timeoutMs, params string[] cmd) =>
-        Sh(timeoutMs, "ip", new[] { "netns", "exec", ns }.Concat(cmd).ToArray());
-
     static string Client => Path.Combine(KernelImage.RepoRoot(), "tests", "net", "repl_client.py");
-
-    /// <summary>The image in the namespace, its console on a pipe, output collected.</summary>
-    sealed class Guest : IDisposable
-    {
-        public readonly Process P;
-        readonly StringBuilder output = new();
-        public Guest(string ns, IDictionary<string, string> env, params string[] args)
-        {
-            var psi = new ProcessStartInfo("ip")
-            { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "netns", "exec", ns, KernelImage.ReplPath() }.Concat(args)) psi.ArgumentList.Add(a);
-            if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
-            P = Process.Start(psi)!;
-            P.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append(e.Data).Append('\n'); };
-            P.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append("stderr: ").Append(e.Data).Append('\n'); };
-            P.BeginOutputReadLine();
-            P.BeginErrorReadLine();
-        }
-        public string Output { get { lock (output) return output.ToString(); } }
-        public void Send(string line) { P.StandardInput.Write(line + "\n"); P.StandardInput.Flush(); }
-        public bool WaitFor(string pattern, int timeoutMs = 10000)
-        {
-            var sw = Stopwatch.StartNew();
-            var re = new Regex(pattern, RegexOptions.Multiline);
-            while (!re.IsMatch(Output))
-            {
-                if (sw.ElapsedMilliseconds > timeoutMs || P.HasExited) return false;
-                Thread.Sleep(20);
-            }
-            return true;
-        }
-        public void Dispose()
-        {
-            try { if (!P.HasExited) P.Kill(true); } catch (Exception) { }
-            P.WaitForExit();
-            P.Dispose();
-        }
-    }
 
     static void WithNamespace(Action<string> body)
     {
         string ns = $"lispvm-repl{Environment.ProcessId}";
-        Sh(10000, "ip", "netns", "del", ns);
+        Sh("ip", 10000, "netns", "del", ns);
         try
         {
-            Step(Sh(10000, "ip", "netns", "add", ns), "ip netns add");
+            Step(Sh("ip", 10000, "netns", "add", ns), "ip netns add");
             Step(InNs(ns, 10000, "ip", "link", "set", "lo", "up"), "lo up");
             Step(InNs(ns, 10000, "ip", "tuntap", "add", "dev", Tap, "mode", "tap"), "ip tuntap add");
             Step(InNs(ns, 10000, "ip", "addr", "add", "10.0.0.1/24", "dev", Tap), "ip addr add");
@@ -90,29 +44,27 @@ public class LinuxNetReplTests
         }
         finally
         {
-            var del = Sh(10000, "ip", "netns", "del", ns);
+            var del = Sh("ip", 10000, "netns", "del", ns);
             Assert.True(del.Code == 0, "ip netns del: " + del.Out);
         }
     }
-
-    static void Step((int Code, string Out) r, string what) => Assert.True(r.Code == 0, $"{what} failed: {r.Out}");
 
     [NetNsFact]
     public void The_network_repl_passes_the_client_checks_and_serves_after_stdin_ends()
     {
         WithNamespace(ns =>
         {
-            using var g = new Guest(ns, null, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005", "repl-token=s3cret-λ");
-            Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, token required$", 20000), "no net-repl line:\n" + g.Output);
+            using var g = new Guest(ns, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005", "repl-token=s3cret-λ");
+            Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, token required$", 20000) != null, "no net-repl line:\n" + g.Output);
             Assert.DoesNotContain("s3cret", g.Output);                 // the token is never printed
 
             // The console answers while the network REPL runs.
             g.Send("(+ 20 22)");
-            Assert.True(g.WaitFor(@"^(\* )*42$"), "the console did not answer:\n" + g.Output);
+            Assert.True(g.WaitFor(@"^(\* )*42$") != null, "the console did not answer:\n" + g.Output);
             var one = InNs(ns, 30000, "python3", Client, "10.0.0.2", "4005", "--token", "s3cret-λ", "--eval", "(list 1 (+ 1 2))");
             Assert.True(one.Code == 0 && one.Out == "(1 3)\n", "--eval: " + one.Out + "\nguest:\n" + g.Output);
             g.Send("(+ 1 1)");
-            Assert.True(g.WaitFor(@"^(\* )*2$"), "the console did not answer after a session:\n" + g.Output);
+            Assert.True(g.WaitFor(@"^(\* )*2$") != null, "the console did not answer after a session:\n" + g.Output);
 
             // The console's input ends: the image keeps serving.
             g.P.StandardInput.Close();
@@ -131,10 +83,10 @@ public class LinuxNetReplTests
     {
         WithNamespace(ns =>
         {
-            using (var g = new Guest(ns, new Dictionary<string, string> { ["LISPVM_REPL_TOKEN"] = "from-env" },
+            using (var g = Guest.WithEnv(ns, new Dictionary<string, string> { ["LISPVM_REPL_TOKEN"] = "from-env" },
                                      "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005"))
             {
-                Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, token required$", 20000), g.Output);
+                Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, token required$", 20000) != null, g.Output);
                 var r = InNs(ns, 30000, "python3", Client, "10.0.0.2", "4005", "--token", "from-env", "--eval", "(* 6 7)");
                 Assert.True(r.Code == 0 && r.Out == "42\n", r.Out + "\n" + g.Output);
             }
@@ -142,8 +94,8 @@ public class LinuxNetReplTests
             try
             {
                 File.WriteAllText(file, "from-file\n");
-                using var g = new Guest(ns, null, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005", $"repl-token-file={file}");
-                Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, token required$", 20000), g.Output);
+                using var g = new Guest(ns, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005", $"repl-token-file={file}");
+                Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, token required$", 20000) != null, g.Output);
                 var r = InNs(ns, 30000, "python3", Client, "10.0.0.2", "4005", "--token-file", file, "--eval", "(* 6 7)");
                 Assert.True(r.Code == 0 && r.Out == "42\n", r.Out + "\n" + g.Output);
                 var bad = InNs(ns, 30000, "python3", Client, "10.0.0.2", "4005", "--token", "from-env", "--eval", "(* 6 7)");
@@ -169,13 +121,13 @@ public class LinuxNetReplTests
     {
         WithNamespace(ns =>
         {
-            using (var g = new Guest(ns, null, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005"))
-                Assert.True(g.WaitFor(@"^net-repl: no token: give repl-token=SECRET .*repl-insecure; no network REPL$", 20000), g.Output);
-            using (var g = new Guest(ns, null, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.9:4005", "repl-token=x"))
-                Assert.True(g.WaitFor(@"^net-repl: repl=ADDR must be this guest's address \(ip=\); no network REPL$", 20000), g.Output);
-            using (var g = new Guest(ns, null, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005", "repl-insecure"))
+            using (var g = new Guest(ns, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005"))
+                Assert.True(g.WaitFor(@"^net-repl: no token: give repl-token=SECRET .*repl-insecure; no network REPL$", 20000) != null, g.Output);
+            using (var g = new Guest(ns, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.9:4005", "repl-token=x"))
+                Assert.True(g.WaitFor(@"^net-repl: repl=ADDR must be this guest's address \(ip=\); no network REPL$", 20000) != null, g.Output);
+            using (var g = new Guest(ns, "ip=10.0.0.2/24", $"net=tap:{Tap}", "repl=10.0.0.2:4005", "repl-insecure"))
             {
-                Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, NO TOKEN \(repl-insecure\)", 20000), g.Output);
+                Assert.True(g.WaitFor(@"^net-repl: on 10\.0\.0\.2:4005, NO TOKEN \(repl-insecure\)", 20000) != null, g.Output);
                 var r = InNs(ns, 30000, "python3", Client, "10.0.0.2", "4005", "--eval", "(+ 1 2)");
                 Assert.True(r.Code == 0 && r.Out == "3\n", r.Out + "\n" + g.Output);
             }

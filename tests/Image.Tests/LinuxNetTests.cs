@@ -57,11 +57,17 @@ public class LinuxNetTests
     {
         public readonly Process P;
         readonly StringBuilder output = new();
-        public Guest(string ns, params string[] args)
+        public Guest(string ns, params string[] args) : this(ns, null, args) { }
+
+        /// <summary>The same, with variables added to the image's environment.</summary>
+        public static Guest WithEnv(string ns, IDictionary<string, string> env, params string[] args) => new Guest(ns, env, args);
+
+        Guest(string ns, IDictionary<string, string> env, string[] args)
         {
             var psi = new ProcessStartInfo("ip")
             { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { "netns", "exec", ns, KernelImage.ReplPath() }.Concat(args)) psi.ArgumentList.Add(a);
+            if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
             P = Process.Start(psi)!;     // ip netns exec execs the image: P.Id is the image's pid
             P.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append(e.Data).Append('\n'); };
             P.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append("stderr: ").Append(e.Data).Append('\n'); };
