@@ -32,21 +32,7 @@ public class LinuxNetReplTests
     static void WithNamespace(Action<string> body)
     {
         string ns = $"lispvm-repl{Environment.ProcessId}";
-        Sh("ip", 10000, "netns", "del", ns);
-        try
-        {
-            Step(Sh("ip", 10000, "netns", "add", ns), "ip netns add");
-            Step(InNs(ns, 10000, "ip", "link", "set", "lo", "up"), "lo up");
-            Step(InNs(ns, 10000, "ip", "tuntap", "add", "dev", Tap, "mode", "tap"), "ip tuntap add");
-            Step(InNs(ns, 10000, "ip", "addr", "add", "10.0.0.1/24", "dev", Tap), "ip addr add");
-            Step(InNs(ns, 10000, "ip", "link", "set", Tap, "up"), "ip link set up");
-            body(ns);
-        }
-        finally
-        {
-            var del = Sh("ip", 10000, "netns", "del", ns);
-            Assert.True(del.Code == 0, "ip netns del: " + del.Out);
-        }
+        LinuxNetTests.WithTapNamespace(ns, Tap, () => body(ns));
     }
 
     [NetNsFact]

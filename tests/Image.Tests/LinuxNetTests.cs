@@ -97,6 +97,28 @@ public class LinuxNetTests
         }
     }
 
+    /// <summary>Runs body in a fresh namespace ns with loopback up and a TAP device tap at
+    /// 10.0.0.1/24 (the image takes the other side), and deletes the namespace after it,
+    /// also when body fails (a leftover of a killed run is deleted first).</summary>
+    internal static void WithTapNamespace(string ns, string tap, Action body)
+    {
+        Sh("ip", "netns", "del", ns);
+        try
+        {
+            Step(Sh("ip", "netns", "add", ns), "ip netns add");
+            Step(InNs(ns, 10000, "ip", "link", "set", "lo", "up"), "lo up");
+            Step(InNs(ns, 10000, "ip", "tuntap", "add", "dev", tap, "mode", "tap"), "ip tuntap add");
+            Step(InNs(ns, 10000, "ip", "addr", "add", "10.0.0.1/24", "dev", tap), "ip addr add");
+            Step(InNs(ns, 10000, "ip", "link", "set", tap, "up"), "ip link set up");
+            body();
+        }
+        finally
+        {
+            var del = Sh("ip", "netns", "del", ns);
+            Assert.True(del.Code == 0, "ip netns del: " + del.Out);
+        }
+    }
+
     // The scripts the lab's XenNetTests and Dom0TapTests run too (tests/net).
     internal static string NetScript(string name) => Path.Combine(KernelImage.RepoRoot(), "tests", "net", name);
 
@@ -104,14 +126,8 @@ public class LinuxNetTests
     public void Ping_udp_echo_and_udp_send_over_a_tap_in_a_network_namespace()
     {
         string ns = $"lispvm-test{Environment.ProcessId}";
-        Sh("ip", "netns", "del", ns);                         // a leftover of a killed run
-        try
+        WithTapNamespace(ns, Tap, () =>
         {
-            Step(Sh("ip", "netns", "add", ns), "ip netns add");
-            Step(InNs(ns, 10000, "ip", "link", "set", "lo", "up"), "lo up");
-            Step(InNs(ns, 10000, "ip", "tuntap", "add", "dev", Tap, "mode", "tap"), "ip tuntap add");
-            Step(InNs(ns, 10000, "ip", "addr", "add", "10.0.0.1/24", "dev", Tap), "ip addr add");
-            Step(InNs(ns, 10000, "ip", "link", "set", Tap, "up"), "ip link set up");
 
             using var g = new Guest(ns, "ip=10.0.0.2/24", "gw=10.0.0.1", "udp-echo=7", $"net=tap:{Tap}");
             Assert.True(g.WaitFor(@"^LispVm .* boot \d+ ms", 20000) != null, "no banner; output:\n" + g.Output);
@@ -182,12 +198,7 @@ public class LinuxNetTests
             Assert.True(g.WaitFor(@"^(\* )*25$") != null, "net-stats did not count 25 pings; output:\n" + g.Output);
             Assert.Matches(@"(?m)^  device tap: rx-frames \d+, tx-frames \d+$", g.Output);
             log.WriteLine(g.Output);
-        }
-        finally
-        {
-            var del = Sh("ip", "netns", "del", ns);
-            Assert.True(del.Code == 0, "ip netns del: " + del.Out);
-        }
+        });
     }
 
     internal static void Step((int Code, string Out) r, string what) => Assert.True(r.Code == 0, $"{what} failed: {r.Out}");

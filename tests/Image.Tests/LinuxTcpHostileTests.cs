@@ -39,14 +39,8 @@ public class LinuxTcpHostileTests
         // entropy=tsc-jitter forces the fallback path (this machine may have RDRAND); two
         // chargen connections still work, their bytes checked.
         string ns = $"lispvm-tcpj{Environment.ProcessId}";
-        Sh("ip", "netns", "del", ns);
-        try
+        WithTapNamespace(ns, Tap, () =>
         {
-            Step(Sh("ip", "netns", "add", ns), "ip netns add");
-            Step(InNs(ns, 10000, "ip", "link", "set", "lo", "up"), "lo up");
-            Step(InNs(ns, 10000, "ip", "tuntap", "add", "dev", Tap, "mode", "tap"), "ip tuntap add");
-            Step(InNs(ns, 10000, "ip", "addr", "add", "10.0.0.1/24", "dev", Tap), "ip addr add");
-            Step(InNs(ns, 10000, "ip", "link", "set", Tap, "up"), "ip link set up");
             using var g = new Guest(ns, "ip=10.0.0.2/24", "tcp-chargen=19", "entropy=tsc-jitter", $"net=tap:{Tap}");
             Assert.True(g.WaitFor(@"^LispVm .* boot \d+ ms", 20000) != null, "no banner; output:\n" + g.Output);
             log.WriteLine(g.Output);
@@ -60,25 +54,15 @@ public class LinuxTcpHostileTests
             Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(r.Out, "chargen ok").Count);
             g.Send("(getf (net-stats) :tcp-entropy)");
             Assert.True(g.WaitFor("^\"tsc-jitter\"$") != null, g.Output);
-        }
-        finally
-        {
-            Sh("ip", "netns", "del", ns);
-        }
+        });
     }
 
     [NetNsFact]
     public void Syn_flood_port_scan_and_garbage_segments_leave_the_image_answering()
     {
         string ns = $"lispvm-tcph{Environment.ProcessId}";
-        Sh("ip", "netns", "del", ns);
-        try
+        WithTapNamespace(ns, Tap, () =>
         {
-            Step(Sh("ip", "netns", "add", ns), "ip netns add");
-            Step(InNs(ns, 10000, "ip", "link", "set", "lo", "up"), "lo up");
-            Step(InNs(ns, 10000, "ip", "tuntap", "add", "dev", Tap, "mode", "tap"), "ip tuntap add");
-            Step(InNs(ns, 10000, "ip", "addr", "add", "10.0.0.1/24", "dev", Tap), "ip addr add");
-            Step(InNs(ns, 10000, "ip", "link", "set", Tap, "up"), "ip link set up");
 
             using var g = new Guest(ns, "ip=10.0.0.2/24", "gw=10.0.0.1", "udp-echo=7", "tcp-discard=9", "tcp-chargen=19", $"net=tap:{Tap}");
             Assert.True(g.WaitFor(@"^LispVm .* boot \d+ ms", 20000) != null, "no banner; output:\n" + g.Output);
@@ -132,10 +116,6 @@ public class LinuxTcpHostileTests
             g.Send("(net-stats)");
             Assert.True(g.WaitFor(@"tcp: \d+ established, 0 half-open[^\n]*entropy (rdrand|tsc-jitter)\n", 10000) != null, g.Output);
             log.WriteLine(g.Output);
-        }
-        finally
-        {
-            Sh("ip", "netns", "del", ns);
-        }
+        });
     }
 }
