@@ -245,6 +245,7 @@ namespace LispVm.Gc
                 s.LimitBytes = limitBytes;
                 s.NurseryBytes = nurSize;
                 s.OldBytesUsed = oldTop - oldBase;
+                s.OldBytesCommitted = oldCommitEnd - oldBase;
                 s.LiveBytesAfterLastGc = liveAfterGc;
                 s.BytesAllocatedTotal = bytesAllocatedBefore + (nurTop - nurStart);
                 s.MinorCollections = minorCount;

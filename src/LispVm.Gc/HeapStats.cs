@@ -9,6 +9,8 @@ namespace LispVm.Gc
         public ulong LimitBytes;
         public ulong NurseryBytes;
         public ulong OldBytesUsed;
+        /// <summary>Old-space bytes with frames behind them (side tables not included).</summary>
+        public ulong OldBytesCommitted;
         public ulong LiveBytesAfterLastGc;
         public ulong BytesAllocatedTotal;
         public ulong MinorCollections;

@@ -35,11 +35,10 @@ namespace XenPv.Shim
         /// <summary>Free frames left out of the heap's limit besides KeepFreeFrames: what a full
         /// collection near the limit commits outside it (the mark/work stack grows past its
         /// first 256 KiB on long chains). Measured: without it a session held at its limit
-        /// (BalloonHeapTests, target below the live data) thrashed and lost its handler. Since
-        /// the boot image grew (2026-12-07) that test needs 768 frames (256-512 fail: the heap
-        /// runs the frames out while in its emergency reserve and dies), but 768 leaves a
-        /// 32 MiB guest 58% of its memory, under issue 12's 60%: the heap must stop committing
-        /// outside its limit there, not the margin grow. Open; the test fails meanwhile.</summary>
+        /// (BalloonHeapTests, target below the live data) thrashed and lost its handler. The
+        /// limit is based on IBalloonHeap.LimitedBytes, not CommittedBytes: the latter counted
+        /// the side tables twice, and since the boot image grew (2026-12-07) that put a heap
+        /// held at its limit ~2 MiB past the domain's frames (it died in its reserve).</summary>
         public const ulong WorkRoomFrames = 256;
         /// <summary>Frames moved per Step: bounds the pause at a safe point (64 MiB).</summary>
         public const ulong StepFrames = 16384;
@@ -176,7 +175,7 @@ namespace XenPv.Shim
             ulong free = frames.FreeFrames * 4096;
             ulong margin = GrowthOverhead(free) + (KeepFreeFrames + WorkRoomFrames) * 4096;
             ulong usable = free > margin ? free - margin : 0;
-            ulong limit = heap.CommittedBytes + usable;
+            ulong limit = heap.LimitedBytes + usable;
             if (LimitCap != 0 && limit > LimitCap) limit = LimitCap;
             heap.SetLimit(limit);
         }

@@ -11,6 +11,12 @@ namespace XenPv.Shim
         void CollectAndTrim();
         /// <summary>Bytes of frames the heap holds now (data, nursery, side tables).</summary>
         ulong CommittedBytes { get; }
+        /// <summary>Bytes of committed frames the limit measures (old space committed plus
+        /// the nursery), the base Balloon.UpdateLimit adds usable free frames to. Side tables
+        /// and the work stack are in CommittedBytes but not here: adding free frames to
+        /// CommittedBytes counted them twice (once as frames held, once more as heap room),
+        /// and a heap at its limit then ran the domain's frames out (BalloonHeapTests).</summary>
+        ulong LimitedBytes { get; }
         /// <summary>Bytes live after the last collection.</summary>
         ulong LiveBytes { get; }
         /// <summary>The heap's limit in bytes: allocation past it is a storage-condition

@@ -39,6 +39,7 @@ public unsafe class BalloonOverFramesTests
             Pages = LivePages;
         }
         public ulong CommittedBytes => Pages * 4096;
+        public ulong LimitedBytes => Pages * 4096;
         public ulong LiveBytes => LivePages * 4096;
         public void SetLimit(ulong bytes) { Limit = bytes; }
     }

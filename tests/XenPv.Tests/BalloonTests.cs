@@ -59,6 +59,7 @@ public unsafe class BalloonTests
             if (Committed > keep) { f.Free += (Committed - keep) / 4096; Committed = keep; }
         }
         public ulong CommittedBytes => Committed;
+        public ulong LimitedBytes => Committed;
         public ulong LiveBytes => Live;
         public void SetLimit(ulong bytes) { Limit = bytes < Committed ? Committed : bytes; }
         // The program allocates: the heap commits free frames.

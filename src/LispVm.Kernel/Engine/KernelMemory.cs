@@ -96,6 +96,7 @@ namespace LispVm.Kernel
         // IBalloonHeap
         public void CollectAndTrim() { _heap.Collect(true); _heap.TrimFrames(); }
         public ulong CommittedBytes { get { HeapStats s = _heap.Stats; return s.FramesCommitted * s.PageSize; } }
+        public ulong LimitedBytes { get { HeapStats s = _heap.Stats; return s.OldBytesCommitted + s.NurseryBytes; } }
         public ulong LiveBytes { get { return _heap.Stats.LiveBytesAfterLastGc; } }
         public void SetLimit(ulong bytes) { _heap.SetLimit(bytes); }
 

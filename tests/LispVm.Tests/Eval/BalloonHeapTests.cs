@@ -46,6 +46,7 @@ public unsafe class BalloonHeapTests
         public HeapSide(Heap h) { heap = h; }
         public void CollectAndTrim() { heap.Collect(true); heap.TrimFrames(); CollectsAtPoll++; }
         public ulong CommittedBytes => heap.Stats.FramesCommitted * heap.Stats.PageSize;
+        public ulong LimitedBytes => heap.Stats.OldBytesCommitted + heap.Stats.NurseryBytes;
         public ulong LiveBytes => heap.Stats.LiveBytesAfterLastGc;
         public void SetLimit(ulong bytes) => heap.SetLimit(bytes);
         public void WriteLine(byte* t, int n) => Lines.Add(Encoding.ASCII.GetString(t, n));
