@@ -75,6 +75,33 @@ namespace XenPv.Shim
                 if (slots[i].Port != NoPort) pollList[pollCount++] = slots[i].Port;
         }
 
+        // After a resume the toolstack gives the same channels new numbers (xenstore and
+        // console from start_info): the slot, and every driver holding it, keeps its
+        // EventPort. False when the port is out of range or another slot holds it.
+        public bool Rebind(EventPort p, uint newPort)
+        {
+            int word, oldWord;
+            ulong bit, oldBit;
+            if (p == null || !SharedInfo.PortBit(newPort, out word, out bit)) return false;
+            if (p.Port == newPort) return true;
+            if ((registered[word] & bit) != 0) return false;
+            if (p.Port != NoPort && SharedInfo.PortBit(p.Port, out oldWord, out oldBit)) registered[oldWord] &= ~oldBit;
+            registered[word] |= bit;
+            p.Port = newPort;
+            Rebuild();
+            return true;
+        }
+
+        // A restore masks every port (evtchn_mask all ones): unmask every registered one.
+        // Returns how many unmask calls failed.
+        public int UnmaskAll()
+        {
+            int failed = 0;
+            for (int i = 0; i < pollCount; i++)
+                if (ops.Unmask(pollList[i]) != XenError.Ok) failed++;
+            return failed;
+        }
+
         // EVTCHNOP_alloc_unbound for remoteDomid, registered with handler; null on failure
         // (error in err; a port we cannot register is closed again).
         public EventPort AllocUnbound(ushort remoteDomid, IEventHandler handler, out XenError err)
