@@ -169,8 +169,15 @@ public unsafe class EventRegistryTests
         // The restore: netfront's channel is gone (forgotten locally, never closed), the
         // toolstack's channels have new numbers, every port is masked.
         reg.Unregister(net);
+        reg.Park(c);
+        reg.Park(x);
+        EventPort other = reg.Register(7, null);                      // parked slots stay theirs
+        Assert.NotNull(other);
+        Assert.NotSame(c, other);
+        Assert.NotSame(x, other);
         Assert.True(reg.Rebind(x, 5));                                // the old netfront number, reused
-        Assert.True(reg.Rebind(c, 3));                                // the old xenstore number
+        Assert.True(reg.Rebind(c, 2));                                // the old console number: swap is fine
+        Assert.True(reg.Rebind(c, 3));                                // and again: the old xenstore number
         Assert.False(reg.Rebind(c, 5));                               // taken by another slot
         Assert.False(reg.Rebind(c, 4096));                            // out of range
         Assert.Equal(3u, c.Port);
@@ -178,7 +185,7 @@ public unsafe class EventRegistryTests
         Assert.DoesNotContain(ops.Calls, k => k.StartsWith("close"));
         for (int w = 0; w < 64; w++) Shared(page)->evtchn_mask[w] = ~0UL;
         Assert.Equal(0, reg.UnmaskAll());
-        Assert.Equal(new[] { "unmask 3", "unmask 5" }, ops.Calls.Where(k => k.StartsWith("unmask")).OrderBy(k => k).ToArray());
+        Assert.Equal(new[] { "unmask 3", "unmask 5", "unmask 7" }, ops.Calls.Where(k => k.StartsWith("unmask")).OrderBy(k => k).ToArray());
         // Handlers follow their slot; the old numbers are not watched any more.
         Raise(page, 5);
         Raise(page, 2);
@@ -186,6 +193,6 @@ public unsafe class EventRegistryTests
         Assert.Equal(new uint[] { 5 }, store.Seen);
         Assert.Empty(console.Seen);
         reg.Wait(1);
-        Assert.Equal(new uint[] { 3, 5 }, ops.Polls[^1].OrderBy(p => p).ToArray());
+        Assert.Equal(new uint[] { 3, 5, 7 }, ops.Polls[^1].OrderBy(p => p).ToArray());
     }
 }
