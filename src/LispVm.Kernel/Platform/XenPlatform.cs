@@ -108,7 +108,8 @@ namespace LispVm.Kernel
             ulong* mfns = stackalloc ulong[Netfront.PagesNeeded];
             for (int i = 0; i < Netfront.PagesNeeded; i++) mfns[i] = _frames.MachineFrameOf(_netPages + (ulong)i * 4096);
             NetfrontStatus st = nf.Reconnect(mfns, Netfront.PagesNeeded);
-            Write("net: ");
+            if (st == NetfrontStatus.Ok) { WriteLine("net: reconnected after the restore"); return; }
+            Write("net: not reconnected after the restore: ");
             WriteLine(Netfront.Describe(st));
         }
 
@@ -322,8 +323,17 @@ namespace LispVm.Kernel
             CheckControl();
         }
 
-        // Xen system time, shifted by what restores took away (see RebaseClock).
-        public override ulong MonotonicNs() { return _shared == null ? 0 : (ulong)((long)XenNow() + _clockOffsetNs); }
+        // Xen system time, shifted by what restores took away (see RebaseClock), and never
+        // backwards (the first reads in a new domain may still see the old host's record).
+        ulong _lastMonotonicNs;
+        public override ulong MonotonicNs()
+        {
+            if (_shared == null) return 0;
+            ulong t = (ulong)((long)XenNow() + _clockOffsetNs);
+            if (t < _lastMonotonicNs) return _lastMonotonicNs;
+            _lastMonotonicNs = t;
+            return t;
+        }
         ulong XenNow() { return _shared == null ? 0 : XenTime.NowNs(&_shared->vcpu_info0.time); }
 
         // A deadline on our clock as Xen system time for SCHEDOP_poll (0 stays "none").
