@@ -24,8 +24,8 @@ public sealed class XenSaveRestoreTests(LabFixture fixture, ITestOutputHelper lo
 
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
 
-    private LabGuest Boot(int memoryMb = 32, string extra = "", string vif = null) =>
-        BootToPrompt(fixture.Lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: memoryMb, Extra: extra, Vif: vif), out _);
+    private LabGuest Boot() =>
+        BootToPrompt(fixture.Lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 32), out _);
 
     private static string Eval(LabGuest g, string form, TimeSpan? timeout = null)
     {
@@ -68,13 +68,15 @@ public sealed class XenSaveRestoreTests(LabFixture fixture, ITestOutputHelper lo
         WaitForLogCount(g, Resumed, restoresBefore + 1);
     }
 
-    // xenconsoled's log holds every incarnation: wait until the pattern occurs n times.
+    // xenconsoled's log holds every incarnation: wait until the pattern occurs n times. A
+    // migration's receiver runs as NAME--incoming until it is renamed, and xenconsoled may
+    // have named its log after that: both logs count.
     private void WaitForLogCount(LabGuest g, string regex, int n)
     {
         var sw = Stopwatch.StartNew();
         for (;;)
         {
-            string logText = fixture.Lab.ConsoleLog(g.Name);
+            string logText = fixture.Lab.ConsoleLog(g.Name) + fixture.Lab.ConsoleLog(g.Name + "--incoming");
             if (Regex.Matches(logText, regex).Count >= n) return;
             Assert.True(sw.Elapsed < Follow, $"/{regex}/ not {n} times in xenconsoled's log after {Follow.TotalSeconds} s:\n{logText}");
             Thread.Sleep(500);
@@ -197,9 +199,13 @@ public sealed class XenSaveRestoreTests(LabFixture fixture, ITestOutputHelper lo
             "print('before:', s.eval('(+ 1 2)').decode().strip(), flush=True)\n" +
             "t = time.time()\nwhile not os.path.exists('/tmp/sr-net.go') and time.time() - t < 600: time.sleep(0.5)\n" +
             "print('after:', s.eval('(* 6 7)', timeout=120).decode().strip(), flush=True)\n");
-        var g = Boot(64, $"debugger=off ip={Ip}/24 gw=10.0.0.1 repl={Ip}:4005 repl-token={Token}", "mac=" + Mac + ",bridge=xenbr0");
+        var g = lab.StartGuest(new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 64,
+            Extra: $"debugger=off ip={Ip}/24 gw=10.0.0.1 repl={Ip}:4005 repl-token={Token}", Vif: "mac=" + Mac + ",bridge=xenbr0"));
         try
         {
+            g.Expect(BannerRe, BootLimit);
+            g.Expect(@"net-repl: on 10\.0\.0\.20:4005, token required\r\n", BootLimit);
+            g.Expect(Prompt, Long);
             lab.Dom0("rm -f /tmp/sr-net.go /tmp/sr-net.log");
             lab.Dom0Background("python3 /mnt/share/sr_session.py", "sr-net");
             var sw = Stopwatch.StartNew();
