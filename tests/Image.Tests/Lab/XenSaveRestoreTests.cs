@@ -125,7 +125,8 @@ public sealed class XenSaveRestoreTests(LabFixture fixture, ITestOutputHelper lo
         {
             Define(g);
             long before = Frames(g);
-            Say($"(room) before: the platform owns {before} frames");
+            int mibBefore = g.MemoryMiB();
+            Say($"(room) before: the platform owns {before} frames; xl list {mibBefore} MiB");
             for (int cycle = 1; cycle <= 5; cycle++)
             {
                 Save(g, "/tmp/sr5.save");
@@ -135,6 +136,7 @@ public sealed class XenSaveRestoreTests(LabFixture fixture, ITestOutputHelper lo
             }
             long after = Frames(g);
             Assert.Equal(before, after);
+            Assert.Equal(mibBefore, g.MemoryMiB());                      // the toolstack counts the same
         }
         finally { g.Destroy(); fixture.Lab.Dom0("rm -f /tmp/sr5.save"); }
     }
