@@ -73,6 +73,10 @@ namespace LispVm.Kernel
                 p.Crash();
             }
             p.AttachFrames(frames);
+            // xl save / migrate find our memory through the P2M lists in shared_info.
+            if (sharedInfo == null || !frames.PublishP2m((SharedInfo*)sharedInfo))
+                p.WriteLine("frames: P2M not published in shared_info: xl save and migrate will fail");
+            p.AttachSuspend(si, L->SharedInfoVa, VirtBase);
 
             // The ramdisk lies in the boot region, mapped at mod_start (a virtual address: we
             // do not advertise MOD_START_PFN), outside the frames the heap is built from.

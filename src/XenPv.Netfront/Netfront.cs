@@ -65,7 +65,7 @@ namespace XenPv.Netfront
         }
 
         /// <summary>False until the backend is Connected, and again once it closes or breaks a ring.</summary>
-        public bool Connected { get { return Status == NetfrontStatus.Ok && linkUp && !RingsBroken; } }
+        public bool Connected { get { return Status == NetfrontStatus.Ok && linkUp && !RingsBroken && !quiesced; } }
 
         /// <summary>True while some page is granted (or a grant waits on the deferred list): the
         /// pages must not be given back.</summary>
@@ -83,6 +83,7 @@ namespace XenPv.Netfront
         /// (memory reads only unless a watch fired or a ring moved).</summary>
         public void Poll()
         {
+            if (quiesced) return;                        // suspending: touch neither rings nor xenstore
             if (grants.Deferred > 0) RetryRelease();
             FollowBackend();
             if (!Connected) return;
@@ -94,7 +95,7 @@ namespace XenPv.Netfront
         /// The platform checks it before it sleeps (Dispatch cleared our pending bit).</summary>
         public bool HasWork
         {
-            get { return (Connected && rx.HasResponses) || (watching && xs.Watches.Fired(Token)); }
+            get { return !quiesced && ((Connected && rx.HasResponses) || (watching && xs.Watches.Fired(Token))); }
         }
 
         public uint EventChannel { get { return port == null ? EventRegistry.NoPort : port.Port; } }

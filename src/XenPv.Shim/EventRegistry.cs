@@ -20,6 +20,7 @@ namespace XenPv.Shim
         private readonly EventPort[] slots;          // one handle per slot, created at boot
         private readonly uint[] pollList;            // the registered ports, compact, for SCHEDOP_poll
         private readonly ulong[] registered;         // per evtchn_pending word: bits of registered ports
+        private readonly bool[] parked;              // slot kept for its owner, no port for now (Park)
         private int pollCount;
 
         public EventRegistry(SharedInfo* shared, IEventOps ops, int capacity)
@@ -31,6 +32,7 @@ namespace XenPv.Shim
             slots = new EventPort[capacity];
             pollList = new uint[capacity];
             registered = new ulong[SharedInfo.EvtchnWords];
+            parked = new bool[capacity];
             for (int i = 0; i < capacity; i++) slots[i] = new EventPort(this, ops);
         }
 
@@ -47,7 +49,7 @@ namespace XenPv.Shim
             if (!SharedInfo.PortBit(port, out word, out bit) || (registered[word] & bit) != 0) return null;
             for (int i = 0; i < slots.Length; i++)
             {
-                if (slots[i].Port != NoPort) continue;
+                if (slots[i].Port != NoPort || parked[i]) continue;
                 slots[i].Port = port;
                 slots[i].Handler = handler;
                 registered[word] |= bit;
@@ -73,6 +75,55 @@ namespace XenPv.Shim
             pollCount = 0;
             for (int i = 0; i < slots.Length; i++)
                 if (slots[i].Port != NoPort) pollList[pollCount++] = slots[i].Port;
+        }
+
+        // After a resume the toolstack gives the same channels new numbers (xenstore and
+        // console from start_info): the slot, and every driver holding it, keeps its
+        // EventPort. Park every such slot first (an old number may be another's new one),
+        // then Rebind each. Rebind is false when the port is out of range or taken.
+        public void Park(EventPort p)
+        {
+            int word;
+            ulong bit;
+            if (p == null) return;
+            int i = SlotOf(p);
+            if (i < 0) return;
+            if (p.Port != NoPort && SharedInfo.PortBit(p.Port, out word, out bit)) registered[word] &= ~bit;
+            p.Port = NoPort;
+            parked[i] = true;
+            Rebuild();
+        }
+
+        public bool Rebind(EventPort p, uint newPort)
+        {
+            int word, oldWord;
+            ulong bit, oldBit;
+            int i = SlotOf(p);
+            if (i < 0 || !SharedInfo.PortBit(newPort, out word, out bit)) return false;
+            if (p.Port == newPort) return true;
+            if ((registered[word] & bit) != 0) return false;
+            if (p.Port != NoPort && SharedInfo.PortBit(p.Port, out oldWord, out oldBit)) registered[oldWord] &= ~oldBit;
+            registered[word] |= bit;
+            p.Port = newPort;
+            parked[i] = false;
+            Rebuild();
+            return true;
+        }
+
+        private int SlotOf(EventPort p)
+        {
+            for (int i = 0; i < slots.Length; i++) if (slots[i] == p) return i;
+            return -1;
+        }
+
+        // A restore masks every port (evtchn_mask all ones): unmask every registered one.
+        // Returns how many unmask calls failed.
+        public int UnmaskAll()
+        {
+            int failed = 0;
+            for (int i = 0; i < pollCount; i++)
+                if (ops.Unmask(pollList[i]) != XenError.Ok) failed++;
+            return failed;
         }
 
         // EVTCHNOP_alloc_unbound for remoteDomid, registered with handler; null on failure

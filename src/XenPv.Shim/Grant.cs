@@ -52,6 +52,20 @@ namespace XenPv.Shim
             deferred = new int[freeList.Length];
         }
 
+        /// <summary>Where the table is mapped and how many frames it has (for a suspend).</summary>
+        public byte* TableVa { get { return (byte*)entries; } }
+        public int Frames { get { return count / 512; } }
+
+        /// <summary>After a resume in a new domain the table is a new one, empty but for the
+        /// toolstack's reserved refs (console, xenstore): every ref of ours is free again and
+        /// nothing is deferred (the backend that held them is gone).</summary>
+        public void ResetAfterResume()
+        {
+            freeCount = 0;
+            for (int r = count - 1; r >= ReservedEntries; r--) freeList[freeCount++] = r;
+            deferredCount = 0;
+        }
+
         public int Free { get { return freeCount; } }
         public int Deferred { get { return deferredCount; } }
         public int Count { get { return count; } }

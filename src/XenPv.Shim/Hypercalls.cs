@@ -154,6 +154,17 @@ namespace XenPv.Shim
             return Err(Call(SchedOpNr, SchedOpShutdown, (ulong)r, 0, 0, 0));
         }
 
+        // HYPERVISOR_suspend: SCHEDOP_shutdown(SHUTDOWN_suspend) with the start_info MFN as the
+        // third argument (rdx), which the toolstack turns into a PFN on save and back into the
+        // new MFN on restore. Returns 0 when we run again in a new domain (restore, migration),
+        // 1 when the suspend was cancelled (`xl save -c`, a failed save), < 0 when refused.
+        public static long SchedShutdownSuspend(ulong startInfoMfn)
+        {
+            uint* r = stackalloc uint[1];
+            r[0] = ShutdownSuspend;
+            return Call(SchedOpNr, SchedOpShutdown, (ulong)r, startInfoMfn, 0, 0);
+        }
+
         // SCHEDOP_poll: blocks until one of the ports is pending or Xen system time reaches
         // absoluteTimeoutNs (0 = no timeout). A relative value here would make every wait a busy loop.
         public static XenError SchedPollPorts(uint* ports, uint count, ulong absoluteTimeoutNs)

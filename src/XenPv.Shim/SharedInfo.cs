@@ -41,7 +41,13 @@ namespace XenPv.Shim
         [FieldOffset(3076)] public uint wc_sec;
         [FieldOffset(3080)] public uint wc_nsec;
         [FieldOffset(3084)] public uint wc_sec_hi;
-        [FieldOffset(3088)] public ulong arch_max_pfn;      // arch.max_pfn
+        // struct arch_shared_info: what the toolstack reads to save or migrate a PV guest.
+        [FieldOffset(3088)] public ulong arch_max_pfn;      // arch.max_pfn: P2M entries (a count)
+        [FieldOffset(3096)] public ulong arch_pfn_to_mfn_frame_list_list;   // MFN of the P2M's top list
+        [FieldOffset(3104)] public ulong arch_nmi_reason;
+        [FieldOffset(3112)] public ulong arch_p2m_cr3;      // 0: the toolstack walks the frame lists
+        [FieldOffset(3120)] public ulong arch_p2m_vaddr;
+        [FieldOffset(3128)] public ulong arch_p2m_generation;
 
         public static VcpuInfo* Vcpu(SharedInfo* s, int i) { return (VcpuInfo*)s + i; }
 

@@ -45,7 +45,7 @@ namespace XenPv.Shim
 
         public ulong ReleaseFreeFrames(ulong count)
         {
-            if (!started) return 0;
+            if (!started || Frozen) return 0;
             ulong total = 0;
             while (total < count)
             {
@@ -100,7 +100,7 @@ namespace XenPv.Shim
 
         public ulong PopulateFrames(ulong count)
         {
-            if (!started) return 0;
+            if (!started || Frozen) return 0;
             ulong total = 0;
             while (total < count)
             {

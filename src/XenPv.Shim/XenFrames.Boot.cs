@@ -107,6 +107,7 @@ namespace XenPv.Shim
             if (fe != XenError.Ok) return Fail("frames: TLB flush failed", fe);
 
             windowL1Mfn = new ulong[lay.WindowL1Count];
+            windowL1Pfn = new ulong[lay.WindowL1Count];         // for a suspend (XenFrames.Suspend.cs)
             ulong scratchL1 = lay.ScratchFirst / 512;
             windowL1Mfn[scratchL1] = scratchMfn;
             if (makeL3) Queue((l4Mfn << 12) + wIdx4 * 8, (wl3Mfn << 12) | PteTable);
@@ -122,6 +123,7 @@ namespace XenPv.Shim
             // own (made above, now shown in its slot), or new ones.
             l3Mfn = new ulong[lay.L3Slots];
             l3Va = new ulong[lay.L3Slots];
+            l3Pfn = new ulong[lay.L3Slots];
             for (ulong j = 0; j < lay.L3Slots; j++)
             {
                 ulong idx = lay.L4First + j, slot = lay.Slot(3, idx << 39);
@@ -160,8 +162,8 @@ namespace XenPv.Shim
             p2mPages = bootP2mPages;
             p2mOurs = true;
             for (ulong pfn = nrPages; pfn < p2mPages * 512; pfn++) SetP2m(pfn, InvalidMfn);
-            // Save/restore (issue 20) would publish the P2M's frame list list here
-            // (shared_info arch.pfn_to_mfn_frame_list_list, arch.max_pfn).
+            // Save/restore finds this P2M through the lists PublishP2m writes once shared_info
+            // is mapped (XenFrames.P2mList.cs): every entry up to max_pfn is an MFN or INVALID.
             // L1 tables for the rest of the P2M and the stacks, so committing their pages later
             // never needs a second frame.
             for (ulong v = lay.P2mBase; v < lay.StackBase + lay.StackBytes; v += FrameLayout.TwoMiB)

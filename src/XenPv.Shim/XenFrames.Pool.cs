@@ -138,6 +138,7 @@ namespace XenPv.Shim
                 mem.FillPage(va, InvalidMfn);
                 p2mPages++;
                 MetaFrames++;
+                P2mPageAdded(p2mPages - 1);
             }
             return true;
         }

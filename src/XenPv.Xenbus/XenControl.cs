@@ -1,8 +1,10 @@
 // Why: what the toolstack asks of a running guest through xenstore. `xl shutdown/reboot`
 // write control/shutdown and wait; like Linux (drivers/xen/manage.c) we read the value in a
 // transaction and clear it there ONLY for a command we carry out (clearing is libxl's sign
-// that the guest accepted); `suspend` and unknown values stay in place with one notice
-// line, the empty value (the watch's first event, our own clear) is ignored. `xl mem-set`
+// that the guest accepted); `suspend` is carried out (cleared, returned) only once the
+// platform set SuspendEnabled (it can save and restore), else it stays in place with one
+// notice line like unknown values; the empty value (the watch's first event, our own
+// clear) is ignored. `xl mem-set`
 // writes memory/target (KiB); hostile values (empty, signed, non-digits, > 2^44 KiB,
 // trailing bytes) are ignored with a notice. memory/static-max is read once at Start.
 // Poll never touches xenstore unless a watch fired (token dispatch, see XsWatches).
@@ -30,6 +32,8 @@ namespace XenPv.Xenbus
         private readonly byte[] notice = new byte[NoticeMax];
         private int noticeLength;
         public XsError LastError;
+        // The platform can suspend (`xl save`, `xl migrate`): acknowledge and return Suspend.
+        public bool SuspendEnabled;
 
         // memory/target in KiB (0 until known); TargetChanged is set when it changes.
         public ulong MemoryTargetKiB;
@@ -77,6 +81,7 @@ namespace XenPv.Xenbus
                 shutdownAgain = !xs.IsDead;     // EAGAIN storm or a timeout: try again next Poll
                 return ShutdownRequest.None;
             }
+            if (txResult == ShutdownRequest.Suspend && SuspendEnabled) return txResult;
             if (txResult == ShutdownRequest.Suspend || txResult == ShutdownRequest.Unknown)
             {
                 Ignored(ShutdownPath, null, 0, txResult == ShutdownRequest.Suspend ? "suspend not supported, left in place" : "unknown request, left in place");
@@ -96,8 +101,9 @@ namespace XenPv.Xenbus
                 valueLength = n;
                 txResult = Parse(v, n);
             }
-            if (txResult == ShutdownRequest.Poweroff || txResult == ShutdownRequest.Reboot || txResult == ShutdownRequest.Halt)
-                return store.Write(ShutdownPath, "");
+            if (txResult == ShutdownRequest.Poweroff || txResult == ShutdownRequest.Reboot || txResult == ShutdownRequest.Halt
+                || (txResult == ShutdownRequest.Suspend && SuspendEnabled))
+                return store.Write(ShutdownPath, "");      // the toolstack's sign that we accepted
             return XsError.Ok;
         }
 

@@ -147,7 +147,7 @@ namespace XenPv.Xenbus
         public XsError Watch(byte* path, int pathLength, string token)
         {
             if (watches.Find(token) >= 0) return XsError.EEXIST;
-            int slot = watches.Add(null, token);
+            int slot = watches.Add(path, pathLength, token);
             if (slot < 0) return XsError.ENOSPC;
             XsError e = BytePathPair(XsType.Watch, path, pathLength, token);
             if (e != XsError.Ok) watches.Remove(slot);
@@ -224,6 +224,41 @@ namespace XenPv.Xenbus
             }
             return XsError.EAGAIN;
         }
+
+        // ---- suspend and resume ----
+
+        /// <summary>After a resume in a new domain: xenstored is a new connection that knows no
+        /// transaction or watch of ours. Drops what the ring holds for the old one (replies,
+        /// events), forgets the transaction, revives a dead connection, and registers every
+        /// watch again (each fires once at once, so its owner re-reads the key). Returns how
+        /// many watches could not be registered.</summary>
+        public int Resume()
+        {
+            ring.DropInput();
+            txId = 0;
+            State = XsConnection.Ready;
+            watches.ClearFired();
+            int failed = 0;
+            byte* path = stackalloc byte[XsWatches.MaxPathBytes];
+            for (int i = 0; i < XsWatches.MaxWatches; i++)
+            {
+                string token = watches.TokenOf(i);
+                if (token == null) continue;
+                string p = watches.PathOf(i);
+                XsError e;
+                if (p != null) e = PathPair(XsType.Watch, p, token);
+                else
+                {
+                    int n = watches.PathBytesOf(i, path);
+                    e = n > 0 ? BytePathPair(XsType.Watch, path, n, token) : XsError.EINVAL;
+                }
+                if (e != XsError.Ok) failed++;
+            }
+            Resumes++;
+            return failed;
+        }
+
+        public int Resumes;
 
         // ---- protocol ----
 

@@ -2,6 +2,8 @@
 // watch fired; several events for the same token before anyone looks are one (the reader
 // re-reads the key anyway), so a burst of writes cannot overflow anything. Events for
 // tokens we do not hold are counted and dropped. Capacity is fixed at boot (MaxWatches).
+// Paths built at run time are kept as bytes (MaxPathBytes each) so that every watch can be
+// registered again after a resume in a new domain (xenstored there knows none of them).
 namespace XenPv.Xenbus
 {
     public unsafe sealed class XsWatches
@@ -11,6 +13,9 @@ namespace XenPv.Xenbus
         private readonly string[] paths = new string[MaxWatches];
         private readonly string[] tokens = new string[MaxWatches];
         private readonly bool[] fired = new bool[MaxWatches];
+        public const int MaxPathBytes = 160;
+        private readonly byte[] pathBytes = new byte[MaxWatches * MaxPathBytes];
+        private readonly int[] pathLengths = new int[MaxWatches];   // 0: the path is paths[i] (or unknown)
         public int Coalesced;        // events folded into one already pending
         public int Unknown;          // events whose token we do not hold (or malformed)
 
@@ -33,7 +38,32 @@ namespace XenPv.Xenbus
             return -1;
         }
 
-        public void Remove(int i) { if (i >= 0 && i < MaxWatches) { paths[i] = null; tokens[i] = null; fired[i] = false; } }
+        // A free slot for a path given as bytes (kept, when it fits, for re-registration).
+        public int Add(byte* path, int length, string token)
+        {
+            int i = Add(null, token);
+            if (i < 0 || path == null || length <= 0 || length > MaxPathBytes) return i;
+            for (int k = 0; k < length; k++) pathBytes[i * MaxPathBytes + k] = path[k];
+            pathLengths[i] = length;
+            return i;
+        }
+
+        public void Remove(int i) { if (i >= 0 && i < MaxWatches) { paths[i] = null; tokens[i] = null; fired[i] = false; pathLengths[i] = 0; } }
+
+        public string TokenOf(int i) { return i >= 0 && i < MaxWatches ? tokens[i] : null; }
+
+        // The byte path of slot i into dst (at least MaxPathBytes); its length, 0 if none.
+        public int PathBytesOf(int i, byte* dst)
+        {
+            if (i < 0 || i >= MaxWatches) return 0;
+            int n = pathLengths[i];
+            for (int k = 0; k < n; k++) dst[k] = pathBytes[i * MaxPathBytes + k];
+            return n;
+        }
+
+        // Forgets every event not yet taken (a resume: the first event of each re-registered
+        // watch follows).
+        public void ClearFired() { for (int i = 0; i < MaxWatches; i++) fired[i] = false; }
 
         public string PathOf(int i) { return i >= 0 && i < MaxWatches ? paths[i] : null; }
 

@@ -53,6 +53,10 @@ public static unsafe class AbiFacts
         ("offsetof(struct shared_info, wc_nsec)", Off<SharedInfo>(nameof(SharedInfo.wc_nsec)), 3080),
         ("offsetof(struct shared_info, wc_sec_hi)", Off<SharedInfo>(nameof(SharedInfo.wc_sec_hi)), 3084),
         ("offsetof(struct shared_info, arch.max_pfn)", Off<SharedInfo>(nameof(SharedInfo.arch_max_pfn)), 3088),
+        ("offsetof(struct shared_info, arch.pfn_to_mfn_frame_list_list)", Off<SharedInfo>(nameof(SharedInfo.arch_pfn_to_mfn_frame_list_list)), 3096),
+        ("offsetof(struct shared_info, arch.p2m_cr3)", Off<SharedInfo>(nameof(SharedInfo.arch_p2m_cr3)), 3112),
+        ("offsetof(struct shared_info, arch.p2m_vaddr)", Off<SharedInfo>(nameof(SharedInfo.arch_p2m_vaddr)), 3120),
+        ("offsetof(struct shared_info, arch.p2m_generation)", Off<SharedInfo>(nameof(SharedInfo.arch_p2m_generation)), 3128),
 
         ("sizeof(struct trap_info)", sizeof(TrapInfo), 16),
         ("offsetof(struct trap_info, vector)", Off<TrapInfo>(nameof(TrapInfo.vector)), 0),

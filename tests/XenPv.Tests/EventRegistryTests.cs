@@ -157,4 +157,42 @@ public unsafe class EventRegistryTests
         reg.Wait(1);
         Assert.Equal(new uint[] { 9 }, ops.Polls[0]);
     }
+    [Fact]
+    public void ResumeRebindsSlotsToNewPortsAndUnmasksThem()
+    {
+        using var page = new SharedPage();
+        var ops = new FakeOps();
+        var reg = new EventRegistry(Shared(page), ops, 8);
+        var console = new Recorder();
+        var store = new Recorder();
+        EventPort c = reg.Register(2, console), x = reg.Register(3, store), net = reg.Register(5, null);
+        // The restore: netfront's channel is gone (forgotten locally, never closed), the
+        // toolstack's channels have new numbers, every port is masked.
+        reg.Unregister(net);
+        reg.Park(c);
+        reg.Park(x);
+        EventPort other = reg.Register(7, null);                      // parked slots stay theirs
+        Assert.NotNull(other);
+        Assert.NotSame(c, other);
+        Assert.NotSame(x, other);
+        Assert.True(reg.Rebind(x, 5));                                // the old netfront number, reused
+        Assert.True(reg.Rebind(c, 2));                                // the old console number: swap is fine
+        Assert.True(reg.Rebind(c, 3));                                // and again: the old xenstore number
+        Assert.False(reg.Rebind(c, 5));                               // taken by another slot
+        Assert.False(reg.Rebind(c, 4096));                            // out of range
+        Assert.Equal(3u, c.Port);
+        Assert.Equal(5u, x.Port);
+        Assert.DoesNotContain(ops.Calls, k => k.StartsWith("close"));
+        for (int w = 0; w < 64; w++) Shared(page)->evtchn_mask[w] = ~0UL;
+        Assert.Equal(0, reg.UnmaskAll());
+        Assert.Equal(new[] { "unmask 3", "unmask 5", "unmask 7" }, ops.Calls.Where(k => k.StartsWith("unmask")).OrderBy(k => k).ToArray());
+        // Handlers follow their slot; the old numbers are not watched any more.
+        Raise(page, 5);
+        Raise(page, 2);
+        reg.Dispatch();
+        Assert.Equal(new uint[] { 5 }, store.Seen);
+        Assert.Empty(console.Seen);
+        reg.Wait(1);
+        Assert.Equal(new uint[] { 3, 5, 7 }, ops.Polls[^1].OrderBy(p => p).ToArray());
+    }
 }

@@ -35,6 +35,9 @@ public sealed unsafe class FakeNetback : IDisposable
     public Netfront Nf;
 
     public bool AutoConnect = true, AutoClose = true;
+    // A restore gives the backend a new path (the new domid) and our pages new MFNs.
+    public string Backend = BackendPath;
+    public ulong FramesAt = FrameBase;
     public int RxPostedAtConnect = -1;
     public readonly List<string> FrontStates = new();
     public readonly List<byte[]> Sent = new();
@@ -107,13 +110,13 @@ public sealed unsafe class FakeNetback : IDisposable
         {
             MapRings();
             RxPostedAtConnect = (int)(*(uint*)RxRing - RxReqCons);
-            if (AutoConnect) Xs.Set(BackendPath + "/state", "4");
+            if (AutoConnect) Xs.Set(Backend + "/state", "4");
         }
-        if (value == "6" && AutoClose) Xs.Set(BackendPath + "/state", "6");
+        if (value == "6" && AutoClose) Xs.Set(Backend + "/state", "6");
     }
 
     // The toolstack or netback changes the backend's state (xl network-detach: 5, then 6).
-    public void SetBackendState(int s) => Xs.ToolstackWrite(BackendPath + "/state", s.ToString());
+    public void SetBackendState(int s) => Xs.ToolstackWrite(Backend + "/state", s.ToString());
 
     public GrantEntryV1* Entry(uint gref) => (GrantEntryV1*)GrantPage.P + gref;
 
@@ -125,7 +128,7 @@ public sealed unsafe class FakeNetback : IDisposable
         Assert.NotEqual(0, e.flags & GrantEntryV1.PermitAccess);
         Assert.Equal(Domid, e.domid);
         if (write) Assert.Equal(0, e.flags & GrantEntryV1.ReadOnly);
-        ulong idx = e.frame - FrameBase;
+        ulong idx = e.frame - FramesAt;
         Assert.InRange(idx, 0ul, (ulong)N - 1);
         return Pages + idx * 4096;
     }

@@ -159,6 +159,9 @@ public sealed unsafe class SparseXen : IMmuOps, IGuestMemory, IDisposable
         return true;
     }
 
+    // A word of a machine frame, as the toolstack reads it (xc_map_foreign_range).
+    public ulong ReadMachine(ulong mfn, int i) => Word(mfn, i);
+
     public int MaterializedFrames => frames.Count;
     long releasedBoot;
     public long DomainPages => (long)NrPages - releasedBoot + extraM2p.Count;

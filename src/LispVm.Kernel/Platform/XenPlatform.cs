@@ -6,6 +6,9 @@
 // `xl mem-set` arrive as xenstore watches (XenControl), checked whenever we wait for input
 // and, while Lisp runs, by PollControl (pending bits first: no xenstore traffic when idle).
 // The network (OpenNetDevice) is netfront on device/vif/0, adapted by XenNetDevice.
+// `xl save`/`restore`/`migrate` arrive as control/shutdown = suspend: XenSuspend.cs; after a
+// restore Xen system time restarts, so MonotonicNs adds an offset and WaitForInput takes it
+// off again before the deadline reaches SCHEDOP_poll.
 using XenPv.Console;
 using XenPv.Netfront;
 using XenPv.Shim;
@@ -30,6 +33,9 @@ namespace LispVm.Kernel
         readonly XenControl _control;
         bool _storeDeadReported;
         XenNetDevice _net;               // OpenNetDevice: netfront on device/vif/0
+        byte* _netPages;                 // netfront's pages (their MFNs change on restore)
+        XenSuspend _suspend;             // AttachSuspend: null until the P2M is published
+        long _clockOffsetNs;             // MonotonicNs - Xen system time (moves on restore)
 
         public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, byte* cmdLine,
             byte* storePage, uint storePort)
@@ -53,6 +59,59 @@ namespace LispVm.Kernel
 
         // The frames arrive once the console exists, so a failure building them prints a reason.
         public void AttachFrames(XenFrames frames) { _frames = frames; }
+
+        // Suspend/resume (xl save, restore, migrate): needs start_info (a boot-region page at
+        // virtBase + pfn * 4096), where shared_info is mapped, and the published P2M. Without
+        // them a `suspend` request stays unanswered with a notice, as before.
+        public void AttachSuspend(StartInfo* si, ulong sharedVa, ulong virtBase)
+        {
+            if (_frames == null || !_frames.P2mPublished || _control == null || _shared == null) return;
+            ulong pfn = ((ulong)si - virtBase) / 4096;
+            MachineSuspend m = new MachineSuspend(si, pfn, _shared, sharedVa, _frames, new XenSuspendOps());
+            _suspend = new XenSuspend(this, m, si);
+            _control.SuspendEnabled = true;
+        }
+
+        // ---- for XenSuspend, after a resume in a new domain ----
+
+        public Netfront NetfrontDevice => _net == null ? null : _net.Netfront;
+
+        // Monotonic time goes on from `before` (the clock when we suspended).
+        public void RebaseClock(ulong before) { _clockOffsetNs = (long)before - (long)XenNow(); }
+
+        // The console and xenstore channels got new numbers (start_info); a restore masks
+        // every port. False when a port cannot be bound.
+        public bool RebindToolstackPorts(uint consolePort, uint storePort)
+        {
+            _events.Park(_consolePort);
+            _events.Park(_storePort);
+            bool ok = _consolePort == null || _events.Rebind(_consolePort, consolePort);
+            if (_storePort != null && !_events.Rebind(_storePort, storePort)) ok = false;
+            _events.UnmaskAll();
+            return ok;
+        }
+
+        // A new xenstored connection: drop the old one's state, register the watches again.
+        public int ResetStore()
+        {
+            if (_store == null) return 0;
+            _storeDeadReported = false;
+            return _store.Resume();
+        }
+
+        // Netfront again from Initialising with its pages' new MFNs (read from our PTEs,
+        // which the restore rewrote).
+        public void ReconnectNet()
+        {
+            Netfront nf = NetfrontDevice;
+            if (nf == null || _netPages == null) return;
+            ulong* mfns = stackalloc ulong[Netfront.PagesNeeded];
+            for (int i = 0; i < Netfront.PagesNeeded; i++) mfns[i] = _frames.MachineFrameOf(_netPages + (ulong)i * 4096);
+            NetfrontStatus st = nf.Reconnect(mfns, Netfront.PagesNeeded);
+            if (st == NetfrontStatus.Ok) { WriteLine("net: reconnected after the restore"); return; }
+            Write("net: not reconnected after the restore: ");
+            WriteLine(Netfront.Describe(st));
+        }
 
         // xenstore round trips take a while (~0.25 s under the lab's TCG): after the banner.
         public override void StartServices()
@@ -126,6 +185,9 @@ namespace LispVm.Kernel
             ulong* mfns = stackalloc ulong[Netfront.PagesNeeded];
             for (int i = 0; i < Netfront.PagesNeeded; i++) mfns[i] = _frames.MachineFrameOf(pages + (ulong)i * 4096);
             Netfront nf = Netfront.Start(_store, _events, grants, pages, mfns, Netfront.PagesNeeded);
+            // A suspend unmaps the grant table and sets it up again (even if netfront failed:
+            // the table stays mapped).
+            if (_suspend != null) _suspend.Machine.AttachGrants(grants);
             if (nf.Status != NetfrontStatus.Ok)
             {
                 Write("net: ");
@@ -135,6 +197,7 @@ namespace LispVm.Kernel
                 return null;
             }
             _net = new XenNetDevice(nf);
+            _netPages = pages;
             return _net;
         }
 
@@ -184,6 +247,7 @@ namespace LispVm.Kernel
                 WriteLine("xl reboot: rebooting");
                 Shutdown(Hypercalls.ShutdownReboot);
             }
+            if (r == ShutdownRequest.Suspend && _suspend != null) _suspend.Run();
         }
 
         void WriteNotices()
@@ -254,12 +318,31 @@ namespace LispVm.Kernel
             _events.Dispatch();
             CheckControl();
             if (_console.InAvailable > 0 || NetHasWork) return;
-            _events.Wait(deadlineNs);
+            _events.Wait(ToXenTime(deadlineNs));
             _events.Dispatch();
             CheckControl();
         }
 
-        public override ulong MonotonicNs() { return _shared == null ? 0 : XenTime.NowNs(&_shared->vcpu_info0.time); }
+        // Xen system time, shifted by what restores took away (see RebaseClock), and never
+        // backwards (the first reads in a new domain may still see the old host's record).
+        ulong _lastMonotonicNs;
+        public override ulong MonotonicNs()
+        {
+            if (_shared == null) return 0;
+            ulong t = (ulong)((long)XenNow() + _clockOffsetNs);
+            if (t < _lastMonotonicNs) return _lastMonotonicNs;
+            _lastMonotonicNs = t;
+            return t;
+        }
+        ulong XenNow() { return _shared == null ? 0 : XenTime.NowNs(&_shared->vcpu_info0.time); }
+
+        // A deadline on our clock as Xen system time for SCHEDOP_poll (0 stays "none").
+        ulong ToXenTime(ulong deadlineNs)
+        {
+            if (deadlineNs == 0) return 0;
+            long x = (long)deadlineNs - _clockOffsetNs;
+            return x < 1 ? 1 : (ulong)x;
+        }
         public override long UnixTimeNs() { return _shared == null ? 0 : XenTime.WallNs(_shared); }
 
         // A TSC value taken before shared_info was mapped, converted with the current record.
@@ -288,7 +371,8 @@ namespace LispVm.Kernel
         const ulong PanicFlushNs = 2000000000UL;
         public override void BeginPanic()
         {
-            if (_console != null && _console.GiveUpAtNs == 0) _console.GiveUpAtNs = MonotonicNs() + PanicFlushNs;
+            // The console measures its waits in Xen system time (the port's clock).
+            if (_console != null && _console.GiveUpAtNs == 0) _console.GiveUpAtNs = XenNow() + PanicFlushNs;
         }
 
         public override void Crash()

@@ -117,6 +117,19 @@ namespace XenPv.Shim.Io
             return k;
         }
 
+        // Forgets every byte waiting in the in array (in_cons = in_prod): replies to requests
+        // of a connection that is gone (a resume in a new domain). Returns how many.
+        public int DropInput()
+        {
+            if (page == null) return 0;
+            uint prod = *U(l.InProdOffset);
+            uint cons = *U(l.InConsOffset);
+            Interlocked.MemoryBarrier(); // read in_prod before releasing what it covers
+            *U(l.InConsOffset) = prod;
+            uint n = prod - cons;
+            return n > (uint)l.InSize ? 0 : (int)n;
+        }
+
         // Bytes waiting to be read (0 if the index is nonsense).
         public int InAvailable
         {
