@@ -15,7 +15,8 @@ namespace LispVm.Net
             c.Iss = iss; c.SndUna = iss; c.SndNxt = iss; c.SndMax = iss;
             c.SndBufSeq = iss + 1;
             c.RtoNs = TcpInitialRtoNs;
-            c.Mss = 536;
+            // Mss is not touched: a passive child has it from the peer's SYN already
+            // (SetPeerOptions); an active open keeps TcpConn.Reset's 536 until the SYN-ACK.
         }
 
         /// <summary>The window we advertise (unscaled value for the header).</summary>
