@@ -286,6 +286,17 @@ namespace LispVm.Net
             return 0;
         }
 
+        /// <summary>Nagle off (noDelay) or on (the default) for conn: with it off, every write
+        /// leaves at once however small (interactive echo). 0 or BadSocket.</summary>
+        public int TcpSetNoDelay(int conn, bool noDelay)
+        {
+            int s = Slot(conn);
+            if (s < 0) return NetError.BadSocket;
+            tcp[s].NoDelay = noDelay;
+            if (noDelay && TcpMachine.Synchronized(tcp[s].State)) TcpOutput(s);
+            return 0;
+        }
+
         /// <summary>Resets the connection (RST to the peer) and frees the handle at once.</summary>
         public int TcpAbort(int conn)
         {

@@ -67,6 +67,9 @@ namespace LispVm.Net
             return -1;
         }
 
+        /// <summary>From the peer's SYN: our segment size is min(peer's MSS, our MTU - 40) both
+        /// ways (we announce MTU - 40 in our SYN; a SYN without MSS means 536, RFC 9293
+        /// 3.7.1), window scale, and the initial congestion window in those segments.</summary>
         void SetPeerOptions(TcpConn c, int peerMss, int peerWs)
         {
             int m = peerMss < OurMss ? peerMss : OurMss;

@@ -2,8 +2,12 @@
 // min(peer window, congestion window) in segments of at most the MSS, FIN after the data, bare
 // ACKs, RSTs and window probes. Segments are built in txBuf and go through SendIpv4 (ARP
 // may hold one per next hop; a lost one is retransmitted like any loss). We ACK every
-// segment that carries data at once (no delayed ACK) and send as soon as data is queued
-// (no Nagle): simple and correct, throughput work comes later.
+// segment that carries data at once (no delayed ACK). Small segments follow Nagle (RFC 896)
+// in Minshall's form, as Linux does: a segment shorter than the MSS that ends the queued data
+// waits while an earlier short segment is unacknowledged, so many small writes (the REPL's
+// flushes) coalesce into full segments, while a write of any size still leaves at once when
+// nothing short is in flight. Full segments, retransmissions, probes and the data before a
+// FIN never wait; TcpSetNoDelay turns the rule off for one connection.
 namespace LispVm.Net
 {
     public sealed unsafe partial class NetStack
@@ -14,8 +18,10 @@ namespace LispVm.Net
         {
             c.Iss = iss; c.SndUna = iss; c.SndNxt = iss; c.SndMax = iss;
             c.SndBufSeq = iss + 1;
+            c.SndSml = iss;                 // no short segment in flight (Nagle)
             c.RtoNs = TcpInitialRtoNs;
-            c.Mss = 536;
+            // Mss is not touched: a passive child has it from the peer's SYN already
+            // (SetPeerOptions); an active open keeps TcpConn.Reset's 536 until the SYN-ACK.
         }
 
         /// <summary>The window we advertise (unscaled value for the header).</summary>
@@ -84,7 +90,9 @@ namespace LispVm.Net
                 {
                     int n = avail < c.Mss ? avail : c.Mss;
                     if (n > room) n = room;
+                    if (NagleHolds(c, n, avail)) break;
                     int flags = n == avail ? Tcp.Psh : 0;
+                    if (n < c.Mss) c.SndSml = c.SndNxt + (uint)n;
                     StartRtt(c, c.SndNxt);
                     SendSegment(c, c.SndNxt, flags, n);
                     AdvanceSndNxt(c, (uint)n, Tcp.Lt(c.SndNxt, c.SndMax));
@@ -104,6 +112,16 @@ namespace LispVm.Net
             }
             if (c.SndNxt != c.SndUna) { if (c.RtxAt == 0) c.RtxAt = now + (ulong)c.RtoNs; c.PersistAt = 0; }
             else if (c.SndWnd == 0 && c.SndLen > 0 && c.PersistAt == 0) { c.PersistAt = now + PersistInterval(c); }
+        }
+
+        /// <summary>Minshall's Nagle: hold n bytes (all that is queued, under one MSS) while a
+        /// short segment sent earlier is unacknowledged. Never for a retransmission, the
+        /// data before our FIN, or a NoDelay connection; a window-limited segment is not held.</summary>
+        static bool NagleHolds(TcpConn c, int n, int avail)
+        {
+            if (c.NoDelay || n >= c.Mss || n != avail || c.FinQueued) return false;
+            if (Tcp.Lt(c.SndNxt, c.SndMax)) return false;           // go-back-N resends what it sent
+            return Tcp.Gt(c.SndSml, c.SndUna) && Tcp.Le(c.SndSml, c.SndMax);
         }
 
         void AdvanceSndNxt(TcpConn c, uint n, bool retransmit)

@@ -35,6 +35,15 @@ namespace LispVm.Net
             return (byte)(32 + (line + col + 1) % 95);     // RFC 864's first line starts with '!'
         }
 
+        /// <summary>The services' listeners, before Poll handles its first frame: a SYN that
+        /// was waiting in the device when the services came up is accepted, not refused.</summary>
+        void StartTcpServices()
+        {
+            if (!Configured) return;
+            if (Config.TcpDiscardPort != 0 && discardListener < 0) discardListener = TcpListen(Config.TcpDiscardPort, ServiceBacklog);
+            if (Config.TcpChargenPort != 0 && chargenListener < 0) chargenListener = TcpListen(Config.TcpChargenPort, ServiceBacklog);
+        }
+
         void RunTcpServices()
         {
             if (!Configured) return;

@@ -71,6 +71,7 @@ namespace LispVm.Net
         {
             if (nowNs > now) now = nowNs;
             bool any = false;
+            StartTcpServices();
             if (device != null)
             {
                 fixed (byte* rx = rxBuf)

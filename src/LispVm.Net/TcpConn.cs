@@ -39,6 +39,8 @@ namespace LispVm.Net
         public uint SndBufSeq;
         public bool Probed;                // a zero-window probe put SndMax one past SndNxt
         public bool FinQueued, FinSent;    // FinQueued: FIN's sequence is SndBufSeq + SndLen
+        public bool NoDelay;               // Nagle off (TcpSetNoDelay): small segments go at once
+        public uint SndSml;                // end of the last segment shorter than Mss sent (Minshall)
 
         // receive side
         public uint Irs, RcvNxt, RcvAdv;   // RcvAdv: right edge of the window we advertised
@@ -65,7 +67,7 @@ namespace LispVm.Net
             RemoteIp = 0; LocalPort = RemotePort = 0;
             Iss = SndUna = SndNxt = SndMax = SndWl1 = SndWl2 = SndWnd = 0; SndShift = RcvShift = 0;
             Mss = 536; Cwnd = Ssthresh = 0; DupAcks = 0; InRecovery = false; Recover = 0; SndHead = SndLen = 0; SndBufSeq = 0;
-            FinQueued = FinSent = Probed = false;
+            FinQueued = FinSent = Probed = false; NoDelay = false; SndSml = 0;
             Irs = RcvNxt = RcvAdv = 0; RcvHead = RcvLen = 0; OooCount = 0;
             FinPending = FinReceived = false; FinSeq = 0;
             RtxAt = PersistAt = TimeWaitAt = SynRcvdDeadline = LastHeardNs = 0;

@@ -20,7 +20,9 @@ namespace LispVm.Eval;
 public sealed unsafe partial class Builtins
 {
     public const int KSocket = 20;
-    const int XHandle = 0, XOut = 1, XOutFill = 2, XFlags = 3, XError = 4, XUtf = 5, XTelnet = 6, XOwner = 7, XInterrupts = 8, XSize = 9;
+    // XUtf: a UTF-8 sequence cut by the end of a read, (acc << 6) | (total << 3) | need, 0 for
+    // none; XPend: bytes of a character a byte read took in part (CoreTcpOctets.cs).
+    const int XHandle = 0, XOut = 1, XOutFill = 2, XFlags = 3, XError = 4, XUtf = 5, XTelnet = 6, XOwner = 7, XInterrupts = 8, XPend = 9, XSize = 10;
     const int FEof = 1, FTelnet = 2, FOverflow = 4;
     /// <summary>Input buffer: SocketInChars decoded characters; one READ of a longer form
     /// doubles it, up to SocketInMaxChars. Output: SocketOutBytes, grown only while one
@@ -40,6 +42,7 @@ public sealed unsafe partial class Builtins
         b.Def("%TCP-PROBE", 1, 1, &TcpProbeB);
         b.Def("%TCP-CLOSE", 1, 1, &TcpCloseB);
         b.Def("%TCP-ABORT", 1, 1, &TcpAbortB);
+        b.Def("%TCP-SET-NO-DELAY", 2, 2, &TcpSetNoDelayB);
         b.Def("%TCP-REMOTE", 1, 1, &TcpRemoteB);
         b.Def("%TCP-LOCAL-PORT", 1, 1, &TcpLocalPortB);
         b.Def("%MAKE-SOCKET-STREAM", 2, 2, &MakeSocketStream);
@@ -53,6 +56,8 @@ public sealed unsafe partial class Builtins
         b.Def("%SOCKET-INTERRUPTS", 1, 1, &SocketInterrupts);
         b.Def("%SOCKET-FLUSH", 1, 1, &SocketFlush);
         b.Def("%SOCKET-PUT-STRING", 4, 4, &SocketPutString);
+        b.Def("%SOCKET-PUT-OCTETS", 4, 4, &SocketPutOctets);
+        b.Def("%SOCKET-TAKE-OCTETS", 4, 4, &SocketTakeOctets);
         b.Def("%SOCKET-TAKE-LINE", 1, 1, &SocketTakeLine);
         b.Def("%SOCKET-TRY-READ", 1, 1, &SocketTryRead);
         b.Def("%SOCKET-GROW", 1, 1, &SocketGrow);
@@ -117,6 +122,12 @@ public sealed unsafe partial class Builtins
         if (vm.Net == null) return NoNet();
         return HandleArg(a[0], out int h) ? M.Fix(vm.Net.TcpAbort(h)) : M.Fix(NetError.BadSocket);
     }
+    /// <summary>(%tcp-set-no-delay h on): Nagle off (on true) or on; 0 or BadSocket.</summary>
+    static ulong TcpSetNoDelayB(Vm vm, Args a)
+    {
+        if (vm.Net == null) return NoNet();
+        return HandleArg(a[0], out int h) ? M.Fix(vm.Net.TcpSetNoDelay(h, a[1] != W.Nil)) : M.Fix(NetError.BadSocket);
+    }
     static ulong TcpRemoteB(Vm vm, Args a)
     {
         if (vm.Net == null) return NoNet();
@@ -158,6 +169,7 @@ public sealed unsafe partial class Builtins
         hp.SetSlot(rec, XTelnet, M.Fix(0));
         hp.SetSlot(rec, XOwner, W.Nil);
         hp.SetSlot(rec, XInterrupts, M.Fix(0));
+        hp.SetSlot(rec, XPend, M.Fix(0));
         ulong s = vm.MakeStream(KSocket, hp.Root(rin));
         hp.SetSlot(s, SPath, hp.Root(rrec));
         hp.PopRoots(m);
@@ -261,7 +273,7 @@ public sealed unsafe partial class Builtins
         bool telnet = (flags & FTelnet) != 0;
         int ts = (int)RecFix(s, XTelnet);
         int interrupts = 0;
-        int need = (int)(utf & 7), acc = (int)(utf >> 3);
+        int need = (int)(utf & 7), total = (int)((utf >> 3) & 7), acc = (int)(utf >> 6);
         for (int i = 0; i < n; i++)
         {
             int b = raw[i];
@@ -292,12 +304,12 @@ public sealed unsafe partial class Builtins
                 buf[end++] = 0xFFFD; added++;
             }
             if (b < 0x80) { buf[end++] = (uint)b; added++; }
-            else if ((b & 0xE0) == 0xC0) { acc = b & 0x1F; need = 1; }
-            else if ((b & 0xF0) == 0xE0) { acc = b & 0x0F; need = 2; }
-            else if ((b & 0xF8) == 0xF0) { acc = b & 0x07; need = 3; }
+            else if ((b & 0xE0) == 0xC0) { acc = b & 0x1F; need = 1; total = 2; }
+            else if ((b & 0xF0) == 0xE0) { acc = b & 0x0F; need = 2; total = 3; }
+            else if ((b & 0xF8) == 0xF0) { acc = b & 0x07; need = 3; total = 4; }
             else { buf[end++] = 0xFFFD; added++; }
         }
-        SetRec(vm, s, XUtf, ((long)acc << 3) | (long)need);
+        SetRec(vm, s, XUtf, need == 0 ? 0 : ((long)acc << 6) | ((long)total << 3) | (long)need);
         SetRec(vm, s, XTelnet, ts);
         vm.Heap.SetSlot(s, SEnd, M.Fix(end));
         if (interrupts > 0)
@@ -327,6 +339,13 @@ public sealed unsafe partial class Builtins
     /// send without waiting, then growth (bounded) for the rest of this builtin's output.</summary>
     internal static void SocketPut(Vm vm, ulong s, int c)
     {
+        byte* u = stackalloc byte[4];
+        SocketPutBytes(vm, s, u, Utf8Put(u, c));
+    }
+
+    /// <summary>k (1..4) raw bytes out, as SocketPut does a character's UTF-8.</summary>
+    static void SocketPutBytes(Vm vm, ulong s, byte* u, int k)
+    {
         ulong rec = Rec(s);
         ulong ob = M.Slot(rec, XOut);
         int fill = (int)M.FixVal(M.Slot(rec, XOutFill));
@@ -354,7 +373,7 @@ public sealed unsafe partial class Builtins
             }
         }
         byte* d = M.Raw(ob) + fill;
-        int k = Utf8Put(d, c);
+        for (int i = 0; i < k; i++) d[i] = u[i];
         vm.Heap.SetSlot(rec, XOutFill, M.Fix(fill + k));
     }
 

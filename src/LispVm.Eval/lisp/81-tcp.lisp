@@ -100,6 +100,15 @@ a socket stream over it. A NET-ERROR when it is refused, or times out after TIME
   (multiple-value-bind (ip port) (%tcp-remote (%socket-handle stream))
     (if (< ip 0) (values nil nil) (values (%ip-string ip) port))))
 
+(defun socket-no-delay (stream &optional (on t))
+  "Turns Nagle's coalescing of small segments off (ON true) or back on (ON NIL) for a socket
+stream. It is on by default: a short write waits while an earlier short segment is
+unacknowledged, so many small writes make few segments. Off, every FINISH-OUTPUT leaves at
+once (interactive echo). Returns ON."
+  (let ((r (%tcp-set-no-delay (%socket-handle stream) on)))
+    (when (< r 0) (%tcp-code-error r "socket-no-delay"))
+    (and on t)))
+
 (defun socket-local-port (stream) (%tcp-local-port (%socket-handle stream)))
 
 (defun tcp-close (x &key abort)
@@ -188,6 +197,61 @@ a socket stream over it. A NET-ERROR when it is refused, or times out after TIME
   (%socket-write-string (if escape (prin1-to-string object) (princ-to-string object)) s)
   object)
 
+;;; READ-SEQUENCE and WRITE-SEQUENCE: a socket stream is bivalent. A string moves
+;;; characters (UTF-8 on the wire); any other vector or a list moves octets, integers 0..255
+;;; (Builtins/CoreTcpOctets.cs; WRITE-SEQUENCE also takes characters in it, as UTF-8).
+
+(defun %socket-read-octets (seq s start end)
+  (let ((i start))
+    (loop
+      (when (>= i end) (return i))
+      (%net-poll)
+      (let ((n (%socket-take-octets s seq i end)))
+        (cond ((> n 0) (incf i n))
+              ((= n -1) (%socket-end-error s) (return i))
+              ((= n -2) (%socket-await-input s))
+              (t (%wait-step nil)))))))
+
+(defun %check-sequence-bounds (sequence start end)
+  (let ((end (or end (length sequence))))
+    (unless (and (integerp start) (integerp end) (<= 0 start end (length sequence)))
+      (error 'type-error :datum (list start end) :expected-type `(integer 0 ,(length sequence))))
+    end))
+
+(let ((previous (symbol-function 'read-sequence)))
+  (defun read-sequence (sequence stream &key (start 0) end)
+    "Fills SEQUENCE[start,end) from STREAM; the index after the last element stored. On a
+socket stream a string takes characters, any other vector or a list octets (0..255)."
+    (if (and (streamp stream) (%socket-stream-p stream) (not (stringp sequence)))
+        (let ((end (%check-sequence-bounds sequence start end)))
+          (if (listp sequence)
+              (let* ((v (make-array (- end start)))
+                     (k (%socket-read-octets v stream 0 (- end start))))
+                (loop for tail on (nthcdr start sequence) for j below k
+                      do (setf (car tail) (aref v j)))
+                (+ start k))
+              (%socket-read-octets sequence stream start end)))
+        (funcall previous sequence stream :start start :end end))))
+
+(let ((previous (symbol-function 'write-sequence)))
+  (defun write-sequence (sequence stream &key (start 0) end)
+    "Writes SEQUENCE[start,end) to STREAM; returns SEQUENCE. On a socket stream the elements
+of a vector or list that is not a string are octets (0..255) or characters."
+    (cond ((not (and (streamp stream) (%socket-stream-p stream)))
+           (funcall previous sequence stream :start start :end end))
+          ((stringp sequence)
+           (let ((end (%check-sequence-bounds sequence start end)))
+             (write-string (if (and (= start 0) (= end (length sequence))) sequence (subseq sequence start end))
+                           stream)
+             sequence))
+          (t
+           (let* ((v (if (listp sequence) (coerce sequence 'vector) sequence))
+                  (end (%check-sequence-bounds v start end)))
+             (do ((i start (+ i 1024))) ((>= i end))
+               (%socket-put-octets stream v i (min end (+ i 1024)))
+               (%socket-drain stream nil nil))
+             sequence)))))
+
 (let ((engine-close (symbol-function 'close)))
   (defun close (stream &key abort)
     (if (and (streamp stream) (%socket-stream-p stream))
@@ -214,4 +278,4 @@ a socket stream over it. A NET-ERROR when it is refused, or times out after TIME
             (t (not (eq (peek-char nil s nil :%eof) :%eof)))))))
 
 (export '(tcp-listen tcp-accept tcp-connect tcp-close tcp-abort tcp-listener tcp-listener-p
-          tcp-listener-port socket-stream-p socket-peer socket-local-port listen))
+          tcp-listener-port socket-stream-p socket-peer socket-local-port socket-no-delay listen))

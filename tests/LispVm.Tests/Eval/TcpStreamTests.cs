@@ -162,4 +162,53 @@ public class TcpStreamTests
         Assert.Contains("is not our address", n.Eval("(tcp-listen 6001 :address \"10.0.0.9\")"));
         Assert.Equal("T", n.Eval("(typep (handler-case (tcp-connect \"10.0.0.1\" 9) (error (e) e)) 'net-error)"));
     }
+
+    [Fact]
+    public void Write_sequence_and_read_sequence_move_every_octet_value_through_the_echo()
+    {
+        using var n = new Net(TcpEcho(7));
+        n.Eval("(defvar *s* (tcp-connect \"10.0.0.1\" 7 :timeout 5))");
+        // All 256 byte values twice (no UTF-8 in between: 0x80..0xFF alone are not characters),
+        // from a vector and from a list; read back into a vector and into a list.
+        Assert.Equal("T", n.Eval("(let ((v (make-array 256 :element-type '(unsigned-byte 8))))" +
+            " (dotimes (i 256) (setf (aref v i) i))" +
+            " (write-sequence v *s*) (write-sequence (coerce v 'list) *s* :start 10 :end 20) (finish-output *s*) t)"));
+        Assert.Equal("(256 T)", n.Eval("(let ((v (make-array 256))) (list (read-sequence v *s*)" +
+            " (equalp v (let ((w (make-array 256))) (dotimes (i 256 w) (setf (aref w i) i))))))"));
+        Assert.Equal("(12 (0 0 10 11 12 13 14 15 16 17 18 19 0))", n.Eval(
+            "(let ((l (make-list 13 :initial-element 0))) (list (read-sequence l *s* :start 2 :end 12) l))"));
+        Assert.Equal("T", n.Eval("(close *s*)"));
+    }
+
+    [Fact]
+    public void Text_and_octets_mix_on_one_socket_stream_in_order()
+    {
+        using var n = new Net(TcpEcho(7));
+        n.Eval("(defvar *s* (tcp-connect \"10.0.0.1\" 7 :timeout 5))");
+        // A header line, then a body with a non-ASCII character split across two byte reads,
+        // written as characters and octets in one vector. (The body arrived with the line,
+        // so READ-LINE decoded it: bytes come back as the UTF-8 of what was decoded, exact
+        // for valid UTF-8 as here; a lone 0xFF would come back as U+FFFD's three bytes.)
+        n.Eval("(progn (write-line \"len 5\" *s*) (write-sequence (vector #\\é 1 2 127) *s*)" +
+               " (write-sequence \"-ok-\" *s* :start 1 :end 3) (finish-output *s*) (sleep 0.3))");
+        Assert.Equal("\"len 5\"", n.Eval("(values (read-line *s*))"));
+        Assert.Equal("(1 #(195 0 0))", n.Eval("(let ((v (make-array 3 :initial-element 0))) (list (read-sequence v *s* :end 1) v))"));
+        Assert.Equal("(4 #(169 1 2 127))", n.Eval("(let ((v (make-array 4))) (list (read-sequence v *s*) v))"));
+        Assert.Equal("(2 \"ok\")", n.Eval("(let ((str (make-string 2))) (list (read-sequence str *s*) str))"));
+        Assert.Contains("(UNSIGNED-BYTE 8)", n.Eval("(write-sequence (vector 256) *s*)"));
+        Assert.Equal("T", n.Eval("(close *s*)"));
+    }
+
+    [Fact]
+    public void Socket_no_delay_switches_nagle_and_output_still_flows()
+    {
+        using var n = new Net(TcpEcho(7));
+        n.Eval("(defvar *s* (tcp-connect \"10.0.0.1\" 7 :timeout 5))");
+        Assert.Equal("T", n.Eval("(socket-no-delay *s*)"));
+        Assert.Equal("\"a\"", n.Eval("(progn (write-line \"a\" *s*) (finish-output *s*) (values (read-line *s*)))"));
+        Assert.Equal("NIL", n.Eval("(socket-no-delay *s* nil)"));
+        Assert.Equal("\"b\"", n.Eval("(progn (write-line \"b\" *s*) (finish-output *s*) (values (read-line *s*)))"));
+        Assert.Equal("T", n.Eval("(close *s*)"));
+        Assert.Contains("not an open TCP connection", n.Eval("(socket-no-delay *s*)"));
+    }
 }

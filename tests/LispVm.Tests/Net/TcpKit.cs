@@ -98,9 +98,9 @@ namespace LispVm.Tests.Net
         public ulong Now = Sec;
         public uint HostSeq = 1000;   // the host's next sequence number
 
-        public Scripted(ulong seed = 42)
+        public Scripted(ulong seed = 42, int mtu = 1500)
         {
-            Dev = new FakeDevice(MacA);
+            Dev = new FakeDevice(MacA) { MtuValue = mtu };
             A = new NetStack(Dev, Config(IpA), new SeededEntropy(seed));
             Introduce(A, Dev, MacHost, IpHost, Now);
             Dev.TakeSent();

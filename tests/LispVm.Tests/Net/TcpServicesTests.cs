@@ -112,6 +112,23 @@ namespace LispVm.Tests.Net
         }
 
         [Fact]
+        public void ASynWaitingBeforeTheFirstPollIsAnsweredNotRefused()
+        {
+            // The image prints its service banner before the stack first runs; a client that
+            // connects at once finds its SYN handled by the first Poll, which used to come
+            // before the listeners existed: RST, "connection refused" (LinuxThroughputTests).
+            var dev = new FakeDevice(MacA);
+            var cfg = Config(IpA);
+            cfg.TcpChargenPort = 19;
+            var fresh = new NetStack(dev, cfg, new SeededEntropy(6));
+            dev.RxQueue.Enqueue(TcpKit.Frame(TcpKit.Segment(IpHost, IpA, 4000, 19, 1000, 0, TcpKit.S, 65535, null, TcpKit.MssWs(1460, -1))));
+            fresh.Poll(Sec);
+            Assert.Equal(0, fresh.Stats.TcpRefusals);
+            Assert.Equal(1, fresh.Stats.TcpHalfOpen);
+            Assert.Equal(0, fresh.Stats.TcpResetsOut);
+        }
+
+        [Fact]
         public void SynFloodOnTheServicePortStaysInTheBacklogAndDrains()
         {
             var dev = new FakeDevice(MacA);
