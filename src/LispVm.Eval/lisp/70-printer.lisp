@@ -167,6 +167,9 @@ before its first appearance when shared."
                     (write-string (%engine-prin1-to-string (%condition-message x)) stream)
                     (write-string ">" stream))
              (%report-condition x stream)))
+        ((or (%instance-p x)                                ; standard instances: print-object
+             (and (functionp x) (fboundp '%generic-function-p) (funcall '%generic-function-p x)))
+         (%print-instance x stream))
         (*print-escape* (write-string (%engine-prin1-to-string x) stream))
         (t (write-string (%engine-princ-to-string x) stream))))
 
