@@ -221,7 +221,7 @@
              (cons built-in-class (list)) (array built-in-class (t))
              (vector built-in-class (array sequence)) (string built-in-class (vector))
              (bit-vector built-in-class (vector)) (hash-table built-in-class (t))
-             (package built-in-class (t)) (random-state built-in-class (t))
+             (package built-in-class (t)) (random-state built-in-class (t)) (restart built-in-class (t))
              (stream built-in-class (t)) (broadcast-stream built-in-class (stream))
              (concatenated-stream built-in-class (stream)) (echo-stream built-in-class (stream))
              (file-stream built-in-class (stream)) (string-stream built-in-class (stream))

@@ -135,7 +135,8 @@ required and optional names, &rest, and a bare &key when the method has keywords
                (or (special-operator-p function-name) (macro-function function-name)))
       (error 'program-error))
     (when (and existing (not gf))
-      (error "~S already names an ordinary function, not a generic function." function-name))
+      (error '%simple-program-error :format-control "~S already names an ordinary function, not a generic function."
+                                    :format-arguments (list function-name)))
     (unless gf
       (setq gf (%make-gf function-name))
       (push gf *%all-gfs*)
@@ -146,7 +147,13 @@ required and optional names, &rest, and a bare &key when the method has keywords
       (%set-gf-lambda-list gf lambda-list))
     (when mc-p (setf (%gf-combination gf) (if (consp method-combination) method-combination (list method-combination))))
     (when documentation (setf (%gf-documentation gf) documentation))
-    (when argument-precedence-order (setf (%gf-apo gf) argument-precedence-order))
+    (when argument-precedence-order
+      (let ((req (let ((r nil)) (dolist (x (%gf-lambda-list gf)) (when (member x %ll-keywords) (return)) (push x r)) r)))
+        (unless (and (= (length req) (length argument-precedence-order))
+                     (every (lambda (p) (= (count p argument-precedence-order) 1)) req))
+          (error '%simple-program-error :format-control "Bad :argument-precedence-order ~S for the lambda list ~S."
+                                        :format-arguments (list argument-precedence-order (%gf-lambda-list gf)))))
+      (setf (%gf-apo gf) argument-precedence-order))
     (when declare (setf (%gf-declarations gf) declare))
     (when generic-function-class
       (setf (%gf-class-name gf) (if (symbolp generic-function-class) generic-function-class
@@ -272,9 +279,31 @@ required and optional names, &rest, and a bare &key when the method has keywords
                     ((null positions) (return (funcall next args)))
                     (t (setq table next)))))))))
 
+(defun %keyword-checker (gf methods emf)
+  "EMF, checking the keyword arguments first when the generic function takes &key
+(CLHS 7.6.5: valid are its own keys and those of every applicable method)."
+  (multiple-value-bind (nreq nopt restp keyp keys aok) (%ll-analyze (%gf-lambda-list gf))
+    (declare (ignore restp))
+    (if (or (not keyp) aok (some #'%method-allow-other-keys methods))
+        emf
+        (let ((valid keys) (nfixed (+ nreq nopt)))
+          (dolist (m methods) (setq valid (append (%method-keys m) valid)))
+          (lambda (args)
+            (let ((l (nthcdr nfixed args)))
+              (when (oddp (length l))
+                (error '%simple-program-error :format-control "Odd number of keyword arguments ~S to ~S."
+                                              :format-arguments (list l (%gf-name gf))))
+              (unless (getf l :allow-other-keys)
+                (loop (when (null l) (return))
+                      (unless (or (member (car l) valid) (eq (car l) :allow-other-keys))
+                        (error '%simple-program-error :format-control "Invalid keyword argument ~S to ~S."
+                                                      :format-arguments (list (car l) (%gf-name gf))))
+                      (setq l (cddr l)))))
+            (funcall emf args))))))
+
 (defun %gf-miss (gf args)
   (let* ((methods (%compute-applicable-methods gf args))
-         (emf (%compute-effective-method-function gf methods))
+         (emf (%keyword-checker gf methods (%compute-effective-method-function gf methods)))
          (positions (%gf-positions gf)) (eqls (%gf-eql-values gf)))
     (if (null positions)
         (setf (%gf-cache gf) emf)

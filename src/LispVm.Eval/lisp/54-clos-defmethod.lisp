@@ -29,17 +29,17 @@
                    (let ((s (cadr p)))
                      (push (if (and (consp s) (eq (car s) 'eql)) `(list 'eql ,(cadr s)) `(find-class ',s)) specs)))
                   (t (push p plain) (push p vars) (push '(find-class 't) specs)))))
-    (let ((tail l))
-      ;; 7.6.5: keyword arguments accepted by any applicable method are valid, so a
-      ;; method's own &key list does not reject the others.
+    (let ((tail l) (plain (nreverse plain)))
+      ;; 7.6.5: keyword arguments accepted by any applicable method are valid (the
+      ;; generic function checks them), so a method's own &key list rejects none.
       (when (and (member '&key tail) (not (member '&allow-other-keys tail)))
         (let ((aux (member '&aux tail)))
           (setq tail (append (ldiff tail aux) '(&allow-other-keys) aux))))
-      (values (append (nreverse plain) tail) (nreverse specs) (nreverse vars)))))
+      (values (append plain tail) (nreverse specs) (nreverse vars) (append plain l)))))
 
 (defun %method-lambda (name sll body)
   "The (lambda (args next) ...) form of a method, and its plain lambda list."
-  (multiple-value-bind (plain specs vars) (%split-specialized sll)
+  (multiple-value-bind (plain specs vars original) (%split-specialized sll)
     (multiple-value-bind (decls forms doc) (%split-doc-decls body)
       (let* ((bname (if (consp name) (cadr name) name))
              (simple (null (intersection plain %ll-keywords)))
@@ -62,7 +62,7 @@
                          (next-method-p () (if %next t nil)))
                     ,inner)
                  inner))
-         specs plain doc)))))
+         specs original doc)))))
 
 (defmacro defmethod (name &rest rest)
   (multiple-value-bind (qualifiers sll body) (%parse-defmethod rest)
@@ -91,7 +91,7 @@
     (dolist (o options)
       (unless (consp o) (error 'program-error))
       (let ((k (car o)))
-        (when (and (not (eq k :method)) (member k seen))
+        (when (and (not (member k '(:method declare))) (member k seen))
           (error 'program-error))
         (push k seen)
         (case k

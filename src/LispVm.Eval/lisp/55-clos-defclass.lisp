@@ -7,7 +7,7 @@
   (let* ((spec (if (consp spec) spec (list spec)))
          (name (car spec)) (opts (cdr spec))
          (initargs nil) (readers nil) (writers nil) (initform nil) (has-init nil)
-         (allocation nil) (type nil) (doc nil) (other nil))
+         (allocation nil) (type nil) (doc nil))
     (unless (and (symbolp name) name (not (constantp name)))
       (error '%simple-program-error :format-control "~S is not a valid slot name." :format-arguments (list name)))
     (when (oddp (length opts))
@@ -27,7 +27,8 @@
                      (setq type (list v)))
               (:documentation (when doc (error '%simple-program-error :format-control "Two :documentation options in slot ~S." :format-arguments (list name)))
                               (setq doc (list v)))
-              (t (setq other (list* k v other))))))
+              (t (error '%simple-program-error :format-control "Unknown slot option ~S in slot ~S."
+                        :format-arguments (list k name))))))
     `(list :name ',name :initargs ',(nreverse initargs) :readers ',(nreverse readers)
            :writers ',(nreverse writers) :allocation ',(or allocation :instance)
            :type ',(if type (car type) t) :documentation ',(car doc)
@@ -93,7 +94,7 @@
             (unless (member c r) (push c r) (setq todo (append todo (%class-direct-subclasses c))))))))
 
 (defun %ensure-class (name supers slot-plists default-initargs metaclass doc)
-  (let* ((old (find-class name nil))
+  (let* ((old (let ((c (find-class name nil))) (and c (eq (%class-name c) name) c)))
          (redefining (and old (not (%forward-referenced-p old))))
          (meta (cond ((null metaclass) 'standard-class)
                      ((%class-p metaclass) (%class-name metaclass))

@@ -54,6 +54,9 @@
   (apply #'shared-initialize instance nil initargs))
 
 (defmethod shared-initialize ((instance t) slot-names &rest initargs)
+  (when (oddp (length initargs))
+    (error '%simple-program-error :format-control "Odd number of initialization arguments: ~S."
+                                  :format-arguments (list initargs)))
   (dolist (s (%class-slots (%ensure-finalized (class-of instance))))
     (let ((name (%slotd-name s)) (keys (%slotd-initargs s)) (l initargs) (found nil) (value nil))
       (when keys
