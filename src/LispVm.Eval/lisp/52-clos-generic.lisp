@@ -14,7 +14,7 @@
 (defstruct (%method (:constructor %make-method) (:predicate %method-p) (:copier nil)
                     (:print-function %print-metaobject))
   (qualifiers nil) (specializers nil) (lambda-list nil) (function nil) (gf nil)
-  (documentation nil) (keys nil) (allow-other-keys nil))
+  (documentation nil) (keys nil) (allow-other-keys nil) (accessor nil))   ; accessor: (:reader/:writer . slot)
 
 (defun %gf-record-class (r) (find-class (%gf-class-name r)))
 
@@ -258,26 +258,38 @@ required and optional names, &rest, and a bare &key when the method has keywords
 
 ;;; Dispatch.
 (defun %arg-key (eqls arg)
-  (let ((k (if eqls (position arg eqls :test #'eql) nil)))
-    (if k (- -1 k) (%class-stamp (class-of arg)))))
+  (if eqls
+      (let ((k -1) (l eqls))
+        (loop (cond ((null l) (return (%class-stamp (class-of arg))))
+                    ((eql (car l) arg) (return k)))
+              (setq k (- k 1) l (cdr l))))
+      (%class-stamp (class-of arg))))
+
+(defun %gf-arity-error (gf n)
+  (error '%simple-program-error :format-control "Wrong number of arguments (~D) to the generic function ~S."
+                                :format-arguments (list n (%gf-name gf))))
 
 (defun %gf-dispatch (gf args)
   (let ((n (length args)) (nreq (%gf-nreq gf)))
     (when (or (< n nreq) (and (> n nreq) (not (%gf-more gf))))
-      (error '%simple-program-error :format-control "Wrong number of arguments (~D) to the generic function ~S."
-                            :format-arguments (list n (%gf-name gf)))))
-  (let ((positions (%gf-positions gf)) (table (%gf-cache gf)) (eqls (%gf-eql-values gf)))
-    (if (null positions)
-        (if table (funcall table args) (%gf-miss gf args))
-        (progn
-          (when (null table) (setq table (setf (%gf-cache gf) (make-hash-table))))
-          (loop
-            (let* ((i (car positions)) (key (%arg-key (svref eqls i) (nth i args)))
-                   (next (gethash key table)))
-              (setq positions (cdr positions))
-              (cond ((null next) (return (%gf-miss gf args)))
-                    ((null positions) (return (funcall next args)))
-                    (t (setq table next)))))))))
+      (%gf-arity-error gf n)))
+  (let ((positions (%gf-positions gf)) (table (%gf-cache gf)))
+    (cond ((null positions)
+           (if table (funcall table args) (%gf-miss gf args)))
+          ((null table) (%gf-miss gf args))
+          ((null (cdr positions))       ; one specialized argument: one lookup
+           (let* ((i (car positions))
+                  (emf (gethash (%arg-key (svref (%gf-eql-values gf) i) (if (eql i 0) (car args) (nth i args)))
+                                table)))
+             (if emf (funcall emf args) (%gf-miss gf args))))
+          (t
+           (let ((eqls (%gf-eql-values gf)))
+             (loop
+               (let* ((i (car positions)) (next (gethash (%arg-key (svref eqls i) (nth i args)) table)))
+                 (setq positions (cdr positions))
+                 (cond ((null next) (return (%gf-miss gf args)))
+                       ((null positions) (return (funcall next args)))
+                       (t (setq table next))))))))))
 
 (defun %keyword-checker (gf methods emf)
   "EMF, checking the keyword arguments first when the generic function takes &key
@@ -301,13 +313,41 @@ required and optional names, &rest, and a bare &key when the method has keywords
                       (setq l (cddr l)))))
             (funcall emf args))))))
 
+(defun %accessor-emf (gf methods args)
+  "For a lone standard reader or writer method and an up-to-date standard instance: an
+emf reading the slot at its index when the instance has this wrapper (the cache entry is
+per class, so the wrapper is that class's), else the method."
+  (let ((m (car methods)))
+    (when (and m (null (cdr methods)) (%method-accessor m) (null (%method-qualifiers m))
+               (eq (car (%gf-combination gf)) 'standard))
+      (let* ((writer (eq (car (%method-accessor m)) :writer))
+             (x (if writer (cadr args) (car args))))
+        (when (and (%std-instance-p x) (not (svref (%instance-layout x) 5)))
+          (let* ((w (%instance-layout x))
+                 (loc (cdr (assoc (cdr (%method-accessor m)) (svref w 4) :test #'eq)))
+                 (fn (%method-function m)))
+            (when (fixnump loc)
+              (if writer
+                  (lambda (args)
+                    (let ((x (cadr args)))
+                      (if (and (%instance-p x) (eq (%instance-layout x) w))
+                          (setf (svref (%instance-ref x 0) loc) (car args))
+                          (funcall fn args nil))))
+                  (lambda (args)
+                    (let ((x (car args)))
+                      (if (and (%instance-p x) (eq (%instance-layout x) w))
+                          (let ((v (svref (%instance-ref x 0) loc)))
+                            (if (eq v '%unbound) (funcall fn args nil) v))
+                          (funcall fn args nil))))))))))))
+
 (defun %gf-miss (gf args)
   (let* ((methods (%compute-applicable-methods gf args))
-         (emf (%keyword-checker gf methods (%compute-effective-method-function gf methods)))
+         (emf (or (%accessor-emf gf methods args)
+                  (%keyword-checker gf methods (%compute-effective-method-function gf methods))))
          (positions (%gf-positions gf)) (eqls (%gf-eql-values gf)))
     (if (null positions)
         (setf (%gf-cache gf) emf)
-        (let ((table (%gf-cache gf)))
+        (let ((table (or (%gf-cache gf) (setf (%gf-cache gf) (make-hash-table)))))
           (loop
             (let* ((i (car positions)) (key (%arg-key (svref eqls i) (nth i args))))
               (setq positions (cdr positions))

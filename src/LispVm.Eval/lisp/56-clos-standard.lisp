@@ -57,17 +57,28 @@
   (when (oddp (length initargs))
     (error '%simple-program-error :format-control "Odd number of initialization arguments: ~S."
                                   :format-arguments (list initargs)))
-  (dolist (s (%class-slots (%ensure-finalized (class-of instance))))
-    (let ((name (%slotd-name s)) (keys (%slotd-initargs s)) (l initargs) (found nil) (value nil))
+  (dolist (s (let ((c (class-of instance)))
+               (when (%std-instance-p instance) (%std-wrapper instance))   ; update if obsolete
+               (%class-slots (%ensure-finalized c))))
+    (let ((name (%slotd-name s)) (keys (%slotd-initargs s)) (l initargs) (found nil) (value nil)
+          (std (%std-instance-p instance)) (slots (and (%std-instance-p instance) (%instance-ref instance 0))))
       (when keys
         (loop (when (null l) (return))
               (when (member (car l) keys :test #'eq) (setq found t value (cadr l)) (return))
               (setq l (cddr l))))
-      (cond (found (%set-slot-value instance name value))
-            ((and (%slotd-initfunction s)
-                  (or (eq slot-names t) (member name slot-names :test #'eq))
-                  (not (slot-boundp instance name)))
-             (%set-slot-value instance name (funcall (%slotd-initfunction s)))))))
+      (if (and std (fixnump (%slotd-location s)))
+          ;; A local slot of an up-to-date standard instance: straight to its index.
+          (let ((loc (%slotd-location s)))
+            (cond (found (setf (svref slots loc) value))
+                  ((and (%slotd-initfunction s)
+                        (or (eq slot-names t) (member name slot-names :test #'eq))
+                        (eq (svref slots loc) '%unbound))
+                   (setf (svref slots loc) (funcall (%slotd-initfunction s))))))
+          (cond (found (%set-slot-value instance name value))
+                ((and (%slotd-initfunction s)
+                      (or (eq slot-names t) (member name slot-names :test #'eq))
+                      (not (slot-boundp instance name)))
+                 (%set-slot-value instance name (funcall (%slotd-initfunction s))))))))
   instance)
 
 ;;; change-class (CLHS 7.2): local slots of the new class keep the values of same-named
