@@ -6,10 +6,14 @@
 ;;;; call-method/make-method forms compiled once per cache miss).
 
 (defun %method-chain (methods final)
-  (if (null methods)
-      final
+  "A function of args calling the first method with the rest as its next methods. Method
+functions take (args &optional next), so a lone method is its own chain."
+  (cond
+    ((null methods) final)
+    ((and (null (cdr methods)) (null final)) (%method-function (car methods)))
+    (t
       (let ((fn (%method-function (car methods))) (next (%method-chain (cdr methods) final)))
-        (lambda (args) (funcall fn args next)))))
+        (lambda (args) (funcall fn args next))))))
 
 (defun %no-applicable-emf (gf)
   (lambda (args) (apply #'no-applicable-method (%gf-function gf) args)))

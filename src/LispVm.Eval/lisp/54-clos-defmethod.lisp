@@ -52,10 +52,11 @@
                                 %args)))
              (cnm (%tree-mentions-p forms '(call-next-method next-method-p))))
         (values
-         `(lambda (%args %next)
+         `(lambda (%args &optional %next)
             (declare (ignorable %next))
             ,(if cnm
                  `(flet ((call-next-method (&rest cnm-args)
+                           (when cnm-args (%check-cnm-args (car %method-cell) %args cnm-args))
                            (if %next
                                (funcall %next (or cnm-args %args))
                                (%no-next-method (car %method-cell) (or cnm-args %args))))
@@ -82,6 +83,12 @@
         (setf (car cell) m)
         (%add-method gf m)
         m))))
+
+(defun %check-cnm-args (method args new-args)
+  "CLHS 7.6.6.2: call-next-method's arguments must select the same applicable methods."
+  (let ((gf (%method-gf method)))
+    (when (and gf (not (equal (%compute-applicable-methods gf args) (%compute-applicable-methods gf new-args))))
+      (error "CALL-NEXT-METHOD in ~S: the arguments ~S select other methods than ~S." method new-args args))))
 
 (defun %no-next-method (method args)
   (apply #'no-next-method (%gf-function (%method-gf method)) method args))

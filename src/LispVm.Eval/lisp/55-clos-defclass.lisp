@@ -144,7 +144,7 @@
                       (ensure-generic-function r :lambda-list '(object)))))
           (%add-method gf (%make-method :specializers (list class) :lambda-list '(object)
                                         :accessor (cons :reader slot)
-                                        :function (lambda (args next)
+                                        :function (lambda (args &optional next)
                                                     (declare (ignore next))
                                                     (slot-value (car args) slot))))))
       (dolist (w (%slotd-writers d))
@@ -154,7 +154,7 @@
           (%add-method gf (%make-method :specializers (list (find-class 't) class)
                                         :lambda-list '(new-value object)
                                         :accessor (cons :writer slot)
-                                        :function (lambda (args next)
+                                        :function (lambda (args &optional next)
                                                     (declare (ignore next))
                                                     (%set-slot-value (cadr args) slot (car args))))))))))
 

@@ -54,7 +54,8 @@
   (apply #'shared-initialize instance nil initargs))
 
 (defmethod shared-initialize ((instance t) slot-names &rest initargs)
-  (when (oddp (length initargs))
+  (when (or (oddp (length initargs))
+            (do ((l initargs (cddr l))) ((null l) nil) (unless (symbolp (car l)) (return t))))
     (error '%simple-program-error :format-control "Odd number of initialization arguments: ~S."
                                   :format-arguments (list initargs)))
   (dolist (s (let ((c (class-of instance)))
