@@ -7,7 +7,7 @@
 (defun %allocate-std-instance (class)
   (%ensure-finalized class)
   (let* ((w (%class-wrapper class)) (o (%make-instance w 1)))
-    (%instance-set o 0 (make-array (svref w 6) :initial-element '%unbound))
+    (%instance-set o 0 (%make-slot-vector (svref w 6) '%unbound))
     o))
 
 (defun %std-wrapper (x)
@@ -84,7 +84,7 @@
          (old-slots (%instance-ref x 0)) (old-locs (svref old-w 4)))
     (%ensure-finalized class)
     (let* ((new-w (%class-wrapper class)) (new-locs (svref new-w 4))
-           (new-slots (make-array (svref new-w 6) :initial-element '%unbound))
+           (new-slots (%make-slot-vector (svref new-w 6) '%unbound))
            (added nil) (discarded nil) (plist nil))
       (dolist (l new-locs)
         (let ((old (assoc (car l) old-locs :test #'eq)))

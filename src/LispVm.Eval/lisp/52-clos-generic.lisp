@@ -260,10 +260,10 @@ required and optional names, &rest, and a bare &key when the method has keywords
 (defun %arg-key (eqls arg)
   (if eqls
       (let ((k -1) (l eqls))
-        (loop (cond ((null l) (return (%class-stamp (class-of arg))))
+        (loop (cond ((null l) (return (or (%wrapper-stamp arg) (%class-stamp (class-of arg)))))
                     ((eql (car l) arg) (return k)))
               (setq k (- k 1) l (cdr l))))
-      (%class-stamp (class-of arg))))
+      (or (%wrapper-stamp arg) (%class-stamp (class-of arg)))))
 
 (defun %gf-arity-error (gf n)
   (error '%simple-program-error :format-control "Wrong number of arguments (~D) to the generic function ~S."
@@ -278,8 +278,9 @@ required and optional names, &rest, and a bare &key when the method has keywords
            (if table (funcall table args) (%gf-miss gf args)))
           ((null table) (%gf-miss gf args))
           ((null (cdr positions))       ; one specialized argument: one lookup
-           (let* ((i (car positions))
-                  (emf (gethash (%arg-key (svref (%gf-eql-values gf) i) (if (eql i 0) (car args) (nth i args)))
+           (let* ((i (car positions)) (x (if (eql i 0) (car args) (nth i args)))
+                  (eqls (svref (%gf-eql-values gf) i))
+                  (emf (gethash (if eqls (%arg-key eqls x) (or (%wrapper-stamp x) (%class-stamp (class-of x))))
                                 table)))
              (if emf (funcall emf args) (%gf-miss gf args))))
           (t

@@ -89,7 +89,7 @@
   (let* ((old-w (%std-wrapper instance)) (old-slots (%instance-ref instance 0))
          (previous (%make-instance old-w 1))
          (new-w (%class-wrapper new-class))
-         (new-slots (make-array (svref new-w 6) :initial-element '%unbound)))
+         (new-slots (%make-slot-vector (svref new-w 6) '%unbound)))
     (%instance-set previous 0 (copy-seq old-slots))
     (dolist (l (svref new-w 4))
       (when (fixnump (cdr l))
