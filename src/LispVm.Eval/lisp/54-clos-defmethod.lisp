@@ -1,8 +1,7 @@
-;;;; 54-clos-defmethod.lisp — defmethod and defgeneric, and the functions on methods:
-;;;; add-method, remove-method, find-method, compute-applicable-methods,
-;;;; method-qualifiers, function-keywords. A method's function is (lambda (args next)
-;;;; ...) around the body; call-next-method and next-method-p are local functions, made
-;;;; only when the body mentions them.
+;;;; 54-clos-defmethod.lisp — defmethod and defgeneric (the generic functions on methods,
+;;;; add-method ... function-keywords, are in 56-clos-standard). A method's function is
+;;;; (lambda (args &optional next) ...) around the body; call-next-method and
+;;;; next-method-p are local functions, made only when the body mentions them.
 
 (defun %tree-mentions-p (tree names)
   (let ((todo (list tree)))
@@ -128,15 +127,6 @@
   (push method (%gf-initial-methods (%gf-record (fdefinition name))))
   method)
 
-(defun add-method (generic-function method) (%add-method generic-function method))
-(defun remove-method (generic-function method) (%remove-method generic-function method))
-(defun find-method (generic-function qualifiers specializers &optional (errorp t))
-  (%find-method generic-function qualifiers specializers errorp))
-(defun compute-applicable-methods (generic-function function-arguments)
-  (%compute-applicable-methods (%gf-record generic-function) function-arguments))
-(defun method-qualifiers (method) (%method-qualifiers method))
-(defun function-keywords (method)
-  (values (%method-keys method) (%method-allow-other-keys method)))
 (defun generic-function-name (gf) (%gf-name (%gf-record gf)))
 (defun generic-function-methods (gf) (%gf-methods (%gf-record gf)))
 (defun generic-function-lambda-list (gf) (%gf-lambda-list (%gf-record gf)))

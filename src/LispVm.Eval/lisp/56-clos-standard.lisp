@@ -22,6 +22,22 @@
 (defgeneric class-name (class))
 (defgeneric (setf class-name) (new-value class))
 (defgeneric make-instances-obsolete (class))
+(defgeneric add-method (generic-function method))
+(defgeneric remove-method (generic-function method))
+(defgeneric find-method (generic-function qualifiers specializers &optional errorp))
+(defgeneric compute-applicable-methods (generic-function function-arguments))
+(defgeneric method-qualifiers (method))
+(defgeneric function-keywords (method))
+
+(defmethod add-method ((generic-function t) (method t)) (%add-method generic-function method))
+(defmethod remove-method ((generic-function t) (method t)) (%remove-method generic-function method))
+(defmethod find-method ((generic-function t) qualifiers specializers &optional (errorp t))
+  (%find-method generic-function qualifiers specializers errorp))
+(defmethod compute-applicable-methods ((generic-function t) function-arguments)
+  (%compute-applicable-methods (%gf-record generic-function) function-arguments))
+(defmethod method-qualifiers ((method t)) (%method-qualifiers method))
+(defmethod function-keywords ((method t))
+  (values (%method-keys method) (%method-allow-other-keys method)))
 
 (defmethod make-instance ((class symbol) &rest initargs)
   (apply #'make-instance (find-class class) initargs))
@@ -232,3 +248,13 @@ answers those) or is given as a class object."
 
 (defun %clos-subtypep (t1 t2)
   (values (%subclassp (%type-class t1) (%type-class t2)) t))
+
+;;; The printer asks this for structures and conditions: is there a print-object method
+;;; for X other than the defaults above? (Standard instances always go to print-object.)
+(defvar *%default-print-methods* (copy-list (%gf-methods (%gf-record #'print-object))))
+(defun %user-print-object-p (x)
+  (let* ((gf (%gf-record #'print-object))
+         (methods (%gf-methods gf)))
+    (and (cdr (nthcdr (- (length *%default-print-methods*) 1) methods))   ; more than the defaults
+         (let ((m (car (%compute-applicable-methods gf (list x *standard-output*)))))
+           (and m (not (member m *%default-print-methods*)))))))

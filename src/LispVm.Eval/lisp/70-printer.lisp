@@ -155,8 +155,12 @@ before its first appearance when shared."
                (let ((*%print-depth* (+ *%print-depth* 1)))
                  (cond ((consp x) (%print-list x stream))
                        ((vectorp x) (%print-vector x stream))
+                       ((and (fboundp '%user-print-object-p) (funcall '%user-print-object-p x))
+                        (print-object x stream))             ; a print-object method (CLOS)
                        (t (%print-struct x stream)))))))
         ((integerp x) (%print-integer x stream))
+        ((and (%condition-p x) (fboundp '%user-print-object-p) (funcall '%user-print-object-p x))
+         (print-object x stream))
         ((%condition-p x)
          ;; princ / ~A show the report, as users expect from a caught error; prin1 names the
          ;; type and quotes the report: #<SIMPLE-ERROR "boom 1">.
