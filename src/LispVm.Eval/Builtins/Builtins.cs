@@ -57,6 +57,7 @@ public sealed unsafe partial class Builtins
         RegisterNet(b);
         RegisterTcp(b);
         RegisterDebug(b);
+        RegisterClos(b);
         Lib.RunRegisterAll(b);
     }
 }

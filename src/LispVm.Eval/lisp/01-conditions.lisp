@@ -42,6 +42,7 @@
     (dolist (s slots) (setq all-slots (%replace-slot s all-slots)))
     (%cput name '%condition-class
            (vector '%condition-class name cpl (reverse all-slots) report))
+    (%cput name '%condition-parents parents)          ; CLOS builds the class from these
     name))
 
 (defun %remove-eq (x l) (let ((r nil)) (dolist (e l) (unless (eq e x) (setq r (cons e r)))) (reverse r)))

@@ -7,7 +7,7 @@
 ;;;; Other places fall back to the function (setf NAME), as CL specifies.
 
 (defun fdefinition (name)
-  (symbol-function (if (consp name) (%setf-name name) name)))
+  (symbol-function (if (consp name) (%setf-name (cadr name)) name)))
 
 (defun revappend (x y) (dolist (e x y) (setq y (cons e y))))
 
@@ -313,7 +313,7 @@
 (defsetf get (symbol indicator &optional default) (v)
   `(progn ,default (%put ,symbol ,indicator ,v)))
 (defun %set-fdefinition (name f)
-  (%set-symbol-function (if (consp name) (%setf-name name) name) f) f)
+  (%set-symbol-function (if (consp name) (%setf-name (cadr name)) name) f) f)
 (defsetf fdefinition %set-fdefinition)
 
 (defun %svset* (v i x) (%svset v i x) x)

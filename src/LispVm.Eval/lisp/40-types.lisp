@@ -71,7 +71,7 @@
     (random-state (random-state-p x))
     (stream (streamp x))
     (structure-object (and (%instance-p x) (%struct-layout-p (%instance-layout x))))
-    (t (let ((layout (get type '%struct-layout)))
+    (t (let ((layout (and (symbolp type) (get type '%struct-layout))))
          (cond (layout (%struct-typep x layout))
                (t (multiple-value-bind (exp expanded) (%expand-deftype type)
                     (if expanded (typep x exp)
@@ -79,9 +79,13 @@
 
 (defun %typep-other (x type)
   "Types the library does not know: the engine's condition classes, else type-of."
-  (cond ((and (fboundp '%find-condition-class) (funcall '%find-condition-class type))
+  (cond ((not (symbolp type))              ; a class object (CLOS)
+         (if (and (fboundp '%class-p) (funcall '%class-p type)) (funcall '%clos-typep x type)
+             (error "Unknown type specifier ~S." type)))
+        ((and (fboundp '%find-condition-class) (funcall '%find-condition-class type))
          (funcall '%typep-basic x type))
         ((eq (type-of x) type) t)
+        ((get type '%class) (funcall '%clos-typep x (get type '%class)))   ; CLOS classes
         (t nil)))
 
 (defun typep (x type &optional env)
@@ -162,6 +166,8 @@
         ((and (consp t1) (eq (car t1) 'member))
          (values (every (lambda (x) (typep x t2)) (cdr t1)) t))
         ((and (consp t1) (eq (car t1) 'eql)) (values (typep (cadr t1) t2) t))
+        ((and (fboundp '%clos-class-types-p) (funcall '%clos-class-types-p t1 t2))   ; CLOS classes
+         (funcall '%clos-subtypep t1 t2))
         ((and (symbolp t1) (symbolp t2))
          (let ((l1 (get t1 '%struct-layout)))
            (if l1

@@ -155,8 +155,12 @@ before its first appearance when shared."
                (let ((*%print-depth* (+ *%print-depth* 1)))
                  (cond ((consp x) (%print-list x stream))
                        ((vectorp x) (%print-vector x stream))
+                       ((and (fboundp '%user-print-object-p) (funcall '%user-print-object-p x))
+                        (print-object x stream))             ; a print-object method (CLOS)
                        (t (%print-struct x stream)))))))
         ((integerp x) (%print-integer x stream))
+        ((and (%condition-p x) (fboundp '%user-print-object-p) (funcall '%user-print-object-p x))
+         (print-object x stream))
         ((%condition-p x)
          ;; princ / ~A show the report, as users expect from a caught error; prin1 names the
          ;; type and quotes the report: #<SIMPLE-ERROR "boom 1">.
@@ -167,6 +171,9 @@ before its first appearance when shared."
                     (write-string (%engine-prin1-to-string (%condition-message x)) stream)
                     (write-string ">" stream))
              (%report-condition x stream)))
+        ((or (%instance-p x)                                ; standard instances: print-object
+             (and (functionp x) (fboundp '%generic-function-p) (funcall '%generic-function-p x)))
+         (%print-instance x stream))
         (*print-escape* (write-string (%engine-prin1-to-string x) stream))
         (t (write-string (%engine-princ-to-string x) stream))))
 

@@ -86,6 +86,7 @@
              (when name (format s "  Name: ~S~%" name))
              (format s "  Lambda list: ~S~%" (%function-lambda-list object))
              (let ((d (documentation object 'function))) (when d (format s "  Documentation: ~A~%" d)))))
+          ((%std-instance-p object) (describe-object object s))     ; CLOS instances
           ((and (%instance-p object) (not (%condition-p object)) (fboundp '%struct-slot-names))
            (format s "~&~S is a structure of type ~S.~%" object (type-of object))
            (let ((i 0))

@@ -1,0 +1,134 @@
+;;;; 54-clos-defmethod.lisp — defmethod and defgeneric (the generic functions on methods,
+;;;; add-method ... function-keywords, are in 56-clos-standard). A method's function is
+;;;; (lambda (args &optional next) ...) around the body; call-next-method and
+;;;; next-method-p are local functions, made only when the body mentions them.
+
+(defun %tree-mentions-p (tree names)
+  (let ((todo (list tree)))
+    (loop (when (null todo) (return nil))
+          (let ((x (pop todo)))
+            (cond ((consp x) (push (car x) todo) (push (cdr x) todo))
+                  ((and (symbolp x) (member x names :test #'eq)) (return t)))))))
+
+(defun %parse-defmethod (rest)
+  "(values qualifiers specialized-lambda-list body) of defmethod's arguments after the name."
+  (let ((qualifiers nil))
+    (loop (when (or (null rest) (listp (car rest))) (return))
+          (push (pop rest) qualifiers))
+    (when (null rest) (error 'program-error))
+    (values (nreverse qualifiers) (car rest) (cdr rest))))
+
+(defun %split-specialized (sll)
+  "(values plain-lambda-list specializer-forms required-vars)"
+  (let ((plain nil) (specs nil) (vars nil) (l sll))
+    (loop (when (or (null l) (member (car l) %ll-keywords)) (return))
+          (let ((p (pop l)))
+            (cond ((consp p)
+                   (push (car p) plain) (push (car p) vars)
+                   (let ((s (cadr p)))
+                     (push (if (and (consp s) (eq (car s) 'eql)) `(list 'eql ,(cadr s)) `(find-class ',s)) specs)))
+                  (t (push p plain) (push p vars) (push '(find-class 't) specs)))))
+    (let ((tail l) (plain (nreverse plain)))
+      ;; 7.6.5: keyword arguments accepted by any applicable method are valid (the
+      ;; generic function checks them), so a method's own &key list rejects none.
+      (when (and (member '&key tail) (not (member '&allow-other-keys tail)))
+        (let ((aux (member '&aux tail)))
+          (setq tail (append (ldiff tail aux) '(&allow-other-keys) aux))))
+      (values (append plain tail) (nreverse specs) (nreverse vars) (append plain l)))))
+
+(defun %method-lambda (name sll body)
+  "The (lambda (args next) ...) form of a method, and its plain lambda list."
+  (multiple-value-bind (plain specs vars original) (%split-specialized sll)
+    (multiple-value-bind (decls forms doc) (%split-doc-decls body)
+      (let* ((bname (if (consp name) (cadr name) name))
+             (simple (null (intersection plain %ll-keywords)))
+             (inner (if simple
+                        `(let* ,(let ((i -1)) (mapcar (lambda (v) (incf i) `(,v (nth ,i %args))) plain))
+                           (declare (ignorable ,@vars))
+                           ,@decls
+                           (block ,bname ,@forms))
+                        `(apply (lambda ,plain (declare (ignorable ,@vars)) ,@decls (block ,bname ,@forms))
+                                %args)))
+             (cnm (%tree-mentions-p forms '(call-next-method next-method-p))))
+        (values
+         `(lambda (%args &optional %next)
+            (declare (ignorable %next))
+            ,(if cnm
+                 `(flet ((call-next-method (&rest cnm-args)
+                           (when cnm-args (%check-cnm-args (car %method-cell) %args cnm-args))
+                           (if %next
+                               (funcall %next (or cnm-args %args))
+                               (%no-next-method (car %method-cell) (or cnm-args %args))))
+                         (next-method-p () (if %next t nil)))
+                    ,inner)
+                 inner))
+         specs original doc)))))
+
+(defmacro defmethod (name &rest rest)
+  (multiple-value-bind (qualifiers sll body) (%parse-defmethod rest)
+    (multiple-value-bind (fn specs plain doc) (%method-lambda name sll body)
+      `(let ((%method-cell (list nil)))
+         (%ensure-method ',name ',qualifiers (list ,@specs) ',plain ,doc ,fn %method-cell)))))
+
+(defun %ensure-method (name qualifiers specializers lambda-list doc fn cell)
+  (let ((gf (if (and (%fboundp-name name) (%gf-record (fdefinition name) nil))
+                (fdefinition name)
+                (ensure-generic-function name))))
+    (multiple-value-bind (nreq nopt restp keyp keys aok) (%ll-analyze lambda-list)
+      (declare (ignore nreq nopt restp))
+      (let ((m (%make-method :qualifiers qualifiers :specializers specializers
+                             :lambda-list lambda-list :function fn :documentation doc
+                             :keys (if keyp keys nil) :allow-other-keys aok)))
+        (setf (car cell) m)
+        (%add-method gf m)
+        m))))
+
+(defun %check-cnm-args (method args new-args)
+  "CLHS 7.6.6.2: call-next-method's arguments must select the same applicable methods."
+  (let ((gf (%method-gf method)))
+    (when (and gf (not (equal (%compute-applicable-methods gf args) (%compute-applicable-methods gf new-args))))
+      (error "CALL-NEXT-METHOD in ~S: the arguments ~S select other methods than ~S." method new-args args))))
+
+(defun %no-next-method (method args)
+  (apply #'no-next-method (%gf-function (%method-gf method)) method args))
+
+(defmacro defgeneric (name lambda-list &rest options)
+  (let ((keys nil) (methods nil) (seen nil))
+    (dolist (o options)
+      (unless (consp o) (error 'program-error))
+      (let ((k (car o)))
+        (when (and (not (member k '(:method declare))) (member k seen))
+          (error 'program-error))
+        (push k seen)
+        (case k
+          (:method (push o methods))
+          (:documentation (setq keys (list* :documentation (cadr o) keys)))
+          (:method-combination (setq keys (list* :method-combination `',(cdr o) keys)))
+          (:argument-precedence-order (setq keys (list* :argument-precedence-order `',(cdr o) keys)))
+          (declare (setq keys (list* :declare `',(cdr o) keys)))
+          (:generic-function-class (setq keys (list* :generic-function-class `',(cadr o) keys)))
+          (:method-class (setq keys (list* :method-class `',(cadr o) keys)))
+          (t (error 'program-error)))))
+    `(progn
+       (%defgeneric ',name ',lambda-list ,@keys)
+       ,@(mapcar (lambda (m) `(%note-initial-method ',name (defmethod ,name ,@(cdr m))))
+                 (nreverse methods))
+       (fdefinition ',name))))
+
+(defun %defgeneric (name lambda-list &rest keys)
+  (let* ((existing (and (%fboundp-name name) (%gf-record (fdefinition name) nil))))
+    (when existing
+      (dolist (m (%gf-initial-methods existing)) (%remove-method existing m))
+      (setf (%gf-initial-methods existing) nil)
+      (setf (%gf-combination existing) '(standard) (%gf-apo existing) nil))
+    (apply #'ensure-generic-function name :lambda-list lambda-list keys)))
+
+(defun %note-initial-method (name method)
+  (push method (%gf-initial-methods (%gf-record (fdefinition name))))
+  method)
+
+(defun generic-function-name (gf) (%gf-name (%gf-record gf)))
+(defun generic-function-methods (gf) (%gf-methods (%gf-record gf)))
+(defun generic-function-lambda-list (gf) (%gf-lambda-list (%gf-record gf)))
+(defun method-specializers (m) (%method-specializers m))
+(defun method-generic-function (m) (and (%method-gf m) (%gf-function (%method-gf m))))
