@@ -290,9 +290,14 @@ public sealed unsafe partial class Vm
             form = vm.Heap.Root(rf); vm.Heap.PopRoots(m);
             if (!W.IsObj(ev)) return false;
             vm.Push(ev); vm.Push(form);
+            // The nested run leaves its own value count; the READ that called us returns
+            // one value, so the caller's count is put back (a #P inside RESTART-CASE
+            // would otherwise make READ return the #P's value).
+            int nv = vm.Th.Nv;
             Busy = true;
             RunStatus st = vm.CallNested(1, out value);
             Busy = false;
+            vm.Th.Nv = nv;
             if (st != RunStatus.Ok) { Failed = true; value = W.Nil; return false; }
             return true;
         }

@@ -42,7 +42,7 @@
                 set-syntax-from-char shared-initialize slot-boundp slot-exists-p
                 slot-makunbound slot-missing slot-unbound slot-value stream-external-format
                 synonym-stream-symbol two-way-stream-input-stream two-way-stream-output-stream
-                unexport update-instance-for-different-class
+                update-instance-for-different-class
                 update-instance-for-redefined-class upgraded-complex-part-type write-byte))
   (%install-stub-function name))
 
