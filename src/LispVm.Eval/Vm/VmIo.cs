@@ -87,6 +87,7 @@ public sealed unsafe partial class Vm
         long kind = M.FixVal(M.Slot(s, Builtins.SKind));
         if (kind == Builtins.KConsoleOut) { ConsolePut(c); return; }
         if (kind == Builtins.KSocket) { Builtins.SocketPut(this, s, c); return; }
+        if (kind == Builtins.KLisp) { Builtins.LispStreamPut(this, s, c); return; }
         if (kind != Builtins.KStringOut && kind != Builtins.KFileOut) return;
         ulong buf = M.Slot(s, Builtins.SBuf);
         int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
