@@ -11,7 +11,9 @@ public sealed unsafe partial class Builtins
 {
     // SEnd: input streams, the end index; file output streams, characters already written
     // to the file. SPath: a file stream's path string (NIL otherwise).
-    public const int SKind = 0, SBuf = 1, SFill = 2, SCol = 3, SEnd = 4, SPath = 5, SSize = 6;
+    // SElt: a file stream's element type when it is not CHARACTER (the stream then holds
+    // one character per byte, codes 0-255: byte I/O in lisp/76-files.lisp), else NIL.
+    public const int SKind = 0, SBuf = 1, SFill = 2, SCol = 3, SEnd = 4, SPath = 5, SElt = 6, SSize = 7;
     // File input streams hold the whole decoded file (read like string input streams);
     // file output streams buffer like string output streams and write at flush/close.
     public const int KConsoleOut = 0, KStringOut = 1, KStringIn = 2, KConsoleIn = 3, KFileIn = 4, KFileOut = 5, KClosed = 6;

@@ -75,6 +75,7 @@ public sealed unsafe partial class Vm
         Heap.SetSlot(s, Builtins.SCol, M.Fix(0));
         Heap.SetSlot(s, Builtins.SEnd, M.Fix(0));
         Heap.SetSlot(s, Builtins.SPath, W.Nil);
+        Heap.SetSlot(s, Builtins.SElt, W.Nil);
         Heap.PopRoots(m);
         return s;
     }

@@ -34,13 +34,13 @@
                 make-load-form make-load-form-saving-slots make-method
                 method-combination-error method-qualifiers next-method-p
                 no-applicable-method no-next-method pprint-fill pprint-indent pprint-linear
-                pprint-newline pprint-tab pprint-tabular print-object read-byte
+                pprint-newline pprint-tab pprint-tabular print-object
                 reinitialize-instance remove-method rename-file set-dispatch-macro-character
                 set-macro-character set-pprint-dispatch set-syntax-from-char
                 shared-initialize slot-boundp slot-exists-p slot-makunbound slot-missing
                 slot-unbound slot-value stream-external-format
                 update-instance-for-different-class update-instance-for-redefined-class
-                upgraded-complex-part-type write-byte))
+                upgraded-complex-part-type))
   (%install-stub-function name))
 
 ;;; Macros: expanding one gives code that signals when it runs.
