@@ -213,7 +213,9 @@ public sealed unsafe partial class Vm
         o.ReadBase = (int)VarFix(S.ReadBase, 10);
         ulong f = SymValue(Syms[(int)S.Features]);
         o.Features = f == W.Unbound ? W.Nil : f;
-        o.ReadEval = true;
+        o.ReadEval = SymValue(Intern("*READ-EVAL*")) != W.Nil;          // unbound (early boot) reads as true
+        ulong rs = SymValue(Intern("*READ-SUPPRESS*"));
+        o.Suppress = rs != W.Nil && rs != W.Unbound;
         ulong df = SymValue(Syms[(int)S.ReadDefaultFloatFormat]);
         o.DefaultDouble = df == Syms[(int)S.DoubleFloat];
         return o;
