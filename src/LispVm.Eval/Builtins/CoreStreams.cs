@@ -276,16 +276,20 @@ public sealed unsafe partial class Builtins
         ulong s = vm.MakeStream(KStringIn, a[0]);
         vm.Heap.SetSlot(s, SFill, M.Fix(start));
         vm.Heap.SetSlot(s, SEnd, M.Fix(M.Len(a[0])));
+        int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);   // reading may collect
         ulong v = vm.ReadFromStream(s, out bool eof);
+        s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
         if (v == Vm.Fail) return v;
-        if (eof) { if (eofError) return vm.Error("END-OF-FILE", "STREAM", W.Nil); v = eofValue; }
+        if (eof) { if (eofError) return vm.Error("END-OF-FILE", "STREAM", s); v = eofValue; }
         return vm.Values(v, vm.ReadStreamPos);
     }
     static ulong ReadB(Vm vm, Args a)
     {
         ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
         if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-READ", s, vm.Bool(a.Count <= 1 || a[1] != W.Nil), a.Count > 2 ? a[2] : W.Nil);
+        int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);   // reading may collect
         ulong v = vm.ReadFromStream(s, out bool eof);
+        s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
         if (v == Vm.Fail) return v;
         if (eof) return EofOr(vm, a, 1, s);
         return v;

@@ -203,7 +203,7 @@ public sealed unsafe partial class Vm
             if (st == ReadStatus.NeedMore) return Error("END-OF-FILE", "STREAM", s);
             eof = true; return W.Nil;
         }
-        return ReaderError();
+        return ReaderError(s);
     }
 
     public ReadOptions ReadOptionsNow()
@@ -222,14 +222,16 @@ public sealed unsafe partial class Vm
     }
 
     /// <summary>Signal a reader error with the reader's message.</summary>
-    public ulong ReaderError()
+    public ulong ReaderError(ulong stream = W.Nil)
     {
         byte* tmp = stackalloc byte[700];
         int n = Reader.ErrorLength;
         if (n > 600) n = 600;
         for (int i = 0; i < n; i++) tmp[i] = Reader.ErrorText[i];
+        int m = Heap.RootMark(); int rs = Heap.PushRoot(stream);   // the message may collect
         ulong msg = Heap.MakeStringFromBytes(tmp, n);
-        if (Reader.ErrorKind == ReadErrorKind.EndOfFile) return Error("END-OF-FILE", "STREAM", W.Nil);
+        stream = Heap.Root(rs); Heap.PopRoots(m);
+        if (Reader.ErrorKind == ReadErrorKind.EndOfFile) return Error("END-OF-FILE", "STREAM", stream);
         if (Reader.ErrorKind == ReadErrorKind.TooDeep)
         {
             PendSimple1(S.StorageCondition, "Reader: ~A", msg);
@@ -239,6 +241,8 @@ public sealed unsafe partial class Vm
         PendSimple1(S.SimpleError, "~A", msg);
         Pend[0] = Intern("%SIMPLE-READER-ERROR");
         MaterializePend();
+        // The stream (STREAM-ERROR-STREAM); Pend holds the rooted values from here on.
+        if (PendN + 2 <= Pend.Length) { Pend[PendN] = Intern(":STREAM"); Pend[PendN + 1] = stream; PendN += 2; }
         return Fail;
     }
 
