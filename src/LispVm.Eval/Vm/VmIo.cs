@@ -32,6 +32,7 @@ public sealed unsafe partial class Vm
     StreamSink sink;
     StreamSource source;
     ReadHook readHook;
+    readonly byte[] readBehave = new byte[128];   // ReadOptions.Behave, filled from *readtable*
 
     void InitIo()
     {
@@ -218,7 +219,27 @@ public sealed unsafe partial class Vm
         o.Suppress = rs != W.Nil && rs != W.Unbound;
         ulong df = SymValue(Syms[(int)S.ReadDefaultFloatFormat]);
         o.DefaultDouble = df == Syms[(int)S.DoubleFloat];
+        ReadtableOptions(ref o);
         return o;
+    }
+
+    /// <summary>*readtable* (lisp/71-io-syntax.lisp, a structure: slot 1 the case keyword,
+    /// slot 2 NIL or a string of 128 characters, the syntax of each code as the code of the
+    /// standard character whose syntax it has, 0 for its own).</summary>
+    void ReadtableOptions(ref ReadOptions o)
+    {
+        ulong rt = SymValue(Intern("*READTABLE*"));
+        if (!M.Is(rt, ObjType.Instance) || M.Len(rt) < 3) return;
+        ulong c = M.Slot(rt, 1);
+        o.Case = c == Intern(":DOWNCASE") ? 1 : c == Intern(":PRESERVE") ? 2 : c == Intern(":INVERT") ? 3 : 0;
+        ulong syn = M.Slot(rt, 2);
+        if (!Heap.IsString(syn) || M.Len(syn) != 128) return;
+        for (int i = 0; i < 128; i++)
+        {
+            int b = Heap.StringChar(syn, i);
+            readBehave[i] = (byte)(b > 0 && b < 128 ? b : 0);
+        }
+        o.Behave = readBehave;
     }
 
     /// <summary>Signal a reader error with the reader's message.</summary>

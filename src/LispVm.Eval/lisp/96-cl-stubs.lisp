@@ -28,7 +28,7 @@
                 class-of compute-applicable-methods copy-pprint-dispatch describe
                 describe-object disassemble dribble ed ensure-generic-function file-author
                 file-string-length find-class find-method function-keywords
-                function-lambda-expression get-dispatch-macro-character get-macro-character
+                function-lambda-expression get-dispatch-macro-character
                 initialize-instance inspect invalid-method-error
                 make-dispatch-macro-character make-instance make-instances-obsolete
                 make-load-form make-load-form-saving-slots make-method
@@ -36,7 +36,7 @@
                 no-applicable-method no-next-method pprint-fill pprint-indent pprint-linear
                 pprint-newline pprint-tab pprint-tabular print-object
                 reinitialize-instance remove-method rename-file set-dispatch-macro-character
-                set-macro-character set-pprint-dispatch set-syntax-from-char
+                set-macro-character set-pprint-dispatch
                 shared-initialize slot-boundp slot-exists-p slot-makunbound slot-missing
                 slot-unbound slot-value stream-external-format
                 update-instance-for-different-class update-instance-for-redefined-class
