@@ -207,6 +207,18 @@ public sealed unsafe partial class Vm
         return ReaderError(s);
     }
 
+    /// <summary>The REPL's read options: with the hook that builds #P, #S, #A, #C and #.
+    /// objects (a form read again after more input arrives builds them again).</summary>
+    public ReadOptions ReplReadOptions()
+    {
+        ReadOptions o = ReadOptionsNow();
+        if (!readHook.Busy) { o.EvalHook = readHook; readHook.Failed = false; }
+        return o;
+    }
+
+    /// <summary>After the REPL's read failed: a #. form that unwound leaves nothing pending.</summary>
+    public void ReplReadFailed() { readHook.Failed = false; PendUnwind = false; }
+
     public ReadOptions ReadOptionsNow()
     {
         ReadOptions o = new ReadOptions();

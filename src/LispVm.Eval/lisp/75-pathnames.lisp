@@ -87,13 +87,19 @@
 (defun pathname (designator)
   (cond ((pathnamep designator) designator)
         ((stringp designator) (%parse-namestring-string designator))
-        ((and (streamp designator) (%stream-path designator))
+        ((and (streamp designator) (stringp (%stream-path designator)))
          (%parse-namestring-string (%stream-path designator)))
+        ((streamp designator) (error 'type-error :datum designator :expected-type 'file-stream))
+        ((and (arrayp designator) (not (stringp (%designator-name designator))))
+         (error 'type-error :datum designator :expected-type '(or pathname string stream)))
+        ((arrayp designator) (%parse-namestring-string (%designator-name designator)))   ; displaced
         (t (error 'type-error :datum designator :expected-type '(or pathname string stream)))))
 
 (defun parse-namestring (thing &optional host (defaults *default-pathname-defaults*)
                                &key (start 0) end junk-allowed)
   (declare (ignore defaults junk-allowed))
+  (when (and (arrayp thing) (not (stringp thing)) (stringp (%designator-name thing)))
+    (setq thing (%designator-name thing)))   ; a displaced string
   (cond ((stringp thing)
          (let* ((end (or end (length thing)))
                 (s (subseq thing start end)))

@@ -33,8 +33,7 @@
                 make-dispatch-macro-character make-instance make-instances-obsolete
                 make-load-form make-load-form-saving-slots make-method
                 method-combination-error method-qualifiers next-method-p
-                no-applicable-method no-next-method pprint-fill pprint-indent pprint-linear
-                pprint-newline pprint-tab pprint-tabular print-object
+                no-applicable-method no-next-method print-object
                 reinitialize-instance remove-method rename-file set-dispatch-macro-character
                 set-macro-character set-pprint-dispatch
                 shared-initialize slot-boundp slot-exists-p slot-makunbound slot-missing
@@ -45,8 +44,7 @@
 
 ;;; Macros: expanding one gives code that signals when it runs.
 (dolist (name '(call-method defclass defgeneric define-method-combination define-symbol-macro
-                defmethod pprint-exit-if-list-exhausted pprint-logical-block pprint-pop
-                restart-bind with-accessors with-condition-restarts with-slots))
+                defmethod restart-bind with-accessors with-condition-restarts with-slots))
   (%install-stub-macro name))
 
 ;;; Names of types, classes and declarations that exist only as symbols so far.
