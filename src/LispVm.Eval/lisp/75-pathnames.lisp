@@ -315,10 +315,13 @@
          (rest (nthcdr fixed (cdr (%pathname-directory p))))
          (tdir (%pathname-directory to))
          (tfixed (loop for c in (cdr tdir) while (stringp c) collect c))
+         ;; Constant components after TO's first wild one (".../**/sandbox/") follow the
+         ;; matched part.
+         (tafter (remove-if-not #'stringp (cdr (nthcdr (length tfixed) (cdr tdir)))))
          (down (lambda (x) (if (stringp x) (string-downcase x) x)))
          (tname (%pathname-name to)) (ttype (%pathname-type to)))
     (%make-pathname nil nil
-                    (cons (or (car tdir) :relative) (append tfixed (mapcar down rest)))
+                    (cons (or (car tdir) :relative) (append tfixed (mapcar down rest) tafter))
                     (if (and tname (not (eq tname :wild))) tname (funcall down (%pathname-name p)))
                     (if (and ttype (not (eq ttype :wild))) ttype (funcall down (%pathname-type p)))
                     nil)))
@@ -341,7 +344,12 @@
            (not (position #\: designator))
            (null (%pathname-directory *default-pathname-defaults*)))
       designator
-      (namestring (translate-logical-pathname (merge-pathnames designator)))))
+      (let ((p (if (streamp designator) designator (pathname designator))))
+        ;; A logical pathname is translated before merging: the defaults' physical
+        ;; directory is not part of it.
+        (namestring (if (and (pathnamep p) (%logical-pathname-p p))
+                        (merge-pathnames (translate-logical-pathname p))
+                        (translate-logical-pathname (merge-pathnames designator)))))))
 
 ;;; ---------------------------------------------------------------- # syntax
 

@@ -65,3 +65,17 @@
           (funcall engine-file-position stream (if (integerp position) (* position w) position))
           (let ((n (funcall engine-file-position stream)))
             (if (integerp n) (floor n w) n))))))
+
+;; The platform interface has no rename: the bytes are copied to the new name, then the
+;; old file is deleted (not atomic).
+(defun rename-file (filespec new-name)
+  (let* ((old (truename filespec))
+         (new (merge-pathnames new-name old)))
+    (with-open-file (in old :element-type '(unsigned-byte 8))
+      (with-open-file (out new :direction :output :if-exists :supersede
+                               :element-type '(unsigned-byte 8))
+        (let ((buf (make-array (file-length in))))
+          (read-sequence buf in)
+          (write-sequence buf out))))
+    (delete-file old)
+    (values new old (truename new))))

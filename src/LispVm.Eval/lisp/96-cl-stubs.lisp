@@ -34,7 +34,7 @@
                 make-load-form make-load-form-saving-slots make-method
                 method-combination-error method-qualifiers next-method-p
                 no-applicable-method no-next-method print-object
-                reinitialize-instance remove-method rename-file set-dispatch-macro-character
+                reinitialize-instance remove-method set-dispatch-macro-character
                 set-macro-character set-pprint-dispatch
                 shared-initialize slot-boundp slot-exists-p slot-makunbound slot-missing
                 slot-unbound slot-value stream-external-format
