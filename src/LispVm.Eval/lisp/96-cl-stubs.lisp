@@ -26,7 +26,7 @@
 ;;; Functions: CLOS, the pretty printer, readtable syntax, composite streams, byte I/O.
 (dolist (name '(add-method allocate-instance break call-next-method change-class class-name
                 class-of compute-applicable-methods copy-pprint-dispatch describe
-                describe-object disassemble dribble ed ensure-generic-function file-author
+                describe-object disassemble dribble ed ensure-generic-function
                 file-string-length find-class find-method function-keywords
                 function-lambda-expression get-dispatch-macro-character
                 initialize-instance inspect invalid-method-error
