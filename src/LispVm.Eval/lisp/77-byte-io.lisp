@@ -58,13 +58,13 @@
       (engine-file-position (symbol-function 'file-position)))
   (defun file-length (stream)
     (let ((n (funcall engine-file-length stream)))
-      (if (and n (%stream-elt stream)) (floor n (%byte-stream-width stream)) n)))
+      (if (and n (%stream-elt stream)) (values (floor n (%byte-stream-width stream))) n)))
   (defun file-position (stream &optional (position nil position-p))
     (let ((w (if (%stream-elt stream) (%byte-stream-width stream) 1)))
       (if position-p
           (funcall engine-file-position stream (if (integerp position) (* position w) position))
           (let ((n (funcall engine-file-position stream)))
-            (if (integerp n) (floor n w) n))))))
+            (if (integerp n) (values (floor n w)) n))))))
 
 ;; The platform interface has no rename: the bytes are copied to the new name, then the
 ;; old file is deleted (not atomic).
