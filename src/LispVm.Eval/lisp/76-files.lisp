@@ -29,6 +29,8 @@
 (defun probe-file (pathname)
   "The merged pathname when the file (or, for a pathname without a name, the directory)
 exists; NIL otherwise."
+  (when (and (not (streamp pathname)) (wild-pathname-p pathname))
+    (error 'file-error :pathname pathname))
   (let* ((p (%native-namestring pathname))
          (size (%file-size (if (zerop (length p)) "." p))))
     (and (or (>= size 0) (= size -21))
