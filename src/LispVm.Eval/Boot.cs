@@ -25,6 +25,8 @@ public static unsafe class Boot
         }
         // Re-read the package: loading collected, and a full collection may have moved it.
         ExportAll(vm, vm.Heap.CommonLispPackage);
+        // The library's own plist indicators stay internal (91-packages.lisp says why).
+        if (!repl.EvalText("(%unexport-internals)", false)) bad++;
         vm.SetSymValue(vm.Sym(S.PackageVar), vm.Heap.UserPackage);
         return bad;
     }

@@ -162,11 +162,12 @@ public sealed unsafe class Repl : IConsoleIn
         while (!vm.QuitRequested)
         {
             src.P = pos; src.RealEnd = atEnd;
-            ReadStatus st = vm.Reader.Read(src, vm.ReadOptionsNow(), out ulong form);
+            ReadStatus st = vm.Reader.Read(src, vm.ReplReadOptions(), out ulong form);
             if (st == ReadStatus.NeedMore) { if (!atEnd) return; pos = len; break; }
             if (st == ReadStatus.Eof) { pos = len; break; }
             if (st == ReadStatus.Error)
             {
+                vm.ReplReadFailed();
                 atPrompt = false;
                 Errors++;
                 vm.ConsoleString(";; Error: ");

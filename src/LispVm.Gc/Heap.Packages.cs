@@ -299,5 +299,19 @@ namespace LispVm.Gc
             HashPut(Slot(rootStack[r + 1], PkgExternalSlot), SymbolName(rootStack[r]), rootStack[r]);
             rootTop = m;
         }
+
+        /// <summary>Makes sym internal in pkg when it is external there (UNEXPORT); false when
+        /// it is not one of pkg's external symbols.</summary>
+        public bool Unexport(ulong sym, ulong pkg)
+        {
+            ulong name = SymbolName(sym);
+            if (!HashGet(Slot(pkg, PkgExternalSlot), name, out ulong cur) || cur != sym) return false;
+            int m = rootTop;
+            int r = PushRoot(sym); PushRoot(pkg);
+            HashRemove(Slot(pkg, PkgExternalSlot), name);
+            HashPut(Slot(rootStack[r + 1], PkgInternalSlot), SymbolName(rootStack[r]), rootStack[r]);
+            rootTop = m;
+            return true;
+        }
     }
 }

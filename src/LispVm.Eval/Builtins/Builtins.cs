@@ -50,7 +50,7 @@ public sealed unsafe partial class Builtins
         RegisterControl(b);
         RegisterNumbers(b);
         RegisterData(b);
-        RegisterStreams(b);
+        RegisterStreams(b); RegisterLispStreams(b);
         RegisterGc(b);
         RegisterThreads(b);
         RegisterFiles(b);

@@ -16,8 +16,9 @@ public sealed unsafe partial class Builtins
 
     static void RegisterFiles(Builtins b)
     {
-        b.Def("%FILE-OPEN-INPUT", 1, 1, &FileOpenInput);
-        b.Def("%FILE-OPEN-OUTPUT", 2, 2, &FileOpenOutput);
+        b.Def("%FILE-OPEN-INPUT", 1, 2, &FileOpenInput);
+        b.Def("%FILE-OPEN-OUTPUT", 2, 3, &FileOpenOutput);
+        b.Def("%STREAM-ELT", 1, 1, &StreamElt);
         b.Def("%FILE-FLUSH", 1, 1, &FileFlush);
         b.Def("%STREAM-CLOSE", 1, 1, &StreamClose);
         b.Def("%STREAM-KIND", 1, 1, &StreamKind);
@@ -89,19 +90,24 @@ public sealed unsafe partial class Builtins
         if (got < 0) { h.PopRoots(m); return FileCode(got); }
         // Count characters, then decode into a string of the right width (the byte vector
         // may move while the string is allocated: re-read its address from the root).
+        // A byte stream (element type given) keeps one character per byte.
+        bool raw = a.Count > 1 && a[1] != W.Nil;
         byte* p = M.Raw(h.Root(rb));
         long pos = 0; int count = 0, max = 0;
-        while (pos < got) { int c = Utf8Next(p, got, ref pos); count++; if (c > max) max = c; }
+        if (raw) count = (int)got;
+        else while (pos < got) { int c = Utf8Next(p, got, ref pos); count++; if (c > max) max = c; }
         int rs = h.PushRoot(h.MakeStringN(count, max > 0xFF));
         p = M.Raw(h.Root(rb));
         byte* d = M.Raw(h.Root(rs));
         pos = 0;
-        if (max > 0xFF) { uint* d32 = (uint*)d; for (int i = 0; i < count; i++) d32[i] = (uint)Utf8Next(p, got, ref pos); }
+        if (raw) for (int i = 0; i < count; i++) d[i] = p[i];
+        else if (max > 0xFF) { uint* d32 = (uint*)d; for (int i = 0; i < count; i++) d32[i] = (uint)Utf8Next(p, got, ref pos); }
         else for (int i = 0; i < count; i++) d[i] = (byte)Utf8Next(p, got, ref pos);
         ulong s = vm.MakeStream(KFileIn, h.Root(rs));
         h.SetSlot(s, SEnd, M.Fix(count));
         int rst = h.PushRoot(s);
         h.SetSlot(h.Root(rst), SPath, a[0]);
+        if (raw) h.SetSlot(h.Root(rst), SElt, a[1]);
         s = h.Root(rst);
         h.PopRoots(m);
         return s;
@@ -120,9 +126,11 @@ public sealed unsafe partial class Builtins
         Heap h = vm.Heap;
         int m = h.RootMark();
         int rp = h.PushRoot(a[0]);
+        int re = h.PushRoot(a.Count > 2 ? a[2] : W.Nil);
         ulong s = vm.MakeStream(KFileOut, W.Nil);
         h.SetSlot(s, SPath, h.Root(rp));
         h.SetSlot(s, SEnd, M.Fix(start));
+        h.SetSlot(s, SElt, h.Root(re));
         h.PopRoots(m);
         return s;
     }
@@ -146,7 +154,8 @@ public sealed unsafe partial class Builtins
         uint* src = (uint*)M.Raw(M.Slot(s, SBuf));
         byte* dst = M.Raw(h.Root(rb));
         long k = 0;
-        for (int i = 0; i < fill; i++) k += Utf8Put(dst + k, (int)src[i]);
+        if (M.Slot(s, SElt) != W.Nil) for (int i = 0; i < fill; i++) dst[k++] = (byte)src[i];   // a byte stream
+        else for (int i = 0; i < fill; i++) k += Utf8Put(dst + k, (int)src[i]);
         long r = FsWrite(vm, M.Slot(s, SPath), path, pn, rb, k, true);
         s = h.Root(rs);
         h.PopRoots(m);
@@ -165,6 +174,12 @@ public sealed unsafe partial class Builtins
         vm.Heap.SetSlot(a[0], SKind, M.Fix(KClosed));
         vm.Heap.SetSlot(a[0], SBuf, W.Nil);
         return vm.T;
+    }
+
+    static ulong StreamElt(Vm vm, Args a)
+    {
+        if (!M.Is(a[0], ObjType.Stream)) return vm.TypeError(a[0], "STREAM");
+        return M.Slot(a[0], SElt);
     }
 
     static ulong StreamKind(Vm vm, Args a)

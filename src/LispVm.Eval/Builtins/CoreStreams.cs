@@ -11,7 +11,9 @@ public sealed unsafe partial class Builtins
 {
     // SEnd: input streams, the end index; file output streams, characters already written
     // to the file. SPath: a file stream's path string (NIL otherwise).
-    public const int SKind = 0, SBuf = 1, SFill = 2, SCol = 3, SEnd = 4, SPath = 5, SSize = 6;
+    // SElt: a file stream's element type when it is not CHARACTER (the stream then holds
+    // one character per byte, codes 0-255: byte I/O in lisp/76-files.lisp), else NIL.
+    public const int SKind = 0, SBuf = 1, SFill = 2, SCol = 3, SEnd = 4, SPath = 5, SElt = 6, SSize = 7;
     // File input streams hold the whole decoded file (read like string input streams);
     // file output streams buffer like string output streams and write at flush/close.
     public const int KConsoleOut = 0, KStringOut = 1, KStringIn = 2, KConsoleIn = 3, KFileIn = 4, KFileOut = 5, KClosed = 6;
@@ -59,8 +61,9 @@ public sealed unsafe partial class Builtins
     {
         if (!W.IsChar(a[0])) return vm.TypeError(a[0], "CHARACTER");
         ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        bool sock = IsSocket(s);   // read before the put: a Lisp stream's put may move s
         vm.StreamPut(s, W.CharCode(a[0]));
-        if (IsSocket(s)) return SocketAfterOutput(vm, a, s, a[0], false);
+        if (sock) return SocketAfterOutput(vm, a, s, a[0], false);
         return a[0];
     }
     static ulong WriteString(Vm vm, Args a)
@@ -82,13 +85,14 @@ public sealed unsafe partial class Builtins
     static ulong Terpri(Vm vm, Args a)
     {
         ulong s = OutStream(vm, a, 0); if (s == Vm.Fail) return s;
+        bool sock = IsSocket(s);
         vm.StreamPut(s, '\n');
-        return IsSocket(s) ? SocketAfterOutput(vm, a, s, W.Nil, false) : W.Nil;
+        return sock ? SocketAfterOutput(vm, a, s, W.Nil, false) : W.Nil;
     }
     static ulong FreshLine(Vm vm, Args a)
     {
         ulong s = OutStream(vm, a, 0); if (s == Vm.Fail) return s;
-        if (M.FixVal(M.Slot(s, SCol)) != 0) { vm.StreamPut(s, '\n'); return IsSocket(s) ? SocketAfterOutput(vm, a, s, vm.T, false) : vm.T; }
+        if (M.FixVal(M.Slot(s, SCol)) != 0) { bool sock = IsSocket(s); vm.StreamPut(s, '\n'); return sock ? SocketAfterOutput(vm, a, s, vm.T, false) : vm.T; }
         return W.Nil;
     }
     static ulong FinishOutput(Vm vm, Args a)
@@ -133,6 +137,7 @@ public sealed unsafe partial class Builtins
             return c;
         }
         if (kind == KSocket) { int sc = SocketGet(vm, s, consume); return sc < 0 ? -1 : sc; }
+        if (kind == KLisp) return LispStreamGet(vm, s, consume);
         if (kind == KConsoleIn) return vm.ConsoleIn != null ? (consume ? vm.ConsoleIn.Read() : vm.ConsoleIn.Peek()) : -1;
         return -1;
     }
@@ -147,7 +152,9 @@ public sealed unsafe partial class Builtins
     {
         ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
         if (IsSocket(s)) return SocketReadChar(vm, a, s);
+        int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);   // a Lisp stream may collect
         int c = StreamGet(vm, s, true);
+        s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
         return c < 0 ? EofOr(vm, a, 1, s) : W.MakeChar(c);
     }
     static ulong PeekChar(Vm vm, Args a)
@@ -156,12 +163,14 @@ public sealed unsafe partial class Builtins
         ulong s = InStream(vm, a, 1); if (s == Vm.Fail) return s;
         if (IsSocket(s)) return SocketPeekChar(vm, a, s);
         ulong pt = a.Count > 0 ? a[0] : W.Nil;
+        int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);   // a Lisp stream may collect
         for (; ; )
         {
-            int c = StreamGet(vm, s, false);
-            if (c < 0) return EofOr(vm, a, 2, s);
-            if (pt == vm.T && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) { StreamGet(vm, s, true); continue; }
-            if (W.IsChar(pt) && W.CharCode(pt) != c) { StreamGet(vm, s, true); continue; }
+            int c = StreamGet(vm, vm.Heap.Root(rs), false);
+            if (c < 0) { s = vm.Heap.Root(rs); vm.Heap.PopRoots(m); return EofOr(vm, a, 2, s); }
+            if (pt == vm.T && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) { StreamGet(vm, vm.Heap.Root(rs), true); continue; }
+            if (W.IsChar(pt) && W.CharCode(pt) != c) { StreamGet(vm, vm.Heap.Root(rs), true); continue; }
+            vm.Heap.PopRoots(m);
             return W.MakeChar(c);
         }
     }
@@ -169,6 +178,7 @@ public sealed unsafe partial class Builtins
     {
         ulong s = InStream(vm, a, 1); if (s == Vm.Fail) return s;
         if (IsSocket(s)) { SocketUnread(vm, s); return W.Nil; }
+        if (IsLispStream(s)) { LispStreamUnread(vm, s, a[0]); return W.Nil; }
         if (M.Slot(s, SKind) == M.Fix(KStringIn))
         {
             long pos = M.FixVal(M.Slot(s, SFill));
@@ -184,7 +194,7 @@ public sealed unsafe partial class Builtins
         Heap h = vm.Heap;
         int m = h.RootMark(); int rs = h.PushRoot(s);
         int c0 = StreamGet(vm, s, false);
-        if (c0 < 0) { h.PopRoots(m); ulong r0 = EofOr(vm, a, 1, s); return r0 == Vm.Fail ? r0 : vm.Values(r0, vm.T); }
+        if (c0 < 0) { s = h.Root(rs); h.PopRoots(m); ulong r0 = EofOr(vm, a, 1, s); return r0 == Vm.Fail ? r0 : vm.Values(r0, vm.T); }
         int ro = h.PushRoot(vm.MakeStream(KStringOut, W.Nil));
         bool missing = true;
         for (; ; )
@@ -266,16 +276,20 @@ public sealed unsafe partial class Builtins
         ulong s = vm.MakeStream(KStringIn, a[0]);
         vm.Heap.SetSlot(s, SFill, M.Fix(start));
         vm.Heap.SetSlot(s, SEnd, M.Fix(M.Len(a[0])));
+        int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);   // reading may collect
         ulong v = vm.ReadFromStream(s, out bool eof);
+        s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
         if (v == Vm.Fail) return v;
-        if (eof) { if (eofError) return vm.Error("END-OF-FILE", "STREAM", W.Nil); v = eofValue; }
+        if (eof) { if (eofError) return vm.Error("END-OF-FILE", "STREAM", s); v = eofValue; }
         return vm.Values(v, vm.ReadStreamPos);
     }
     static ulong ReadB(Vm vm, Args a)
     {
         ulong s = InStream(vm, a, 0); if (s == Vm.Fail) return s;
         if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-READ", s, vm.Bool(a.Count <= 1 || a[1] != W.Nil), a.Count > 2 ? a[2] : W.Nil);
+        int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);   // reading may collect
         ulong v = vm.ReadFromStream(s, out bool eof);
+        s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
         if (v == Vm.Fail) return v;
         if (eof) return EofOr(vm, a, 1, s);
         return v;

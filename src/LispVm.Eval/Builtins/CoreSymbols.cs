@@ -25,7 +25,7 @@ public sealed unsafe partial class Builtins
         b.Def("%SET-PACKAGE-NICKNAMES", 2, 2, &SetPackageNicknames); b.Def("%SET-PACKAGE-USE-LIST", 2, 2, &SetPackageUseList);
         b.Def("%ALL-PACKAGES", 0, 0, &AllPackages); b.Def("%FORGET-PACKAGE", 1, 1, &ForgetPackage);
         b.Def("%SET-PACKAGE-NAME", 2, 2, &SetPackageName); b.Def("%UNINTERN", 2, 2, &Unintern);
-        b.Def("%CONSTANT-P", 1, 1, &ConstantP);
+        b.Def("%CONSTANT-P", 1, 1, &ConstantP); b.Def("%UNEXPORT", 2, 2, &Unexport);
         b.Def("%PACKAGE-SYMBOL-LIST", 1, 2, &PackageSymbolList);
         b.Def("%PROCLAIM-SPECIAL", 1, 1, &ProclaimSpecial); b.Def("%PROCLAIM-CONSTANT", 1, 1, &ProclaimConstant);
         b.Def("%SPECIAL-P", 1, 1, &SpecialP);
@@ -147,6 +147,13 @@ public sealed unsafe partial class Builtins
         else for (; W.IsCons(h.Root(rl)); h.SetRoot(rl, M.Cdr(h.Root(rl)))) h.Export(M.Car(h.Root(rl)), h.Root(rp));
         h.PopRoots(m);
         return vm.T;
+    }
+    // (%unexport symbol package): T when it was external there (now internal), else NIL.
+    static ulong Unexport(Vm vm, Args a)
+    {
+        if (!W.IsSymbol(a[0])) return vm.TypeError(a[0], "SYMBOL");
+        if (!M.Is(a[1], ObjType.Package)) return vm.TypeError(a[1], "PACKAGE");
+        return vm.Bool(vm.Heap.Unexport(a[0], a[1]));
     }
     static ulong MakePackage(Vm vm, Args a)
     {

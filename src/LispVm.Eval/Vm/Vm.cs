@@ -33,6 +33,9 @@ public sealed unsafe partial class Vm : IGcRoots
     public readonly Heap Heap;
     public readonly IPlatform Platform;
     public LispThread Th;
+    /// <summary>A Lisp stream's nested run unwound (CoreLispStreams.cs): the builtin that
+    /// was running returns Fail so that the unwind goes on.</summary>
+    public bool LispStreamFailed;
     public readonly ulong[] Syms = new ulong[(int)S.Count];
     /// <summary>Misc rooted values (see R.*).</summary>
     public readonly ulong[] Roots = new ulong[(int)R.Count];

@@ -32,6 +32,7 @@ public sealed unsafe partial class Vm
     StreamSink sink;
     StreamSource source;
     ReadHook readHook;
+    readonly byte[] readBehave = new byte[128];   // ReadOptions.Behave, filled from *readtable*
 
     void InitIo()
     {
@@ -75,6 +76,7 @@ public sealed unsafe partial class Vm
         Heap.SetSlot(s, Builtins.SCol, M.Fix(0));
         Heap.SetSlot(s, Builtins.SEnd, M.Fix(0));
         Heap.SetSlot(s, Builtins.SPath, W.Nil);
+        Heap.SetSlot(s, Builtins.SElt, W.Nil);
         Heap.PopRoots(m);
         return s;
     }
@@ -87,6 +89,7 @@ public sealed unsafe partial class Vm
         long kind = M.FixVal(M.Slot(s, Builtins.SKind));
         if (kind == Builtins.KConsoleOut) { ConsolePut(c); return; }
         if (kind == Builtins.KSocket) { Builtins.SocketPut(this, s, c); return; }
+        if (kind == Builtins.KLisp) { Builtins.LispStreamPut(this, s, c); return; }
         if (kind != Builtins.KStringOut && kind != Builtins.KFileOut) return;
         ulong buf = M.Slot(s, Builtins.SBuf);
         int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
@@ -201,8 +204,20 @@ public sealed unsafe partial class Vm
             if (st == ReadStatus.NeedMore) return Error("END-OF-FILE", "STREAM", s);
             eof = true; return W.Nil;
         }
-        return ReaderError();
+        return ReaderError(s);
     }
+
+    /// <summary>The REPL's read options: with the hook that builds #P, #S, #A, #C and #.
+    /// objects (a form read again after more input arrives builds them again).</summary>
+    public ReadOptions ReplReadOptions()
+    {
+        ReadOptions o = ReadOptionsNow();
+        if (!readHook.Busy) { o.EvalHook = readHook; readHook.Failed = false; }
+        return o;
+    }
+
+    /// <summary>After the REPL's read failed: a #. form that unwound leaves nothing pending.</summary>
+    public void ReplReadFailed() { readHook.Failed = false; PendUnwind = false; }
 
     public ReadOptions ReadOptionsNow()
     {
@@ -211,21 +226,45 @@ public sealed unsafe partial class Vm
         o.ReadBase = (int)VarFix(S.ReadBase, 10);
         ulong f = SymValue(Syms[(int)S.Features]);
         o.Features = f == W.Unbound ? W.Nil : f;
-        o.ReadEval = true;
+        o.ReadEval = SymValue(Intern("*READ-EVAL*")) != W.Nil;          // unbound (early boot) reads as true
+        ulong rs = SymValue(Intern("*READ-SUPPRESS*"));
+        o.Suppress = rs != W.Nil && rs != W.Unbound;
         ulong df = SymValue(Syms[(int)S.ReadDefaultFloatFormat]);
         o.DefaultDouble = df == Syms[(int)S.DoubleFloat];
+        ReadtableOptions(ref o);
         return o;
     }
 
+    /// <summary>*readtable* (lisp/71-io-syntax.lisp, a structure: slot 1 the case keyword,
+    /// slot 2 NIL or a string of 128 characters, the syntax of each code as the code of the
+    /// standard character whose syntax it has, 0 for its own).</summary>
+    void ReadtableOptions(ref ReadOptions o)
+    {
+        ulong rt = SymValue(Intern("*READTABLE*"));
+        if (!M.Is(rt, ObjType.Instance) || M.Len(rt) < 3) return;
+        ulong c = M.Slot(rt, 1);
+        o.Case = c == Intern(":DOWNCASE") ? 1 : c == Intern(":PRESERVE") ? 2 : c == Intern(":INVERT") ? 3 : 0;
+        ulong syn = M.Slot(rt, 2);
+        if (!Heap.IsString(syn) || M.Len(syn) != 128) return;
+        for (int i = 0; i < 128; i++)
+        {
+            int b = Heap.StringChar(syn, i);
+            readBehave[i] = (byte)(b > 0 && b < 128 ? b : 0);
+        }
+        o.Behave = readBehave;
+    }
+
     /// <summary>Signal a reader error with the reader's message.</summary>
-    public ulong ReaderError()
+    public ulong ReaderError(ulong stream = W.Nil)
     {
         byte* tmp = stackalloc byte[700];
         int n = Reader.ErrorLength;
         if (n > 600) n = 600;
         for (int i = 0; i < n; i++) tmp[i] = Reader.ErrorText[i];
+        int m = Heap.RootMark(); int rs = Heap.PushRoot(stream);   // the message may collect
         ulong msg = Heap.MakeStringFromBytes(tmp, n);
-        if (Reader.ErrorKind == ReadErrorKind.EndOfFile) return Error("END-OF-FILE", "STREAM", W.Nil);
+        stream = Heap.Root(rs); Heap.PopRoots(m);
+        if (Reader.ErrorKind == ReadErrorKind.EndOfFile) return Error("END-OF-FILE", "STREAM", stream);
         if (Reader.ErrorKind == ReadErrorKind.TooDeep)
         {
             PendSimple1(S.StorageCondition, "Reader: ~A", msg);
@@ -235,6 +274,8 @@ public sealed unsafe partial class Vm
         PendSimple1(S.SimpleError, "~A", msg);
         Pend[0] = Intern("%SIMPLE-READER-ERROR");
         MaterializePend();
+        // The stream (STREAM-ERROR-STREAM); Pend holds the rooted values from here on.
+        if (PendN + 2 <= Pend.Length) { Pend[PendN] = Intern(":STREAM"); Pend[PendN + 1] = stream; PendN += 2; }
         return Fail;
     }
 
@@ -290,9 +331,14 @@ public sealed unsafe partial class Vm
             form = vm.Heap.Root(rf); vm.Heap.PopRoots(m);
             if (!W.IsObj(ev)) return false;
             vm.Push(ev); vm.Push(form);
+            // The nested run leaves its own value count; the READ that called us returns
+            // one value, so the caller's count is put back (a #P inside RESTART-CASE
+            // would otherwise make READ return the #P's value).
+            int nv = vm.Th.Nv;
             Busy = true;
             RunStatus st = vm.CallNested(1, out value);
             Busy = false;
+            vm.Th.Nv = nv;
             if (st != RunStatus.Ok) { Failed = true; value = W.Nil; return false; }
             return true;
         }

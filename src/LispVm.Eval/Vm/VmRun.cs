@@ -695,6 +695,7 @@ public sealed unsafe partial class Vm
                 th.Sp = sp; th.Nv = 1;
                 fr[th.Fc - 1].Ip = ip;
                 ulong r = Bfn[bi](this, new Args(th.S, sp - argc, argc));
+                if (LispStreamFailed) { LispStreamFailed = false; r = Fail; }
                 if (r == Fail) { sp = retSp; if (tail) ip = ~ip; goto failed; }   // ~ip: see doret
                 if (r == TailCallReq)
                 {

@@ -81,10 +81,10 @@
 ;; Streams here are character streams (no byte I/O yet).
 (defun stream-element-type (stream)
   (unless (streamp stream) (error 'type-error :datum stream :expected-type 'stream))
-  'character)
+  (or (%stream-elt stream) 'character))
 
 (defun %read-sequence-element (stream)
-  (read-char stream nil :eof))
+  (if (%stream-elt stream) (read-byte stream nil :eof) (read-char stream nil :eof)))
 
 (defun write-sequence (sequence stream &key (start 0) end)
   "Writes SEQUENCE[start,end) to STREAM; returns SEQUENCE."
@@ -96,7 +96,7 @@
         (let ((i 0))
           (map nil (lambda (x)
                      (when (and (>= i start) (< i end))
-                       (write-char x stream))
+                       (if (%stream-elt stream) (write-byte x stream) (write-char x stream)))
                      (incf i))
                sequence)))
     sequence))

@@ -87,13 +87,19 @@
 (defun pathname (designator)
   (cond ((pathnamep designator) designator)
         ((stringp designator) (%parse-namestring-string designator))
-        ((and (streamp designator) (%stream-path designator))
+        ((and (streamp designator) (stringp (%stream-path designator)))
          (%parse-namestring-string (%stream-path designator)))
+        ((streamp designator) (error 'type-error :datum designator :expected-type 'file-stream))
+        ((and (arrayp designator) (not (stringp (%designator-name designator))))
+         (error 'type-error :datum designator :expected-type '(or pathname string stream)))
+        ((arrayp designator) (%parse-namestring-string (%designator-name designator)))   ; displaced
         (t (error 'type-error :datum designator :expected-type '(or pathname string stream)))))
 
 (defun parse-namestring (thing &optional host (defaults *default-pathname-defaults*)
                                &key (start 0) end junk-allowed)
   (declare (ignore defaults junk-allowed))
+  (when (and (arrayp thing) (not (stringp thing)) (stringp (%designator-name thing)))
+    (setq thing (%designator-name thing)))   ; a displaced string
   (cond ((stringp thing)
          (let* ((end (or end (length thing)))
                 (s (subseq thing start end)))
@@ -309,10 +315,13 @@
          (rest (nthcdr fixed (cdr (%pathname-directory p))))
          (tdir (%pathname-directory to))
          (tfixed (loop for c in (cdr tdir) while (stringp c) collect c))
+         ;; Constant components after TO's first wild one (".../**/sandbox/") follow the
+         ;; matched part.
+         (tafter (remove-if-not #'stringp (cdr (nthcdr (length tfixed) (cdr tdir)))))
          (down (lambda (x) (if (stringp x) (string-downcase x) x)))
          (tname (%pathname-name to)) (ttype (%pathname-type to)))
     (%make-pathname nil nil
-                    (cons (or (car tdir) :relative) (append tfixed (mapcar down rest)))
+                    (cons (or (car tdir) :relative) (append tfixed (mapcar down rest) tafter))
                     (if (and tname (not (eq tname :wild))) tname (funcall down (%pathname-name p)))
                     (if (and ttype (not (eq ttype :wild))) ttype (funcall down (%pathname-type p)))
                     nil)))
@@ -335,7 +344,12 @@
            (not (position #\: designator))
            (null (%pathname-directory *default-pathname-defaults*)))
       designator
-      (namestring (translate-logical-pathname (merge-pathnames designator)))))
+      (let ((p (if (streamp designator) designator (pathname designator))))
+        ;; A logical pathname is translated before merging: the defaults' physical
+        ;; directory is not part of it.
+        (namestring (if (and (pathnamep p) (%logical-pathname-p p))
+                        (merge-pathnames (translate-logical-pathname p))
+                        (translate-logical-pathname (merge-pathnames designator)))))))
 
 ;;; ---------------------------------------------------------------- # syntax
 

@@ -148,11 +148,23 @@
   (or (if (packagep package) package (find-package package))
       (error 'package-error :package package)))
 
+;; A string designator as the simple string the engine's name lookups take: a symbol's
+;; name, a character, a string with a fill pointer or a displaced one.
+(defun %designator-name (x)
+  (cond ((symbolp x) (symbol-name x))
+        ((characterp x) (string x))
+        ((and (stringp x) (not (array-has-fill-pointer-p x))) x)
+        ((and (arrayp x) (= (array-rank x) 1) (subtypep (array-element-type x) 'character))
+         (let* ((n (if (array-has-fill-pointer-p x) (fill-pointer x) (array-dimension x 0)))
+                (s (make-string n)))
+           (dotimes (i n s) (setf (char s i) (aref x i)))))
+        (t x)))
+
 (defun shadow (symbol-names &optional (package *package*))
   "Makes each name a symbol present in PACKAGE itself, hiding an inherited one."
   (let ((p (%package-arg package)))
     (dolist (n (if (listp symbol-names) symbol-names (list symbol-names)) t)
-      (pushnew (%intern-present (string n) p) (gethash p *%shadowing-symbols*)))))
+      (pushnew (%intern-present (%designator-name n) p) (gethash p *%shadowing-symbols*)))))
 
 (defun package-shadowing-symbols (package)
   (copy-list (gethash (%package-arg package) *%shadowing-symbols*)))
@@ -187,11 +199,10 @@
 (let ((engine-make-package (symbol-function 'make-package)))
   (defun make-package (name &key (nicknames nil) (use nil use-p))
     (let ((uses (mapcar #'%package-arg use))
-          (nicks (mapcar #'string nicknames)))
+          (nicks (mapcar #'%designator-name nicknames)))
       (dolist (n nicks)
         (when (find-package n) (error 'package-error :package n)))
-      (let ((p (funcall engine-make-package
-                        (if (and (stringp name) (array-has-fill-pointer-p name)) (copy-seq name) name))))
+      (let ((p (funcall engine-make-package (%designator-name name))))
         (%set-package-nicknames p nicks)
         (when use-p (%set-package-use-list p uses))
         p))))

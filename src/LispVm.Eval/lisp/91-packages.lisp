@@ -30,8 +30,8 @@ was deleted already; a missing name is a correctable package-error."
 
 (defun rename-package (package new-name &optional new-nicknames)
   (let* ((p (%package-arg package))
-         (name (if (packagep new-name) (package-name new-name) (copy-seq (string new-name))))
-         (nicks (mapcar (lambda (n) (copy-seq (string n))) new-nicknames)))
+         (name (if (packagep new-name) (package-name new-name) (copy-seq (%designator-name new-name))))
+         (nicks (mapcar (lambda (n) (copy-seq (%designator-name n))) new-nicknames)))
     (dolist (n (cons name nicks))
       (let ((other (find-package n)))
         (when (and other (not (eq other p)))
@@ -84,18 +84,18 @@ status is one of TYPES, then NIL."
 ;; The engine's name lookups take simple strings; a string with a fill pointer (or an
 ;; adjustable one) names the same thing by its active characters.
 (defun %simple-name (x)
-  (if (and (stringp x) (array-has-fill-pointer-p x)) (copy-seq x) x))
+  (if (or (symbolp x) (characterp x)) x (%designator-name x)))
 
 (let ((engine-find-package (symbol-function 'find-package))
       (engine-intern (symbol-function 'intern))
       (engine-find-symbol (symbol-function 'find-symbol))
       (engine-make-symbol (symbol-function 'make-symbol)))
   (defun find-package (name)
-    (funcall engine-find-package (%simple-name name)))
+    (funcall engine-find-package (%designator-name name)))
   (defun intern (string &optional (package *package*))
-    (funcall engine-intern (%simple-name string) (%simple-name package)))
+    (funcall engine-intern (%simple-name string) (%designator-name package)))
   (defun find-symbol (string &optional (package *package*))
-    (funcall engine-find-symbol (%simple-name string) (%simple-name package)))
+    (funcall engine-find-symbol (%simple-name string) (%designator-name package)))
   (defun make-symbol (name)
     (funcall engine-make-symbol (%simple-name name))))
 
@@ -110,3 +110,25 @@ function and a copy of its property list."
     new))
 
 ;; APROPOS and APROPOS-LIST: 93-tools.lisp.
+
+;;; UNEXPORT, and the library's plist indicators kept internal to COMMON-LISP: a standard
+;;; symbol's plist must hold no indicator that is external in COMMON-LISP or accessible
+;;; in COMMON-LISP-USER (the boot exports every symbol it defined; Boot.cs calls
+;;; %UNEXPORT-INTERNALS after that).
+(defun unexport (symbols &optional (package *package*))
+  (let ((p (%package-arg package)))
+    (dolist (s (if (listp symbols) symbols (list symbols)) t)
+      (unless (symbolp s) (error 'type-error :datum s :expected-type 'symbol))
+      (multiple-value-bind (found status) (find-symbol (symbol-name s) p)
+        (unless (and status (eq found s))
+          (error 'package-error :package p))
+        (%unexport s p)))))
+
+(defparameter *%internal-indicators*
+  '(%compiler-macro %condition-class %deftype %doc-function %doc-variable %marray
+    %setf-expander %setf-fast %setf-updater %struct-accessor %struct-layout
+    %struct-list-slots %traced-original))
+
+(defun %unexport-internals ()
+  (let ((cl (find-package "COMMON-LISP")))
+    (dolist (s *%internal-indicators* t) (%unexport s cl))))

@@ -24,32 +24,27 @@
                        `(error '%not-implemented :name ',name)))))
 
 ;;; Functions: CLOS, the pretty printer, readtable syntax, composite streams, byte I/O.
-(dolist (name '(add-method allocate-instance break broadcast-stream-streams call-next-method
-                change-class class-name class-of compute-applicable-methods
-                concatenated-stream-streams copy-pprint-dispatch describe describe-object
-                disassemble dribble echo-stream-input-stream echo-stream-output-stream ed
-                ensure-generic-function file-author file-string-length find-class find-method
-                function-keywords function-lambda-expression get-dispatch-macro-character
-                get-macro-character initialize-instance inspect interactive-stream-p
-                invalid-method-error listen make-broadcast-stream make-concatenated-stream
-                make-dispatch-macro-character make-echo-stream make-instance
-                make-instances-obsolete make-load-form make-load-form-saving-slots make-method
-                make-synonym-stream make-two-way-stream method-combination-error
-                method-qualifiers next-method-p no-applicable-method no-next-method pprint-fill
-                pprint-indent pprint-linear pprint-newline pprint-tab pprint-tabular
-                print-object read-byte read-char-no-hang reinitialize-instance remove-method
-                rename-file set-dispatch-macro-character set-macro-character set-pprint-dispatch
-                set-syntax-from-char shared-initialize slot-boundp slot-exists-p
-                slot-makunbound slot-missing slot-unbound slot-value stream-external-format
-                synonym-stream-symbol two-way-stream-input-stream two-way-stream-output-stream
-                unexport update-instance-for-different-class
-                update-instance-for-redefined-class upgraded-complex-part-type write-byte))
+(dolist (name '(add-method allocate-instance break call-next-method change-class class-name
+                class-of compute-applicable-methods copy-pprint-dispatch describe
+                describe-object disassemble dribble ed ensure-generic-function
+                file-string-length find-class find-method function-keywords
+                function-lambda-expression get-dispatch-macro-character
+                initialize-instance inspect invalid-method-error
+                make-dispatch-macro-character make-instance make-instances-obsolete
+                make-load-form make-load-form-saving-slots make-method
+                method-combination-error method-qualifiers next-method-p
+                no-applicable-method no-next-method print-object
+                reinitialize-instance remove-method set-dispatch-macro-character
+                set-macro-character set-pprint-dispatch
+                shared-initialize slot-boundp slot-exists-p slot-makunbound slot-missing
+                slot-unbound slot-value stream-external-format
+                update-instance-for-different-class update-instance-for-redefined-class
+                upgraded-complex-part-type))
   (%install-stub-function name))
 
 ;;; Macros: expanding one gives code that signals when it runs.
 (dolist (name '(call-method defclass defgeneric define-method-combination define-symbol-macro
-                defmethod pprint-exit-if-list-exhausted pprint-logical-block pprint-pop
-                restart-bind with-accessors with-condition-restarts with-slots))
+                defmethod restart-bind with-accessors with-condition-restarts with-slots))
   (%install-stub-macro name))
 
 ;;; Names of types, classes and declarations that exist only as symbols so far.

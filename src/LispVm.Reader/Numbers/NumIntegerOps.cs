@@ -75,9 +75,11 @@ namespace LispVm.Reader.Numbers
                     if ((st = Ar.Add(q, z, q)) != NumStatus.Ok) return st;
                 }
             }
-            quotient = NumObj.StoreInteger(Heap, q);
+            // a and b are rooted before the quotient is stored: that allocation may move them.
             int mark = Heap.RootMark();
-            int qa = Heap.PushRoot(quotient); int aa = Heap.PushRoot(a); int ba = Heap.PushRoot(b);
+            int aa = Heap.PushRoot(a); int ba = Heap.PushRoot(b);
+            quotient = NumObj.StoreInteger(Heap, q);
+            int qa = Heap.PushRoot(quotient);
             st = Mul(Heap.Root(qa), Heap.Root(ba), out ulong prod);
             if (st == NumStatus.Ok) st = Sub(Heap.Root(aa), prod, out remainder);
             quotient = Heap.Root(qa);

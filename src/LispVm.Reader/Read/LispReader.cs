@@ -80,6 +80,14 @@ namespace LispVm.Reader
 
         int Peek() => src.Peek();
 
+        /// <summary>The standard character whose syntax c has in the current readtable.</summary>
+        int B(int c)
+        {
+            if (c < 0 || c >= 128 || opt.Behave == null) return c;
+            int b = opt.Behave[c];
+            return b == 0 ? c : b;
+        }
+
         // ------------------------------------------------------------ frames
 
         bool Push(byte kind, int line, int col)
@@ -142,11 +150,12 @@ namespace LispVm.Reader
                         : fKind[d] == KSharp ? "after # syntax" : "after quote character";
                     return EndOfInput(what, fLine[d], fCol[d]);
                 }
-                if (CharSyntax.IsWhitespace(c)) continue;
+                int b = B(c);
+                if (CharSyntax.IsWhitespace(b)) continue;
                 int sl = Line, sc = Column - 1;   // position of c
-                if (c == ';') { while (true) { int e = Next(); if (e < 0 || e == '\n') break; } continue; }
+                if (b == ';') { while (true) { int e = Next(); if (e < 0 || e == '\n') break; } continue; }
                 bool have = false;   // an object was completed into `value`
-                switch (c)
+                switch (b)
                 {
                     case '(':
                         if (!Push(KList, sl, sc)) return ReadStatus.Error;

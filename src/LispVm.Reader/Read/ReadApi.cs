@@ -29,6 +29,11 @@ namespace LispVm.Reader
         public bool DefaultDouble;      // *read-default-float-format* is double-float
         public bool ReadEval;           // *read-eval*
         public bool Suppress;           // *read-suppress*
+        public int Case;                // readtable-case: 0 upcase, 1 downcase, 2 preserve, 3 invert
+        /// <summary>*readtable*'s syntax for codes below 128: Behave[c] is the standard
+        /// character whose syntax c has (SET-SYNTAX-FROM-CHAR), 0 for c's own; null when
+        /// the readtable is the standard one.</summary>
+        public byte[] Behave;
         public IReadEvalHook EvalHook;
     }
 

@@ -34,34 +34,59 @@ namespace LispVm.Reader
             tokLen = 0; tokAnyEscape = false;
             while (true)
             {
-                if (c == '\\')
+                int b = B(c);
+                if (b == '\\')
                 {
                     int n = Next();
                     if (n < 0) return EndOfInput("after \\ in token", sl, sc);
                     tokAnyEscape = true;
                     if (!AddTok(n, true, sl, sc)) return ReadStatus.Error;
                 }
-                else if (c == '|')
+                else if (b == '|')
                 {
                     tokAnyEscape = true;
                     while (true)
                     {
                         int n = Next();
                         if (n < 0) return EndOfInput("inside |...| in symbol", sl, sc);
-                        if (n == '|') break;
-                        if (n == '\\') { n = Next(); if (n < 0) return EndOfInput("inside |...| in symbol", sl, sc); }
+                        if (B(n) == '|') break;
+                        if (B(n) == '\\') { n = Next(); if (n < 0) return EndOfInput("inside |...| in symbol", sl, sc); }
                         if (!AddTok(n, true, sl, sc)) return ReadStatus.Error;
                     }
                 }
-                else if (!AddTok(CharSyntax.Upcase(c), false, sl, sc)) return ReadStatus.Error;
+                else
+                {
+                    // Whitespace made a constituent, Backspace and Rubout: the standard's
+                    // invalid constituent trait.
+                    if (suppress == 0 && (c == 8 || c == 127 || CharSyntax.IsWhitespace(c)))
+                    { Error(ReadErrorKind.Syntax, sl, sc, "invalid constituent character in token"); return ReadStatus.Error; }
+                    int f = opt.Case == 0 ? CharSyntax.Upcase(c) : opt.Case == 1 ? CharSyntax.Downcase(c) : c;
+                    if (!AddTok(f, false, sl, sc)) return ReadStatus.Error;
+                }
                 int p = Peek();
                 // The buffer ended inside what may be a longer token (input arriving in
                 // pieces): wait for more rather than cut `:foo-` + `bar` into two tokens.
                 if (p < 0 && !src.AtRealEnd) return ReadStatus.NeedMore;
-                if (CharSyntax.IsTerminator(p)) break;
+                if (CharSyntax.IsTerminator(B(p))) break;
                 c = Next();
             }
+            if (opt.Case == 3) InvertToken();
             return ReadStatus.Ok;
+        }
+
+        /// <summary>:INVERT: a token whose unescaped letters are all one case gets the other.</summary>
+        void InvertToken()
+        {
+            bool upper = false, lower = false;
+            for (int i = 0; i < tokLen; i++)
+            {
+                if (tokEsc[i]) continue;
+                if (CharSyntax.IsLowerCase(tok[i])) lower = true;
+                else if (CharSyntax.Downcase(tok[i]) != tok[i]) upper = true;
+            }
+            if (upper == lower) return;
+            for (int i = 0; i < tokLen; i++)
+                if (!tokEsc[i]) tok[i] = upper ? CharSyntax.Downcase(tok[i]) : CharSyntax.Upcase(tok[i]);
         }
 
         bool IsDotToken() => !tokAnyEscape && tokLen == 1 && tok[0] == '.';
@@ -179,8 +204,8 @@ namespace LispVm.Reader
             int marker = 0; long exp = 0;
             if (k < end)
             {
-                if (!IsExpMarker(tok[k])) return 0;
-                marker = tok[k]; k++;
+                if (!IsExpMarker(CharSyntax.Upcase(tok[k]))) return 0;   // lower case under :preserve
+                marker = CharSyntax.Upcase(tok[k]); k++;
                 bool eneg = false;
                 if (k < end && (tok[k] == '+' || tok[k] == '-')) { eneg = tok[k] == '-'; k++; }
                 if (k >= end) return 0;
@@ -406,7 +431,7 @@ namespace LispVm.Reader
         {
             value = W.Nil;
             tokLen = 0;
-            while (!CharSyntax.IsTerminator(Peek()))
+            while (!CharSyntax.IsTerminator(B(Peek())))
             {
                 int c = Next();
                 if (c != '0' && c != '1')
@@ -427,7 +452,7 @@ namespace LispVm.Reader
             if (c < 0) return EndOfInput("after #\\", sl, sc);
             tokLen = 0;
             tok[tokLen++] = c;
-            while (!CharSyntax.IsTerminator(Peek()))
+            while (!CharSyntax.IsTerminator(B(Peek())))
             {
                 int d = Next();
                 if (!AddTok(d, false, sl, sc)) return ReadStatus.Error;
