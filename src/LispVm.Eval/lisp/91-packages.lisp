@@ -127,7 +127,9 @@ function and a copy of its property list."
 (defparameter *%internal-indicators*
   '(%compiler-macro %condition-class %deftype %doc-function %doc-variable %marray
     %setf-expander %setf-fast %setf-updater %struct-accessor %struct-layout
-    %struct-list-slots %traced-original))
+    %struct-list-slots %traced-original
+    ;; CLOS (lisp/50-56-clos-*.lisp)
+    %condition-parents %class %method-combination))
 
 (defun %unexport-internals ()
   (let ((cl (find-package "COMMON-LISP")))
