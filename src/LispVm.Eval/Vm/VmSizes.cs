@@ -64,7 +64,7 @@ public sealed class VmSizes
         b += (ulong)(Threads - 1) * Thread(ThreadStackWords, ThreadFrames, ThreadFrames / 2);
         b += (ulong)ReadString * 4 + 4096 * 10;                                     // reader
         b += (ulong)NumDigits * 32;                                                  // printer
-        b += (ulong)NumDigits * 4 * 30;                                              // number registers
+        b += (ulong)NumDigits * 4 * 38;                                              // number registers, Karatsuba scratch
         b += (CompilerBytes >> CompilerShift) + (64UL << 10);                        // compiler + peephole
         b += (ulong)ReplChars * 4;
         return b + (128UL << 10);                                                    // builtins, buffers, small objects
