@@ -315,6 +315,8 @@ public sealed unsafe partial class Compiler
             Finish(ctx);
             return true;
         }
+        // (aref a i j k ...): the builtin %AREF-N takes the subscripts without an &rest list.
+        if (n >= 4 && ClName(head, "AREF")) return CArgsAndCall(P(M.Cdr(x)), Const(Sym(S.ArefN)), ctx);
         return CArgsAndCall(P(M.Cdr(x)), Const(head), ctx);
     }
 
