@@ -302,10 +302,13 @@
 (defun adjustable-array-p (a) (and (not (%marray-p a)) (array-has-fill-pointer-p a)))
 
 (defun upgraded-array-element-type (typespec &optional environment)
-  "The element types arrays specialize on here: BIT, BASE-CHAR, CHARACTER, else T."
+  "The element types arrays specialize on here: BIT, (UNSIGNED-BYTE 8), BASE-CHAR, CHARACTER, else T."
   (declare (ignore environment))
   (cond ((null typespec) nil)
         ((subtypep typespec 'bit) 'bit)
+        ((and (consp typespec) (eq (car typespec) 'unsigned-byte) (integerp (cadr typespec))
+              (<= 1 (cadr typespec) 8))
+         '(unsigned-byte 8))
         ((subtypep typespec 'base-char) 'base-char)
         ((subtypep typespec 'character) 'character)
         (t t)))
