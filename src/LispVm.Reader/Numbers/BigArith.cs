@@ -50,6 +50,8 @@ namespace LispVm.Reader.Numbers
             if (a.N >= Karatsuba.Threshold && b.N >= Karatsuba.Threshold)
             {
                 if (a.N + b.N > t1.Capacity) return NumStatus.TooLarge;
+                // One interrupt poll per large product (8192-digit operands: ~10 ms).
+                if (Poll != null && a.N >= 256 && Poll.InterruptPending()) return NumStatus.Interrupted;
                 Karatsuba.Mul(a.D, 0, a.N, b.D, 0, b.N, t1.D, 0, ks, 0);
                 t1.N = a.N + b.N; t1.Neg = false; t1.Trim();
             }
@@ -162,13 +164,14 @@ namespace LispVm.Reader.Numbers
         }
 
         /// <summary>
-        /// r = ca*x + cb*y for Lehmer cofactors (|ca|, |cb| &lt; 2^31, not both negative)
+        /// r = ca*x + cb*y for Lehmer cofactors (|ca|, |cb| &lt; 2^31, of opposite signs or one zero)
         /// whose result is known to be non-negative; r distinct from x and y.
         /// </summary>
         static void LinComb(long ca, Big x, long cb, Big y, Big r)
         {
+            // ca >= 0 >= cb, or cb > 0 >= ca (after one step: 0 and 1)
             Big pb = x, nb = y; ulong p = (ulong)ca, q = (ulong)(-cb);
-            if (ca < 0) { pb = y; nb = x; p = (ulong)cb; q = (ulong)(-ca); }
+            if (cb > 0) { pb = y; nb = x; p = (ulong)cb; q = (ulong)(-ca); }
             int n = x.N > y.N ? x.N : y.N;
             ulong c1 = 0, c2 = 0; long borrow = 0;
             for (int i = 0; i < n; i++)
