@@ -17,6 +17,8 @@ def cmd(system, f):
         return ["dotnet", DLL, f]
     if system == "image":      # the kernel image as a Linux process: the program on stdin
         return [IMAGE]
+    if system == "image-base": # an earlier image (LISPVM_BASE_IMAGE) for before/after columns
+        return [os.environ["LISPVM_BASE_IMAGE"]]
     if system == "clisp":
         fas = f + ".fas"
         return ["clisp", "-q", "-norc", "-x",
@@ -51,7 +53,7 @@ def make_file(system, bench, n):
     else:
         body += open(path).read() + '\n(in-package "CL-USER")\n'
         call = f'(bench-run "{name}" {n} (function cl-bench.gabriel::{name.upper()}))'
-    if system in ("lispvm", "image"):
+    if system in ("lispvm", "image", "image-base"):
         # GC time and max pause from the VM's counters (PRIMITIVES.md %heap-stats: 9 = gc-time-us, 10 = max-pause-us)
         call = (f"(let ((s0 (%heap-stats))) {call} (let ((s1 (%heap-stats))) "
                 f'(format t "~&GCSTAT ~d ~d~%" (- (aref s1 9) (aref s0 9)) (aref s1 10))))')
@@ -65,7 +67,7 @@ def run_once(system, bench, n, timeout):
     tf = f + ".time"
     try:
         p = subprocess.run(["/usr/bin/time", "-o", tf, "-f", "%M"] + cmd(system, f), cwd=TMP,
-                           stdin=open(f) if system == "image" else subprocess.DEVNULL,
+                           stdin=open(f) if system.startswith("image") else subprocess.DEVNULL,
                            capture_output=True, text=True, errors="replace", timeout=timeout)
         out = p.stdout + p.stderr
     except subprocess.TimeoutExpired:
