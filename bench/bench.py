@@ -17,6 +17,8 @@ def cmd(system, f):
         return ["dotnet", DLL, f]
     if system == "image":      # the kernel image as a Linux process: the program on stdin
         return [IMAGE]
+    if system == "image-base": # an earlier image (LISPVM_BASE_IMAGE) for before/after columns
+        return [os.environ["LISPVM_BASE_IMAGE"]]
     if system == "clisp":
         fas = f + ".fas"
         return ["clisp", "-q", "-norc", "-x",
@@ -40,10 +42,18 @@ def make_file(system, bench, n):
     if kind == "own":
         body += open(path).read() + "\n"
         call = f'(bench-run "{name}" {n} (function bench-main))'
+    elif kind == "clbench":     # path = (cl-bench dir, entry); files loaded unmodified
+        root, e = path
+        body += (f'(defpackage "CL-BENCH" (:use "COMMON-LISP"))\n(in-package "CL-BENCH")\n'
+                 f'(defparameter *misc-dir* #p"{os.path.join(root, "misc")}/")\n(in-package "CL-USER")\n')
+        for fn in e["files"]:
+            body += open(os.path.join(root, "files", fn)).read() + '\n(in-package "CL-USER")\n'
+        if e["setup"]: body += f"(funcall '{e['setup']})\n"
+        call = f'(bench-run "{name}" {n} (function {e["function"]}))'
     else:
         body += open(path).read() + '\n(in-package "CL-USER")\n'
         call = f'(bench-run "{name}" {n} (function cl-bench.gabriel::{name.upper()}))'
-    if system in ("lispvm", "image"):
+    if system in ("lispvm", "image", "image-base"):
         # GC time and max pause from the VM's counters (PRIMITIVES.md %heap-stats: 9 = gc-time-us, 10 = max-pause-us)
         call = (f"(let ((s0 (%heap-stats))) {call} (let ((s1 (%heap-stats))) "
                 f'(format t "~&GCSTAT ~d ~d~%" (- (aref s1 9) (aref s0 9)) (aref s1 10))))')
@@ -57,7 +67,7 @@ def run_once(system, bench, n, timeout):
     tf = f + ".time"
     try:
         p = subprocess.run(["/usr/bin/time", "-o", tf, "-f", "%M"] + cmd(system, f), cwd=TMP,
-                           stdin=open(f) if system == "image" else subprocess.DEVNULL,
+                           stdin=open(f) if system.startswith("image") else subprocess.DEVNULL,
                            capture_output=True, text=True, errors="replace", timeout=timeout)
         out = p.stdout + p.stderr
     except subprocess.TimeoutExpired:
@@ -115,6 +125,31 @@ def gabriel_runs(tests, gabriel):
             return out
     sys.exit("bench: --gabriel needs cl-bench's tests.lisp for run counts (next to the file, or --tests PATH)")
 
+def clbench_entries(root):
+    """The non-Gabriel defbench entries of cl-bench's tests.lisp: name, function, setup, :runs and
+    the files (unmodified) that define the function's package, the one with DEFPACKAGE first."""
+    files = sorted(f for f in os.listdir(os.path.join(root, "files")) if f.endswith(".lisp") and f != "gabriel.lisp")
+    defs, uses = {}, {}
+    for f in files:
+        t = open(os.path.join(root, "files", f), errors="replace").read().lower()
+        for m in re.finditer(r"\(defpackage\s+[:#]*\"?([a-z0-9.\-]+)", t): defs[m.group(1)] = f
+        for m in re.finditer(r"\(in-package\s+[:#]*\"?([a-z0-9.\-]+)", t): uses.setdefault(m.group(1), []).append(f)
+    out, seen = [], {}
+    txt = open(os.path.join(root, "tests.lisp")).read()
+    for m in re.finditer(r"\(defbench\s+(\S+)(.*?)(?=\(defbench|\Z)", txt, re.S):
+        f = re.search(r":function\s+'(\S+?)[\s)]", m.group(2))
+        if not f or "gabriel" in f.group(1).lower(): continue
+        su = re.search(r":setup\s+'(\S+?)[\s)]", m.group(2)); r = re.search(r":runs\s+(\d+)", m.group(2))
+        pkg = f.group(1).split(":")[0].lower()
+        if pkg not in defs: continue
+        fl = [defs[pkg]] + [x for x in uses.get(pkg, []) if x != defs[pkg]]
+        name = m.group(1).lower()
+        if name in seen: seen[name] += 1; name = f"{name}/{seen[name]}"   # tests.lisp names clos-instantiate twice
+        else: seen[name] = 1
+        out.append((name, "clbench", (root, {"function": f.group(1), "setup": su.group(1) if su else None,
+                                              "runs": int(r.group(1)) if r else 1, "files": fl})))
+    return out
+
 def machine_line():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     return f"{os.cpu_count()} CPUs ({os.cpu_count()} nproc), {cpu}, {platform.system()} {platform.release()}"
@@ -125,6 +160,8 @@ def main():
     ap.add_argument("--gabriel")
     ap.add_argument("--systems")
     ap.add_argument("--only", help="comma-separated benchmark names")
+    ap.add_argument("--cl-bench", dest="clbench", help="cl-bench checkout: add every non-Gabriel entry point of its tests.lisp")
+    ap.add_argument("--reps", type=int, help="timed repetitions (default 3, --quick 2)")
     ap.add_argument("--tests", help="cl-bench tests.lisp (run counts); default: next to --gabriel's file or its parent")
     a = ap.parse_args()
     systems = a.systems.split(",") if a.systems else (
@@ -142,10 +179,16 @@ def main():
         runs = gabriel_runs(a.tests, a.gabriel)
         notes.append("Gabriel: cl-bench gabriel.lisp unmodified; iterations = tests.lisp :runs, scaled down per system "
                      "(by the factor in the CSV's iterations column) only where one timed run would exceed the time budget.")
+    if a.clbench:
+        cb = clbench_entries(os.path.abspath(a.clbench))
+        benches += cb
+        runs.update({b[0]: b[2][1]["runs"] for b in cb})
+        notes.append("cl-bench: tests.lisp's non-Gabriel entries, files unmodified (setup called once before the loop); "
+                     "iterations = :runs, scaled down per system only where one timed run would exceed the time budget.")
     if a.only:
         keep = a.only.split(","); benches = [b for b in benches if b[0] in keep]
     target = 0.15 if a.quick else 0.3      # seconds of timed loop per run
-    reps = 2 if a.quick else 3
+    reps = a.reps or (2 if a.quick else 3)
     timeout = 60 if a.quick else 300
     # calibration run: one iteration, also the result check
     counts, results, wrong, failed = {}, {}, set(), {}
@@ -154,12 +197,12 @@ def main():
             n1 = 1   # grow until the loop is long enough for coarse clocks (ECL ticks in ms)
             while True:
                 r = run_once(s, b, n1, timeout)
-                if b[1] == "gabriel" or not r["ok"] or r["us"] * n1 >= 20000 or n1 >= 10000: break
+                if b[1] in ("gabriel", "clbench") or not r["ok"] or r["us"] * n1 >= 20000 or n1 >= 10000: break
                 n1 *= 10
             if not r["ok"]:
                 failed[(s, b[0])] = r["err"]; print(f"  {b[0]:18} {s:8} FAILED {r['err'][:200]}"); continue
             results[(s, b[0])] = r["result"]
-            if b[1] == "gabriel":
+            if b[1] in ("gabriel", "clbench"):
                 full = runs.get(b[0], 1)
                 counts[(s, b[0])] = max(1, min(full, int(target * 1e6 / max(r["us"], 1))))
             else:

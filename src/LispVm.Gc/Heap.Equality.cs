@@ -184,10 +184,34 @@ namespace LispVm.Gc
             if ((x & 7) != W.TagObj || (y & 7) != W.TagObj) return 0;
             byte tx = ObjTypeByte(x), ty = ObjTypeByte(y);
             if (IsStringType(tx) && IsStringType(ty)) return StringsEqual(x, y, true) ? 1 : 0;
-            if (tx != ty || Length(x) != Length(y)) return 0;
+            if (Length(x) != Length(y)) return 0;
+            if (tx == (byte)ObjType.ByteVector || ty == (byte)ObjType.ByteVector) return OctetsEqualp(x, tx, y, ty) ? 1 : 0;
+            if (tx != ty) return 0;
             if (tx == (byte)ObjType.BitVector) return RawBodyEqual(x, y, ObjTypes.BodyWords(Header(x))) ? 1 : 0;
             if (tx == (byte)ObjType.SimpleVector || tx == (byte)ObjType.Instance) return 2;
             return 0;
+        }
+
+        /// <summary>A (unsigned-byte 8) vector against one of the same length: equal
+        /// octets, or a simple vector holding the same fixnums.</summary>
+        bool OctetsEqualp(ulong x, byte tx, ulong y, byte ty)
+        {
+            if (tx != (byte)ObjType.ByteVector) { ulong t = x; x = y; y = t; byte b = tx; tx = ty; ty = b; }
+            byte* p = (byte*)((x & ~7UL) + 8);
+            int n = Length(x);
+            if (ty == (byte)ObjType.ByteVector)
+            {
+                byte* q = (byte*)((y & ~7UL) + 8);
+                for (int i = 0; i < n; i++) if (p[i] != q[i]) return false;
+                return true;
+            }
+            if (ty != (byte)ObjType.SimpleVector) return false;
+            for (int i = 0; i < n; i++)
+            {
+                ulong e = Slot(y, i), f = W.Fix(p[i]);
+                if (e != f && !(IsNumber(e) && NumEqual(e, f))) return false;
+            }
+            return true;
         }
 
         public static int CharUpcase(int c)

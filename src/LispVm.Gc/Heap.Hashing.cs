@@ -38,7 +38,7 @@ namespace LispVm.Gc
                 {
                     if (IsStringType(t)) return StringKeyHash(x, test == HashTest.Equalp);
                     if (t == (byte)ObjType.BitVector) return RawHash(x);
-                    if (test == HashTest.Equalp && (t == (byte)ObjType.SimpleVector || t == (byte)ObjType.Instance))
+                    if (test == HashTest.Equalp && (t == (byte)ObjType.SimpleVector || t == (byte)ObjType.Instance || t == (byte)ObjType.ByteVector))
                         return BoundedHash(x, test);
                 }
                 if (top) { addr = true; return Mix(x); }
@@ -139,6 +139,15 @@ namespace LispVm.Gc
                         int n = Length(v);
                         h = HashStep(h, (uint)n);
                         for (int i = 0; i < n && tail - head < 15; i++) q[tail++ & 15] = Slot(v, i);
+                        continue;
+                    }
+                    if (test == HashTest.Equalp && t == (byte)ObjType.ByteVector)
+                    {
+                        // as the simple vector of the same fixnums (EQUALP to it)
+                        int n = Length(v);
+                        byte* b = (byte*)((v & ~7UL) + 8);
+                        h = HashStep(h, (uint)n);
+                        for (int i = 0; i < n && tail - head < 15; i++) q[tail++ & 15] = W.Fix(b[i]);
                         continue;
                     }
                 }

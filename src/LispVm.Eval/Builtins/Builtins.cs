@@ -50,6 +50,7 @@ public sealed unsafe partial class Builtins
         RegisterControl(b);
         RegisterNumbers(b);
         RegisterData(b);
+        RegisterArefN(b);
         RegisterStreams(b); RegisterLispStreams(b);
         RegisterGc(b);
         RegisterThreads(b);

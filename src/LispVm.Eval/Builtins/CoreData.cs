@@ -244,8 +244,17 @@ public sealed unsafe partial class Builtins
             if (t == vm.Intern("CHARACTER")) per8 = 32;
             else if (t == vm.Intern("BASE-CHAR") || t == vm.Intern("STANDARD-CHAR")) per8 = 8;
             else if (t == vm.Intern("BIT")) per8 = 1;
+            else if (IsSmallUnsigned(vm, t)) per8 = 8;
         }
         return ((ulong)n * per8 + 7) / 8 + 64;
+    }
+
+    /// <summary>(UNSIGNED-BYTE n) with 1 &lt;= n &lt;= 8: stored one byte per element (a ByteVector).</summary>
+    static bool IsSmallUnsigned(Vm vm, ulong t)
+    {
+        if (!W.IsCons(t) || M.Car(t) != vm.Intern("UNSIGNED-BYTE")) return false;
+        ulong r = M.Cdr(t);
+        return W.IsCons(r) && M.Cdr(r) == W.Nil && M.IsFix(M.Car(r)) && M.FixVal(M.Car(r)) >= 1 && M.FixVal(M.Car(r)) <= 8;
     }
 
     static ulong MakeArray(Vm vm, Args a)
@@ -282,6 +291,17 @@ public sealed unsafe partial class Builtins
         {
             store = h.AllocRaw(ObjType.BitVector, n);
             if (init == M.Fix(1)) for (int i = 0; i < n; i++) M.Raw(store)[i >> 3] |= (byte)(1 << (i & 7));
+        }
+        else if (IsSmallUnsigned(vm, etype))
+        {
+            int iv = 0;
+            if (init != W.Unbound)
+            {
+                if (!M.IsFix(init) || M.FixVal(init) < 0 || M.FixVal(init) > 255) return vm.TypeError(init, "(UNSIGNED-BYTE 8)");
+                iv = (int)M.FixVal(init);
+            }
+            store = h.AllocRaw(ObjType.ByteVector, n);
+            if (iv != 0) for (int i = 0; i < n; i++) M.Raw(store)[i] = (byte)iv;
         }
         else
         {
@@ -376,6 +396,11 @@ public sealed unsafe partial class Builtins
             case ObjType.String32: return vm.Intern("CHARACTER");
             case ObjType.BitVector: return vm.Intern("BIT");
             case ObjType.DoubleVector: return vm.Syms[(int)S.DoubleFloat];
+            case ObjType.ByteVector:
+                {
+                    ulong eight = vm.Heap.Cons(M.Fix(8), W.Nil);
+                    return vm.Heap.Cons(vm.Intern("UNSIGNED-BYTE"), eight);
+                }
         }
         return vm.T;
     }

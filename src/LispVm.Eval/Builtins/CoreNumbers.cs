@@ -22,6 +22,7 @@ public sealed unsafe partial class Builtins
         b.Def("FLOAT", 1, 2, &FloatB); b.Def("ZEROP", 1, 1, &Zerop); b.Def("PLUSP", 1, 1, &Plusp); b.Def("MINUSP", 1, 1, &Minusp);
         b.Def("EVENP", 1, 1, &Evenp); b.Def("ODDP", 1, 1, &Oddp); b.Def("ABS", 1, 1, &Abs);
         b.Def("MIN", 1, -1, &Min); b.Def("MAX", 1, -1, &Max);
+        b.Def("NUMERATOR", 1, 1, &Numerator); b.Def("DENOMINATOR", 1, 1, &Denominator);
         b.Def("%MATH-FN", 2, 2, &MathFnB); b.Def("EXPT", 2, 2, &Expt); b.Def("ISQRT", 1, 1, &Isqrt);
     }
 
@@ -206,6 +207,19 @@ public sealed unsafe partial class Builtins
     }
     static ulong Numberp(Vm vm, Args a) { return vm.Bool(NumObj.Kind(a[0]) != NumKind.NotNumber); }
     static ulong Integerp(Vm vm, Args a) { return vm.Bool(NumObj.IsInteger(NumObj.Kind(a[0]))); }
+    // A ratio stores its normalised parts (slot 0 numerator, slot 1 denominator > 1).
+    static ulong Numerator(Vm vm, Args a)
+    {
+        NumKind k = NumObj.Kind(a[0]);
+        if (k == NumKind.Ratio) return NumObj.Slot(a[0], 0);
+        return NumObj.IsInteger(k) ? a[0] : vm.TypeError(a[0], "RATIONAL");
+    }
+    static ulong Denominator(Vm vm, Args a)
+    {
+        NumKind k = NumObj.Kind(a[0]);
+        if (k == NumKind.Ratio) return NumObj.Slot(a[0], 1);
+        return NumObj.IsInteger(k) ? M.Fix(1) : vm.TypeError(a[0], "RATIONAL");
+    }
     static ulong Rationalp(Vm vm, Args a) { return vm.Bool(NumObj.IsRational(NumObj.Kind(a[0]))); }
     static ulong Floatp(Vm vm, Args a) { return vm.Bool(NumObj.IsFloat(NumObj.Kind(a[0]))); }
     static ulong Realp(Vm vm, Args a) { NumKind k = NumObj.Kind(a[0]); return vm.Bool(k != NumKind.NotNumber && k != NumKind.Complex); }

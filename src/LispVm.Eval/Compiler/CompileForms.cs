@@ -219,9 +219,11 @@ public sealed unsafe partial class Compiler
         else if (n == 4)
         {
             if (ClName(head, "%ASET-2")) return Op.ASet2;
+            if (ClName(head, "AREF")) return Op.Aref3;
         }
         else if (n == 5)
         {
+            if (ClName(head, "%SET-AREF")) return Op.ASet3;
             if (ClName(head, "%STRUCT-SET")) return Op.SSet;
         }
         return Op.Nop;
@@ -309,12 +311,15 @@ public sealed unsafe partial class Compiler
             int it = P(M.Cdr(x));
             for (int i = 0; i < n; i++) { if (!C(Car(R[it]), 0)) return false; R[it] = Cdr(R[it]); }
             EOp(inl);
-            if (inl == Op.Svref || inl == Op.Eql || inl == Op.Aref || inl == Op.SvSet || inl == Op.ASet || inl == Op.Aref2 || inl == Op.ASet2 || inl == Op.SSet)
+            if (inl == Op.Aref3) E16(Const(Sym(S.ArefN)));   // slow path: %AREF-N, no &rest list
+            else if (inl == Op.Svref || inl == Op.Eql || inl == Op.Aref || inl == Op.SvSet || inl == Op.ASet || inl == Op.Aref2 || inl == Op.ASet2 || inl == Op.SSet || inl == Op.ASet3)
                 E16(Const(M.Car(R[xi])));   // the head (its function is the slow path), re-read: compiling the args may have moved it
             Push(1 - n);
             Finish(ctx);
             return true;
         }
+        // (aref a i j k ...): the builtin %AREF-N takes the subscripts without an &rest list.
+        if (n >= 4 && ClName(head, "AREF")) return CArgsAndCall(P(M.Cdr(x)), Const(Sym(S.ArefN)), ctx);
         return CArgsAndCall(P(M.Cdr(x)), Const(head), ctx);
     }
 

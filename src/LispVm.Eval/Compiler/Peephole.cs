@@ -38,6 +38,7 @@ public sealed unsafe partial class Compiler
             case Op.SetGlobal: case Op.Slide: case Op.Drop: case Op.Skip2: case Op.BoxL: case Op.BoundP:
             case Op.Eql: case Op.EqlJ:
             case Op.Bind: case Op.Svref: case Op.Aref: case Op.SvSet: case Op.ASet: case Op.Aref2: case Op.ASet2:
+            case Op.Aref3: case Op.ASet3:
             case Op.LocalCar: case Op.LocalCdr: case Op.SSet: case Op.PopLocal:
                 n = 3; break;
             case Op.LocalFix8:

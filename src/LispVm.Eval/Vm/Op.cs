@@ -104,5 +104,9 @@ public enum Op : byte
     LocalSRef,  // s k k2 i  LOCAL s + SREF k k2 i (fused): push slot i of the local's structure
     SSet,       // k  (%struct-set obj i val layout name) [obj i val layout name] -> [val]; else
                 //        call the function of constants[k] (%STRUCT-SET)
+    // k: (aref a i j k) [a i j k] -> [elt]; (%set-aref a i j k x) [a i j k x] -> [x]. Fast
+    // path: a rank-3 %marray over a simple vector, in-range fixnum indices; else the
+    // function of constants[k] (%AREF-N / %SET-AREF).
+    Aref3, ASet3,
     Count
 }

@@ -108,6 +108,8 @@ public static class OpInfo
         "MUL", "",   // Mul
         "LOCALSREF", "skku",   // LocalSRef
         "SSET", "k",   // SSet
+        "AREF3", "k",   // Aref3
+        "ASET3", "k",   // ASet3
     };
 
     public static string Name(int op) { return op >= 0 && op < (int)Op.Count ? Table[op * 2] : null; }

@@ -20,7 +20,7 @@ public enum S
     Star, StarStar, StarStarStar, StandardOutput, StandardInput, ErrorOutput, PackageVar,
     InvokeDebugger, Lambda2, NamedLambda, MakeMacroFunction, Return,
     PrintBase, PrintLevel, PrintLength, PrintReadably, PrintRadix, PrintCircle, ReadBase, Features,
-    ReadDefaultFloatFormat, DoubleFloat, UndefinedFunctionCalled, KwResume, Count
+    ReadDefaultFloatFormat, DoubleFloat, UndefinedFunctionCalled, KwResume, ArefN, Count
 }
 
 public static class SymNames
@@ -42,6 +42,6 @@ public static class SymNames
         "*", "**", "***", "*STANDARD-OUTPUT*", "*STANDARD-INPUT*", "*ERROR-OUTPUT*", "*PACKAGE*",
         "%INVOKE-DEBUGGER", "LAMBDA", "%NAMED-LAMBDA", "%MAKE-MACRO-FUNCTION", "RETURN",
         "*PRINT-BASE*", "*PRINT-LEVEL*", "*PRINT-LENGTH*", "*PRINT-READABLY*", "*PRINT-RADIX*", "*PRINT-CIRCLE*", "*READ-BASE*", "*FEATURES*",
-        "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT", "%UNDEFINED-FUNCTION-CALLED", ":%RESUME",
+        "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT", "%UNDEFINED-FUNCTION-CALLED", ":%RESUME", "%AREF-N",
     };
 }

@@ -574,6 +574,22 @@ public sealed unsafe partial class Vm
                     if (ix >= 0) { heap.SetSlot(b, (int)ix, s[sp - 1]); s[sp - 4] = s[sp - 1]; sp -= 3; ip += 2; goto loop; }
                 }
                 argc = 4; goto slowk;
+            case Op.Aref3:
+                a = s[sp - 4];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])
+                {
+                    long ix = Index3(a, s[sp - 3], s[sp - 2], s[sp - 1], out b);
+                    if (ix >= 0) { sp -= 3; s[sp - 1] = M.Slot(b, (int)ix); ip += 2; goto loop; }
+                }
+                argc = 4; goto slowk;
+            case Op.ASet3:
+                a = s[sp - 5];
+                if (M.Is(a, ObjType.Instance) && M.Slot(a, 0) == Roots[(int)R.MarrayLayout])
+                {
+                    long ix = Index3(a, s[sp - 4], s[sp - 3], s[sp - 2], out b);
+                    if (ix >= 0) { heap.SetSlot(b, (int)ix, s[sp - 1]); s[sp - 5] = s[sp - 1]; sp -= 4; ip += 2; goto loop; }
+                }
+                argc = 5; goto slowk;
             default:
                 PendSimple(S.ProgramError, "Internal error: bad opcode.");
                 goto signal;
@@ -874,6 +890,25 @@ public sealed unsafe partial class Vm
         // Tagged fixnums compare like their values; a negative index is a huge ulong.
         if (((d0 | d1) & 3) != 0 || i >= d0 || j >= d1) return -1;
         long ix = M.FixVal(off) + M.FixVal(i) * M.FixVal(d1) + M.FixVal(j);
+        return (ulong)ix < (ulong)M.Len(storage) ? ix : -1;
+    }
+
+    /// <summary>Storage index of (i j k) in a rank-3 %marray over a simple vector with
+    /// in-range fixnum indices; else -1 (the caller calls %AREF-N / %SET-AREF).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static long Index3(ulong a, ulong i, ulong j, ulong k, out ulong storage)
+    {
+        storage = M.Slot(a, 2);
+        ulong dims = M.Slot(a, 1), off = M.Slot(a, 3);
+        if (((i | j | k | off) & 3) != 0 || !W.IsCons(dims) || !M.Is(storage, ObjType.SimpleVector)) return -1;
+        ulong r1 = M.Cdr(dims);
+        if (!W.IsCons(r1)) return -1;
+        ulong r2 = M.Cdr(r1);
+        if (!W.IsCons(r2) || M.Cdr(r2) != W.Nil) return -1;
+        ulong d0 = M.Car(dims), d1 = M.Car(r1), d2 = M.Car(r2);
+        // Tagged fixnums compare like their values; a negative index is a huge ulong.
+        if (((d0 | d1 | d2) & 3) != 0 || i >= d0 || j >= d1 || k >= d2) return -1;
+        long ix = M.FixVal(off) + (M.FixVal(i) * M.FixVal(d1) + M.FixVal(j)) * M.FixVal(d2) + M.FixVal(k);
         return (ulong)ix < (ulong)M.Len(storage) ? ix : -1;
     }
 

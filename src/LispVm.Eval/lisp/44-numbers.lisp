@@ -201,23 +201,7 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
 (defun ftruncate (x &optional (d 1)) (multiple-value-bind (q r) (truncate x d) (values (float q (if (floatp x) x 1.0)) r)))
 (defun fround (x &optional (d 1)) (multiple-value-bind (q r) (round x d) (values (float q (if (floatp x) x 1.0)) r)))
 
-;;; Ratios: numerator/denominator from the continued fraction (exact, O(log q) steps).
-
-(defun %ratio-parts (r)
-  (if (integerp r) (values r 1)
-      (let ((h0 0) (h1 1) (k0 1) (k1 0) (x r))
-        (loop (multiple-value-bind (a rem) (floor x)
-                (psetq h0 h1 h1 (+ (* a h1) h0))
-                (psetq k0 k1 k1 (+ (* a k1) k0))
-                (when (zerop rem) (return (values h1 k1)))
-                (setq x (/ 1 rem)))))))
-
-(defun numerator (r)
-  (unless (rationalp r) (%type-error r 'rational))
-  (values (%ratio-parts r)))
-(defun denominator (r)
-  (unless (rationalp r) (%type-error r 'rational))
-  (nth-value 1 (%ratio-parts r)))
+;;; Ratios: NUMERATOR and DENOMINATOR are builtins reading the ratio's stored parts.
 
 ;;; parse-integer
 

@@ -134,9 +134,7 @@
                  (error "Wrong number of subscripts (~D) for ~S." (+ (if ip 1 0) (if jp 1 0) (length more)) array)
                  (%type-error array 'array))))
         ((and jp (null more)) (%aref-1 (%marray-storage array) (%index-2 array i j)))
-        (t (%aref-1 (%marray-storage array)
-                    (+ (%marray-offset array)
-                       (%row-major-index array (if ip (if jp (list* i j more) (list i)) nil)))))))
+        (t (if ip (if jp (apply #'%aref-n array i j more) (%aref-n array i)) (%aref-n array)))))
 
 ;; Storage index of (i j) in a rank-2 %marray (offset included), bounds checked.
 (defun %index-2 (a i j)
@@ -154,14 +152,8 @@
       (%set-aref a i j v))
   v)
 
-(defun %set-aref (a &rest args)
-  (let ((v (car (last args))) (subs (butlast args)))
-    (if (%marray-p a)
-        (%aset (%marray-storage a) (+ (%marray-offset a) (%row-major-index a subs)) v)
-        (progn
-          (unless (= (length subs) 1) (error "Wrong number of subscripts ~S for ~S." subs a))
-          (%aset a (car subs) v)))
-    v))
+;; %SET-AREF (array subscript* value) is a builtin (Builtins/CoreArefN.cs), as is %AREF-N
+;; (array subscript*), where the compiler sends AREF calls with three or more subscripts.
 (defsetf aref (array &rest subscripts) (v)
   (cond ((and subscripts (null (cdr subscripts))) `(%aset* ,array ,(car subscripts) ,v))
         ((and (consp (cdr subscripts)) (null (cddr subscripts)))
@@ -310,10 +302,13 @@
 (defun adjustable-array-p (a) (and (not (%marray-p a)) (array-has-fill-pointer-p a)))
 
 (defun upgraded-array-element-type (typespec &optional environment)
-  "The element types arrays specialize on here: BIT, BASE-CHAR, CHARACTER, else T."
+  "The element types arrays specialize on here: BIT, (UNSIGNED-BYTE 8), BASE-CHAR, CHARACTER, else T."
   (declare (ignore environment))
   (cond ((null typespec) nil)
         ((subtypep typespec 'bit) 'bit)
+        ((and (consp typespec) (eq (car typespec) 'unsigned-byte) (integerp (cadr typespec))
+              (<= 1 (cadr typespec) 8))
+         '(unsigned-byte 8))
         ((subtypep typespec 'base-char) 'base-char)
         ((subtypep typespec 'character) 'character)
         (t t)))

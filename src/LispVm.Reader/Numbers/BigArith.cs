@@ -9,6 +9,7 @@ namespace LispVm.Reader.Numbers
         public IInterruptPoll Poll;
         readonly Big t1, t2, t3, t4, un, vn;
         readonly uint[] lx, ly;                  // two's complement scratch for logic ops
+        readonly uint[] ks;                      // Karatsuba temporaries
 
         public BigArith(int maxDigits)
         {
@@ -16,6 +17,7 @@ namespace LispVm.Reader.Numbers
             t1 = new Big(maxDigits + 2); t2 = new Big(maxDigits + 2); t3 = new Big(maxDigits + 2);
             t4 = new Big(maxDigits + 2); un = new Big(maxDigits + 3); vn = new Big(maxDigits + 2);
             lx = new uint[maxDigits + 2]; ly = new uint[maxDigits + 2];
+            ks = new uint[Karatsuba.ScratchFor(maxDigits + 2)];
         }
 
         public Big NewRegister() => new Big(MaxDigits + 2);   // boot-time only
@@ -45,8 +47,19 @@ namespace LispVm.Reader.Numbers
         public NumStatus Mul(Big a, Big b, Big r)
         {
             bool neg = a.Neg != b.Neg;
-            NumStatus st = Mag.Mul(a, b, t1, Poll);
-            if (st != NumStatus.Ok) return st;
+            if (a.N >= Karatsuba.Threshold && b.N >= Karatsuba.Threshold)
+            {
+                if (a.N + b.N > t1.Capacity) return NumStatus.TooLarge;
+                // One interrupt poll per large product (8192-digit operands: ~10 ms).
+                if (Poll != null && a.N >= 256 && Poll.InterruptPending()) return NumStatus.Interrupted;
+                Karatsuba.Mul(a.D, 0, a.N, b.D, 0, b.N, t1.D, 0, ks, 0);
+                t1.N = a.N + b.N; t1.Neg = false; t1.Trim();
+            }
+            else
+            {
+                NumStatus st = Mag.Mul(a, b, t1, Poll);
+                if (st != NumStatus.Ok) return st;
+            }
             r.CopyFrom(t1); r.Neg = neg && r.N != 0;
             return NumStatus.Ok;
         }
@@ -84,21 +97,95 @@ namespace LispVm.Reader.Numbers
             return a.Neg ? -c : c;
         }
 
-        /// <summary>r = gcd(|a|, |b|) by Euclid's algorithm (r distinct from a, b).</summary>
+        /// <summary>
+        /// r = gcd(|a|, |b|) (r distinct from a, b) by Lehmer's method (Knuth, TAOCP vol. 2,
+        /// 4.5.2 algorithm L): Euclid's steps run on the leading 31 bits with cofactors in
+        /// longs and are applied to the full numbers once per ~30 bits, so two n-digit
+        /// numbers cost O(n^2) digit operations with a small constant; a full division step
+        /// only where the leading bits cannot decide a quotient (very unequal sizes).
+        /// </summary>
         public NumStatus Gcd(Big a, Big b, Big r)
         {
-            Big x = t1, y = t2, q = t3, m = t4;
+            Big x = t1, y = t2, s = t3, u = t4;
             x.CopyFrom(a); x.Neg = false; y.CopyFrom(b); y.Neg = false;
+            if (Mag.Cmp(x, y) < 0) { Big t = x; x = y; y = t; }
             int guard = 0;
-            while (y.N != 0)
+            while (y.N > 2)
             {
                 if (Poll != null && (++guard & 63) == 0 && Poll.InterruptPending()) return NumStatus.Interrupted;
-                NumStatus st = BigDiv.DivMod(x, y, q, m, un, vn, Poll);
-                if (st != NumStatus.Ok) return st;
-                Big t = x; x = y; y = m; m = t;
+                int sh = x.BitLength() - 31;
+                long xh = Window31(x, sh), yh = Window31(y, sh);
+                long ca = 1, cb = 0, cc = 0, cd = 1;
+                while (true)
+                {
+                    long yc = yh + cc, yd = yh + cd;
+                    if (yc <= 0 || yd <= 0) break;
+                    long qq = (xh + ca) / yc;
+                    if (xh + ca < 0 || xh + cb < 0 || qq != (xh + cb) / yd) break;
+                    long tt = ca - qq * cc; ca = cc; cc = tt;
+                    tt = cb - qq * cd; cb = cd; cd = tt;
+                    tt = xh - qq * yh; xh = yh; yh = tt;
+                }
+                if (cb == 0)
+                {
+                    // x, y = y, x mod y
+                    NumStatus st = BigDiv.DivMod(x, y, s, u, un, vn, Poll);
+                    if (st != NumStatus.Ok) return st;
+                    Big t = x; x = y; y = u; u = t;
+                }
+                else
+                {
+                    LinComb(ca, x, cb, y, s); LinComb(cc, x, cd, y, u);
+                    Big t = x; x = s; s = t; t = y; y = u; u = t;
+                }
             }
-            r.CopyFrom(x);
+            if (y.N == 0) { r.CopyFrom(x); return NumStatus.Ok; }
+            ulong yv = Low64(y), xv;
+            if (x.N > 2)
+            {
+                NumStatus st = BigDiv.DivMod(x, y, s, u, un, vn, Poll);
+                if (st != NumStatus.Ok) return st;
+                xv = yv; yv = Low64(u);
+            }
+            else xv = Low64(x);
+            while (yv != 0) { ulong t = xv % yv; xv = yv; yv = t; }
+            r.SetULong(xv);
             return NumStatus.Ok;
+        }
+
+        static ulong Low64(Big a) => a.N == 0 ? 0 : a.N == 1 ? a.D[0] : ((ulong)a.D[1] << 32) | a.D[0];
+
+        /// <summary>Bits [sh, sh+31) of |a| (sh >= 0), as a non-negative long.</summary>
+        static long Window31(Big a, int sh)
+        {
+            int w = sh >> 5, b = sh & 31;
+            ulong lo = w < a.N ? a.D[w] : 0u, hi = w + 1 < a.N ? a.D[w + 1] : 0u;
+            return (long)(((hi << 32 | lo) >> b) & 0x7FFFFFFFUL);
+        }
+
+        /// <summary>
+        /// r = ca*x + cb*y for Lehmer cofactors (|ca|, |cb| &lt; 2^31, of opposite signs or one zero)
+        /// whose result is known to be non-negative; r distinct from x and y.
+        /// </summary>
+        static void LinComb(long ca, Big x, long cb, Big y, Big r)
+        {
+            // ca >= 0 >= cb, or cb > 0 >= ca (after one step: 0 and 1)
+            Big pb = x, nb = y; ulong p = (ulong)ca, q = (ulong)(-cb);
+            if (cb > 0) { pb = y; nb = x; p = (ulong)cb; q = (ulong)(-ca); }
+            int n = x.N > y.N ? x.N : y.N;
+            ulong c1 = 0, c2 = 0; long borrow = 0;
+            for (int i = 0; i < n; i++)
+            {
+                c1 += p * (i < pb.N ? pb.D[i] : 0u);
+                c2 += q * (i < nb.N ? nb.D[i] : 0u);
+                long d = (long)(c1 & 0xFFFFFFFFUL) - (long)(c2 & 0xFFFFFFFFUL) + borrow;
+                r.D[i] = (uint)d; borrow = d >> 32;
+                c1 >>= 32; c2 >>= 32;
+            }
+            long top = (long)c1 - (long)c2 + borrow;
+            r.N = n; r.Neg = false;
+            if (top > 0) r.D[r.N++] = (uint)top;
+            r.Trim();
         }
 
         /// <summary>r = a * 2^s (s may be negative: floor division, as CL ash). r may alias a.</summary>

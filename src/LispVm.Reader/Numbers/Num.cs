@@ -121,6 +121,12 @@ namespace LispVm.Reader.Numbers
                 st = Ar.Truncate(den, z, q, r); if (st != NumStatus.Ok) return st;
                 den.CopyFrom(q);
             }
+            return StoreRational(num, den, out res);
+        }
+
+        /// <summary>num/den as a Lisp rational; den > 0 and coprime to num already.</summary>
+        NumStatus StoreRational(Big num, Big den, out ulong res)
+        {
             if (den.N == 1 && den.D[0] == 1) { res = NumObj.StoreInteger(Heap, num); return NumStatus.Ok; }
             ulong nw = NumObj.StoreInteger(Heap, num);
             int mark = Heap.RootMark();
@@ -130,6 +136,16 @@ namespace LispVm.Reader.Numbers
             Heap.PopRoots(mark);
             res = NumObj.MakeRatioObject(Heap, nw, dw);
             return NumStatus.Ok;
+        }
+
+        static bool IsOne(Big v) => v.N == 1 && v.D[0] == 1 && !v.Neg;
+
+        /// <summary>v = v / g exactly (g divides v), through q and r.</summary>
+        NumStatus DivExact(Big v, Big g)
+        {
+            NumStatus st = Ar.Truncate(v, g, q, r);
+            if (st == NumStatus.Ok) v.CopyFrom(q);
+            return st;
         }
 
         /// <summary>Integer word from a Big register.</summary>
@@ -194,27 +210,75 @@ namespace LispVm.Reader.Numbers
                 return NumStatus.Ok;
             }
             LoadRational(a, ka, an, ad); LoadRational(b, kb, bn, bd);
-            switch (op)
+            return op == Op.Add || op == Op.Sub ? RatioAddSub(op == Op.Sub, out res) : RatioMulDiv(op == Op.Div, out res);
+        }
+
+        /// <summary>
+        /// an/ad +- bn/bd, both normalised, by Knuth's method (TAOCP vol. 2, 4.5.1): with
+        /// d1 = gcd(ad, bd), t = an*(bd/d1) +- bn*(ad/d1) and d2 = gcd(t, d1) the result
+        /// t/d2 over (ad/d1)*(bd/d2) is already normalised; the gcds are of the small parts.
+        /// </summary>
+        NumStatus RatioAddSub(bool sub, out ulong res)
+        {
+            res = W.Nil;
+            NumStatus st;
+            if ((st = Ar.Gcd(ad, bd, z)) != NumStatus.Ok) return st;
+            if (IsOne(z))
             {
-                case Op.Add:
-                case Op.Sub:
-                    // (an*bd +- bn*ad) / (ad*bd)
-                    if ((s2 = Ar.Mul(an, bd, x)) != NumStatus.Ok) return s2;
-                    if ((s2 = Ar.Mul(bn, ad, y)) != NumStatus.Ok) return s2;
-                    if ((s2 = op == Op.Add ? Ar.Add(x, y, x) : Ar.Sub(x, y, x)) != NumStatus.Ok) return s2;
-                    if ((s2 = Ar.Mul(ad, bd, y)) != NumStatus.Ok) return s2;
-                    break;
-                case Op.Mul:
-                    if ((s2 = Ar.Mul(an, bn, x)) != NumStatus.Ok) return s2;
-                    if ((s2 = Ar.Mul(ad, bd, y)) != NumStatus.Ok) return s2;
-                    break;
-                default:
-                    if (bn.IsZero) return NumStatus.DivisionByZero;
-                    if ((s2 = Ar.Mul(an, bd, x)) != NumStatus.Ok) return s2;
-                    if ((s2 = Ar.Mul(ad, bn, y)) != NumStatus.Ok) return s2;
-                    break;
+                if ((st = Ar.Mul(an, bd, x)) != NumStatus.Ok) return st;
+                if ((st = Ar.Mul(bn, ad, y)) != NumStatus.Ok) return st;
+                if ((st = sub ? Ar.Sub(x, y, x) : Ar.Add(x, y, x)) != NumStatus.Ok) return st;
+                if ((st = Ar.Mul(ad, bd, y)) != NumStatus.Ok) return st;
+                return StoreRational(x, y, out res);
             }
-            return MakeRational(x, y, out res);
+            if ((st = Ar.Truncate(bd, z, q, r)) != NumStatus.Ok) return st;
+            if ((st = Ar.Mul(an, q, x)) != NumStatus.Ok) return st;          // an*(bd/d1)
+            if ((st = DivExact(ad, z)) != NumStatus.Ok) return st;           // ad := ad/d1
+            if ((st = Ar.Mul(bn, ad, y)) != NumStatus.Ok) return st;         // bn*(ad/d1)
+            if ((st = sub ? Ar.Sub(x, y, x) : Ar.Add(x, y, x)) != NumStatus.Ok) return st;
+            if (x.IsZero) { res = W.Fix(0); return NumStatus.Ok; }
+            if ((st = Ar.Gcd(x, z, y)) != NumStatus.Ok) return st;           // d2
+            if (!IsOne(y))
+            {
+                if ((st = DivExact(x, y)) != NumStatus.Ok) return st;
+                if ((st = DivExact(bd, y)) != NumStatus.Ok) return st;
+            }
+            if ((st = Ar.Mul(ad, bd, y)) != NumStatus.Ok) return st;
+            return StoreRational(x, y, out res);
+        }
+
+        /// <summary>
+        /// an/ad * bn/bd (or / : the divisor inverted first), both normalised, by Knuth's
+        /// cross gcds: g1 = gcd(an, bd), g2 = gcd(bn, ad); (an/g1)(bn/g2) over (ad/g2)(bd/g1)
+        /// is normalised without a gcd of the full products.
+        /// </summary>
+        NumStatus RatioMulDiv(bool div, out ulong res)
+        {
+            res = W.Nil;
+            NumStatus st;
+            if (div)
+            {
+                if (bn.IsZero) return NumStatus.DivisionByZero;
+                bool neg = bn.Neg;
+                q.CopyFrom(bn); bn.CopyFrom(bd); bn.Neg = neg && bn.N != 0;
+                bd.CopyFrom(q); bd.Neg = false;
+            }
+            if (an.IsZero || bn.IsZero) { res = W.Fix(0); return NumStatus.Ok; }
+            if ((st = Ar.Gcd(an, bd, z)) != NumStatus.Ok) return st;
+            if (!IsOne(z))
+            {
+                if ((st = DivExact(an, z)) != NumStatus.Ok) return st;
+                if ((st = DivExact(bd, z)) != NumStatus.Ok) return st;
+            }
+            if ((st = Ar.Gcd(bn, ad, z)) != NumStatus.Ok) return st;
+            if (!IsOne(z))
+            {
+                if ((st = DivExact(bn, z)) != NumStatus.Ok) return st;
+                if ((st = DivExact(ad, z)) != NumStatus.Ok) return st;
+            }
+            if ((st = Ar.Mul(an, bn, x)) != NumStatus.Ok) return st;
+            if ((st = Ar.Mul(ad, bd, y)) != NumStatus.Ok) return st;
+            return StoreRational(x, y, out res);
         }
 
         public NumStatus Negate(ulong a, out ulong res)

@@ -78,6 +78,56 @@ namespace LispVm.Tests.Reader
             }
         }
 
+        // Lehmer's gcd on operands with a large common factor (many simulated steps, then
+        // linear combinations with cofactors of both sign patterns), very unequal sizes
+        // (full division steps) and consecutive Fibonacci numbers (all quotients 1).
+        [Fact]
+        public void LehmerGcdMatchesBigInteger()
+        {
+            var rng = new Random(7);
+            Big a = Ar.NewRegister(), b = Ar.NewRegister(), r = Ar.NewRegister();
+            for (int iter = 0; iter < 2000; iter++)
+            {
+                BigInteger g = BigInteger.Abs(RandomBig(rng, iter % 4 == 0 ? 2000 : 300)) + 1;
+                BigInteger x = RandomBig(rng, iter % 7 == 0 ? 6000 : 600) * g, y = RandomBig(rng, iter % 3 == 0 ? 64 : 600) * g;
+                Load(a, x); Load(b, y);
+                Assert.Equal(NumStatus.Ok, Ar.Gcd(a, b, r));
+                Assert.Equal(BigInteger.GreatestCommonDivisor(x, y), Get(r));
+            }
+            BigInteger f0 = 1, f1 = 1;
+            for (int i = 0; i < 3000; i++)
+            {
+                BigInteger t = f0 + f1; f0 = f1; f1 = t;
+                if (i % 97 != 0) continue;
+                Load(a, f1 * 12); Load(b, f0 * 18);
+                Assert.Equal(NumStatus.Ok, Ar.Gcd(a, b, r));
+                Assert.Equal(BigInteger.GreatestCommonDivisor(f1 * 12, f0 * 18), Get(r));
+            }
+        }
+
+        // Karatsuba above the threshold: equal, unequal (chunked) and lopsided lengths, and
+        // all-ones operands whose half sums carry.
+        [Fact]
+        public void KaratsubaMatchesBigInteger()
+        {
+            var rng = new Random(11);
+            Big a = Ar.NewRegister(), b = Ar.NewRegister(), r = Ar.NewRegister();
+            int[] digits = { Karatsuba.Threshold - 1, Karatsuba.Threshold, 41, 79, 80, 81, 127, 300, 513, 1000, 2047 };
+            foreach (int da in digits)
+                foreach (int db in digits)
+                {
+                    BigInteger x = (BigInteger.One << (32 * da)) - 1, y = (BigInteger.One << (32 * db)) - 1;
+                    if (((da + db) & 1) == 0)
+                    {
+                        x = BigInteger.Abs(RandomBig(rng, 32 * da)) | (BigInteger.One << (32 * da - 1));
+                        y = -(BigInteger.Abs(RandomBig(rng, 32 * db)) | (BigInteger.One << (32 * db - 1)));
+                    }
+                    Load(a, x); Load(b, y);
+                    Assert.Equal(NumStatus.Ok, Ar.Mul(a, b, r));
+                    Assert.Equal(x * y, Get(r));
+                }
+        }
+
         [Fact]
         public void RadixTextRoundTrips()
         {

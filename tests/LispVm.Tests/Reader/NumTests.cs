@@ -118,6 +118,20 @@ namespace LispVm.Tests.Reader
         [InlineData("expt", "-1", "100000000000000000000000001", "-1")]
         [InlineData("+", "a", "1", "NotANumber")]
         [InlineData("*", "1.0e30", "1.0e30", "FloatOverflow")]
+        [InlineData("+", "5/12", "7/18", "29/36")]
+        [InlineData("-", "7/18", "5/12", "-1/36")]
+        [InlineData("-", "1/6", "1/6", "0")]
+        [InlineData("+", "1/6", "5/6", "1")]
+        [InlineData("*", "-5/12", "18/7", "-15/14")]
+        [InlineData("*", "4/9", "9/4", "1")]
+        [InlineData("/", "2/3", "-4/9", "-3/2")]
+        [InlineData("/", "6", "-4", "-3/2")]
+        [InlineData("/", "-6", "3", "-2")]
+        [InlineData("/", "3/4", "3/4", "1")]
+        [InlineData("*", "0", "7/3", "0")]
+        [InlineData("/", "0", "-7/3", "0")]
+        [InlineData("+", "1/340282366920938463463374607431768211456", "1/2", "170141183460469231731687303715884105729/340282366920938463463374607431768211456")]
+        [InlineData("*", "340282366920938463463374607431768211456/3", "9/18446744073709551616", "55340232221128654848")]
         [InlineData("lcm", "4", "6", "12")]
         [InlineData("ior", "-8", "3", "-5")]
         public void Generic(string op, string a, string b, string expect)
@@ -133,6 +147,34 @@ namespace LispVm.Tests.Reader
                 _ => (x, y) => (E.Num.Logic(1, x, y, out ulong r), r),
             };
             Assert.Equal(expect, Op(f, a, b));
+        }
+
+        // Ratio + - * / (Knuth's gcd tricks) against fractions normalised by BigInteger.
+        [Fact]
+        public void RatiosMatchBigIntegerFractions()
+        {
+            var rng = new Random(13);
+            static (BigInteger, BigInteger) Norm(BigInteger n, BigInteger d)
+            {
+                if (d.Sign < 0) { n = -n; d = -d; }
+                BigInteger g = BigInteger.GreatestCommonDivisor(n, d);
+                return g.IsZero ? (n, d) : (n / g, d / g);
+            }
+            string Text((BigInteger n, BigInteger d) f) => f.d.IsOne ? f.n.ToString() : f.n + "/" + f.d;
+            for (int i = 0; i < 600; i++)
+            {
+                BigInteger common = BigInteger.Abs(BigArithTests.RandomBig(rng, 200)) + 1;
+                BigInteger an = BigArithTests.RandomBig(rng, 300), ad = (BigInteger.Abs(BigArithTests.RandomBig(rng, 300)) + 1) * (i % 2 == 0 ? common : 1);
+                BigInteger bn = BigArithTests.RandomBig(rng, 300), bd = (BigInteger.Abs(BigArithTests.RandomBig(rng, 300)) + 1) * common;
+                var fa = Norm(an, ad); var fb = Norm(bn, bd);
+                ulong x = E.Read(Text(fa)), y = E.Read(Text(fb));
+                int mark = E.Heap.RootMark(); E.Heap.PushRoot(x); E.Heap.PushRoot(y);
+                Assert.Equal(NumStatus.Ok, E.Num.Add(x, y, out ulong r)); Assert.Equal(Text(Norm(fa.Item1 * fb.Item2 + fb.Item1 * fa.Item2, fa.Item2 * fb.Item2)), S(r));
+                Assert.Equal(NumStatus.Ok, E.Num.Sub(x, y, out r)); Assert.Equal(Text(Norm(fa.Item1 * fb.Item2 - fb.Item1 * fa.Item2, fa.Item2 * fb.Item2)), S(r));
+                Assert.Equal(NumStatus.Ok, E.Num.Mul(x, y, out r)); Assert.Equal(Text(Norm(fa.Item1 * fb.Item1, fa.Item2 * fb.Item2)), S(r));
+                if (!fb.Item1.IsZero) { Assert.Equal(NumStatus.Ok, E.Num.Div(x, y, out r)); Assert.Equal(Text(Norm(fa.Item1 * fb.Item2, fa.Item2 * fb.Item1)), S(r)); }
+                E.Heap.PopRoots(mark);
+            }
         }
 
         [Fact]
