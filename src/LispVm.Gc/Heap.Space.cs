@@ -11,7 +11,9 @@ namespace LispVm.Gc
         const int DestShift = 6;      // 8 bytes per 512-byte block
         const int CrossShift = 7;     // 4 bytes per 512-byte card
         ulong markCommitted, destCommitted, cardCommitted, crossCommitted; // old parts, bytes
-        const ulong OldCommitChunk = 1UL << 20;
+        // 256 KiB, not 1 MiB: a 16 MiB guest cannot spare the rounding of its boot commitment
+        // (the library image plus one nursery) to a whole MiB (KernelLisp.NeedBytes).
+        const ulong OldCommitChunk = 256UL << 10;
         const ulong MarkStackBytes = 256UL << 10;
         // The mark stack doubles as the work stack of equal/equalp; its reservation is larger
         // so deep structures (100,000 levels branching in car and cdr) can grow it on demand.

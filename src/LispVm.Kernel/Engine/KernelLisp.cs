@@ -286,7 +286,9 @@ namespace LispVm.Kernel
             ulong grown = objects > room ? ((objects - room + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20) : 0;
             ulong nursery = (nurseryBytes + (2UL << 20) - 1) & ~((2UL << 20) - 1);
             ulong image = (ulong)HeapImageBlob.Size();
-            ulong heapBoot = 2 * nursery + ((image + (1UL << 20) - 1) & ~((1UL << 20) - 1)) + (1UL << 20);
+            // The old space commits in 256 KiB chunks (Heap.OldCommitChunk): the library's image
+            // plus one nursery's evacuation, rounded to that, besides the nursery itself.
+            ulong heapBoot = nursery + ((image + nursery + (256UL << 10) - 1) & ~((256UL << 10) - 1)) + (1UL << 20);
             return grown + sizes.WorkStackBytes() + heapBoot + (1UL << 20);
         }
 

@@ -195,7 +195,9 @@ namespace LispVm.Tests.Gc
             Assert.True(framesBefore > 12 * 256, "before " + framesBefore);
             h.Collect(true);
             ulong freed = h.TrimFrames();
-            Assert.True(freed > 11 * 256, "freed " + freed);
+            // 12 MiB of garbage less the evacuation room for one nursery kept committed (the
+            // old space commits in 256 KiB chunks, so little rounding on top).
+            Assert.True(freed > 10 * 256, "freed " + freed);
             Assert.Equal(framesBefore - freed, h.Stats.FramesCommitted);
             Assert.Equal(pagesBefore - freed, t.Frames.CommittedPages);
             Assert.True(t.IsRange(t[0], 1000));
