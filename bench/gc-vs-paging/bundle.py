@@ -21,10 +21,10 @@ GUEST_EXTRA_MB = 16
 # multiples of) and the prologue that sets its sizes. Quick sizes are for CI's 5 minutes.
 SIZES = {
     "full": {
-        "churn":       (32, "(defparameter *live-mb* 32) (defparameter *scale* 0.02)"),
-        "gcbench":     (32, "(defparameter *live-mb* 32) (defparameter *scale* 0.02)"),
-        "boyer":       (8,  "(defparameter *scale* 0.02)"),
-        "deriv":       (8,  "(defparameter *scale* 0.02)"),
+        "churn":       (16, "(defparameter *live-mb* 16) (defparameter *scale* 0.02)"),
+        "gcbench":     (16, "(defparameter *live-mb* 16) (defparameter *scale* 0.01)"),
+        "boyer":       (8,  "(defparameter *scale* 0.01)"),
+        "deriv":       (8,  "(defparameter *scale* 0.01)"),
         "destructive": (8,  "(defparameter *scale* 0.02)"),
     },
     "quick": {

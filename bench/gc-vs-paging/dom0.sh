@@ -10,8 +10,14 @@
 #   proc-machine  the image as a process, heap sized for the machine (--heap-limit=MACHINE)
 #   proc-cgroup   the image as a process, heap-policy=cgroup (follows memory.max)
 #   guest         the image as a PV domU, memory=maxmem=mem_mb (dyn: xl mem-set dyn_mb)
-#   sbcl-machine / sbcl-cgroup   SBCL, --dynamic-space-size machine-sized / 7/8 of mem_mb
+#   sbcl-machine / sbcl-cgroup   SBCL, --dynamic-space-size machine-sized / its own start-up
+#                 usage (measured here, ~19 MiB of core) + mem_mb: the heap the cgroup allows
 #   clisp         CLISP (its heap grows as needed)
+# timeout_s may be `auto`: F x (the workload's native time on the host, BUNDLE/native_ms) x
+# the TCG slowdown S measured by the calibration rows (rep 101-103: proc-machine, no pressure)
+# + 30 s, within [60, 400] s; F is 4, 6 for dynamic runs; 400 s until S is known. A run that
+# times out took over F times its unpressured time: a result (throughput collapsed), not a
+# harness fault. The fixed timeout of the first committed run cut every dynamic run.
 # Processes run in their own cgroup v2 (memory.max = mem_mb, memory.swap.max = max) with swap
 # on /dev/vdb (lab/qemu.sh); dyn lowers memory.max to dyn_mb at dyn_at_s.
 set -u
@@ -39,6 +45,27 @@ last_line() { # FILE PREFIX: the last line of FILE starting with PREFIX, in REPL
   while IFS= read -r l || [ -n "$l" ]; do l=${l%$'\r'}; [[ $l == "$2"* ]] && REPLY=$l; done <"$1"
 }
 
+declare -A NATIVE=()
+[ -f "$B/native_ms" ] && while read -r k v; do NATIVE[$k]=$v; done <"$B/native_ms"
+CAL=()            # the calibration rows' wall times (ms)
+SLOW10=""         # the TCG slowdown x 10, once the calibration rows are done
+auto_timeout() { # WORKLOAD DYN -> REPLY (s)
+  local nat=${NATIVE[$1]:-} f=4
+  [ -n "$2" ] && f=6
+  if [ -z "$SLOW10" ] || [ -z "$nat" ]; then REPLY=400; return; fi
+  REPLY=$(( nat * SLOW10 * f / 10000 + 30 ))
+  [ $REPLY -lt 60 ] && REPLY=60; [ $REPLY -gt 400 ] && REPLY=400
+}
+note_calibration() { # REP STATUS WALL: after the last calibration row, the slowdown
+  case $1 in 10[1-9]) ;; *) return;; esac
+  [ "$2" = ok ] && CAL+=("$3")
+  local host=${NATIVE[cal]:-}
+  [ ${#CAL[@]} -ge 3 ] && [ -n "$host" ] && [ -z "$SLOW10" ] || return
+  local sorted; sorted=($(printf '%s\n' "${CAL[@]}" | sort -n))
+  SLOW10=$(( sorted[1] * 10 / host ))
+  echo "@@INFO slowdown $(( SLOW10 / 10 )).$(( SLOW10 % 10 )) (calibration ${CAL[*]} ms here, $host ms on the host): auto timeouts from now on"
+}
+
 setup_swap() {
   if ! grep -q '^/dev/vdb' /proc/swaps; then
     mkswap /dev/vdb >/dev/null 2>&1 && swapon /dev/vdb || { echo "@@ERROR no swap on /dev/vdb"; return 1; }
@@ -46,6 +73,12 @@ setup_swap() {
   echo "@@INFO swap $(awk '/^\/dev\/vdb/ {print $3}' /proc/swaps) KiB on /dev/vdb: $(cat /mnt/share/swap-device 2>/dev/null || echo unknown device)"
   echo "@@INFO zswap $(cat /sys/module/zswap/parameters/enabled 2>/dev/null || echo absent)"
   echo "@@INFO dom0 MemTotal ${MACHINE_MB} MiB, $(nproc) vcpus, $(uname -r)"
+  # SBCL's core alone fills ~19 MiB of its dynamic space: a space sized from memory.max
+  # without it exhausts before the workload starts (every sbcl-cgroup run of the first run).
+  SBCL_BASE_MB=$(sbcl --noinform --non-interactive --no-userinit --no-sysinit \
+    --eval '(progn (princ (ceiling (sb-kernel:dynamic-usage) 1048576)) (terpri))' 2>/dev/null | tail -1)
+  [[ $SBCL_BASE_MB =~ ^[0-9]+$ ]] || SBCL_BASE_MB=32
+  echo "@@INFO sbcl base ${SBCL_BASE_MB} MiB of dynamic space after start-up"
 }
 
 # STATUS from a run's output and exit: ok, wrong, storage-condition, oom, timeout, error.
@@ -66,6 +99,7 @@ row() { # the CSV row of a finished run: ID ARM W MEM DYN REP STATUS WALL MAJ IN
   last_line "${13}" "STATS "; parse_stats "$REPLY"
   last_line "${13}" "RESULT "; result=${REPLY//,/;}; result=${result// /_}
   echo "@@ROW $1,$THR,$2,$3,$4,$5,$6,$7,$8,$S_wall_ms,$S_gc_ms,$S_gc_count,$S_max_pause_us,$S_p99_pause_us,$9,${10},${11},${12},${S_frames_returned/na/},${S_frames_populated/na/},$result"
+  note_calibration "$6" "$7" "$8"
 }
 
 run_process() { # id arm workload mem rep timeout dyn dynat
@@ -74,7 +108,7 @@ run_process() { # id arm workload mem rep timeout dyn dynat
     proc-machine) impl=lispvm; cmd="$B/lispvm.elf --heap-limit=$(( MACHINE_MB * 7 / 8 )) debugger=off";;
     proc-cgroup)  impl=lispvm; cmd="$B/lispvm.elf heap-policy=cgroup debugger=off";;
     sbcl-machine) impl=sbcl;   cmd="sbcl --dynamic-space-size $(( MACHINE_MB * 7 / 8 ))MB --script";;
-    sbcl-cgroup)  impl=sbcl;   cmd="sbcl --dynamic-space-size $(( mem * 7 / 8 ))MB --script";;
+    sbcl-cgroup)  impl=sbcl;   cmd="sbcl --dynamic-space-size $(( SBCL_BASE_MB + mem ))MB --script";;
     clisp)        impl=clisp;  cmd="clisp -q -norc -C";;
   esac
   local src="$B/run-$w-$impl.lisp" out=/tmp/gcvp-out cg=$CG/gcvp-$id
@@ -175,9 +209,10 @@ echo "@@COLUMNS id,throttle,arm,workload,mem_mb,dyn_mb,rep,status,wall_ms,work_m
 while read -r id arm w mem rep to dyn dynat <&3; do
   case "$id" in ''|'#'*) continue;; esac
   i=$((i + 1))
+  [ "$to" = auto ] && { auto_timeout "$w" "${dyn:-}"; to=$REPLY; }
   now_ms; el=$(( (REPLY - T0) / 1000 ))
   if [ $i -gt 1 ]; then eta=$(( el * (n - i + 1) / (i - 1) )); else eta="?"; fi
-  echo "@@PROGRESS run $i of $n: $arm $w ${mem} MiB${dyn:+ -> $dyn MiB at ${dynat} s} rep $rep (elapsed ${el} s, ETA ${eta} s)"
+  echo "@@PROGRESS run $i of $n: $arm $w ${mem} MiB${dyn:+ -> $dyn MiB at ${dynat} s} rep $rep, timeout ${to} s (elapsed ${el} s, ETA ${eta} s)"
   case $arm in
     guest) run_guest "$id" "$arm" "$w" "$mem" "$rep" "$to" "${dyn:-}" "${dynat:-}";;
     proc-*|sbcl-*|clisp) run_process "$id" "$arm" "$w" "$mem" "$rep" "$to" "${dyn:-}" "${dynat:-}";;

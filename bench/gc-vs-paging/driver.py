@@ -33,35 +33,46 @@ def say(*a):
 
 SWEPT = ("churn", "gcbench")             # live data to press on: every level
 SMALL = ("boyer", "deriv", "destructive")  # small live sets: allocation rate, one level (3x)
+CORE_ARMS = ("proc-machine", "proc-cgroup", "guest")   # the comparison the experiment is for
+PEER_LEVELS = (1.5, 3)                   # SBCL and CLISP on the swept workloads: for context
+PAGING_ARMS = ("proc-machine", "proc-cgroup", "sbcl-machine")  # what the throttled boot reruns
 
 
 def matrix_full(levels, reps, timeout, throttled):
-    """Rows of `id arm workload mem rep timeout [dyn dynat]`. Unthrottled: every arm at every
-    level once for the swept workloads, at 3x for the small ones; `reps` repeats at
-    the 2x and 3x levels of churn; a dynamic run per world for churn and gcbench at 4x -> 2x;
-    calibration runs. Throttled: the process arms (the only ones that page) below 3x."""
+    """Rows of `id arm workload mem rep timeout [dyn dynat]`. Unthrottled: the core arms at
+    every level for the swept workloads, the peers at PEER_LEVELS; every arm at 3x for the
+    small ones; `reps` repeats of the core arms at the 2x and 3x levels of churn; a dynamic
+    run per world for churn and gcbench at 4x -> 2x; calibration runs first. Throttled: the
+    arms that page, below 3x. `timeout` 0 is `auto` (dom0.sh scales it by the slowdown).
+    Sized so the whole command takes under an hour on an idle 2-core machine (about 100 runs
+    of 10-40 s under TCG)."""
     rows, n = [], 0
+    to = "auto" if timeout == 0 else str(timeout)
     def add(arm, w, mem, rep, dyn=None, at=None):
         nonlocal n
         n += 1
         extra = "" if dyn is None else " %d %d" % (dyn, at)
-        rows.append("%s%d %s %s %d %d %d%s" % ("t" if throttled else "u", n, arm, w, mem, rep, timeout, extra))
+        rows.append("%s%d %s %s %d %d %s%s" % ("t" if throttled else "u", n, arm, w, mem, rep, to, extra))
     if not throttled:
         for r in range(1, 4):
             add("proc-machine", CAL_WORKLOAD, 900, 100 + r)     # calibration: no pressure
     for w in SWEPT + SMALL:
         l = bundle.live_mb("full", w)
         for k in (levels if w in SWEPT else (3,)):
-            for arm in (PROC_ARMS if throttled else ALL_ARMS):
-                if throttled and (k >= 3 or w in SMALL):
-                    continue
+            if throttled:
+                arms = PAGING_ARMS if (k < 3 and w in SWEPT) else ()
+            elif w in SMALL:
+                arms = ALL_ARMS
+            else:
+                arms = ALL_ARMS if k in PEER_LEVELS else CORE_ARMS
+            for arm in arms:
                 mem = int(round(k * l)) + (GUEST_EXTRA_MB if arm == "guest" else 0)
                 add(arm, w, mem, 1)
-                if not throttled and w == "churn" and k in (2, 3):
+                if not throttled and w == "churn" and k in (2, 3) and arm in CORE_ARMS:
                     for r in range(2, reps + 1):
                         add(arm, w, mem, r)
         if not throttled and w in SWEPT:
-            for arm in ("proc-machine", "proc-cgroup", "guest"):
+            for arm in CORE_ARMS:
                 g = GUEST_EXTRA_MB if arm == "guest" else 0
                 add(arm, w, 4 * l + g, 1, 2 * l + g, 8)
     return "# id arm workload mem_mb rep timeout_s [dyn_mb dyn_at_s]\n" + "\n".join(rows) + "\n"
@@ -119,18 +130,29 @@ def rows_of(lines):
     return rows
 
 
-def host_calibration(bundle_dir, reps=3):
-    """The CPU-bound workload natively (the same image as a process, no cgroup): median ms."""
-    src = os.path.join(bundle_dir, "run-%s-lispvm.lisp" % CAL_WORKLOAD)
+def native_ms(bundle_dir, workload, reps=1):
+    """A workload natively (the same image as a process, no cgroup): median wall ms."""
+    src = os.path.join(bundle_dir, "run-%s-lispvm.lisp" % workload)
     times = []
     for _ in range(reps):
         t0 = time.monotonic()
         out = subprocess.run([os.path.join(bundle_dir, "lispvm.elf"), "debugger=off"], input='(load "%s")\n' % src,
                              capture_output=True, text=True, errors="replace", timeout=600).stdout
         if "RESULT ok" not in out:
-            sys.exit("driver: the calibration workload failed natively:\n" + out[-800:])
+            sys.exit("driver: the %s workload failed natively:\n%s" % (workload, out[-800:]))
         times.append((time.monotonic() - t0) * 1000)
     return statistics.median(times)
+
+
+def host_calibration(bundle_dir):
+    """The CPU-bound calibration workload natively (median of 3), and every workload once:
+    written to the bundle's native_ms, from which dom0.sh scales each run's timeout."""
+    cal = native_ms(bundle_dir, CAL_WORKLOAD, 3)
+    with open(os.path.join(bundle_dir, "native_ms"), "w") as f:
+        f.write("cal %d\n" % cal)
+        for w in bundle.SIZES["full"]:
+            f.write("%s %d\n" % (w, cal if w == CAL_WORKLOAD else native_ms(bundle_dir, w)))
+    return cal
 
 
 def write_csv(path, rows):
@@ -174,7 +196,7 @@ def quick(args):
 
 
 def full(args):
-    stamp = datetime.date.today().isoformat()
+    stamp = args.stamp or datetime.date.today().isoformat()
     out = args.out
     os.makedirs(out, exist_ok=True)
     levels = [float(x) for x in args.levels.split(",")]
@@ -190,7 +212,8 @@ def full(args):
         host_ms = host_calibration(b)
         say("calibration: the CPU-bound workload natively here: %.0f ms (median of 3)" % host_ms)
         log = open(os.path.join(out, "gc-vs-paging-%s.log" % stamp), "w")
-        rc, lines = lab_run(b, "none", None, 60 + n_u * (args.timeout + 15), log)
+        per_run = args.timeout or 400
+        rc, lines = lab_run(b, "none", None, 120 + n_u * (per_run + 15), log)
         all_lines += lines
         rows = rows_of(lines)
         all_rows += rows
@@ -208,7 +231,7 @@ def full(args):
                 f.write(m_t)
             n_t = m_t.count("\nt")
             say("gc-vs-paging: %d throttled runs" % n_t)
-            rc2, lines2 = lab_run(b, "ssd-scaled", thr, 60 + n_t * (args.timeout + 15), log)
+            rc2, lines2 = lab_run(b, "ssd-scaled", thr, 120 + n_t * (per_run + 15), log)
             all_lines += lines2
             all_rows += rows_of(lines2)
         log.close()
@@ -233,7 +256,10 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--levels", default="1,1.5,2,3,4", help="memory levels, multiples of the live size")
     ap.add_argument("--reps", type=int, default=3, help="repeats at the 2x and 3x levels (churn)")
-    ap.add_argument("--timeout", type=int, default=120, help="seconds per run")
+    ap.add_argument("--timeout", type=int, default=0,
+                    help="seconds per run; 0 (default): auto, 4x (6x dynamic) the workload's native time "
+                         "times the measured TCG slowdown, + 30 s, within 60-400 s")
+    ap.add_argument("--stamp", help="the results' file name stamp (default: today's date)")
     ap.add_argument("--no-throttle", action="store_true", help="skip the throttled-swap boot")
     a = ap.parse_args()
     if not os.path.isfile(a.image):
