@@ -44,37 +44,43 @@ public sealed unsafe partial class Builtins
         return idx + (M.IsFix(off) ? M.FixVal(off) : 0);
     }
 
+    /// <summary>The storage vector and index that subscripts a[1..1+nsubs) name in the
+    /// array a[0] of rank /= 1; false with the error signalled in fail otherwise.</summary>
+    static bool LocateElement(Vm vm, Args a, int nsubs, out ulong store, out int ix, out ulong fail)
+    {
+        ulong arr = a[0];
+        store = 0; ix = 0;
+        if (!IsMarray(vm, arr))
+        {
+            fail = VecInfo(arr, out _, out _, out _)
+                ? vm.SimpleError("Wrong number of subscripts (~S) for ~S.", M.Fix(nsubs), arr)
+                : vm.TypeError(arr, "ARRAY");
+            return false;
+        }
+        long i = MarrayIndex(vm, a, nsubs, out fail);
+        if (i < 0) return false;
+        if (!VecInfo(M.Slot(arr, MarrayStorage), out store, out _, out int cap) || i >= cap)
+        {
+            fail = vm.SimpleError("Index ~S out of bounds for ~S.", M.Fix(i), arr);
+            return false;
+        }
+        ix = (int)i;
+        return true;
+    }
+
     // (%aref-n array subscript*)
     static ulong ArefN(Vm vm, Args a)
     {
-        ulong arr = a[0];
-        if (!IsMarray(vm, arr))
-        {
-            if (a.Count == 2) return Aref2(vm, a);
-            if (VecInfo(arr, out _, out _, out _)) return vm.SimpleError("Wrong number of subscripts (~S) for ~S.", M.Fix(a.Count - 1), arr);
-            return vm.TypeError(arr, "ARRAY");
-        }
-        long ix = MarrayIndex(vm, a, a.Count - 1, out ulong fail);
-        if (ix < 0) return fail;
-        if (!VecInfo(M.Slot(arr, MarrayStorage), out ulong store, out _, out int cap) || ix >= cap)
-            return vm.SimpleError("Index ~S out of bounds for ~S.", M.Fix(ix), arr);
-        return ElemRef(vm, store, (int)ix);
+        if (a.Count == 2 && !IsMarray(vm, a[0])) return Aref2(vm, a);
+        return LocateElement(vm, a, a.Count - 1, out ulong store, out int ix, out ulong fail)
+            ? ElemRef(vm, store, ix) : fail;
     }
 
     // (%set-aref array subscript* value): the value last, as (SETF AREF) evaluates them.
     static ulong SetAref(Vm vm, Args a)
     {
-        ulong arr = a[0], v = a[a.Count - 1];
-        if (!IsMarray(vm, arr))
-        {
-            if (a.Count == 3) return Aset(vm, a);
-            if (VecInfo(arr, out _, out _, out _)) return vm.SimpleError("Wrong number of subscripts (~S) for ~S.", M.Fix(a.Count - 2), arr);
-            return vm.TypeError(arr, "ARRAY");
-        }
-        long ix = MarrayIndex(vm, a, a.Count - 2, out ulong fail);
-        if (ix < 0) return fail;
-        if (!VecInfo(M.Slot(arr, MarrayStorage), out ulong store, out _, out int cap) || ix >= cap)
-            return vm.SimpleError("Index ~S out of bounds for ~S.", M.Fix(ix), arr);
-        return ElemSet(vm, store, (int)ix, v);
+        if (a.Count == 3 && !IsMarray(vm, a[0])) return Aset(vm, a);
+        return LocateElement(vm, a, a.Count - 2, out ulong store, out int ix, out ulong fail)
+            ? ElemSet(vm, store, ix, a[a.Count - 1]) : fail;
     }
 }
