@@ -31,12 +31,25 @@ def level_of(r, live):
     return round(mem / live, 2)
 
 
+def work_s(r):
+    """The workload's own time (its STATS wall-ms: no start-up, no load, no domain build),
+    else the run's wall time in Dom0."""
+    v = num(r["work_ms"])
+    return (v if v is not None else int(r["wall_ms"])) / 1000
+
+
+def med_work(rs):
+    ok = [work_s(r) for r in rs if r["status"] == "ok"]
+    return statistics.median(ok) if ok else None
+
+
 def cell(rs):
     ok = [r for r in rs if r["status"] == "ok"]
     if not ok:
         return ", ".join(sorted({r["status"] for r in rs})) or "-"
-    w = [int(r["wall_ms"]) / 1000 for r in ok]
+    w = [work_s(r) for r in ok]
     s = "%.1f s" % statistics.median(w)
+    s += " [%.0f]" % statistics.median([int(r["wall_ms"]) / 1000 for r in ok])
     if len(w) > 1:
         s += " (%.1f-%.1f, n=%d)" % (min(w), max(w), len(w))
     if len(ok) < len(rs):
@@ -67,7 +80,7 @@ def main():
             if not rs:
                 continue
             lv = sorted({level_of(r, lives[w]) for r in rs})
-            md.append("## %s, live %d MiB, swap drive: %s — wall time (median; range over repeats)" % (w, lives[w], thr))
+            md.append("## %s, live %d MiB, swap drive: %s — workload time (median) [whole run in Dom0, s] (range over repeats)" % (w, lives[w], thr))
             md.append("")
             md.append("| arm | " + " | ".join("%gx" % l for l in lv) + " |")
             md.append("|---|" + "---:|" * len(lv))
@@ -94,16 +107,32 @@ def main():
                 if any(c != "-" for c in cells):
                     md.append("| %s | %s |" % (arm, " | ".join(cells)))
             md.append("")
+    md.append("## Guest vs process: workload time ratios (guest / process arm; < 1: the guest is faster)")
+    md.append("")
+    md.append("Unthrottled swap; medians over repeats; '-' where either side did not finish "
+              "(the status is in the tables above).")
+    md.append("")
+    md.append("| workload | level | guest / proc-machine | guest / proc-cgroup |")
+    md.append("|---|---:|---:|---:|")
+    base_thr = sorted({r["throttle"] for r in static})[:1]
+    for w in lives:
+        rs = [r for r in static if r["workload"] == w and r["throttle"] in base_thr]
+        for l in sorted({level_of(r, lives[w]) for r in rs}):
+            at = lambda arm: med_work([r for r in rs if r["arm"] == arm and level_of(r, lives[w]) == l])
+            g, pm, pc = at("guest"), at("proc-machine"), at("proc-cgroup")
+            f = lambda a, b: "%.2f" % (a / b) if a and b else "-"
+            md.append("| %s | %gx | %s | %s |" % (w, l, f(g, pm), f(g, pc)))
+    md.append("")
     dyn = [r for r in rows if r["dyn_mb"]]
     if dyn:
         md.append("## Dynamic pressure: memory lowered mid-run (memory.max / xl mem-set)")
         md.append("")
-        md.append("| workload | arm | from MiB | to MiB | status | wall s | GC ms | max pause ms | frames returned |")
+        md.append("| workload | arm | from MiB | to MiB | status | workload s | GC ms | max pause ms | frames returned |")
         md.append("|---|---|---:|---:|---|---:|---:|---:|---:|")
         for r in dyn:
             mp = num(r["max_pause_us"])
             md.append("| %s | %s | %s | %s | %s | %.1f | %s | %s | %s |" % (
-                r["workload"], r["arm"], r["mem_mb"], r["dyn_mb"], r["status"], int(r["wall_ms"] or 0) / 1000,
+                r["workload"], r["arm"], r["mem_mb"], r["dyn_mb"], r["status"], work_s(r),
                 r["gc_ms"], "%.1f" % (mp / 1000) if mp is not None else "na", r["frames_returned"] or "-"))
         md.append("")
     with open(base + ".md", "w") as f:
@@ -130,7 +159,7 @@ def plots(base, static, dyn, lives):
                 pts = defaultdict(list)
                 for r in static:
                     if r["throttle"] == thr and r["workload"] == w and r["arm"] == arm and r["status"] == "ok":
-                        pts[level_of(r, lives[w])].append(int(r["wall_ms"]))
+                        pts[level_of(r, lives[w])].append(work_s(r) * 1000)
                 if pts:
                     xs = sorted(pts)
                     ax.plot(xs, [1000.0 / statistics.median(pts[x]) for x in xs], marker="o", label=arm)
