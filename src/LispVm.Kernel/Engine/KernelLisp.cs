@@ -147,9 +147,12 @@ namespace LispVm.Kernel
 
         public static int Run(Platform p, ulong entryNs)
         {
+            // Boot phases for LISPVM_BOOT_STATS=1 (issue 20: boot to prompt, phase by phase).
+            ulong tRun = p.MonotonicNs();
             p.StartServices();
             // ip= gw= udp-echo= (and Linux net=tap:NAME): the device, the stack, one boot line.
             KernelNet net = p.HasOption("LISPVM_DUMP_IMAGE=1") ? null : KernelNet.Start(p);
+            ulong tServices = p.MonotonicNs();
             HeapOptions o = new HeapOptions();
             // A first limit; on Xen it is lowered after boot to the frames really left.
             ulong budget = p.HeapBudget;
@@ -193,6 +196,7 @@ namespace LispVm.Kernel
             KernelConsole console = new KernelConsole(p, output, vm, repl, interactive, memory, net);
             output.Vm = vm;
             output.Poller = vm.Poller;
+            ulong tHeap = p.MonotonicNs();
             // The library: from the heap image linked into the ELF (build time), else compiled
             // now. LISPVM_DUMP_IMAGE=1 (build/kernel.sh, Linux) compiles it and writes the
             // image to stdout instead of starting the REPL.
@@ -207,6 +211,7 @@ namespace LispVm.Kernel
             }
             int bad = fromImage ? 0 : Boot.Load(vm, repl);
             vm.FlushConsole();
+            ulong tLibrary = p.MonotonicNs();
             if (dump) return DumpImage(p, vm, bad);
             if (imageWhy != null)
             {
@@ -237,6 +242,12 @@ namespace LispVm.Kernel
             if (bad != 0) { p.Write(", library files with errors: "); p.WriteDec((ulong)bad); }
             if (p.HasOption("LISPVM_BOOT_STATS=1"))
             {
+                ulong tEnd = p.MonotonicNs();
+                p.Write("; phases (us): before the engine "); p.WriteDec((tRun - entryNs) / 1000);
+                p.Write(", services and network "); p.WriteDec((tServices - tRun) / 1000);
+                p.Write(", heap and VM "); p.WriteDec((tHeap - tServices) / 1000);
+                p.Write(fromImage ? ", heap image " : ", library compiled "); p.WriteDec((tLibrary - tHeap) / 1000);
+                p.Write(", platform and files "); p.WriteDec((tEnd - tLibrary) / 1000);
                 p.Write(", start-up objects "); p.WriteDec(Internal.Runtime.BootHeap.AllocatedBytes >> 10);
                 p.Write(" KiB ("); p.WriteDec(BootMemory.GrownBytes >> 10);
                 p.Write(" KiB past the image's boot region), heap "); p.WriteDec(heap.Stats.FramesCommitted * 4); p.Write(" KiB");
