@@ -180,7 +180,8 @@ EOF
   # Wait for the prompt, then load the workload from the ramdisk and quit (after an error too).
   local sent=0 s=0 line el
   while :; do
-    line=$(xl list $dom 2>/dev/null) || break
+    # Every xl call is bounded: run 63 of the second full run hung for good in this loop.
+    line=$(timeout 30 xl list $dom 2>/dev/null) || break
     line=${line#*$'\n'}
     [ -n "$line" ] || break
     if [ $sent = 0 ]; then
@@ -191,9 +192,9 @@ EOF
     if [ -n "$dyn" ]; then
       local f=($line)
       echo "@@TS $id $el $(( ${f[2]} * 1024 )) 0"
-      [ $s = 0 ] && [ $el -ge $(( dynat * 1000 )) ] && { xl mem-set $dom $dyn; s=1; echo "@@TS $id $el mem-set $dyn"; }
+      [ $s = 0 ] && [ $el -ge $(( dynat * 1000 )) ] && { timeout 60 xl mem-set $dom $dyn; s=1; echo "@@TS $id $el mem-set $dyn"; }
     fi
-    [ $el -ge $(( to * 1000 )) ] && { st=timeout; xl destroy $dom; break; }
+    [ $el -ge $(( to * 1000 )) ] && { st=timeout; timeout 60 xl destroy $dom; break; }
     sleep 0.5
   done
   now_ms; wall=$(( REPLY - t0 ))
