@@ -125,39 +125,53 @@ wildcards can be found (a list of it, or NIL); a wild one gives NIL."
 
 (defun load (filespec &key (verbose *load-verbose*) (print *load-print*)
                            (if-does-not-exist t) (external-format :default))
-  "Reads and evaluates each form of the file in turn; T, or NIL for a missing file when
-IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
+  "Reads and evaluates each form of the file (or of the stream FILESPEC) in turn; T, or
+NIL for a missing file when IF-DOES-NOT-EXIST is NIL. An error names the file and the
+line of the form."
   (declare (ignore external-format))
-  (let* ((path (%native-namestring filespec))
-         (s (open path :if-does-not-exist (if if-does-not-exist :error nil))))
-    (unless s (return-from load nil))
-    (when verbose (format t "~&; loading ~A~%" path))
-    (let ((*load-pathname* (merge-pathnames filespec)) (*load-truename* (merge-pathnames filespec))
-          (*package* *package*)
-          (eof (list :eof)) (start 0))
-      (unwind-protect
-           (handler-bind ((error (lambda (c)
-                                   (declare (ignore c))
-                                   (format *error-output* "~&;; While loading ~A, the form at line ~D:~%"
-                                           path (%stream-line s start)))))
-             (loop
-               (setq start (%skip-whitespace-position s))
-               (let ((form (restart-case (read s nil eof)
-                             (continue ()
-                               :report "Skip to the next line that starts with ( and go on loading."
-                               (%skip-to-toplevel-paren s)
-                               s))))
-                 (when (eq form eof) (return))
-                 ;; CONTINUE skips a form that signalled and goes on with the next one.
-                 (unless (eq form s)
-                   (restart-case
-                       (let ((vals (multiple-value-list (eval form))))
-                         (when print (format t "~&~{~S~^, ~}~%" vals)))
-                     (continue ()
-                       :report "Skip this form and go on loading the file."
-                       nil))))))
-        (close s)))
-    t))
+  (if (and (streamp filespec) (not (file-stream-p filespec)))
+      ;; A string or other non-file stream: its forms, with no pathname to bind.
+      (progn
+        (when verbose (format t "~&; loading ~S~%" filespec))
+        (let ((*load-pathname* nil) (*load-truename* nil))
+          (%load-forms filespec nil print))
+        t)
+      (let* ((path (%native-namestring filespec))
+             (s (open path :if-does-not-exist (if if-does-not-exist :error nil))))
+        (unless s (return-from load nil))
+        (when verbose (format t "~&; loading ~A~%" path))
+        (let ((*load-pathname* (merge-pathnames filespec))
+              (*load-truename* (merge-pathnames filespec)))
+          (unwind-protect (%load-forms s path print)
+            (close s)))
+        t)))
+
+;; LOAD's loop over the forms of S; PATH (a file's name, or NIL for another stream) is
+;; what an error report names. *PACKAGE* and *READTABLE* are rebound, as LOAD must.
+(defun %load-forms (s path print)
+  (let ((*package* *package*) (*readtable* *readtable*)
+        (eof (list :eof)) (start 0))
+    (handler-bind ((error (lambda (c)
+                            (declare (ignore c))
+                            (when path
+                              (format *error-output* "~&;; While loading ~A, the form at line ~D:~%"
+                                      path (%stream-line s start))))))
+      (loop
+        (setq start (%skip-whitespace-position s path))
+        (let ((form (restart-case (read s nil eof)
+                      (continue ()
+                        :report "Skip to the next line that starts with ( and go on loading."
+                        (%skip-to-toplevel-paren s)
+                        s))))
+          (when (eq form eof) (return))
+          ;; CONTINUE skips a form that signalled and goes on with the next one.
+          (unless (eq form s)
+            (restart-case
+                (let ((vals (multiple-value-list (eval form))))
+                  (when print (format t "~&~{~S~^, ~}~%" vals)))
+              (continue ()
+                :report "Skip this form and go on loading the file."
+                nil))))))))
 
 ;; After a form that could not be read: the next line that starts with "(" (a top-level
 ;; form in any conventionally indented file).
@@ -167,14 +181,14 @@ IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
     (when (eql (peek-char nil s nil nil) #\() (return))))
 
 ;; Where the next form starts (after whitespace and ; comments), for LOAD's line numbers.
-(defun %skip-whitespace-position (s)
+(defun %skip-whitespace-position (s &optional (file t))
   (loop
     (let ((c (peek-char nil s nil nil)))
       (cond ((null c) (return))
             ((member c '(#\Space #\Tab #\Newline #\Return #\Page)) (read-char s))
             ((char= c #\;) (read-line s nil nil))
             (t (return)))))
-  (%file-position s))
+  (if file (%file-position s) 0))
 
 (defvar *compile-file-pathname* nil)
 (defvar *compile-file-truename* nil)

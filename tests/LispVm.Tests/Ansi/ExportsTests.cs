@@ -53,3 +53,32 @@ public class ExportsTests
         Assert.Equal("NIL", h.Eval("(eq (find-symbol \"QUIT\" \"CONF-EXPORTS\") 'quit)"));
     }
 }
+
+// Why: system-construction's LOAD of a string stream, PROVIDE/REQUIRE of a non-simple
+// string, REQUIRE of a missing module (issue 13).
+public class SystemConstructionTests
+{
+    [Fact]
+    public void Load_reads_the_forms_of_a_string_stream_and_keeps_package_bound()
+    {
+        using var h = new EvalHost();
+        Assert.Equal("(T GOOD \"COMMON-LISP-USER\")", h.Eval(
+            "(progn (defpackage \"CONF-LOAD\" (:use \"CL\"))" +
+            " (list (with-input-from-string (s \"(in-package :conf-load) (defun f () 'good)\") (load s))" +
+            " (funcall (find-symbol \"F\" \"CONF-LOAD\")) (package-name *package*)))").Replace("CONF-LOAD::", ""));
+    }
+
+    [Fact]
+    public void String_takes_displaced_and_fill_pointer_character_vectors()
+    {
+        using var h = new EvalHost();
+        Assert.Equal("(\"BC\" \"AB\")", h.Eval(
+            "(let ((base (make-array 4 :element-type 'character :initial-contents \"ABCD\")))" +
+            " (list (string (make-array 2 :element-type 'character :displaced-to base :displaced-index-offset 1))" +
+            " (string (make-array 4 :element-type 'character :initial-contents \"ABCD\" :fill-pointer 2))))"));
+        Assert.Equal("T", h.Eval(
+            "(let ((*modules* nil)) (provide (make-array 3 :element-type 'character :initial-contents \"FOO\" :adjustable t))" +
+            " (and (member \"FOO\" *modules* :test #'string=) t))"));
+        Assert.Equal("ERROR", h.Eval("(handler-case (require \"CONF-NO-SUCH-MODULE\") (error () 'error))"));
+    }
+}
