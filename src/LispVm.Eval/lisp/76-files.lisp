@@ -54,7 +54,11 @@ wildcards can be found (a list of it, or NIL); a wild one gives NIL."
       (let ((p (probe-file pathspec))) (and p (list p)))))
 
 (defun ensure-directories-exist (pathspec &key verbose)
+  "Interim: creates nothing (the platform has no mkdir yet); a wild PATHSPEC is a
+FILE-ERROR."
   (declare (ignore verbose))
+  (when (wild-pathname-p (pathname pathspec))
+    (error 'file-error :pathname pathspec))
   (values pathspec nil))
 
 (defun user-homedir-pathname (&optional host)

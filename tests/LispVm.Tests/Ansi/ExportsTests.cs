@@ -81,4 +81,16 @@ public class SystemConstructionTests
             " (and (member \"FOO\" *modules* :test #'string=) t))"));
         Assert.Equal("ERROR", h.Eval("(handler-case (require \"CONF-NO-SUCH-MODULE\") (error () 'error))"));
     }
+
+    [Fact]
+    public void Equal_compares_pathnames_by_components()
+    {
+        using var h = new EvalHost();
+        Assert.Equal("(T NIL T T NIL)", h.Eval(
+            "(list (equal #p\"a/b.c\" (pathname \"a/b.c\")) (equal #p\"a/b.c\" #p\"a/b.d\")" +
+            " (equal (list #p\"x\") (list #p\"x\")) (equal (make-pathname :name \"n\" :type \"t\") (make-pathname :name \"n\" :type \"t\"))" +
+            " (equal (make-hash-table) (make-hash-table)))"));
+        Assert.Equal("FILE-ERROR", h.Eval(
+            "(handler-case (ensure-directories-exist (make-pathname :directory '(:relative :wild) :name \"x\")) (file-error () 'file-error))"));
+    }
 }
