@@ -146,9 +146,39 @@ line of the form."
         (when verbose (format t "~&; loading ~A~%" path))
         (let ((*load-pathname* (merge-pathnames filespec))
               (*load-truename* (merge-pathnames filespec)))
-          (unwind-protect (%load-forms s path print)
+          (unwind-protect
+               (let ((header (%fasl-header s filespec)))
+                 ;; A fasl is read as its source was at compile time: #. sees the
+                 ;; *COMPILE-FILE-...* values COMPILE-FILE had.
+                 (let ((*compile-file-pathname* (if header (first header) *compile-file-pathname*))
+                       (*compile-file-truename* (if header (second header) *compile-file-truename*)))
+                   (declare (special *compile-file-pathname* *compile-file-truename*)) ; defvar'd below
+                   (%load-forms s path print)))
             (close s)))
         t)))
+
+;;; LispVm's fasl is its source text after one header line (COMPILE-FILE): the format
+;;; version and the source's pathname and truename. LOAD refuses a file of type "fasl"
+;;; without that line (another Lisp's fasl) or of another version (a stale one).
+(defconstant +%fasl-version+ 1)
+(defconstant +%fasl-prefix+ ";;; LispVm fasl ")
+
+(defun %fasl-header (s filespec)
+  "(pathname truename) from the header line of the file S, or NIL (S rewound) for a file
+without one; a foreign or stale fasl is a FILE-ERROR."
+  (let* ((line (read-line s nil ""))
+         (n (length +%fasl-prefix+))
+         (ours (and (>= (length line) n) (string= line +%fasl-prefix+ :end1 n))))
+    (cond ((and ours (eql (ignore-errors (parse-integer line :start n :junk-allowed t))
+                          +%fasl-version+))
+           (with-input-from-string (h line :start n)
+             (read h)
+             (list (pathname (read h)) (pathname (read h)))))
+          ((or ours (string-equal (pathname-type (pathname filespec)) "fasl"))
+           (error '%simple-file-error :pathname filespec
+                  :message (format nil "~A is not a LispVm fasl of version ~D (another Lisp's, or stale): compile its source again."
+                                   (namestring filespec) +%fasl-version+)))
+          (t (file-position s 0) nil))))
 
 ;; LOAD's loop over the forms of S; PATH (a file's name, or NIL for another stream) is
 ;; what an error report names. *PACKAGE* and *READTABLE* are rebound, as LOAD must.
@@ -216,6 +246,8 @@ line of the form."
     (when verbose (format t "~&; compiling ~A~%" (namestring in)))
     (with-open-file (s in)
       (with-open-file (o out :direction :output :if-exists :supersede)
+        (format o "~A~D ~S ~S~%" +%fasl-prefix+ +%fasl-version+
+                (namestring in) (namestring *compile-file-truename*))
         (loop for line = (read-line s nil nil)
               while line do (write-line line o))))
     (values (truename out) nil nil)))
