@@ -1,6 +1,7 @@
 // Start of day for a VM: load the Lisp sources compiled into the assembly (lisp/*.lisp in
-// name order: 0x engine files, then the library) with *PACKAGE* = COMMON-LISP, export
-// what they defined so CL-USER sees it, then switch to CL-USER.
+// name order: 0x engine files, then the library) with *PACKAGE* = COMMON-LISP (98-exports
+// leaves the standard symbols external there and the extensions in LISPVM), then switch
+// to CL-USER.
 using LispVm.Gc;
 
 namespace LispVm.Eval;
@@ -23,32 +24,7 @@ public static unsafe class Boot
                 vm.FlushConsole();
             }
         }
-        // Re-read the package: loading collected, and a full collection may have moved it.
-        ExportAll(vm, vm.Heap.CommonLispPackage);
-        // The library's own plist indicators stay internal (91-packages.lisp says why).
-        if (!repl.EvalText("(%unexport-internals)", false)) bad++;
         vm.SetSymValue(vm.Sym(S.PackageVar), vm.Heap.UserPackage);
         return bad;
-    }
-
-    static void ExportAll(Vm vm, ulong pkg)
-    {
-        Heap h = vm.Heap;
-        int m = h.RootMark();
-        int rp = h.PushRoot(pkg);
-        int rl = h.PushRoot(W.Nil);
-        ulong tbl = h.PackageInternalTable(h.Root(rp));
-        int lim = h.HashEntryLimit(tbl);
-        for (int i = 0; i < lim; i++)
-        {
-            tbl = h.PackageInternalTable(h.Root(rp));
-            if (h.HashEntryAt(tbl, i, out ulong k, out ulong v)) h.SetRoot(rl, h.Cons(v, h.Root(rl)));
-        }
-        while (W.IsCons(h.Root(rl)))
-        {
-            h.Export(M.Car(h.Root(rl)), h.Root(rp));
-            h.SetRoot(rl, M.Cdr(h.Root(rl)));
-        }
-        h.PopRoots(m);
     }
 }

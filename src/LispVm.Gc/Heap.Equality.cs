@@ -152,7 +152,15 @@ namespace LispVm.Gc
         /// element frame instead (false if the stack is full).</summary>
         bool AtomEqual(ulong x, ulong y, bool p, ulong* st, ref ulong sp, ulong cap)
         {
-            if (!p) return EqualAtom(x, y);
+            if (!p)
+            {
+                if (EqualAtom(x, y)) return true;
+                if (!PathnamePair(x, y)) return false;
+                // Pathnames are EQUAL by components: compare the slots after the layout.
+                if (sp + 3 > cap && !Grow(ref cap)) return false;
+                st[sp] = x; st[sp + 1] = y; st[sp + 2] = 1; sp += 3;
+                return true;
+            }
             int r = EqualpAtom(x, y);
             if (r == 0) return false;
             if (r == 2)
@@ -172,6 +180,23 @@ namespace LispVm.Gc
             if (tx == (byte)ObjType.BitVector && ty == tx)
                 return Header(x) == Header(y) && RawBodyEqual(x, y, ObjTypes.BodyWords(Header(x)));
             return false;
+        }
+
+        /// <summary>Two structure instances of the same pathname layout: the library's
+        /// defstruct layout #(%STRUCT-LAYOUT PATHNAME|LOGICAL-PATHNAME ...) (75-pathnames.lisp).
+        /// EQUAL compares pathnames by their components (CLHS EQUAL); other structures by
+        /// identity.</summary>
+        bool PathnamePair(ulong x, ulong y)
+        {
+            if ((x & 7) != W.TagObj || (y & 7) != W.TagObj) return false;
+            if (ObjTypeByte(x) != (byte)ObjType.Instance || ObjTypeByte(y) != (byte)ObjType.Instance) return false;
+            ulong l = Slot(x, 0);
+            if (l != Slot(y, 0) || Length(x) != Length(y)) return false;
+            if ((l & 7) != W.TagObj || ObjTypeByte(l) != (byte)ObjType.SimpleVector || Length(l) != 6) return false;
+            ulong name = Slot(l, 1);
+            if ((name & 7) != W.TagSymbol) return false;
+            ulong str = SymbolName(name);
+            return StringEquals(str, "PATHNAME") || StringEquals(str, "LOGICAL-PATHNAME");
         }
 
         static bool IsStringType(byte t) { return t == (byte)ObjType.String8 || t == (byte)ObjType.String32; }

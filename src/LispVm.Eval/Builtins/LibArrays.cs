@@ -15,6 +15,7 @@ static unsafe partial class Lib
         b.Def("%INTERN-PRESENT", 2, 2, &InternPresent);
         b.Def("%IMPORT-SYMBOL", 2, 2, &ImportSymbol);
         b.Def("%REGISTER-MARRAY-LAYOUT", 1, 1, &RegisterMarrayLayout);
+        b.Def("%BIT-VECTOR-OP", 4, 4, &BitVectorOp);     // LibBits.cs
     }
 
     // (%register-marray-layout layout): the VM's AREF/%ASET-2 ops recognise rank-2 arrays

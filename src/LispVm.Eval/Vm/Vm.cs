@@ -142,7 +142,7 @@ public sealed unsafe partial class Vm : IGcRoots
         Heap.PopRoots(m);
     }
 
-    /// <summary>Intern (and export) in COMMON-LISP, or in KEYWORD for a leading colon.
+    /// <summary>Intern in COMMON-LISP, or in KEYWORD for a leading colon.
     /// Finding an existing symbol allocates nothing.</summary>
     public ulong Intern(string name)
     {
@@ -153,10 +153,9 @@ public sealed unsafe partial class Vm : IGcRoots
             for (int i = 1; i < name.Length && n < 127; i++) buf[n++] = (byte)name[i];
             return Heap.InternBytes(buf, n, Roots[(int)R.KeywordPackage]);
         }
-        SymbolStatus st2;
-        ulong s = Heap.FindSymbol(name, Roots[(int)R.ClPackage], out st2);
-        if (st2 == SymbolStatus.External) return s;
-        return Heap.InternExternal(name, Roots[(int)R.ClPackage]);
+        // A new name stays internal: only the 978 standard symbols are external in
+        // COMMON-LISP (lisp/98-exports.lisp), and a lookup by name must not export one.
+        return Heap.Intern(name, Roots[(int)R.ClPackage]);
     }
 
     public void VisitRoots(Heap heap)

@@ -72,6 +72,11 @@
   (cond ((stringp x) x)
         ((symbolp x) (symbol-name x))
         ((characterp x) (let ((s (make-string 1))) (setf (char s 0) x) s))
+        ;; A displaced, adjustable or fill-pointer character vector: its active characters.
+        ((and (arrayp x) (= (array-rank x) 1) (subtypep (array-element-type x) 'character))
+         (let* ((n (if (array-has-fill-pointer-p x) (fill-pointer x) (array-dimension x 0)))
+                (s (make-string n)))
+           (dotimes (i n s) (setf (char s i) (aref x i)))))
         (t (%type-error x 'string-designator))))
 
 (defun %string-compare (s1 s2 start1 end1 start2 end2 fold)

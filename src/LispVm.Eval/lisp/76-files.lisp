@@ -54,7 +54,11 @@ wildcards can be found (a list of it, or NIL); a wild one gives NIL."
       (let ((p (probe-file pathspec))) (and p (list p)))))
 
 (defun ensure-directories-exist (pathspec &key verbose)
+  "Interim: creates nothing (the platform has no mkdir yet); a wild PATHSPEC is a
+FILE-ERROR."
   (declare (ignore verbose))
+  (when (wild-pathname-p (pathname pathspec))
+    (error 'file-error :pathname pathspec))
   (values pathspec nil))
 
 (defun user-homedir-pathname (&optional host)
@@ -125,39 +129,83 @@ wildcards can be found (a list of it, or NIL); a wild one gives NIL."
 
 (defun load (filespec &key (verbose *load-verbose*) (print *load-print*)
                            (if-does-not-exist t) (external-format :default))
-  "Reads and evaluates each form of the file in turn; T, or NIL for a missing file when
-IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
+  "Reads and evaluates each form of the file (or of the stream FILESPEC) in turn; T, or
+NIL for a missing file when IF-DOES-NOT-EXIST is NIL. An error names the file and the
+line of the form."
   (declare (ignore external-format))
-  (let* ((path (%native-namestring filespec))
-         (s (open path :if-does-not-exist (if if-does-not-exist :error nil))))
-    (unless s (return-from load nil))
-    (when verbose (format t "~&; loading ~A~%" path))
-    (let ((*load-pathname* (merge-pathnames filespec)) (*load-truename* (merge-pathnames filespec))
-          (*package* *package*)
-          (eof (list :eof)) (start 0))
-      (unwind-protect
-           (handler-bind ((error (lambda (c)
-                                   (declare (ignore c))
-                                   (format *error-output* "~&;; While loading ~A, the form at line ~D:~%"
-                                           path (%stream-line s start)))))
-             (loop
-               (setq start (%skip-whitespace-position s))
-               (let ((form (restart-case (read s nil eof)
-                             (continue ()
-                               :report "Skip to the next line that starts with ( and go on loading."
-                               (%skip-to-toplevel-paren s)
-                               s))))
-                 (when (eq form eof) (return))
-                 ;; CONTINUE skips a form that signalled and goes on with the next one.
-                 (unless (eq form s)
-                   (restart-case
-                       (let ((vals (multiple-value-list (eval form))))
-                         (when print (format t "~&~{~S~^, ~}~%" vals)))
-                     (continue ()
-                       :report "Skip this form and go on loading the file."
-                       nil))))))
-        (close s)))
-    t))
+  (if (and (streamp filespec) (not (file-stream-p filespec)))
+      ;; A string or other non-file stream: its forms, with no pathname to bind.
+      (progn
+        (when verbose (format t "~&; loading ~S~%" filespec))
+        (let ((*load-pathname* nil) (*load-truename* nil))
+          (%load-forms filespec nil print))
+        t)
+      (let* ((path (%native-namestring filespec))
+             (s (open path :if-does-not-exist (if if-does-not-exist :error nil))))
+        (unless s (return-from load nil))
+        (when verbose (format t "~&; loading ~A~%" path))
+        (let ((*load-pathname* (merge-pathnames filespec))
+              (*load-truename* (merge-pathnames filespec)))
+          (unwind-protect
+               (let ((header (%fasl-header s filespec)))
+                 ;; A fasl is read as its source was at compile time: #. sees the
+                 ;; *COMPILE-FILE-...* values COMPILE-FILE had.
+                 (let ((*compile-file-pathname* (if header (first header) *compile-file-pathname*))
+                       (*compile-file-truename* (if header (second header) *compile-file-truename*)))
+                   (declare (special *compile-file-pathname* *compile-file-truename*)) ; defvar'd below
+                   (%load-forms s path print)))
+            (close s)))
+        t)))
+
+;;; LispVm's fasl is its source text after one header line (COMPILE-FILE): the format
+;;; version and the source's pathname and truename. LOAD refuses a file of type "fasl"
+;;; without that line (another Lisp's fasl) or of another version (a stale one).
+(defconstant +%fasl-version+ 1)
+(defconstant +%fasl-prefix+ ";;; LispVm fasl ")
+
+(defun %fasl-header (s filespec)
+  "(pathname truename) from the header line of the file S, or NIL (S rewound) for a file
+without one; a foreign or stale fasl is a FILE-ERROR."
+  (let* ((line (read-line s nil ""))
+         (n (length +%fasl-prefix+))
+         (ours (and (>= (length line) n) (string= line +%fasl-prefix+ :end1 n))))
+    (cond ((and ours (eql (ignore-errors (parse-integer line :start n :junk-allowed t))
+                          +%fasl-version+))
+           (with-input-from-string (h line :start n)
+             (read h)
+             (list (pathname (read h)) (pathname (read h)))))
+          ((or ours (string-equal (pathname-type (pathname filespec)) "fasl"))
+           (error '%simple-file-error :pathname filespec
+                  :message (format nil "~A is not a LispVm fasl of version ~D (another Lisp's, or stale): compile its source again."
+                                   (namestring filespec) +%fasl-version+)))
+          (t (file-position s 0) nil))))
+
+;; LOAD's loop over the forms of S; PATH (a file's name, or NIL for another stream) is
+;; what an error report names. *PACKAGE* and *READTABLE* are rebound, as LOAD must.
+(defun %load-forms (s path print)
+  (let ((*package* *package*) (*readtable* *readtable*)
+        (eof (list :eof)) (start 0))
+    (handler-bind ((error (lambda (c)
+                            (declare (ignore c))
+                            (when path
+                              (format *error-output* "~&;; While loading ~A, the form at line ~D:~%"
+                                      path (%stream-line s start))))))
+      (loop
+        (setq start (%skip-whitespace-position s path))
+        (let ((form (restart-case (read s nil eof)
+                      (continue ()
+                        :report "Skip to the next line that starts with ( and go on loading."
+                        (%skip-to-toplevel-paren s)
+                        s))))
+          (when (eq form eof) (return))
+          ;; CONTINUE skips a form that signalled and goes on with the next one.
+          (unless (eq form s)
+            (restart-case
+                (let ((vals (multiple-value-list (eval form))))
+                  (when print (format t "~&~{~S~^, ~}~%" vals)))
+              (continue ()
+                :report "Skip this form and go on loading the file."
+                nil))))))))
 
 ;; After a form that could not be read: the next line that starts with "(" (a top-level
 ;; form in any conventionally indented file).
@@ -167,14 +215,14 @@ IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
     (when (eql (peek-char nil s nil nil) #\() (return))))
 
 ;; Where the next form starts (after whitespace and ; comments), for LOAD's line numbers.
-(defun %skip-whitespace-position (s)
+(defun %skip-whitespace-position (s &optional (file t))
   (loop
     (let ((c (peek-char nil s nil nil)))
       (cond ((null c) (return))
             ((member c '(#\Space #\Tab #\Newline #\Return #\Page)) (read-char s))
             ((char= c #\;) (read-line s nil nil))
             (t (return)))))
-  (%file-position s))
+  (if file (%file-position s) 0))
 
 (defvar *compile-file-pathname* nil)
 (defvar *compile-file-truename* nil)
@@ -198,6 +246,8 @@ IF-DOES-NOT-EXIST is NIL. An error names the file and the line of the form."
     (when verbose (format t "~&; compiling ~A~%" (namestring in)))
     (with-open-file (s in)
       (with-open-file (o out :direction :output :if-exists :supersede)
+        (format o "~A~D ~S ~S~%" +%fasl-prefix+ +%fasl-version+
+                (namestring in) (namestring *compile-file-truename*))
         (loop for line = (read-line s nil nil)
               while line do (write-line line o))))
     (values (truename out) nil nil)))

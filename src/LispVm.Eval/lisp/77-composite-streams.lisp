@@ -158,7 +158,8 @@
 
 (let ((engine-write-string (symbol-function 'write-string)))
   (defun write-string (string &optional stream &key (start 0) end)
-    (if (and (eql start 0) (null end))
+    ;; The whole string (WRITE-SEQUENCE passes its END): no copy.
+    (if (and (eql start 0) (or (null end) (and (stringp string) (eql end (length string)))))
         (funcall engine-write-string string stream)
         (progn (funcall engine-write-string (subseq string start end) stream) string))))
 

@@ -256,6 +256,10 @@
   (pushnew (string module-name) *modules* :test #'string=)
   t)
 (defun require (module-name &optional pathname-list)
+  "Loads PATHNAME-LIST unless MODULE-NAME was provided; with no files to load, a module
+that is not there is an error (there is no module search path)."
   (unless (member (string module-name) *modules* :test #'string=)
+    (unless pathname-list
+      (error "REQUIRE: module ~A is not loaded and no file was given." (string module-name)))
     (dolist (p (if (listp pathname-list) pathname-list (list pathname-list))) (load p)))
   t)

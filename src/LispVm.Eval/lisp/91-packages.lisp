@@ -111,10 +111,7 @@ function and a copy of its property list."
 
 ;; APROPOS and APROPOS-LIST: 93-tools.lisp.
 
-;;; UNEXPORT, and the library's plist indicators kept internal to COMMON-LISP: a standard
-;;; symbol's plist must hold no indicator that is external in COMMON-LISP or accessible
-;;; in COMMON-LISP-USER (the boot exports every symbol it defined; Boot.cs calls
-;;; %UNEXPORT-INTERNALS after that).
+;;; UNEXPORT. (Which symbols are external in COMMON-LISP: 98-exports.lisp.)
 (defun unexport (symbols &optional (package *package*))
   (let ((p (%package-arg package)))
     (dolist (s (if (listp symbols) symbols (list symbols)) t)
@@ -123,14 +120,3 @@ function and a copy of its property list."
         (unless (and status (eq found s))
           (error 'package-error :package p))
         (%unexport s p)))))
-
-(defparameter *%internal-indicators*
-  '(%compiler-macro %condition-class %deftype %doc-function %doc-variable %marray
-    %setf-expander %setf-fast %setf-updater %struct-accessor %struct-layout
-    %struct-list-slots %traced-original
-    ;; CLOS (lisp/50-56-clos-*.lisp)
-    %condition-parents %class %method-combination))
-
-(defun %unexport-internals ()
-  (let ((cl (find-package "COMMON-LISP")))
-    (dolist (s *%internal-indicators* t) (%unexport s cl))))

@@ -119,8 +119,10 @@ public class VmStartUnderGcStressSweep
             foreach (string name in LispVm.Eval.SymNames.Names)
             {
                 if (name.StartsWith(":")) continue;
+                // Present in COMMON-LISP (internal until the boot's 98-exports.lisp exports
+                // the standard ones).
                 heap.FindSymbol(name, cl, out SymbolStatus st);
-                if (st != SymbolStatus.External) { fails.Add($"full={full}: {name} is {st}"); break; }
+                if (st != SymbolStatus.External && st != SymbolStatus.Internal) { fails.Add($"full={full}: {name} is {st}"); break; }
             }
             int eq = VmInternStressTests.CountNamedPublic(heap, heap.PackageExternalTable(cl), "EQ")
                    + VmInternStressTests.CountNamedPublic(heap, heap.PackageInternalTable(cl), "EQ");
