@@ -255,6 +255,11 @@ public sealed unsafe partial class Builtins
     static ulong Oddp(Vm vm, Args a) { ulong r = Evenp(vm, a); return r == Vm.Fail ? r : vm.Bool(r == W.Nil); }
     static ulong Abs(Vm vm, Args a)
     {
+        if (NumObj.Kind(a[0]) == NumKind.Complex)
+        {
+            NumStatus sc = vm.Num.ComplexAbs(a[0], out ulong m);
+            return sc == NumStatus.Ok ? m : NumFail(vm, sc, a[0], a[0], "NUMBER");
+        }
         int s = Sign(vm, a[0], out ulong f);
         if (f != 0) return f;
         if (s >= 0) return a[0];

@@ -524,6 +524,8 @@
                  ((symbolp object) (symbol-function object))
                  ((and (consp object) (eq (car object) 'lambda)) (compile nil object))
                  (t (error "~S cannot be coerced to a FUNCTION." object))))
+          ((or (eq type 'complex) (and (consp type) (eq (car type) 'complex)))
+           (%coerce-to-complex object type))
           ((typep object type) object)
           (t (error "~S cannot be coerced to type ~S." object type)))))
 
