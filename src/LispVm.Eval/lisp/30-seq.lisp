@@ -91,7 +91,13 @@
 (defsetf subseq (seq start &optional end) (new) `(%set-subseq ,seq ,start ,end ,new))
 
 (defun copy-seq (seq)
-  (if (listp seq) (copy-list seq) (subseq seq 0)))
+  (cond ((listp seq) (copy-list seq))
+        ((and (arrayp seq) (not (vectorp seq)) (= (array-rank seq) 1))
+         ;; a displaced vector (an %marray, not yet a sequence elsewhere): a fresh simple copy
+         (let ((n (array-dimension seq 0)) (items nil))
+           (dotimes (i n) (push (aref seq (- n i 1)) items))
+           (make-array n :element-type (array-element-type seq) :initial-contents items)))
+        (t (subseq seq 0))))
 
 (unless (fboundp '%list-reverse)
   (%set-symbol-function '%list-reverse

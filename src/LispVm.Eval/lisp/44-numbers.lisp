@@ -327,7 +327,8 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
         ((and (floatp limit) (plusp limit))
          (let ((r (/ (float (logior (ash (%random32 state) 21) (ash (%random32 state) -11)) 1d0)
                      9007199254740992d0)))
-           (let ((v (* limit r))) (if (>= v limit) (float 0 limit) v))))
+           ;; in LIMIT's format: a single-float limit gives single floats
+           (let ((v (float (* limit r) limit))) (if (>= v limit) (float 0 limit) v))))
         (t (error 'type-error :datum limit :expected-type '(or (integer 1) (float (0)))))))
 
 ;;; Inverse hyperbolic functions: reals in their real domain here, the rest (complex
