@@ -75,13 +75,15 @@
 (defun tan (x) (%complex-or x 5 t (%fres x (%m 5 x))))
 
 (defun %atan2 (y x)
-  "Double-float atan of y/x in the right quadrant."
-  (let ((y (float y 1d0)) (x (float x 1d0)))
+  "Double-float atan of y/x in the right quadrant; signed zeros as IEEE atan2."
+  (let* ((y (float y 1d0)) (x (float x 1d0))
+         (yneg (minusp (float-sign y))))
     (cond ((> x 0) (%m 6 (/ y x)))
-          ((< x 0) (if (minusp y) (- (%m 6 (/ y x)) pi) (+ (%m 6 (/ y x)) pi)))
+          ((< x 0) (if yneg (- (%m 6 (/ y x)) pi) (+ (%m 6 (/ y x)) pi)))
           ((> y 0) (/ pi 2))
           ((< y 0) (- (/ pi 2)))
-          (t 0d0))))
+          ((minusp (float-sign x)) (if yneg (- pi) pi))   ; (atan +-0.0 -0.0) = +-pi
+          (t y))))
 
 (defun atan (y &optional (x nil xp))
   (when (and (not xp) (complexp (%number-arg y))) (return-from atan (%complex-fn 8 y)))
@@ -167,11 +169,17 @@
                   (setq chunk (logand chunk (- chunk 1)) c (+ c 1))))
           (setq n (ash n -32)))))
 
-(defun logbitp (index integer) (oddp (ash integer (- index))))
+(defun logbitp (index integer)
+  (unless (and (integerp index) (>= index 0)) (%type-error index 'unsigned-byte))
+  (unless (integerp integer) (%type-error integer 'integer))
+  (oddp (ash integer (- index))))
 (defun logtest (a b) (not (zerop (logand a b))))
 (defun lognand (a b) (lognot (logand a b)))
 (defun lognor (a b) (lognot (logior a b)))
-(defun logeqv (&rest ns) (lognot (apply #'logxor ns)))
+;; eqv is associative with identity -1: an odd number of arguments is their xor, an even
+;; number its complement.
+(defun logeqv (&rest ns)
+  (let ((x (apply #'logxor ns))) (if (oddp (length ns)) x (lognot x))))
 (defun logandc1 (a b) (logand (lognot a) b))
 (defun logandc2 (a b) (logand a (lognot b)))
 (defun logorc1 (a b) (logior (lognot a) b))
@@ -189,6 +197,12 @@
 (defun deposit-field (new b n)
   (let ((mask (ash (- (ash 1 (car b)) 1) (cdr b))))
     (logior (logand n (lognot mask)) (logand new mask))))
+(define-setf-expander mask-field (b place &environment env)
+  (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)
+    (let ((bt (gensym "BYTE")) (s (gensym "NEW")))
+      (values (cons bt temps) (cons b vals) (list s)
+              `(let ((,(car stores) (deposit-field ,s ,bt ,access))) ,store ,s)
+              `(mask-field ,bt ,access)))))
 (define-setf-expander ldb (b place &environment env)
   (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)
     (let ((bt (gensym "BYTE")) (s (gensym "NEW")))
@@ -302,10 +316,10 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
   (cond ((null state) (let ((s *random-state*)) (%make-random-state-object (logior (svref s 1) (ash (svref s 2) 32)))))
         ((eq state t) (%make-random-state-object (+ (get-internal-real-time) 88172645)))
         ((random-state-p state) (%make-random-state-object (logior (svref state 1) (ash (svref state 2) 32))))
-        ((integerp state) (%make-random-state-object state))
         (t (%type-error state '(or random-state null (eql t))))))
 
-(defun seed-random-state (&optional seed) (make-random-state seed))
+(defun seed-random-state (&optional seed)
+  (if (integerp seed) (%make-random-state-object seed) (make-random-state seed)))
 
 (defun %random32 (s)
   "Next 32 random bits of state S (xorshift32 on the low word mixed with a Weyl sequence)."

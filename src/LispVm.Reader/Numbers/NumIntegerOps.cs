@@ -241,6 +241,13 @@ namespace LispVm.Reader.Numbers
             NumKind kb = NumObj.Kind(b), kp = NumObj.Kind(p);
             if (kb == NumKind.NotNumber || kp == NumKind.NotNumber) return NumStatus.NotANumber;
             NumStatus st;
+            if (NumObj.IsFloat(kp) && Heap.ToDouble(p) == 0)
+            {
+                // a float zero power: 1 in the format of the contagion of base and power
+                bool d1 = kp == NumKind.Double || kb == NumKind.Double || (kb == NumKind.Complex && PartIsDouble(NumObj.Slot(b, 0)));
+                if (kb == NumKind.Complex) return ComplexFloat(1.0, 0.0, d1, out res);
+                return FloatResult(1.0, d1, out res);
+            }
             if (kp == NumKind.Complex) return ComplexExpt(b, p, out res);
             if (NumObj.IsInteger(kp))
             {
