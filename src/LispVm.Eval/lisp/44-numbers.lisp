@@ -316,10 +316,10 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
   (cond ((null state) (let ((s *random-state*)) (%make-random-state-object (logior (svref s 1) (ash (svref s 2) 32)))))
         ((eq state t) (%make-random-state-object (+ (get-internal-real-time) 88172645)))
         ((random-state-p state) (%make-random-state-object (logior (svref state 1) (ash (svref state 2) 32))))
+        ((integerp state) (%make-random-state-object state))
         (t (%type-error state '(or random-state null (eql t))))))
 
-(defun seed-random-state (&optional seed)
-  (if (integerp seed) (%make-random-state-object seed) (make-random-state seed)))
+(defun seed-random-state (&optional seed) (make-random-state seed))
 
 (defun %random32 (s)
   "Next 32 random bits of state S (xorshift32 on the low word mixed with a Weyl sequence)."

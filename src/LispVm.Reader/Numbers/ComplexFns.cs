@@ -218,8 +218,18 @@ namespace LispVm.Reader.Numbers
         {
             re = 0; im = 0;
             if (y == 0 && (x == 1 || x == -1)) return false;
-            double d = (1 - x) * (1 - x) + y * y;
-            re = Log1p(4 * x / d) / 4;
+            if (Abs(x) < 0.5)
+            {
+                double d = (1 - x) * (1 - x) + y * y;
+                re = Log1p(4 * x / d) / 4;   // exact for small z
+            }
+            else
+            {
+                // near +-1 the ratio above rounds; log|1+z| - log|1-z| keeps the small side exact
+                Log(1 + x, y, out double l1, out _);
+                Log(1 - x, -y, out double l2, out _);
+                re = (l1 - l2) / 2;
+            }
             im = MathFns.Atan2(2 * y, (1 - x) * (1 + x) - y * y) / 2;
             return true;
         }
