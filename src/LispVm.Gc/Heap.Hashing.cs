@@ -61,7 +61,9 @@ namespace LispVm.Gc
                 for (int i = 0; i < 2 && i < (int)(h >> 32); i++)
                 {
                     ulong part = Slot(x, i);
-                    r = HashStep(r, (uint)((part & 7) == W.TagObj ? RawHash(part) : Mix(part)));
+                    // a complex's part may be a ratio: hash it by its parts, never by address
+                    ulong ph = (part & 7) != W.TagObj ? Mix(part) : ObjTypeByte(part) == (byte)ObjType.Ratio ? NumberHash(part) : RawHash(part);
+                    r = HashStep(r, (uint)ph);
                 }
                 return Mix(r);
             }
@@ -88,7 +90,13 @@ namespace LispVm.Gc
                 byte t = ObjTypeByte(x);
                 if (t == (byte)ObjType.Bignum) return 0x5151;
                 if (t == (byte)ObjType.Ratio) return 0x5252;
-                if (t == (byte)ObjType.Complex) return 0x5353;
+                if (t == (byte)ObjType.Complex)
+                {
+                    // #C(2.0 0.0) is equalp to 2: a zero imaginary part hashes as the real part
+                    ulong im = Slot(x, 1);
+                    if (!IsFloat(im) || ToDouble(im) != 0) return 0x5353;
+                    return EqualpNumberHash(Slot(x, 0));
+                }
             }
             double d = ToDouble(x);
             if (d >= -2305843009213693952.0 && d < 2305843009213693952.0)

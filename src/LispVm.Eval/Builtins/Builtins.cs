@@ -49,6 +49,7 @@ public sealed unsafe partial class Builtins
         RegisterSymbols(b);
         RegisterControl(b);
         RegisterNumbers(b);
+        RegisterComplex(b);
         RegisterData(b);
         RegisterArefN(b);
         RegisterStreams(b); RegisterLispStreams(b);

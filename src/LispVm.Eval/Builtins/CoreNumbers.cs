@@ -182,7 +182,17 @@ public sealed unsafe partial class Builtins
     }
     static ulong Ash(Vm vm, Args a)
     {
-        if (!M.IsFix(a[1])) return vm.TypeError(a[1], "FIXNUM");
+        if (!M.IsFix(a[1]))
+        {
+            // a bignum count: shifting right that far leaves the sign, left is too large
+            if (NumObj.Kind(a[1]) != NumKind.Bignum) return vm.TypeError(a[1], "INTEGER");
+            if (!NumObj.IsInteger(NumObj.Kind(a[0]))) return vm.TypeError(a[0], "INTEGER");
+            bool negCount = (long)NumObj.Body(a[1])[NumObj.Length(a[1]) - 1] < 0;
+            if (a[0] == M.Fix(0)) return a[0];
+            if (!negCount) return NumFail(vm, NumStatus.TooLarge, a[0], a[0], "INTEGER");
+            int sg = Sign(vm, a[0], out ulong fl);
+            return sg < 0 ? M.Fix(-1) : M.Fix(0);
+        }
         NumStatus st = vm.Num.Ash(a[0], M.FixVal(a[1]), out ulong r);
         return st == NumStatus.Ok ? r : NumFail(vm, st, a[0], a[0], "INTEGER");
     }
@@ -255,9 +265,20 @@ public sealed unsafe partial class Builtins
     static ulong Oddp(Vm vm, Args a) { ulong r = Evenp(vm, a); return r == Vm.Fail ? r : vm.Bool(r == W.Nil); }
     static ulong Abs(Vm vm, Args a)
     {
+        if (NumObj.Kind(a[0]) == NumKind.Complex)
+        {
+            NumStatus sc = vm.Num.ComplexAbs(a[0], out ulong m);
+            return sc == NumStatus.Ok ? m : NumFail(vm, sc, a[0], a[0], "NUMBER");
+        }
         int s = Sign(vm, a[0], out ulong f);
         if (f != 0) return f;
-        if (s >= 0) return a[0];
+        if (s > 0) return a[0];
+        if (s == 0)
+        {
+            // (abs -0.0) is 0.0: only a float zero with its sign bit set changes
+            if (W.IsSingle(a[0])) return W.MakeSingle(0.0f);
+            if (NumObj.Kind(a[0]) != NumKind.Double || (NumObj.DoubleBits(a[0]) >> 63) == 0) return a[0];
+        }
         NumStatus st = vm.Num.Negate(a[0], out ulong r);
         return st == NumStatus.Ok ? r : NumFail(vm, st, a[0], a[0], "REAL");
     }

@@ -91,7 +91,13 @@
 (defsetf subseq (seq start &optional end) (new) `(%set-subseq ,seq ,start ,end ,new))
 
 (defun copy-seq (seq)
-  (if (listp seq) (copy-list seq) (subseq seq 0)))
+  (cond ((listp seq) (copy-list seq))
+        ((and (arrayp seq) (not (vectorp seq)) (= (array-rank seq) 1))
+         ;; a displaced vector (an %marray, not yet a sequence elsewhere): a fresh simple copy
+         (let ((n (array-dimension seq 0)) (items nil))
+           (dotimes (i n) (push (aref seq (- n i 1)) items))
+           (make-array n :element-type (array-element-type seq) :initial-contents items)))
+        (t (subseq seq 0))))
 
 (unless (fboundp '%list-reverse)
   (%set-symbol-function '%list-reverse
@@ -524,6 +530,8 @@
                  ((symbolp object) (symbol-function object))
                  ((and (consp object) (eq (car object) 'lambda)) (compile nil object))
                  (t (error "~S cannot be coerced to a FUNCTION." object))))
+          ((or (eq type 'complex) (and (consp type) (eq (car type) 'complex)))
+           (%coerce-to-complex object type))
           ((typep object type) object)
           (t (error "~S cannot be coerced to type ~S." object type)))))
 

@@ -1,5 +1,6 @@
 ;;;; 44-numbers.lisp — numeric functions on top of the engine's arithmetic: expt, sqrt,
-;;;; isqrt, exp/log/trig (through the C# %math-fn over src/LispVm.Reader/Numbers), signum,
+;;;; isqrt, exp/log/trig (through the C# %math-fn over src/LispVm.Reader/Numbers; complex
+;;;; arguments and complex results through %complex-fn, NumComplex.cs), signum,
 ;;;; lcm, bit functions, byte specifiers, float decoding (%float-bits), rational,
 ;;;; numerator/denominator, parse-integer and a seedable xorshift random generator.
 
@@ -15,6 +16,19 @@
   (unless (realp x) (%type-error x 'real))
   x)
 
+(defun %number-arg (x)
+  (unless (numberp x) (%type-error x 'number))
+  x)
+
+;; The engine's %complex-fn (code z) gives a float complex; codes as ComplexFn in
+;; ComplexFns.cs: 0 sqrt 1 exp 2 log 3 sin 4 cos 5 tan 6 asin 7 acos 8 atan 9 sinh
+;; 10 cosh 11 tanh 12 asinh 13 acosh 14 atanh. Used for complex arguments and for
+;; reals outside the real domain (sqrt -1, log -1, asin 2, acosh 0, atanh 2).
+(defmacro %complex-or (x code real-domain-p real-form)
+  `(if (or (complexp (%number-arg ,x)) (not ,real-domain-p))
+       (%complex-fn ,code ,x)
+       ,real-form))
+
 ;; Result of a float function: double when the argument was double, else single.
 (defun %fres (arg d) (if (%double-p arg) d (float d 1.0)))
 
@@ -22,62 +36,77 @@
 ;; we always pass a double and narrow the result again for non-double arguments.
 (defun %m (code x) (%math-fn code (float x 1d0)))
 
-(defun sqrt (x)
-  (%real-arg x)
-  (when (minusp x) (error "SQRT of the negative number ~S: complex results are not supported." x))
-  (%fres x (%m 0 x)))
+(defun sqrt (x) (%complex-or x 0 (not (minusp x)) (%fres x (%m 0 x))))
 
-(defun exp (x) (%real-arg x) (%fres x (%m 1 x)))
+(defun exp (x) (%complex-or x 1 t (%fres x (%m 1 x))))
 
 (defun %ln (x)
-  (%real-arg x)
-  (when (minusp x) (error "LOG of the negative number ~S: complex results are not supported." x))
-  (when (zerop x) (error 'division-by-zero :operation 'log :operands (list x)))
+  "Natural log as a double (a float complex for complex or negative X)."
+  (when (and (numberp x) (zerop x)) (error 'division-by-zero :operation 'log :operands (list x)))
+  (when (or (complexp (%number-arg x)) (minusp x)) (return-from %ln (%complex-fn 2 x)))
   (if (and (integerp x) (> (integer-length x) 1000))
       ;; too large for a double: log(x) = log(x / 2^k) + k log 2
       (let ((k (- (integer-length x) 60)))
         (+ (%m 2 (ash x (- k))) (* k (%m 2 2))))
       (%m 2 x)))
 
-(defun log (number &optional (base nil basep))
-  (if basep
-      (let ((r (/ (%ln number) (%ln base))))
-        (if (or (%double-p number) (%double-p base)) r (float r 1.0)))
-      (%fres number (%ln number))))
+(defun %double-parts-p (x) (%double-p (realpart x)))
 
-(defun sin (x) (%real-arg x) (%fres x (%m 3 x)))
-(defun cos (x) (%real-arg x) (%fres x (%m 4 x)))
-(defun tan (x) (%real-arg x) (%fres x (%m 5 x)))
+(defun log (number &optional (base nil basep))
+  (cond ((not basep) (let ((l (%ln number))) (if (complexp l) l (%fres number l))))
+        ((and (realp number) (realp base) (not (minusp number)) (not (minusp base)))
+         (let ((r (/ (%ln number) (%ln base))))
+           (if (or (%double-p number) (%double-p base)) r (float r 1.0))))
+        (t (let ((double (or (%double-parts-p number) (%double-parts-p base))))
+             ;; complex logs come in the arguments' float format; divide in that format
+             (/ (%log-in number double) (%log-in base double))))))
+
+(defun %log-in (x double)
+  "Log of X as a float (complex) of the format double-float when DOUBLE, else X's own."
+  (let ((l (%ln x)))
+    (cond ((complexp l) (if (and double (not (%double-parts-p l)))
+                            (%complex-fn 2 (complex (float (realpart x) 1d0) (float (imagpart x) 1d0)))
+                            l))
+          (double l)
+          (t (%fres x l)))))
+
+(defun sin (x) (%complex-or x 3 t (%fres x (%m 3 x))))
+(defun cos (x) (%complex-or x 4 t (%fres x (%m 4 x))))
+(defun tan (x) (%complex-or x 5 t (%fres x (%m 5 x))))
 
 (defun %atan2 (y x)
-  "Double-float atan of y/x in the right quadrant."
-  (let ((y (float y 1d0)) (x (float x 1d0)))
+  "Double-float atan of y/x in the right quadrant; signed zeros as IEEE atan2."
+  (let* ((y (float y 1d0)) (x (float x 1d0))
+         (yneg (minusp (float-sign y))))
     (cond ((> x 0) (%m 6 (/ y x)))
-          ((< x 0) (if (minusp y) (- (%m 6 (/ y x)) pi) (+ (%m 6 (/ y x)) pi)))
+          ((< x 0) (if yneg (- (%m 6 (/ y x)) pi) (+ (%m 6 (/ y x)) pi)))
           ((> y 0) (/ pi 2))
           ((< y 0) (- (/ pi 2)))
-          (t 0d0))))
+          ((minusp (float-sign x)) (if yneg (- pi) pi))   ; (atan +-0.0 -0.0) = +-pi
+          (t y))))
 
 (defun atan (y &optional (x nil xp))
+  (when (and (not xp) (complexp (%number-arg y))) (return-from atan (%complex-fn 8 y)))
   (%real-arg y)
   (if xp
       (let ((r (%atan2 y (%real-arg x))))
         (if (or (%double-p y) (%double-p x)) r (float r 1.0)))
       (%fres y (%m 6 y))))
 (defun asin (x)
-  (%real-arg x)
-  (when (> (abs x) 1) (error "ASIN of ~S: complex results are not supported." x))
-  (%fres x (%atan2 x (%m 0 (- 1 (* (float x 1d0) x))))))
+  (%complex-or x 6 (<= (abs x) 1)
+               (%fres x (%atan2 x (%m 0 (- 1 (* (float x 1d0) x)))))))
 (defun acos (x)
-  (%real-arg x)
-  (when (> (abs x) 1) (error "ACOS of ~S: complex results are not supported." x))
-  (%fres x (- (/ pi 2) (%atan2 x (%m 0 (- 1 (* (float x 1d0) x)))))))
-(defun sinh (x) (let ((e (exp (float x 1d0)))) (%fres x (/ (- e (/ 1 e)) 2))))
-(defun cosh (x) (let ((e (exp (float x 1d0)))) (%fres x (/ (+ e (/ 1 e)) 2))))
-(defun tanh (x) (let ((e (exp (* 2 (float x 1d0))))) (%fres x (/ (- e 1) (+ e 1)))))
+  (%complex-or x 7 (<= (abs x) 1)
+               (%fres x (- (/ pi 2) (%atan2 x (%m 0 (- 1 (* (float x 1d0) x))))))))
+;; Real sinh/cosh/tanh go through the complex code too (its real helpers are accurate
+;; near 0 and do not overflow early); the result is the real part.
+(defun sinh (x) (if (complexp (%number-arg x)) (%complex-fn 9 x) (realpart (%complex-fn 9 x))))
+(defun cosh (x) (if (complexp (%number-arg x)) (%complex-fn 10 x) (realpart (%complex-fn 10 x))))
+(defun tanh (x) (if (complexp (%number-arg x)) (%complex-fn 11 x) (realpart (%complex-fn 11 x))))
 
 (defun signum (x)
-  (cond ((not (realp x)) (%type-error x 'real))
+  (cond ((complexp x) (if (zerop x) x (/ x (abs x))))
+        ((not (realp x)) (%type-error x 'number))
         ((zerop x) x)
         ((plusp x) (if (floatp x) (float 1 x) 1))
         (t (if (floatp x) (float -1 x) -1))))
@@ -87,11 +116,39 @@
     (dolist (n integers r)
       (setq r (if (or (zerop r) (zerop n)) 0 (/ (abs (* r n)) (gcd r n)))))))
 
-(defun conjugate (x) x)
-(defun realpart (x) x)
-(defun imagpart (x) (* 0 x))
-(defun phase (x) (if (minusp x) (float pi (if (floatp x) x 1.0)) (* 0 (if (floatp x) x 1.0))))
-(defun cis (x) (declare (ignore x)) (error "CIS: complex numbers are not supported."))
+;;; Complexes: COMPLEX, REALPART, IMAGPART and COMPLEXP are builtins (CoreComplex.cs).
+(defun conjugate (x)
+  (if (complexp (%number-arg x)) (complex (realpart x) (- (imagpart x))) x))
+(defun phase (x)
+  "The angle of X: the imaginary part of its log (atan2 with signed zeros), 0 for zero."
+  (cond ((not (complexp (%number-arg x)))
+         (if (minusp x) (float pi (if (floatp x) x 1.0)) (* 0 (if (floatp x) x 1.0))))
+        ((zerop x) (float 0 (realpart x)))
+        (t (imagpart (%complex-fn 2 x)))))
+(defun cis (x) (%real-arg x) (complex (cos x) (sin x)))
+
+(defun %coerce-to-complex (x type)
+  "COERCE to COMPLEX or (COMPLEX part-type): a rational stays rational (CLHS 12.1.5.3)."
+  (unless (numberp x) (%type-error x type))
+  (let* ((ts (if (and (consp type) (cdr type)) (cadr type) '*))
+         (u (if (eq ts '*) 'real (upgraded-complex-part-type ts)))
+         (fl (and (not (eq ts '*)) (subtypep ts 'float))))
+    (flet ((conv (p) (cond ((eq u 'double-float) (float p 1d0))
+                           ((eq u 'single-float) (float p 1.0))
+                           ((and fl (not (floatp p))) (float p 1.0))
+                           (t p))))
+      (let ((r (conv (realpart x))) (i (conv (imagpart x))))
+        (when (and (eq u 'rational) (not (rationalp r))) (%type-error x type))
+        (if (or (floatp r) (complexp x)) (complex r i) r)))))
+
+(defun upgraded-complex-part-type (typespec &optional environment)
+  "Parts of a complex are both rational, both single or both double floats."
+  (declare (ignore environment))
+  (cond ((subtypep typespec nil) nil)
+        ((subtypep typespec 'rational) 'rational)
+        ((subtypep typespec 'single-float) 'single-float)
+        ((subtypep typespec 'double-float) 'double-float)
+        (t 'real)))
 
 ;;; Integers and bits
 
@@ -112,11 +169,17 @@
                   (setq chunk (logand chunk (- chunk 1)) c (+ c 1))))
           (setq n (ash n -32)))))
 
-(defun logbitp (index integer) (oddp (ash integer (- index))))
+(defun logbitp (index integer)
+  (unless (and (integerp index) (>= index 0)) (%type-error index 'unsigned-byte))
+  (unless (integerp integer) (%type-error integer 'integer))
+  (oddp (ash integer (- index))))
 (defun logtest (a b) (not (zerop (logand a b))))
 (defun lognand (a b) (lognot (logand a b)))
 (defun lognor (a b) (lognot (logior a b)))
-(defun logeqv (&rest ns) (lognot (apply #'logxor ns)))
+;; eqv is associative with identity -1: an odd number of arguments is their xor, an even
+;; number its complement.
+(defun logeqv (&rest ns)
+  (let ((x (apply #'logxor ns))) (if (oddp (length ns)) x (lognot x))))
 (defun logandc1 (a b) (logand (lognot a) b))
 (defun logandc2 (a b) (logand a (lognot b)))
 (defun logorc1 (a b) (logior (lognot a) b))
@@ -134,6 +197,12 @@
 (defun deposit-field (new b n)
   (let ((mask (ash (- (ash 1 (car b)) 1) (cdr b))))
     (logior (logand n (lognot mask)) (logand new mask))))
+(define-setf-expander mask-field (b place &environment env)
+  (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)
+    (let ((bt (gensym "BYTE")) (s (gensym "NEW")))
+      (values (cons bt temps) (cons b vals) (list s)
+              `(let ((,(car stores) (deposit-field ,s ,bt ,access))) ,store ,s)
+              `(mask-field ,bt ,access)))))
 (define-setf-expander ldb (b place &environment env)
   (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)
     (let ((bt (gensym "BYTE")) (s (gensym "NEW")))
@@ -272,19 +341,19 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
         ((and (floatp limit) (plusp limit))
          (let ((r (/ (float (logior (ash (%random32 state) 21) (ash (%random32 state) -11)) 1d0)
                      9007199254740992d0)))
-           (let ((v (* limit r))) (if (>= v limit) (float 0 limit) v))))
+           ;; in LIMIT's format: a single-float limit gives single floats
+           (let ((v (float (* limit r) limit))) (if (>= v limit) (float 0 limit) v))))
         (t (error 'type-error :datum limit :expected-type '(or (integer 1) (float (0)))))))
 
-;;; Inverse hyperbolic functions on reals (the complex branches need complex numbers).
+;;; Inverse hyperbolic functions: reals in their real domain here, the rest (complex
+;;; arguments, acosh below 1, atanh beyond +-1) through %complex-fn.
 (defun asinh (x)
-  (unless (realp x) (error 'type-error :datum x :expected-type 'real))
-  (if (minusp x) (- (asinh (- x))) (log (+ x (sqrt (+ (* x x) 1))))))
+  (%complex-or x 12 t (if (minusp x) (- (asinh (- x))) (log (+ x (sqrt (+ (* x x) 1)))))))
 (defun acosh (x)
-  (unless (realp x) (error 'type-error :datum x :expected-type 'real))
-  (log (+ x (sqrt (- (* x x) 1)))))
+  (%complex-or x 13 (>= x 1) (log (+ x (sqrt (- (* x x) 1))))))
 (defun atanh (x)
-  (unless (realp x) (error 'type-error :datum x :expected-type 'real))
-  (if (zerop x) x (/ (log (/ (+ 1 x) (- 1 x))) 2)))
+  (when (and (realp x) (= (abs x) 1)) (error 'division-by-zero :operation 'atanh :operands (list x)))
+  (%complex-or x 14 (< (abs x) 1) (if (zerop x) x (/ (log (/ (+ 1 x) (- 1 x))) 2))))
 
 ;;; BOOLE: the sixteen operations, numbered as the constants.
 (defconstant boole-set 1)
@@ -314,4 +383,3 @@ algorithm), so (rationalize 0.1) is 1/10 where RATIONAL gives the float's exact 
     (14 (logorc1 integer-1 integer-2)) (15 (logorc2 integer-1 integer-2))
     (t (error 'type-error :datum op :expected-type '(integer 0 15)))))
 
-(defun complexp (x) (declare (ignore x)) nil)   ; no complex numbers yet

@@ -1,6 +1,6 @@
 // Why: the generic arithmetic entry points the VM calls for + - * / compare etc., with
-// CL contagion (rational op float -> float, single op double -> double), exact ratio
-// normalisation and fixnum fast paths. Every entry returns a NumStatus and the result in
+// CL contagion (rational op float -> float, single op double -> double, real op complex
+// -> complex: NumComplex.cs), exact ratio normalisation and fixnum fast paths. Every entry returns a NumStatus and the result in
 // an out word; nothing throws. One instance per heap owns all scratch registers.
 using LispVm.Gc;
 
@@ -176,7 +176,8 @@ namespace LispVm.Reader.Numbers
             }
             NumKind ka = NumObj.Kind(a), kb = NumObj.Kind(b);
             if (ka == NumKind.NotNumber || kb == NumKind.NotNumber) return NumStatus.NotANumber;
-            if (ka == NumKind.Complex || kb == NumKind.Complex) return NumStatus.Unsupported;
+            if (ka == NumKind.Complex || kb == NumKind.Complex)
+                return ComplexArith(op, a, b, ka == NumKind.Complex, kb == NumKind.Complex, out res);
             if (NumObj.IsFloat(ka) || NumObj.IsFloat(kb))
             {
                 bool dbl = ka == NumKind.Double || kb == NumKind.Double;
@@ -301,7 +302,7 @@ namespace LispVm.Reader.Numbers
                 case NumKind.Double: res = NumObj.MakeDoubleBits(Heap, NumObj.DoubleBits(a) ^ (1UL << 63)); return NumStatus.Ok;
                 case NumKind.Ratio:
                     return Sub(W.Fix(0), a, out res);
-                case NumKind.Complex: return NumStatus.Unsupported;
+                case NumKind.Complex: return ComplexNegate(a, out res);
                 default: return NumStatus.NotANumber;
             }
         }
@@ -352,6 +353,12 @@ namespace LispVm.Reader.Numbers
 
         public NumStatus NumEquals(ulong a, ulong b, out bool eq)
         {
+            if (NumObj.Kind(a) == NumKind.Complex || NumObj.Kind(b) == NumKind.Complex)
+            {
+                eq = false;
+                if (NumObj.Kind(a) == NumKind.NotNumber || NumObj.Kind(b) == NumKind.NotNumber) return NumStatus.NotANumber;
+                return ComplexEquals(a, b, out eq);
+            }
             NumStatus st = Compare(a, b, out int c);
             eq = st == NumStatus.Ok && c == 0;
             return st;

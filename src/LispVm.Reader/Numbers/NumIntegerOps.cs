@@ -233,17 +233,30 @@ namespace LispVm.Reader.Numbers
             res = NumObj.StoreInteger(Heap, x); return NumStatus.Ok;
         }
 
-        /// <summary>CL expt for real arguments; complex results are Unsupported.</summary>
+        /// <summary>CL expt: exact for a rational (or rational complex) base and an integer
+        /// power; complex results through ComplexExpt.</summary>
         public NumStatus Expt(ulong b, ulong p, out ulong res)
         {
             res = W.Nil;
             NumKind kb = NumObj.Kind(b), kp = NumObj.Kind(p);
             if (kb == NumKind.NotNumber || kp == NumKind.NotNumber) return NumStatus.NotANumber;
-            if (kb == NumKind.Complex || kp == NumKind.Complex) return NumStatus.Unsupported;
             NumStatus st;
+            if (NumObj.IsFloat(kp) && Heap.ToDouble(p) == 0)
+            {
+                // a float zero power: 1 in the format of the contagion of base and power
+                bool d1 = kp == NumKind.Double || kb == NumKind.Double || (kb == NumKind.Complex && PartIsDouble(NumObj.Slot(b, 0)));
+                if (kb == NumKind.Complex) return ComplexFloat(1.0, 0.0, d1, out res);
+                return FloatResult(1.0, d1, out res);
+            }
+            if (kp == NumKind.Complex) return ComplexExpt(b, p, out res);
             if (NumObj.IsInteger(kp))
             {
-                if (p == W.Fix(0)) { res = NumObj.IsFloat(kb) ? (kb == NumKind.Double ? MakeDouble(1.0) : W.MakeSingle(1.0f)) : W.Fix(1); return NumStatus.Ok; }
+                if (p == W.Fix(0))
+                {
+                    if (kb == NumKind.Complex && PartIsFloat(NumObj.Slot(b, 0)))
+                        return MakeComplex(PartIsDouble(NumObj.Slot(b, 0)) ? MakeDouble(1.0) : W.MakeSingle(1.0f), W.Fix(0), out res);
+                    res = NumObj.IsFloat(kb) ? (kb == NumKind.Double ? MakeDouble(1.0) : W.MakeSingle(1.0f)) : W.Fix(1); return NumStatus.Ok;
+                }
                 NumObj.LoadInteger(p, z);
                 bool negp = z.Neg; z.Neg = false;
                 if (z.BitLength() > 40)
@@ -285,12 +298,13 @@ namespace LispVm.Reader.Numbers
                 res = result; return NumStatus.Ok;
             }
             // non-integer power: exp(p * log b)
+            if (kb == NumKind.Complex) return ComplexExpt(b, p, out res);
             bool dbl2 = kb == NumKind.Double || kp == NumKind.Double;
             double bd, pd;
             if ((st = ToDouble(b, out bd)) != NumStatus.Ok) return st;
             if ((st = ToDouble(p, out pd)) != NumStatus.Ok) return st;
             if (bd == 0) { if (pd > 0) return FloatResult(0.0, dbl2, out res); return NumStatus.DivisionByZero; }
-            if (bd < 0) return NumStatus.Unsupported;
+            if (bd < 0) return ComplexExpt(b, p, out res);
             return FloatResult(MathFns.Exp(pd * MathFns.Log(bd)), dbl2, out res);
         }
     }

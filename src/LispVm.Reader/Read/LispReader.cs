@@ -263,6 +263,11 @@ namespace LispVm.Reader
                                 ulong arg = fVal[d];
                                 Pop();
                                 if (suppress > 0) { value = W.Nil; break; }
+                                if (code == 'C')
+                                {
+                                    if (!ReadComplex(value, el, ec, out value)) return ReadStatus.Error;
+                                    break;
+                                }
                                 if (opt.EvalHook == null || syms[SymSharp] == W.Nil)
                                 { Error(ReadErrorKind.Syntax, el, ec, "this # syntax is only read from streams"); return ReadStatus.Error; }
                                 // Allocation may collect: the object and the tail stay in roots.

@@ -407,6 +407,29 @@ namespace LispVm.Reader
             }
         }
 
+        /// <summary>#C(real imag): the list read after #C becomes a complex (a rational
+        /// when imag is a rational zero, CLHS 2.4.8.11 and 12.1.5.3).</summary>
+        bool ReadComplex(ulong list, int line, int col, out ulong value)
+        {
+            value = W.Nil;
+            ulong re = W.IsCons(list) ? heap.Car(list) : W.Nil;
+            ulong rest = W.IsCons(list) ? heap.Cdr(list) : W.Nil;
+            ulong im = W.IsCons(rest) ? heap.Car(rest) : W.Nil;
+            NumKind kr = NumObj.Kind(re), ki = NumObj.Kind(im);
+            if (!W.IsCons(rest) || heap.Cdr(rest) != W.Nil || kr == NumKind.NotNumber || kr == NumKind.Complex
+                || ki == NumKind.NotNumber || ki == NumKind.Complex)
+            {
+                Error(ReadErrorKind.Syntax, line, col, "#C needs a list of two reals, as in #C(1 2)");
+                return false;
+            }
+            if (num.MakeComplex(re, im, out value) != NumStatus.Ok)
+            {
+                Error(ReadErrorKind.Syntax, line, col, "#C: a part is too large for the other part's float format");
+                return false;
+            }
+            return true;
+        }
+
         bool TokWide()
         {
             for (int i = 0; i < tokLen; i++) if (tok[i] > 0xFF) return true;
