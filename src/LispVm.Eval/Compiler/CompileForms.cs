@@ -27,6 +27,12 @@ public sealed unsafe partial class Compiler
     static ulong Cadr(ulong x) { return Car(Cdr(x)); }
     static ulong Cddr(ulong x) { return Cdr(Cdr(x)); }
 
+    /// <summary>The context for a body whose values leave through a later RET (a block, a
+    /// special binding or PROGV in tail position): RET passes the value count on, so the
+    /// body must set it even when only Tail was asked, or a single value after a
+    /// multiple-valued call returns that call's stale values.</summary>
+    static int BodyMv(int ctx) { return (ctx & (Tail | MvCtx)) != 0 ? MvCtx : 0; }
+
     void Finish(int ctx)
     {
         if ((ctx & Tail) != 0) EOp(Op.Ret1);
@@ -567,7 +573,7 @@ public sealed unsafe partial class Compiler
         {
             if (nspec > 255) return Err("Too many special bindings in one LET.");
             funcs[cf].Dyn++;
-            ok = CProgn(bodyi, ctx & MvCtx);
+            ok = CProgn(bodyi, BodyMv(ctx));
             funcs[cf].Dyn--;
             EOp(Op.Unbind); E(nspec);
             if ((ctx & Tail) != 0) EOp(Op.Ret);
@@ -815,7 +821,7 @@ public sealed unsafe partial class Compiler
         if (!C(Car(Cddr(R[xi])), 0)) return false;
         EOp(Op.Progv); Push(-1);
         funcs[cf].Dyn++;
-        bool ok = CProgn(P(Cdr(Cddr(R[xi]))), ctx & MvCtx);
+        bool ok = CProgn(P(Cdr(Cddr(R[xi]))), BodyMv(ctx));
         funcs[cf].Dyn--;
         EOp(Op.UnbindV); Push(-1);
         if ((ctx & Tail) != 0) EOp(Op.Ret);
