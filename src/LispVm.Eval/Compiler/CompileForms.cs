@@ -27,6 +27,10 @@ public sealed unsafe partial class Compiler
     static ulong Cadr(ulong x) { return Car(Cdr(x)); }
     static ulong Cddr(ulong x) { return Cdr(Cdr(x)); }
 
+    /// <summary>The context of a body whose values leave by Ret (tail) or are read as multiple
+    /// values: a tail body ends with Ret, which returns the value count as it stands.</summary>
+    static int MvOf(int ctx) { return (ctx & (MvCtx | Tail)) != 0 ? MvCtx : 0; }
+
     void Finish(int ctx)
     {
         if ((ctx & Tail) != 0) EOp(Op.Ret1);
@@ -567,7 +571,7 @@ public sealed unsafe partial class Compiler
         {
             if (nspec > 255) return Err("Too many special bindings in one LET.");
             funcs[cf].Dyn++;
-            ok = CProgn(bodyi, ctx & MvCtx);
+            ok = CProgn(bodyi, MvOf(ctx));
             funcs[cf].Dyn--;
             EOp(Op.Unbind); E(nspec);
             if ((ctx & Tail) != 0) EOp(Op.Ret);
@@ -815,7 +819,7 @@ public sealed unsafe partial class Compiler
         if (!C(Car(Cddr(R[xi])), 0)) return false;
         EOp(Op.Progv); Push(-1);
         funcs[cf].Dyn++;
-        bool ok = CProgn(P(Cdr(Cddr(R[xi]))), ctx & MvCtx);
+        bool ok = CProgn(P(Cdr(Cddr(R[xi]))), MvOf(ctx));
         funcs[cf].Dyn--;
         EOp(Op.UnbindV); Push(-1);
         if ((ctx & Tail) != 0) EOp(Op.Ret);

@@ -234,7 +234,7 @@ public sealed unsafe partial class Compiler
         if (!W.IsSymbol(name)) return Err1("Bad block name ~S.", name);
         int envMark = ntop, savedLocals = funcs[cf].CurLocals;
         int b = NewBlock();
-        blocks[b].Ctx = ctx & MvCtx;
+        blocks[b].Ctx = MvOf(ctx);
         if ((ctx & Tail) != 0 && !MayReturnFrom(Cddr(R[xi]), name))
         {
             blocks[b].TailMode = true;
@@ -247,7 +247,7 @@ public sealed unsafe partial class Compiler
         blocks[b].EntryPos = Here;
         Placeholder9();
         PushEnv(EBlock, name, b);
-        bool ok = CProgn(P(Cddr(R[xi])), ctx & MvCtx);
+        bool ok = CProgn(P(Cddr(R[xi])), MvOf(ctx));
         blocks[b].ExitLocal = Here;
         Mark(blocks[b].ExitLabel);
         EOp(Op.Nop);
