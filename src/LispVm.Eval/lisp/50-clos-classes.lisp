@@ -206,7 +206,7 @@
              (forward-referenced-class standard-class (class))
              (condition-class standard-class (class))
              (function built-in-class (t))
-             (generic-function standard-class (function))
+             (generic-function standard-class (function standard-object))   ; as in the MOP
              (standard-generic-function standard-class (generic-function))
              (method standard-class (standard-object))
              (standard-method standard-class (method))
@@ -263,11 +263,19 @@
         ((floatp x) (if (%double-p x) (get 'double-float '%class) (get 'single-float '%class)))
         ((rationalp x) (get 'ratio '%class))
         ((numberp x) (get 'complex '%class))
+        ((random-state-p x) (get 'random-state '%class))   ; a vector underneath
         ((arrayp x) (%array-class x))
         ((hash-table-p x) (get 'hash-table '%class))
         ((packagep x) (get 'package '%class))
-        ((streamp x) (get 'stream '%class))
+        ((streamp x) (%stream-class x))
         (t (get 't '%class))))
+
+(defun %stream-class (x)
+  (or (and (fboundp '%synonym-stream-p)       ; the predicates of 77-composite-streams.lisp
+           (dolist (n '(broadcast-stream concatenated-stream echo-stream file-stream
+                        string-stream synonym-stream two-way-stream) nil)
+             (when (typep x n) (return (get n '%class)))))
+      (get 'stream '%class)))
 
 (defun %class-precedence-list (class) (%class-cpl (%ensure-finalized class)))
 

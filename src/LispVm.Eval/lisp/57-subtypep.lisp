@@ -296,9 +296,6 @@
 
 (defun %array-uaet-of (x)
   (let ((e (array-element-type x))) (if (member e '(base-char character)) 'character e)))
-(defun %simple-array-p (x)
-  (and (arrayp x) (not (array-has-fill-pointer-p x)) (not (adjustable-array-p x))
-       (not (and (fboundp 'array-displacement) (funcall 'array-displacement x)))))
 
 (defun %array-contains (a x)
   (and (arrayp x)
@@ -442,11 +439,12 @@
     (bit-vector (%arr 'bit :any '(*)))
     (simple-bit-vector (%arr 'bit :simple '(*)))
     ((function compiled-function) (%ty-class-named 'function))
-    (t (multiple-value-bind (exp expanded) (%expand-deftype spec)
-         (if expanded
-             (%ty exp)
-             (let ((c (find-class spec nil)))
-               (if c (%ty-class c) (progn (setq *%ty-unknown* t) nil))))))))
+    ;; A class first: the stream classes are also deftype'd to their predicates.
+    (t (let ((c (find-class spec nil)))
+         (if c
+             (%ty-class c)
+             (multiple-value-bind (exp expanded) (%expand-deftype spec)
+               (if expanded (%ty exp) (progn (setq *%ty-unknown* t) nil))))))))
 
 (defun %ty-bound (args i)
   (let ((x (nth i args))) (if (or (null (nthcdr i args)) (eq x '*)) '* x)))
