@@ -178,6 +178,17 @@
   (write-string ">" stream)
   object)
 
+(defmethod print-object ((object condition) stream)
+  ;; As the printer does: the report without escapes, else #<TYPE "report">.
+  (if *print-escape*
+      (progn (write-string "#<" stream)
+             (write-string (symbol-name (type-of object)) stream)
+             (write-string " " stream)
+             (write-string (%engine-prin1-to-string (%condition-message object)) stream)
+             (write-string ">" stream))
+      (%report-condition object stream))
+  object)
+
 (defmethod print-object ((object method) stream)
   (write-string "#<STANDARD-METHOD " stream)
   (prin1 (and (%method-gf object) (%gf-name (%method-gf object))) stream)
