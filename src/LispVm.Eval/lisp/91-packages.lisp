@@ -129,7 +129,9 @@ function and a copy of its property list."
     %setf-expander %setf-fast %setf-updater %struct-accessor %struct-layout
     %struct-list-slots %traced-original
     ;; CLOS (lisp/50-56-clos-*.lisp)
-    %condition-parents %class %method-combination))
+    %condition-parents %class %method-combination
+    ;; conditions and types (01-conditions.lisp, 50-clos-classes.lisp)
+    %condition-class-object %condition-documentation %struct-class))
 
 (defun %unexport-internals ()
   (let ((cl (find-package "COMMON-LISP")))
