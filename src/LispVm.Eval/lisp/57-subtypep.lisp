@@ -14,6 +14,10 @@
   (let ((r nil)) (dotimes (i 128) (when (standard-char-p (code-char i)) (push (code-char i) r))) r))
 
 (defun %ty-top-atom (kind)
+  "The atom of the whole KIND: made once, so (eq atom (%ty-top-atom kind)) tells it."
+  (cdr (assoc kind *%ty-top-atoms*)))
+
+(defun %ty-make-top-atom (kind)
   (case kind
     (:int (cons nil nil))
     ((:ratio :single :double) (list nil nil nil nil))
@@ -22,6 +26,8 @@
     (:cons (list* :pair :top :top))           ; :top: the universe, made when needed
     (:array (list :arr '* :any '*))
     (t (list :classes))))
+
+(defvar *%ty-top-atoms* (mapcar (lambda (k) (cons k (%ty-make-top-atom k))) *%ty-kinds*))
 
 (defun %ty-universe () (mapcar (lambda (k) (list k (%ty-top-atom k))) *%ty-kinds*))
 (defun %ty-kinds (&rest kinds) (mapcar (lambda (k) (list k (%ty-top-atom k))) kinds))
@@ -45,12 +51,17 @@
     (dolist (x a)
       (dolist (y b)
         (when (eq (car x) (car y))
-          (let ((p (%atom-inter (car x) (cadr x) (cadr y))))
-            (unless (eq p :empty)
-              (let ((term (%term-normal (car x) p (append (cddr x) (cddr y)))))
-                (unless (or (null term) (eq (%term-empty term) t) (member term r :test #'equal))
-                  (push term r))))))))
+          ;; Both terms are normal and not empty: with the whole kind, the other one is it.
+          (cond ((%top-term-p x) (unless (member y r :test #'equal) (push y r)))
+                ((%top-term-p y) (unless (member x r :test #'equal) (push x r)))
+                (t (let ((p (%atom-inter (car x) (cadr x) (cadr y))))
+                     (unless (eq p :empty)
+                       (let ((term (%term-normal (car x) p (append (cddr x) (cddr y)))))
+                         (unless (or (null term) (eq (%term-empty term) t) (member term r :test #'equal))
+                           (push term r))))))))))
     (%ty-merge (nreverse r))))
+
+(defun %top-term-p (term) (and (null (cddr term)) (eq (cadr term) (%ty-top-atom (car term)))))
 
 (defun %term-normal (kind pos negs)
   "The term with only the parts of NEGS inside POS; objects in NEGS leave POS. NIL: empty."
@@ -79,17 +90,27 @@
     (nreverse r)))
 
 (defun %term-not (term)
+  "The complement of TERM as normal terms that are not empty."
   (let ((kind (car term)) (r nil))
     (dolist (k *%ty-kinds*) (unless (eq k kind) (push (list k (%ty-top-atom k)) r)))
-    (push (list kind (%ty-top-atom kind) (cadr term)) r)
-    (dolist (n (cddr term)) (push (list kind n) r))
+    (let ((rest (%term-normal kind (%ty-top-atom kind) (list (cadr term)))))
+      (when (and rest (not (eq (%term-empty rest) t))) (push rest r)))
+    (dolist (n (cddr term))
+      (let ((x (list kind n)))
+        (unless (or (member x r :test #'equal) (eq (%term-empty x) t)) (push x r))))
     r))
 
 (defun %ty-not (a)
-  (let ((r (%ty-universe)))
-    (dolist (term a r) (setq r (%ty-and r (%term-not term))))))
+  (if (null a)
+      (%ty-universe)
+      (let ((r (%term-not (car a))))
+        (dolist (term (cdr a) r) (setq r (%ty-and r (%term-not term)))))))
 
-(defun %term-empty (term) (%atom-covered (car term) (cadr term) (cddr term)))
+(defun %term-empty (term)
+  ;; Atoms are made non-empty, except a conjunction of classes.
+  (if (and (null (cddr term)) (not (and (eq (car term) :object) (consp (cdr (cdr (cadr term)))))))
+      nil
+      (%atom-covered (car term) (cadr term) (cddr term))))
 
 
 (defun %ty-contains (a x)
