@@ -32,7 +32,10 @@
        (let ((l (%instance-layout x)))
          (and (simple-vector-p l) (eq (svref l 0) '%condition-class)))))
 
+(defvar *%condition-names* nil)          ; every condition type defined, newest first
+
 (defun %define-condition (name parents slots report &optional default-initargs)
+  (unless (%memq name *%condition-names*) (setq *%condition-names* (cons name *%condition-names*)))
   (let ((cpl (list name)) (all-slots nil) (inits default-initargs))
     (dolist (p parents)
       (let ((pc (%find-condition-class p)))
@@ -137,10 +140,18 @@
     (funcall '%condition-class-object name))
   name)
 
+(defun %condition-type-name (type)
+  "A condition class name of TYPE: a class, a name, or an OR / AND of condition types."
+  (cond ((symbolp type) type)
+        ((and (fboundp '%class-p) (funcall '%class-p type)) (funcall '%class-name type))
+        ((and (consp type) (eq (car type) 'or)) (%condition-type-name (car (cdr type))))
+        ((and (consp type) (eq (car type) 'and))
+         (or (and (fboundp '%condition-subclass-of-type) (funcall '%condition-subclass-of-type type))
+             (%condition-type-name (car (cdr type)))))
+        (t type)))
+
 (defun make-condition (type &rest initargs)
-  (let ((class (%find-condition-class (if (and (not (symbolp type)) (fboundp '%class-p) (funcall '%class-p type))
-                                          (funcall '%class-name type)
-                                          type))))
+  (let ((class (%find-condition-class (%condition-type-name type))))
     (unless class (error 'type-error :datum type :expected-type '(satisfies %find-condition-class)))
     ;; The default initargs not given, evaluated now, after the given ones.
     (dolist (i (svref class 5))
@@ -274,7 +285,11 @@
         (t nil)))
 
 (defun %coerce-condition (datum args default)
-  (cond ((%condition-p datum) datum)
+  (cond ((and (%condition-p datum) args)
+         (make-condition 'simple-type-error :datum args :expected-type 'null
+                         :format-control "A condition ~S takes no arguments, not ~S."
+                         :format-arguments (list datum args)))
+        ((%condition-p datum) datum)
         ((symbolp datum) (apply 'make-condition datum args))
         ((stringp datum) (make-condition default :format-control datum :format-arguments args))
         ((functionp datum) (make-condition default :format-control datum :format-arguments args))
@@ -427,9 +442,8 @@
   "FORM expanded until it is a call of SIGNAL, ERROR, CERROR or WARN, else NIL."
   (tagbody top
     (when (and (consp form) (%memq (car form) '(signal error cerror warn))) (return-from %restartable-signal form))
-    (when (and (consp form) (symbolp (car form)) (macro-function (car form) env))
-      (setq form (macroexpand-1 form env))
-      (go top)))
+    (multiple-value-bind (expansion expanded) (macroexpand-1 form env)   ; macros and symbol macros
+      (when expanded (setq form expansion) (go top))))
   nil)
 
 (defmacro restart-case (form &rest clauses &environment env)

@@ -45,8 +45,17 @@
 (defun %set-find-class (symbol &optional errorp environment class)
   ;; (setf (find-class name) class): the setf expander passes the new value last.
   (declare (ignore errorp environment))
-  (if class (%put symbol '%class class) (remprop symbol '%class))
+  (let ((old (get symbol '%class)))
+    (if class (%put symbol '%class class) (remprop symbol '%class))
+    (when (%class-p old) (%refresh-wrapper-name old))
+    (when (%class-p class) (%refresh-wrapper-name class)))
   class)
+
+(defun %refresh-wrapper-name (class)
+  "TYPE-OF reads the wrapper's name: the class's proper name, else the class itself."
+  (let ((w (%class-wrapper class)) (n (%class-name class)))
+    (when (simple-vector-p w)
+      (setf (svref w 1) (if (and n (symbolp n) (eq (get n '%class) class)) n class)))))
 (defsetf find-class (symbol &optional errorp environment) (class)
   `(%set-find-class ,symbol ,errorp ,environment ,class))
 
