@@ -89,10 +89,10 @@
     (dolist (cell objs) (push (list (car cell) (cons :objs (cdr cell))) r))
     (nreverse r)))
 
-(defun %term-not (term)
-  "The complement of TERM as normal terms that are not empty."
+(defun %term-not (term &optional (kinds *%ty-kinds*))
+  "The complement of TERM (within KINDS) as normal terms that are not empty."
   (let ((kind (car term)) (r nil))
-    (dolist (k *%ty-kinds*) (unless (eq k kind) (push (list k (%ty-top-atom k)) r)))
+    (dolist (k kinds) (unless (eq k kind) (push (list k (%ty-top-atom k)) r)))
     (let ((rest (%term-normal kind (%ty-top-atom kind) (list (cadr term)))))
       (when (and rest (not (eq (%term-empty rest) t))) (push rest r)))
     (dolist (n (cddr term))
@@ -100,11 +100,16 @@
         (unless (or (member x r :test #'equal) (eq (%term-empty x) t)) (push x r))))
     r))
 
-(defun %ty-not (a)
-  (if (null a)
-      (%ty-universe)
-      (let ((r (%term-not (car a))))
-        (dolist (term (cdr a) r) (setq r (%ty-and r (%term-not term)))))))
+(defun %ty-not (a &optional (kinds *%ty-kinds*))
+  "The complement of A within the objects of KINDS (all by default)."
+  (let ((a (remove-if-not (lambda (term) (%memq (car term) kinds)) a)))
+    (if (null a)
+        (mapcar (lambda (k) (list k (%ty-top-atom k))) kinds)
+        (let ((r (%term-not (car a) kinds)))
+          (dolist (term (cdr a) r) (setq r (%ty-and r (%term-not term kinds))))))))
+
+(defun %ty-kinds-of (a)
+  (let ((r nil)) (dolist (term a r) (unless (%memq (car term) r) (push (car term) r)))))
 
 (defun %term-empty (term)
   ;; Atoms are made non-empty, except a conjunction of classes.

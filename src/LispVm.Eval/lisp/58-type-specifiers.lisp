@@ -166,7 +166,7 @@
     (cond (*%ty-unknown* t)
           ((null e) nil)
           (t (dolist (u '(bit (unsigned-byte 8) character) t)
-               (when (null (%ty-and e (%ty-not (%ty u)))) (return u)))))))
+               (when (null (%ty-and e (%ty-not (%ty u) (%ty-kinds-of e)))) (return u)))))))
 
 (defun upgraded-array-element-type (typespec &optional environment)
   (declare (ignore environment))
@@ -177,7 +177,8 @@
   (let* ((*%ty-unknown* nil) (a (%ty type1)) (b (%ty type2)))
     (if *%ty-unknown*
         (if (or (equal type1 type2) (eq type2 t) (null type1)) (values t t) (values nil nil))
-        (values (null (%ty-and a (%ty-not b))) t))))
+        ;; Only A's kinds matter: (not B) is made within them.
+        (values (null (%ty-and a (%ty-not b (%ty-kinds-of a)))) t))))
 
 (defun %condition-subclass-of-type (type)
   "MAKE-CONDITION of (and ...): the name of a condition class inside TYPE, or NIL."
