@@ -175,10 +175,15 @@
 (defun subtypep (type1 type2 &optional environment)
   (declare (ignore environment))
   (let* ((*%ty-unknown* nil) (a (%ty type1)) (b (%ty type2)))
-    (if *%ty-unknown*
-        (if (or (equal type1 type2) (eq type2 t) (null type1)) (values t t) (values nil nil))
-        ;; Only A's kinds matter: (not B) is made within them.
-        (values (null (%ty-and a (%ty-not b (%ty-kinds-of a)))) t))))
+    (cond (*%ty-unknown*
+           (if (or (equal type1 type2) (eq type2 t) (null type1)) (values t t) (values nil nil)))
+          ((and (consp type1) (member (car type1) '(eql member)))
+           ;; A finite set: is each object in B?
+           (values (dolist (x (if (eq (car type1) 'eql) (list (cadr type1)) (cdr type1)) t)
+                     (unless (%ty-contains b x) (return nil)))
+                   t))
+          ;; Only A's kinds matter: (not B) is made within them.
+          (t (values (null (%ty-and a (%ty-not b (%ty-kinds-of a)))) t)))))
 
 (defun %condition-subclass-of-type (type)
   "MAKE-CONDITION of (and ...): the name of a condition class inside TYPE, or NIL."
