@@ -23,15 +23,20 @@
     (%set-symbol-plist sym (cons key (cons val (symbol-plist sym))))
     val))
 
-;;; Class vector slots: 0 marker, 1 name, 2 cpl, 3 slot specs ((name initarg initfn) ...), 4 report
+;;; Class vector slots: 0 marker, 1 name, 2 cpl, 3 slot specs ((name initargs initfn cell) ...),
+;;; 4 report, 5 default initargs ((key . fn) ...) of the class and its parents. CELL is a
+;;; cons (value) shared by every instance for a slot of :allocation :class, else NIL.
 (defun %find-condition-class (name) (and (symbolp name) (%cget name '%condition-class)))
 (defun %condition-p (x)
   (and (%instance-p x)
        (let ((l (%instance-layout x)))
          (and (simple-vector-p l) (eq (svref l 0) '%condition-class)))))
 
-(defun %define-condition (name parents slots report)
-  (let ((cpl (list name)) (all-slots nil))
+(defvar *%condition-names* nil)          ; every condition type defined, newest first
+
+(defun %define-condition (name parents slots report &optional default-initargs)
+  (unless (%memq name *%condition-names*) (setq *%condition-names* (cons name *%condition-names*)))
+  (let ((cpl (list name)) (all-slots nil) (inits default-initargs))
     (dolist (p parents)
       (let ((pc (%find-condition-class p)))
         (unless pc (error "Unknown parent condition type ~S." p))
@@ -40,8 +45,11 @@
     (setq cpl (cons name (reverse (cdr (reverse cpl)))))
     (setq cpl (cons name (%remove-eq name (%cpl-order parents))))
     (dolist (s slots) (setq all-slots (%replace-slot s all-slots)))
+    (dolist (p parents)
+      (dolist (i (svref (%find-condition-class p) 5))
+        (unless (%getf-cell inits (car i)) (setq inits (append inits (list i))))))
     (%cput name '%condition-class
-           (vector '%condition-class name cpl (reverse all-slots) report))
+           (vector '%condition-class name cpl (reverse all-slots) report inits))
     (%cput name '%condition-parents parents)          ; CLOS builds the class from these
     name))
 
@@ -58,54 +66,111 @@
     (dolist (x slots) (if (eq (car x) (car s)) (progn (setq found t) (setq r (cons s r))) (setq r (cons x r))))
     (if found (reverse r) (cons s (reverse r)))))
 
+(defun %getf-cell (alist key) (dolist (x alist nil) (if (eq (car x) key) (return x))))
+
+(defun %slot-spec-of (c name)
+  (dolist (s (svref (%instance-layout c) 3) nil) (if (eq (car s) name) (return s))))
+
 (defun %slot-index (c name)
   (let ((i 0))
     (dolist (s (svref (%instance-layout c) 3) nil)
       (if (eq (car s) name) (return i))
       (setq i (1+ i)))))
 (defun %condition-slot (c name)
-  (let ((i (%slot-index c name)))
-    (if i (%instance-ref c i) nil)))
+  (let ((s (%slot-spec-of c name)))
+    (cond ((and s (car (cdr (cdr (cdr s))))) (car (car (cdr (cdr (cdr s))))))
+          (s (%instance-ref c (%slot-index c name)))
+          (t nil))))
 (defun %set-condition-slot (c name v)
-  (let ((i (%slot-index c name)))
-    (if i (%instance-set c i v) v)))
+  (let ((s (%slot-spec-of c name)))
+    (cond ((and s (car (cdr (cdr (cdr s))))) (%setcar (car (cdr (cdr (cdr s)))) v) v)
+          (s (%instance-set c (%slot-index c name) v))
+          (t v))))
 
 (defmacro define-condition (name parents slots &rest options)
-  (let ((report nil) (specs nil) (readers nil))
+  (let ((report nil) (specs nil) (readers nil) (inits nil) (doc nil))
     (dolist (o options)
-      (when (eq (car o) :report)
-        (setq report (if (stringp (car (cdr o))) (car (cdr o))
-                         (if (symbolp (car (cdr o))) `(function ,(car (cdr o))) `(function ,(car (cdr o))))))))
+      (cond ((eq (car o) :report)
+             (setq report (if (stringp (car (cdr o))) (car (cdr o)) `(function ,(car (cdr o))))))
+            ((eq (car o) :default-initargs)
+             (let ((l (cdr o)))
+               (tagbody top
+                 (when (consp l)
+                   (setq inits (cons `(cons ',(car l) (lambda () ,(car (cdr l)))) inits))
+                   (setq l (cdr (cdr l)))
+                   (go top)))))
+            ((eq (car o) :documentation) (setq doc (car (cdr o))))))
     (dolist (s slots)
       (let* ((s (if (consp s) s (list s)))
              (sname (car s)) (opts (cdr s))
-             (initarg nil) (initform nil) (has-init nil))
+             (initargs nil) (initform nil) (has-init nil) (class-alloc nil))
         (tagbody top
           (when (consp opts)
             (case (car opts)
-              (:initarg (setq initarg (car (cdr opts))))
+              (:initarg (setq initargs (cons (car (cdr opts)) initargs)))
               (:initform (setq initform (car (cdr opts)) has-init t))
+              (:allocation (setq class-alloc (eq (car (cdr opts)) :class)))
               ((:reader :accessor)
                (setq readers (cons `(defun ,(car (cdr opts)) (c) (%condition-slot c ',sname)) readers))
                (when (eq (car opts) :accessor)
-                 (setq readers (cons `(defun (setf ,(car (cdr opts))) (v c) (%set-condition-slot c ',sname v)) readers)))))
+                 (setq readers (cons `(defun (setf ,(car (cdr opts))) (v c) (%set-condition-slot c ',sname v)) readers))))
+              (:writer
+               (let ((w (car (cdr opts))))
+                 (setq readers (cons (if (consp w)
+                                         `(defun ,w (v c) (%set-condition-slot c ',sname v))
+                                         `(defun ,w (v c) (%set-condition-slot c ',sname v)))
+                                     readers)))))
             (setq opts (cdr (cdr opts)))
             (go top)))
-        (setq specs (cons `(list ',sname ',initarg ,(if has-init `(lambda () ,initform) nil)) specs))))
+        (setq specs (cons `(list ',sname ',(reverse initargs) ,(if has-init `(lambda () ,initform) nil)
+                                 ,(if class-alloc `(list ,initform) nil))
+                          specs))))
     `(progn
-       (%define-condition ',name ',parents (list ,@(reverse specs)) ,report)
+       (%define-condition ',name ',(if (or parents (eq name 'condition)) parents '(condition))
+                          (list ,@(reverse specs)) ,report (list ,@(reverse inits)))
+       ,@(if doc (list `(%cput ',name '%condition-documentation ,doc)) nil)
        ,@(reverse readers)
+       (%condition-defined ',name)
        ',name)))
 
+(defun %condition-defined (name)
+  "CLOS (later in the boot) makes the class object again after a redefinition."
+  (when (fboundp '%condition-class-object)
+    (remprop name '%condition-class-object)
+    (funcall '%condition-class-object name))
+  name)
+
+(defun %condition-type-name (type)
+  "A condition class name of TYPE: a class, a name, or an OR / AND of condition types."
+  (cond ((symbolp type) type)
+        ((and (fboundp '%class-p) (funcall '%class-p type)) (funcall '%class-name type))
+        ((and (consp type) (eq (car type) 'or)) (%condition-type-name (car (cdr type))))
+        ((and (consp type) (eq (car type) 'and))
+         (or (and (fboundp '%condition-subclass-of-type) (funcall '%condition-subclass-of-type type))
+             (%condition-type-name (car (cdr type)))))
+        (t type)))
+
 (defun make-condition (type &rest initargs)
-  (let ((class (%find-condition-class type)))
-    (unless class (error 'type-error :datum type :expected-type 'condition))
+  (let ((class (%find-condition-class (%condition-type-name type))))
+    (unless class (error 'type-error :datum type :expected-type '(satisfies %find-condition-class)))
+    ;; The default initargs not given, evaluated now, after the given ones.
+    (dolist (i (svref class 5))
+      (when (eq (%getf initargs (car i) '%none) '%none)
+        (setq initargs (append initargs (list (car i) (funcall (cdr i)))))))
     (let* ((slots (svref class 3))
            (c (%make-instance class (length slots)))
            (i 0))
       (dolist (s slots)
-        (let ((v (%getf initargs (car (cdr s)) '%none)))
-          (%instance-set c i (if (eq v '%none) (if (car (cdr (cdr s))) (funcall (car (cdr (cdr s)))) nil) v)))
+        (let ((v '%none) (l initargs) (cell (car (cdr (cdr (cdr s))))))
+          ;; The leftmost initarg of the slot in the arguments wins.
+          (tagbody top
+            (when (consp l)
+              (when (%memq (car l) (car (cdr s))) (setq v (car (cdr l))) (go done))
+              (setq l (cdr (cdr l)))
+              (go top))
+           done)
+          (cond (cell (unless (eq v '%none) (%setcar cell v)))
+                (t (%instance-set c i (if (eq v '%none) (if (car (cdr (cdr s))) (funcall (car (cdr (cdr s)))) nil) v)))))
         (setq i (1+ i)))
       c)))
 
@@ -137,8 +202,7 @@
         (prin1 ctl s))))
 
 ;;; The hierarchy.
-(%define-condition 'condition nil nil nil)
-(%cput 'condition '%condition-class (vector '%condition-class 'condition '(condition) nil nil))
+(%cput 'condition '%condition-class (vector '%condition-class 'condition '(condition) nil nil nil))
 (define-condition serious-condition (condition) ())
 (define-condition error (serious-condition) ())
 (define-condition warning (condition) ())
@@ -221,7 +285,11 @@
         (t nil)))
 
 (defun %coerce-condition (datum args default)
-  (cond ((%condition-p datum) datum)
+  (cond ((and (%condition-p datum) args)
+         (make-condition 'simple-type-error :datum args :expected-type 'null
+                         :format-control "A condition ~S takes no arguments, not ~S."
+                         :format-arguments (list datum args)))
+        ((%condition-p datum) datum)
         ((symbolp datum) (apply 'make-condition datum args))
         ((stringp datum) (make-condition default :format-control datum :format-arguments args))
         ((functionp datum) (make-condition default :format-control datum :format-arguments args))
@@ -282,48 +350,146 @@
           (terpri t))))
   (%abort-toplevel))
 
-;;; Restarts: #(%restart name function report interactive); interactive (or NIL) returns
-;;; the argument list INVOKE-RESTART-INTERACTIVELY passes.
-(defun %make-restart (name fn report &optional interactive) (vector '%restart name fn report interactive))
-(defun restart-name (r) (svref r 1))
-(defun compute-restarts (&optional condition) (%map1 (lambda (r) r) *%restarts*))
-(defun find-restart (name &optional condition)
-  (if (and (simple-vector-p name) (eq (svref name 0) '%restart))
-      name
-      (dolist (r *%restarts* nil) (if (eq (svref r 1) name) (return r)))))
-(defun invoke-restart (restart &rest args)
-  (let ((r (find-restart restart)))
-    (unless r (error '%simple-control-error :format-control "No restart ~S is active." :format-arguments (list restart)))
-    (apply (svref r 2) args)))
-(defun invoke-restart-interactively (restart)
-  (let ((r (find-restart restart)))
-    (unless r (error '%simple-control-error :format-control "No restart ~S is active." :format-arguments (list restart)))
-    ;; USE-VALUE and STORE-VALUE restarts without :INTERACTIVE still need their value.
-    (apply (svref r 2) (cond ((svref r 4) (funcall (svref r 4)))
-                             ((%memq (svref r 1) '(use-value store-value)) (list (%query-value (svref r 1))))
-                             (t nil)))))
+;;; Restarts: structure instances of type RESTART (a layout made here, before defstruct):
+;;; name, function, report (string, function of a stream, or NIL), interactive (returns
+;;; the argument list INVOKE-RESTART-INTERACTIVELY passes), test (of a condition), and the
+;;; conditions the restart is associated with (WITH-CONDITION-RESTARTS).
+(defvar *%restart-layout*
+  (vector '%struct-layout 'restart
+          '((name nil t nil) (function nil t nil) (report nil t nil) (interactive nil t nil)
+            (test nil t nil) (conditions nil t nil))
+          nil '(:print-function . %print-restart) '(restart)))
+(%cput 'restart '%struct-layout *%restart-layout*)
 
-(defmacro restart-case (form &rest clauses)
-  (let ((block (gensym)) (args (gensym)) (tags nil) (makers nil) (bodies nil))
+(defun %make-restart (name fn report &optional interactive test)
+  (let ((r (%make-instance *%restart-layout* 6)))
+    (%instance-set r 0 name) (%instance-set r 1 fn) (%instance-set r 2 report)
+    (%instance-set r 3 interactive) (%instance-set r 4 test) (%instance-set r 5 nil)
+    r))
+(defun %restart-p (x) (and (%instance-p x) (eq (%instance-layout x) *%restart-layout*)))
+(defun restart-name (r) (%instance-ref r 0))
+(defun %restart-function (r) (%instance-ref r 1))
+(defun %restart-report-of (r) (%instance-ref r 2))
+(defun %restart-interactive (r) (%instance-ref r 3))
+
+(defun %print-restart (r stream depth)
+  (if *print-escape*
+      (progn (write-string "#<RESTART " stream) (prin1 (restart-name r) stream) (write-string ">" stream))
+      (let ((rep (%restart-report-of r)))
+        (cond ((stringp rep) (write-string rep stream))
+              (rep (funcall rep stream))
+              (t (prin1 (restart-name r) stream))))))
+
+(defun %restart-visible-p (r condition)
+  "The restart's test accepts CONDITION, and a restart tied to conditions is tied to it."
+  (and (or (null (%instance-ref r 4)) (funcall (%instance-ref r 4) condition))
+       (or (null condition) (null (%instance-ref r 5)) (%memq condition (%instance-ref r 5)))
+       t))
+
+(defun compute-restarts (&optional condition)
+  (let ((r nil))
+    (dolist (x *%restarts*) (when (%restart-visible-p x condition) (setq r (cons x r))))
+    (reverse r)))
+
+(defun find-restart (name &optional condition)
+  (if (%restart-p name)
+      (and (%memq name *%restarts*) (%restart-visible-p name condition) name)
+      (dolist (r *%restarts* nil)
+        (if (and (eq (restart-name r) name) (%restart-visible-p r condition)) (return r)))))
+
+(defun %active-restart (restart)
+  (let ((r (if (%restart-p restart) (and (%memq restart *%restarts*) restart) (find-restart restart))))
+    (unless r (error '%simple-control-error :format-control "No restart ~S is active." :format-arguments (list restart)))
+    r))
+
+(defun invoke-restart (restart &rest args)
+  (apply (%restart-function (%active-restart restart)) args))
+
+(defun invoke-restart-interactively (restart)
+  (let ((r (%active-restart restart)))
+    ;; USE-VALUE and STORE-VALUE restarts without :INTERACTIVE still need their value.
+    (apply (%restart-function r)
+           (cond ((%restart-interactive r) (funcall (%restart-interactive r)))
+                 ((%memq (restart-name r) '(use-value store-value)) (list (%query-value (restart-name r))))
+                 (t nil)))))
+
+(defmacro with-condition-restarts (condition-form restarts-form &body body)
+  (let ((c (gensym "C")) (rs (gensym "RS")))
+    `(let ((,c ,condition-form) (,rs ,restarts-form))
+       (%associate-restarts ,c ,rs)
+       (unwind-protect (progn ,@body)
+         (%dissociate-restarts ,c ,rs)))))
+(defun %associate-restarts (c restarts)
+  (dolist (r restarts) (%instance-set r 5 (cons c (%instance-ref r 5)))))
+(defun %dissociate-restarts (c restarts)
+  (dolist (r restarts) (%instance-set r 5 (%remove-eq-once c (%instance-ref r 5)))))
+(defun %remove-eq-once (x l)
+  (cond ((null l) nil) ((eq (car l) x) (cdr l)) (t (cons (car l) (%remove-eq-once x (cdr l))))))
+
+(defmacro restart-bind (bindings &body body)
+  `(let ((*%restarts*
+           (list* ,@(%map1 (lambda (b)
+                             (let ((o (cdr (cdr b))))
+                               `(%make-restart ',(car b) ,(car (cdr b))
+                                               ,(%getf o :report-function nil)
+                                               ,(%getf o :interactive-function nil)
+                                               ,(%getf o :test-function nil))))
+                           bindings)
+                  *%restarts*)))
+     ,@body))
+
+(defun %restartable-signal (form env)
+  "FORM expanded until it is a call of SIGNAL, ERROR, CERROR or WARN, else NIL."
+  (tagbody top
+    (when (and (consp form) (%memq (car form) '(signal error cerror warn))) (return-from %restartable-signal form))
+    (multiple-value-bind (expansion expanded) (macroexpand-1 form env)   ; macros and symbol macros
+      (when expanded (setq form expansion) (go top))))
+  nil)
+
+(defmacro restart-case (form &rest clauses &environment env)
+  (let ((block (gensym)) (args (gensym)) (tags nil) (makers nil) (bodies nil) (rvars nil)
+        (sig (%restartable-signal form env)))
     (dolist (c clauses)
-      (let* ((tag (gensym)) (name (car c)) (ll (car (cdr c))) (body (cdr (cdr c))) (report nil) (interactive nil))
+      (let* ((tag (gensym)) (name (car c)) (ll (car (cdr c))) (body (cdr (cdr c)))
+             (report nil) (interactive nil) (test nil) (rv (gensym "R")))
         (tagbody top
           (when (and (consp body) (%memq (car body) '(:report :interactive :test)))
             (if (eq (car body) :report) (setq report (car (cdr body))))
             (if (eq (car body) :interactive) (setq interactive (car (cdr body))))
+            (if (eq (car body) :test) (setq test (car (cdr body))))
             (setq body (cdr (cdr body)))
             (go top)))
-        (setq makers (cons `(%make-restart ',name (lambda (&rest a) (setq ,args a) (go ,tag))
-                                           ,(if (stringp report) report (if report `(function ,report) nil))
-                                           ,(if interactive `(function ,interactive) nil))
+        (setq rvars (cons rv rvars))
+        (setq makers (cons `(,rv (%make-restart ',name (lambda (&rest a) (setq ,args a) (go ,tag))
+                                                ,(if (stringp report) report (if report `(function ,report) nil))
+                                                ,(if interactive `(function ,interactive) nil)
+                                                ,(if test `(function ,test) nil)))
                            makers))
         (setq bodies (cons `(,tag (return-from ,block (apply (lambda ,ll ,@body) ,args))) bodies))))
+    (setq rvars (reverse rvars))
     `(block ,block
        (let ((,args nil))
          (tagbody
-           (let ((*%restarts* (list* ,@(reverse makers) *%restarts*)))
-             (return-from ,block ,form))
+           (let* (,@(reverse makers)
+                  (*%restarts* (list* ,@rvars *%restarts*)))
+             (return-from ,block
+               ,(if sig
+                    (%restart-case-signal sig rvars)
+                    form)))
            ,@(%flatten1 (reverse bodies)))))))
+
+(defun %restart-case-signal (sig rvars)
+  "SIGNAL/ERROR/CERROR/WARN with the case's restarts tied to the condition (CLHS 9.1.4.2.4)."
+  (let ((c (gensym "C")) (op (car sig)))
+    (if (eq op 'cerror)
+        `(let ((,c (%coerce-condition ,(car (cdr (cdr sig))) (list ,@(cdr (cdr (cdr sig)))) 'simple-error)))
+           (with-condition-restarts ,c (list ,@rvars) (cerror ,(car (cdr sig)) ,c)))
+        `(let ((,c (%coerce-condition ,(car (cdr sig)) (list ,@(cdr (cdr sig)))
+                                      ',(cond ((eq op 'error) 'simple-error)
+                                              ((eq op 'warn) 'simple-warning)
+                                              (t 'simple-condition)))))
+           (with-condition-restarts ,c (list ,@rvars) (,op ,c))))))
+
 (defun %flatten1 (l) (let ((r nil)) (dolist (x l) (dolist (y x) (setq r (cons y r)))) (reverse r)))
 
 (defmacro with-simple-restart ((name format &rest args) &body body)
@@ -332,14 +498,18 @@
 
 (defun warn (datum &rest args)
   (let ((c (%coerce-condition datum args 'simple-warning)))
-    (restart-case
-        (progn
-          (%signal c)
-          (fresh-line t)
-          (write-string ";; Warning: " t)
-          (write-string (%condition-message c) t)
-          (terpri t))
-      (muffle-warning () nil))
+    (unless (%condition-typep c 'warning)
+      (error 'simple-type-error :datum c :expected-type 'warning
+                                :format-control "WARN needs a warning, not ~S." :format-arguments (list c)))
+    (let ((r (%make-restart 'muffle-warning (lambda () (return-from warn nil)) "Ignore the warning.")))
+      (let ((*%restarts* (cons r *%restarts*)))
+        (%associate-restarts c (list r))
+        (%signal c)
+        (let ((out (if (boundp '*error-output*) *error-output* t)))
+          (fresh-line out)
+          (write-string ";; Warning: " out)
+          (write-string (%condition-message c) out)
+          (terpri out))))
     nil))
 
 (defun cerror (continue-string datum &rest args)
@@ -348,13 +518,16 @@
   nil)
 
 (defun abort (&optional condition)
-  (let ((r (find-restart 'abort)))
+  (let ((r (find-restart 'abort condition)))
     (if r (invoke-restart r)
         (error '%simple-control-error :format-control "No ABORT restart is active." :format-arguments nil))))
-(defun continue (&optional condition) (let ((r (find-restart 'continue))) (if r (invoke-restart r) nil)))
-(defun muffle-warning (&optional condition) (invoke-restart 'muffle-warning))
-(defun use-value (value &optional condition) (let ((r (find-restart 'use-value))) (if r (invoke-restart r value) nil)))
-(defun store-value (value &optional condition) (let ((r (find-restart 'store-value))) (if r (invoke-restart r value) nil)))
+(defun continue (&optional condition) (let ((r (find-restart 'continue condition))) (if r (invoke-restart r) nil)))
+(defun muffle-warning (&optional condition)
+  (let ((r (find-restart 'muffle-warning condition)))
+    (if r (invoke-restart r)
+        (error '%simple-control-error :format-control "No MUFFLE-WARNING restart is active." :format-arguments nil))))
+(defun use-value (value &optional condition) (let ((r (find-restart 'use-value condition))) (if r (invoke-restart r value) nil)))
+(defun store-value (value &optional condition) (let ((r (find-restart 'store-value condition))) (if r (invoke-restart r value) nil)))
 
 (defmacro handler-case (form &rest clauses)
   (let ((no-error (dolist (c clauses nil) (if (eq (car c) :no-error) (return c)))))
@@ -370,7 +543,7 @@
             (let ((tag (gensym)) (var (car (car (cdr c)))) (body (cdr (cdr c))))
               (setq binds (cons `(,(car c) (lambda (c) (setq ,cvar c) (go ,tag))) binds))
               (setq bodies (cons (list tag `(return-from ,block
-                                              ,(if var `(let ((,var ,cvar)) ,@body) `(progn ,@body))))
+                                              ,(if var `(let ((,var ,cvar)) ,@body) `(let () ,@body))))
                                  bodies))))
           `(block ,block
              (let ((,cvar nil))

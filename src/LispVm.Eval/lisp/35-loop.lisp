@@ -167,7 +167,7 @@
           ((%loop-kw-p kind "SYMBOL" "SYMBOLS" "PRESENT-SYMBOL" "PRESENT-SYMBOLS"
                        "EXTERNAL-SYMBOL" "EXTERNAL-SYMBOLS")
            (let ((tail (gensym "SYMS")))
-             (%loop-bind tail `(%package-symbol-list ,table ,(%loop-kw-p kind "EXTERNAL-SYMBOL" "EXTERNAL-SYMBOLS")))
+             (%loop-bind tail `(%package-symbol-list ,table ,(if (%loop-kw-p kind "EXTERNAL-SYMBOL" "EXTERNAL-SYMBOLS") t nil)))
              (%loop-bind var nil)
              (let ((test (%loop-end-test `(atom ,tail))) (set `(setq ,var (car ,tail))))
                (push `(progn ,test ,set) *loop-first*)

@@ -1,5 +1,5 @@
 ;;;; 40-types.lisp — typep over type specifiers (atomic, compound, deftype'd, structure
-;;;; and condition names), deftype, a small subtypep, and type-of for structures.
+;;;; and condition names), deftype, and type-of for structures.
 ;;;; Engine predicates answer the atomic cases; %typep-basic is the fallback for the
 ;;;; engine's own class names (conditions ...). Structure types are registered by
 ;;;; defstruct on the name's plist (%struct-layout).
@@ -12,7 +12,7 @@
       `(progn
          (%put ',name '%deftype
                (lambda (,args)
-                 (destructuring-bind ,(%deftype-ll lambda-list) ,args ,@decls ,@forms)))
+                 (destructuring-bind ,(%deftype-ll lambda-list) ,args ,@decls (block ,name ,@forms))))
          ',name))))
 
 (defun %deftype-ll (ll)
@@ -21,6 +21,7 @@
     (dolist (x ll (nreverse r))
       (cond ((member x '(&optional &key)) (setq opt t) (push x r))
             ((member x '(&rest &body &aux)) (setq opt nil) (push x r))
+            ((member x '(&allow-other-keys &whole &environment)) (push x r))
             ((and opt (symbolp x)) (push (list x ''*) r))
             (t (push x r))))))
 
@@ -59,13 +60,18 @@
     (complex (complexp x))
     (character (characterp x))
     ((base-char standard-char) (characterp x))
-    ((string simple-string base-string simple-base-string) (stringp x))
+    ((string base-string) (stringp x))
+    ((simple-string simple-base-string) (and (stringp x) (%simple-array-p x)))
     ((vector) (vectorp x))
-    (simple-vector (simple-vector-p x))
-    ((array simple-array) (arrayp x))
-    ((bit-vector simple-bit-vector) (and (vectorp x) (eq (%array-element-type x) 'bit)))
+    (simple-vector (and (simple-vector-p x) (%simple-array-p x)))
+    (array (arrayp x))
+    (simple-array (%simple-array-p x))
+    (bit-vector (and (vectorp x) (eq (%array-element-type x) 'bit)))
+    (simple-bit-vector (and (vectorp x) (eq (%array-element-type x) 'bit) (%simple-array-p x)))
+    (extended-char nil)
     (sequence (or (listp x) (vectorp x)))
     ((function compiled-function) (functionp x))
+    (values (error "VALUES is not a type specifier TYPEP accepts."))
     (hash-table (hash-table-p x))
     (package (packagep x))
     (random-state (random-state-p x))
@@ -120,7 +126,7 @@
                 (or (not (eq head 'vector)) (null args) (eq (car args) '*)
                     (%element-type-matches x (car args)))))
           ((array simple-array)
-           (and (arrayp x)
+           (and (if (eq head 'array) (arrayp x) (%simple-array-p x))
                 (or (null args) (eq (car args) '*) (%element-type-matches x (car args)))
                 (or (null (cdr args)) (eq (cadr args) '*)
                     (let ((dims (cadr args)))
@@ -131,10 +137,14 @@
                         (or (null args) (eq (car args) '*)
                             (let ((u (upgraded-complex-part-type (car args))))
                               (and (typep (realpart x) u) (typep (imagpart x) u))))))
-          (function (functionp x))
-          (values (typep x (car args)))
+          ((function values) (error "~S is not a type specifier TYPEP accepts." type))
           (t (multiple-value-bind (exp expanded) (%expand-deftype type)
                (if expanded (typep x exp) (error "Unknown type specifier ~S." type))))))))
+
+(defun %simple-array-p (x)
+  "Not adjustable (here: no fill pointer) and not displaced."
+  (and (arrayp x) (not (array-has-fill-pointer-p x))
+       (not (and (fboundp 'array-displacement) (funcall 'array-displacement x)))))
 
 (defun %element-type-matches (x et)
   (let ((actual (%array-element-type x)))
@@ -147,74 +157,7 @@
         ((fboundp 'array-element-type) (array-element-type x))
         (t t)))
 
-;; A small subtypep: exact answers for identical types, the standard atomic lattice and
-;; structure inclusion; (values nil nil) when unsure.
-(defvar *%type-parents*
-  '((null symbol list) (symbol t) (keyword symbol) (boolean symbol) (cons list) (list sequence)
-    (sequence t) (fixnum integer) (bignum integer) (bit fixnum) (integer rational) (ratio rational)
-    (rational real) (real number) (float real) (single-float float) (double-float float)
-    (short-float single-float) (long-float double-float) (number t) (character t)
-    (base-char character) (standard-char base-char) (simple-string string) (string vector)
-    (simple-vector vector) (bit-vector vector) (vector array) (array t) (function t)
-    (hash-table t) (package t) (stream t) (atom t) (structure-object t)))
-
-(defun subtypep (t1 t2 &optional env)
-  (declare (ignore env))
-  (cond ((equal t1 t2) (values t t))
-        ((eq t2 t) (values t t))
-        ((null t1) (values t t))
-        ((and (consp t2) (eq (car t2) 'or))
-         (if (some (lambda (ty) (subtypep t1 ty)) (cdr t2)) (values t t) (values nil nil)))
-        ((and (consp t1) (eq (car t1) 'or))
-         (if (every (lambda (ty) (subtypep ty t2)) (cdr t1)) (values t t) (values nil nil)))
-        ((and (consp t1) (eq (car t1) 'member))
-         (values (every (lambda (x) (typep x t2)) (cdr t1)) t))
-        ((and (consp t1) (eq (car t1) 'eql)) (values (typep (cadr t1) t2) t))
-        ((and (fboundp '%clos-class-types-p) (funcall '%clos-class-types-p t1 t2))   ; CLOS classes
-         (funcall '%clos-subtypep t1 t2))
-        ((and (%integer-range t1) (%integer-range t2))
-         (multiple-value-bind (l1 h1) (%integer-range t1)
-           (multiple-value-bind (l2 h2) (%integer-range t2)
-             (values (and (or (eq l2 '*) (and (not (eq l1 '*)) (>= l1 l2)))
-                          (or (eq h2 '*) (and (not (eq h1 '*)) (<= h1 h2))))
-                     t))))
-        ((and (eq t1 'bignum) (%integer-range t2)) (subtypep 'integer t2))
-        ((and (or (%integer-range t1) (eq t1 'bignum)) (member t2 '(rational real number atom)))
-         (values t t))
-        ((and (symbolp t1) (symbolp t2))
-         (let ((l1 (get t1 '%struct-layout)))
-           (if l1
-               (values (and (get t2 '%struct-layout) (%struct-typep-layout l1 (get t2 '%struct-layout)) t) t)
-               (let ((seen nil) (todo (list t1)))
-                 (loop (when (null todo) (return (values nil (if (assoc t1 *%type-parents*) t nil))))
-                       (let ((ty (pop todo)))
-                         (when (eq ty t2) (return (values t t)))
-                         (unless (member ty seen)
-                           (push ty seen)
-                           (setq todo (append (cdr (assoc ty *%type-parents*)) todo)))))))))
-        (t (values nil nil))))
-
-(defun %integer-range (type)
-  "An integer type as (values low high), '* for no bound; NIL when TYPE is not one."
-  (flet ((bound (x) (if (or (null x) (eq x '*)) '* x)))
-    (cond ((eq type 'integer) (values '* '*))
-          ((eq type 'bit) (values 0 1))
-          ((eq type 'fixnum) (values most-negative-fixnum most-positive-fixnum))
-          ((eq type 'unsigned-byte) (values 0 '*))
-          ((eq type 'signed-byte) (values '* '*))
-          ((atom type) nil)
-          ((and (eq (car type) 'integer)
-                (or (integerp (bound (cadr type))) (eq (bound (cadr type)) '*))
-                (or (integerp (bound (caddr type))) (eq (bound (caddr type)) '*)))
-           (values (bound (cadr type)) (bound (caddr type))))
-          ((and (eq (car type) 'unsigned-byte) (integerp (cadr type)))
-           (values 0 (1- (ash 1 (cadr type)))))
-          ((and (eq (car type) 'unsigned-byte) (eq (bound (cadr type)) '*)) (values 0 '*))
-          ((and (eq (car type) 'signed-byte) (integerp (cadr type)))
-           (values (- (ash 1 (1- (cadr type)))) (1- (ash 1 (1- (cadr type))))))
-          ((and (eq (car type) 'signed-byte) (eq (bound (cadr type)) '*)) (values '* '*))
-          ((and (eq (car type) 'mod) (integerp (cadr type))) (values 0 (1- (cadr type))))
-          (t nil))))
+;; SUBTYPEP and UPGRADED-ARRAY-ELEMENT-TYPE are in 57-subtypep.lisp (they need CLOS classes).
 
 (defun simple-string-p (x) (typep x 'simple-string))
 (defun compiled-function-p (x) (functionp x))   ; every function here is compiled

@@ -301,18 +301,6 @@
       (%array-element-type-1 a)))
 (defun adjustable-array-p (a) (and (not (%marray-p a)) (array-has-fill-pointer-p a)))
 
-(defun upgraded-array-element-type (typespec &optional environment)
-  "The element types arrays specialize on here: BIT, (UNSIGNED-BYTE 8), BASE-CHAR, CHARACTER, else T."
-  (declare (ignore environment))
-  (cond ((null typespec) nil)
-        ((subtypep typespec 'bit) 'bit)
-        ((and (consp typespec) (eq (car typespec) 'unsigned-byte) (integerp (cadr typespec))
-              (<= 1 (cadr typespec) 8))
-         '(unsigned-byte 8))
-        ((subtypep typespec 'base-char) 'base-char)
-        ((subtypep typespec 'character) 'character)
-        (t t)))
-
 ;;; Bit arrays: BIT-AND ... BIT-NOT element by element over arrays of the same shape.
 ;;; OPT-ARG NIL makes a new array, T reuses the first argument, an array receives it.
 

@@ -45,8 +45,17 @@
 (defun %set-find-class (symbol &optional errorp environment class)
   ;; (setf (find-class name) class): the setf expander passes the new value last.
   (declare (ignore errorp environment))
-  (if class (%put symbol '%class class) (remprop symbol '%class))
+  (let ((old (get symbol '%class)))
+    (if class (%put symbol '%class class) (remprop symbol '%class))
+    (when (%class-p old) (%refresh-wrapper-name old))
+    (when (%class-p class) (%refresh-wrapper-name class)))
   class)
+
+(defun %refresh-wrapper-name (class)
+  "TYPE-OF reads the wrapper's name: the class's proper name, else the class itself."
+  (let ((w (%class-wrapper class)) (n (%class-name class)))
+    (when (simple-vector-p w)
+      (setf (svref w 1) (if (and n (symbolp n) (eq (get n '%class) class)) n class)))))
 (defsetf find-class (symbol &optional errorp environment) (class)
   `(%set-find-class ,symbol ,errorp ,environment ,class))
 
@@ -84,7 +93,7 @@
         (setf (%class-direct-superclasses c) supers)
         (dolist (s supers) (push c (%class-direct-subclasses s)))
         (setf (%class-direct-slots c)
-              (mapcar (lambda (s) (%make-slotd :name (car s) :initargs (if (cadr s) (list (cadr s)) nil)
+              (mapcar (lambda (s) (%make-slotd :name (car s) :initargs (cadr s)
                                                :initfunction (caddr s)))
                       (svref (%find-condition-class name) 3)))
         (%put name '%condition-class-object c)
@@ -206,7 +215,7 @@
              (forward-referenced-class standard-class (class))
              (condition-class standard-class (class))
              (function built-in-class (t))
-             (generic-function standard-class (function))
+             (generic-function standard-class (function standard-object))   ; as in the MOP
              (standard-generic-function standard-class (generic-function))
              (method standard-class (standard-object))
              (standard-method standard-class (method))
@@ -252,6 +261,7 @@
                     (%slotd (get 'standard-object '%class))
                     (%method (get 'standard-method '%class))
                     (%gf (funcall '%gf-record-class x))
+                    (restart (get 'restart '%class))
                     (%marray (%array-class x))
                     (t (%struct-class l))))
                  (t (get 't '%class)))))
@@ -263,11 +273,19 @@
         ((floatp x) (if (%double-p x) (get 'double-float '%class) (get 'single-float '%class)))
         ((rationalp x) (get 'ratio '%class))
         ((numberp x) (get 'complex '%class))
+        ((random-state-p x) (get 'random-state '%class))   ; a vector underneath
         ((arrayp x) (%array-class x))
         ((hash-table-p x) (get 'hash-table '%class))
         ((packagep x) (get 'package '%class))
-        ((streamp x) (get 'stream '%class))
+        ((streamp x) (%stream-class x))
         (t (get 't '%class))))
+
+(defun %stream-class (x)
+  (or (and (fboundp '%synonym-stream-p)       ; the predicates of 77-composite-streams.lisp
+           (dolist (n '(broadcast-stream concatenated-stream echo-stream file-stream
+                        string-stream synonym-stream two-way-stream) nil)
+             (when (typep x n) (return (get n '%class)))))
+      (get 'stream '%class)))
 
 (defun %class-precedence-list (class) (%class-cpl (%ensure-finalized class)))
 

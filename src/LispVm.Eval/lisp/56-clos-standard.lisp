@@ -178,6 +178,17 @@
   (write-string ">" stream)
   object)
 
+(defmethod print-object ((object condition) stream)
+  ;; As the printer does: the report without escapes, else #<TYPE "report">.
+  (if *print-escape*
+      (progn (write-string "#<" stream)
+             (write-string (symbol-name (type-of object)) stream)
+             (write-string " " stream)
+             (write-string (%engine-prin1-to-string (%condition-message object)) stream)
+             (write-string ">" stream))
+      (%report-condition object stream))
+  object)
+
 (defmethod print-object ((object method) stream)
   (write-string "#<STANDARD-METHOD " stream)
   (prin1 (and (%method-gf object) (%gf-name (%method-gf object))) stream)
@@ -221,7 +232,9 @@
 
 (defmethod class-name ((class class)) (%class-name class))
 (defmethod (setf class-name) (new-value (class class))
-  (setf (%class-name class) new-value))
+  (setf (%class-name class) new-value)
+  (%refresh-wrapper-name class)
+  new-value)
 
 (defun %print-instance (x stream) (print-object x stream))
 
@@ -230,24 +243,6 @@
   (prin1 (%gf-name (%gf-record object)) stream)
   (write-string ">" stream)
   object)
-
-(defun %type-class (x)
-  (cond ((%class-p x) x)
-        ((and (symbolp x) x (not (eq x t))) (find-class x nil))
-        ((eq x t) (find-class 't))
-        (t nil)))
-
-(defun %clos-class-types-p (t1 t2)
-  "True when both types are classes and one at least is not built in (the type lattice
-answers those) or is given as a class object."
-  (let ((c1 (%type-class t1)) (c2 (%type-class t2)))
-    (and c1 c2 (not (%forward-referenced-p c1)) (not (%forward-referenced-p c2))
-         (or (%class-p t1) (%class-p t2)
-             (not (eq (%class-metaclass c1) 'built-in-class))
-             (not (eq (%class-metaclass c2) 'built-in-class))))))
-
-(defun %clos-subtypep (t1 t2)
-  (values (%subclassp (%type-class t1) (%type-class t2)) t))
 
 ;;; The printer asks this for structures and conditions: is there a print-object method
 ;;; for X other than the defaults above? (Standard instances always go to print-object.)

@@ -35,16 +35,13 @@
 
 ;;; Restarts as the debugger shows them.
 (defun %restart-report (r stream)
-  (let ((rep (svref r 3)))
-    (cond ((stringp rep) (write-string rep stream))
-          (rep (funcall rep stream))
-          (t (prin1 (svref r 1) stream)))))
+  (let ((*print-escape* nil)) (%print-restart r stream 0)))
 
 (defun %list-restarts (restarts)
   (format *debug-io* "~&Restarts:~%")
   (let ((i 0))
     (dolist (r restarts)
-      (format *debug-io* "~3D: [~A] " i (or (svref r 1) ""))
+      (format *debug-io* "~3D: [~A] " i (or (restart-name r) ""))
       (%restart-report r *debug-io*)
       (terpri *debug-io*)
       (setq i (1+ i)))))

@@ -44,7 +44,7 @@
 
 ;;; Macros: expanding one gives code that signals when it runs.
 (dolist (name '(call-method defclass defgeneric define-method-combination define-symbol-macro
-                defmethod restart-bind with-accessors with-condition-restarts with-slots))
+                defmethod with-accessors with-slots))
   (%install-stub-macro name))
 
 ;;; Names of types, classes and declarations that exist only as symbols so far.
