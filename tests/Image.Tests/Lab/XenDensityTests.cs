@@ -1,7 +1,7 @@
 // Why: issue 20's density "done when" at CI size: bench/density/dom0.sh (the very script the
 // 100-guest bench runs) creates 20 REPL guests of 16 MiB in the shared Dom0, every one must
 // answer (+ 1 2) = 3 on its own console, and after `xl shutdown` all must be gone with Xen's
-// free memory back. The figures it prints (create, unpause -> prompt, memory) go to the log.
+// free memory back. The figures it prints (xl create -> prompt, memory) go to the log.
 // LISPVM_LAB=1.
 using System.Diagnostics;
 using System.Text.RegularExpressions;
@@ -37,7 +37,7 @@ public sealed class XenDensityTests(LabFixture fixture, ITestOutputHelper log)
         foreach (var line in r.Output.Split('\n'))
             if (!line.StartsWith("@@GUEST")) Say(line.TrimEnd('\r'));
 
-        var booted = Regex.Matches(r.Output, @"^@@GUEST dens\d{3} create_ms (\d+) unpause_ms \d+ unpause_to_prompt_ms (\d+) guest_boot_ms (\d+)\r?$",
+        var booted = Regex.Matches(r.Output, @"^@@GUEST dens\d{3} create_ms (\d+) create_to_prompt_ms (\d+) after_create_ms \d+ guest_boot_ms (\d+)\r?$",
             RegexOptions.Multiline);
         Assert.True(booted.Count == Guests, $"{booted.Count} of {Guests} guests reached their prompt:\n{r.Output}");
         Assert.Matches($@"@@RESULT answered {Guests} of {Guests} with 3 ", r.Output);
