@@ -133,8 +133,8 @@ chroot "$ROOT" /bin/sh -c 'export DEBIAN_FRONTEND=noninteractive;
 # The libxl driver decodes the host CPU from Xen's feature words with libvirt's CPU map, and no
 # model in it matches what Xen reports under QEMU TCG: libvirtd then fails with "Cannot find
 # suitable CPU model for given data" / "cannot create capabilities for libxenlight". A model
-# with no features (decode only, never offered to guests) always matches: Xen's words lack VME,
-# which every model in the map needs (seen: hw_caps 1fcbf3fd:... for QEMU's -cpu max).
+# with no features (decode only, never offered to guests) always matches. (Xen's hw_caps under
+# QEMU's -cpu max, 1fcbf3fd:..., lack VME, which even the smallest model, 486, needs.)
 M="$ROOT/usr/share/libvirt/cpu_map"
 [ -f "$M/index.xml" ] || die "libvirt's CPU map is not at /usr/share/libvirt/cpu_map"
 printf "<cpus>\n  <model name='lab-tcg'>\n    <decode host='on' guest='off'/>\n  </model>\n</cpus>\n" >"$M/x86_lab-tcg.xml"
