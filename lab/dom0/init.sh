@@ -10,6 +10,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm /run /tmp /mnt/share
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
+mkdir -p /run/lock            # /var/lock: virsh console locks the pty there
 mount -t tmpfs tmpfs /tmp
 mount -o remount,rw /
 ip link set lo up

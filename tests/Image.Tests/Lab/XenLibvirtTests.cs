@@ -86,6 +86,9 @@ public sealed class XenLibvirtTests(LabFixture fixture, ITestOutputHelper log)
                       "grep -v ' info : ' /var/log/libvirt/libvirtd.log | tail -20; exit 1", 240);
         Assert.True(up.ExitCode == 0, up.Output);
         Dom0($"{Virsh} destroy {Name}; {Virsh} undefine {Name}; rm -f {Save}; true");
+        // virsh console locks the pty in /var/lock (= /run/lock); images built before the
+        // init made it lack the directory: "Couldn't create lock file for device".
+        Dom0("mkdir -p /run/lock");
         try
         {
             var def = Dom0($"{Virsh} define /mnt/share/libvirt/lispvm.xml 2>&1");
