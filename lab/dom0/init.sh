@@ -10,6 +10,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm /run /tmp /mnt/share
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
+mkdir -p /run/lock            # /var/lock: virsh console locks the pty there
 mount -t tmpfs tmpfs /tmp
 mount -o remount,rw /
 ip link set lo up
@@ -27,6 +28,13 @@ mountpoint -q /proc/xen || mount -t xenfs xenfs /proc/xen
 /etc/init.d/xen start >/tmp/xen-start.log 2>&1 || cat /tmp/xen-start.log
 ip link add xenbr0 type bridge 2>/dev/null && ip addr add 10.0.0.1/24 dev xenbr0 \
   && ip link set xenbr0 up
+# libvirt's daemon with the libxl driver (virsh -c xen:///system), only when the image has it;
+# -d: it forks into the background, Dom0 boot does not wait for its driver start-up (tens of
+# seconds of CPU under TCG; niced so the lab agent and the tests come first).
+if [ -x /usr/sbin/libvirtd ]; then
+  mkdir -p /run/libvirt /var/log/libvirt
+  nice -n 10 /usr/sbin/libvirtd -d >/tmp/libvirtd.log 2>&1 || echo "LAB: libvirtd did not start (/tmp/libvirtd.log)"
+fi
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /mnt/share \
   || echo "LAB: 9p mount failed"
 echo "LAB-DOM0-READY uptime=$(cut -d' ' -f1 /proc/uptime)"

@@ -49,7 +49,9 @@ public sealed class LabDriver : IDisposable
     public static LabDriver Start(string repoRoot, TimeSpan? bootTimeout = null)
     {
         var lab = new LabDriver(repoRoot);
-        try { lab.Boot(bootTimeout ?? TimeSpan.FromSeconds(180)); }
+        // 180 s was enough until Dom0's init also started libvirtd (its driver start-up takes
+        // tens of seconds of Dom0 CPU under TCG); Dom0 alone took 120-230 s on a loaded host.
+        try { lab.Boot(bootTimeout ?? TimeSpan.FromSeconds(300)); }
         catch { lab.Dispose(); throw; }
         return lab;
     }
