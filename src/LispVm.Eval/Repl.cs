@@ -152,7 +152,18 @@ public sealed unsafe class Repl : IConsoleIn
         {
             // Compact; if a single form fills the buffer, drop it with an error.
             if (pos > 0) { for (int i = pos; i < len; i++) buf[i - pos] = buf[i]; len -= pos; pos = 0; }
-            if (len >= buf.Length) { len = pos = 0; vm.ConsoleString(";; Error: Input form too long.\n"); }
+            if (len >= buf.Length)
+            {
+                // The rest of its line is skipped too (as after a read error): before, it was
+                // read piece by piece as new forms (a 1 MB pasted list printed its elements).
+                len = pos = 0;
+                Errors++;
+                atPrompt = false;
+                if (vm.ConsoleColumn != 0) vm.ConsoleString("\n");
+                vm.ConsoleString(";; Error: Input form too long.\n");
+                Prompt();
+                if (c != '\n') { skipLine = true; return; }
+            }
         }
         buf[len++] = c;
     }
