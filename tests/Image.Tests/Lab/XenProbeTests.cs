@@ -1,0 +1,50 @@
+// Why: issue 14's "console robustness, proven on Xen": the console probe set
+// (tests/probes/console-probes.txt) typed on the guest's console, one probe at a time as
+// pasted, each followed by (+ 40 2) which must answer 42 (a probe may end in a clean
+// error). The hosted REPL and the Linux image run the same list (Probes/HostedProbeTests,
+// LinuxProbeTests). debugger=off: the one-line report is what the probes assert. LISPVM_LAB=1.
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using LispVm.Tests.Probes;
+using Xunit;
+using Xunit.Abstractions;
+
+using static Image.Tests.Lab.LabRepl;
+
+namespace Image.Tests.Lab;
+
+[Collection("Xen lab")]
+public sealed class XenProbeTests(LabFixture fixture, ITestOutputHelper log)
+{
+    private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
+
+    [LabFact]
+    public void EveryConsoleProbeIsSurvivedOnTheXenConsole()
+    {
+        var probes = ConsoleProbes.Load();
+        var g = BootToPrompt(fixture.Lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 128, Extra: "debugger=off"), out _);
+        var failures = new List<string>();
+        var total = Stopwatch.StartNew();
+        try
+        {
+            for (int i = 0; i < probes.Count; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                int start = g.Cursor;
+                g.Send(ConsoleProbes.Input(probes[i], i));
+                // A wedged console fails here, with the console text since the last probe.
+                g.Expect(ConsoleProbes.MarkerRegex(i).ToString(), TimeSpan.FromSeconds(420));
+                string text = g.TextFrom(start);
+                var m = ConsoleProbes.MarkerRegex(i).Match(text);
+                string f = ConsoleProbes.CheckOne(probes[i], i, text[..m.Index]);
+                if (f != null) failures.Add(f);
+                Say($"probe {probes[i].Name}: {sw.Elapsed.TotalSeconds:F1} s{(f == null ? "" : " FAILED")}");
+            }
+            Say($"{probes.Count} console probes on Xen: {total.Elapsed.TotalSeconds:F0} s, {failures.Count} failures");
+            Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+            g.SendLine("(+ 1 2)");
+            g.Expect(@"\(\+ 1 2\)\r\n3\r\n\* ");
+        }
+        finally { g.Destroy(); }
+    }
+}
