@@ -136,6 +136,10 @@ namespace LispVm.Kernel
         }
 
         // Called from the VM's safe-point poll: memory reads only unless something is pending.
+        // The Xen console has no TIOCGWINSZ: without `cols=` the terminal is asked (CSI 6n,
+        // KernelConsole; never waited for).
+        public override bool AsksConsoleWidth => OptionNumber("cols", 0) == 0;
+
         public override void PollControl()
         {
             if (_control == null) return;

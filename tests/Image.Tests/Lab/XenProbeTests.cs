@@ -47,4 +47,25 @@ public sealed class XenProbeTests(LabFixture fixture, ITestOutputHelper log)
         }
         finally { g.Destroy(); }
     }
+
+    // Issue 14: the Xen console has no TIOCGWINSZ; without `cols=` the guest asks the terminal
+    // (CSI 6n) and never waits: typing works before any answer, and the answer, whenever it
+    // comes, sets the width the line editor wraps at.
+    [LabFact]
+    public void ConsoleWidthIsAskedWithCsi6nAndTheAnswerSetsTheWrap()
+    {
+        var g = BootToPrompt(fixture.Lab, new LabDriver.GuestOptions(KernelImage.ReplPath(), MemoryMb: 64), out _);
+        try
+        {
+            g.Expect(Regex.Escape("\u001b[6n"), TimeSpan.FromSeconds(10));
+            g.SendLine("(+ 1 2)");                                   // nobody answered yet: 80 columns
+            g.Expect(@"\(\+ 1 2\)\r\n3\r\n\* ");
+            g.Send("\u001b[24;40R");                                  // the terminal's answer, late
+            g.SendLine($"(length \"{new string('x', 50)}\")");
+            // The prompt takes 2 columns: 38 characters, a row break, the rest.
+            g.Expect(@"\(length ""x{29}\r\nx{21}""\)\r\n50\r\n\* ", TimeSpan.FromSeconds(30));
+            Say("CSI 6n answered late: the echo wraps at 40 columns");
+        }
+        finally { g.Destroy(); }
+    }
 }
