@@ -18,6 +18,26 @@ public sealed class XenProbeTests(LabFixture fixture, ITestOutputHelper log)
 {
     private void Say(string s) { log.WriteLine(s); Console.Error.WriteLine("[lab] " + s); }
 
+    // Waits for the regex as long as the console keeps printing: a 1 MB paste under TCG on a
+    // busy machine took 3 to over 7 minutes. A wedge is two minutes without a byte (or the
+    // whole probe over 30 minutes).
+    static void ExpectWhileMoving(LabGuest g, string regex)
+    {
+        var total = Stopwatch.StartNew();
+        var still = Stopwatch.StartNew();
+        int seen = -1;
+        for (;;)
+        {
+            try { g.Expect(regex, TimeSpan.FromSeconds(20)); return; }
+            catch (LabException)
+            {
+                int now = g.TextFrom(g.Cursor).Length;
+                if (now != seen) { seen = now; still.Restart(); }
+                if (still.Elapsed > TimeSpan.FromSeconds(120) || total.Elapsed > TimeSpan.FromMinutes(30)) throw;
+            }
+        }
+    }
+
     [LabFact]
     public void EveryConsoleProbeIsSurvivedOnTheXenConsole()
     {
@@ -33,7 +53,7 @@ public sealed class XenProbeTests(LabFixture fixture, ITestOutputHelper log)
                 int start = g.Cursor;
                 g.Send(ConsoleProbes.Input(probes[i], i));
                 // A wedged console fails here, with the console text since the last probe.
-                g.Expect(ConsoleProbes.MarkerRegex(i).ToString(), TimeSpan.FromSeconds(420));
+                ExpectWhileMoving(g, ConsoleProbes.MarkerRegex(i).ToString());
                 string text = g.TextFrom(start);
                 var m = ConsoleProbes.MarkerRegex(i).Match(text);
                 string f = ConsoleProbes.CheckOne(probes[i], i, text[..m.Index]);
