@@ -123,6 +123,20 @@ public sealed unsafe class Repl : IConsoleIn
     /// <summary>Drop buffered input (Ctrl-C at the prompt discards a partial form).</summary>
     public void DiscardInput() { pos = len = 0; utfNeed = 0; skipLine = false; }
 
+    /// <summary>True while a debugger level reads the console (*%DEBUG-LEVEL*, 92-debugger.lisp,
+    /// above 0): the line editors put its input lines into the history. Looked up, not
+    /// interned: nothing is allocated or exported.</summary>
+    public bool InDebugger
+    {
+        get
+        {
+            ulong sym = vm.Heap.FindSymbol("*%DEBUG-LEVEL*", vm.Roots[(int)R.ClPackage], out SymbolStatus st);
+            if (st == SymbolStatus.None) return false;
+            ulong v = vm.SymValue(sym);
+            return W.IsFixnum(v) && W.FixVal(v) > 0;
+        }
+    }
+
     /// <summary>Mark the prompt as shown by the caller, or not (the kernel console reprints it).</summary>
     public bool AtPrompt { get { return atPrompt; } set { atPrompt = value; } }
 
@@ -152,7 +166,18 @@ public sealed unsafe class Repl : IConsoleIn
         {
             // Compact; if a single form fills the buffer, drop it with an error.
             if (pos > 0) { for (int i = pos; i < len; i++) buf[i - pos] = buf[i]; len -= pos; pos = 0; }
-            if (len >= buf.Length) { len = pos = 0; vm.ConsoleString(";; Error: Input form too long.\n"); }
+            if (len >= buf.Length)
+            {
+                // The rest of its line is skipped too (as after a read error): before, it was
+                // read piece by piece as new forms (a 1 MB pasted list printed its elements).
+                len = pos = 0;
+                Errors++;
+                atPrompt = false;
+                if (vm.ConsoleColumn != 0) vm.ConsoleString("\n");
+                vm.ConsoleString(";; Error: Input form too long.\n");
+                Prompt();
+                if (c != '\n') { skipLine = true; return; }
+            }
         }
         buf[len++] = c;
     }

@@ -14,6 +14,8 @@ public sealed class HostedPlatform : IPlatform
     public bool ExitForReal;
     public int? ExitCode;
     public Action<byte[], int> Capture;
+    /// <summary>Bytes written so far (the terminal's editor: did the Repl print?).</summary>
+    public long BytesWritten;
 
     public HostedPlatform(bool exitForReal)
     {
@@ -23,6 +25,7 @@ public sealed class HostedPlatform : IPlatform
 
     public void Write(byte[] buf, int len)
     {
+        BytesWritten += len;
         if (Capture != null) { Capture(buf, len); return; }
         stdout.Write(buf, 0, len);
         stdout.Flush();

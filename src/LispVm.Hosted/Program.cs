@@ -70,6 +70,12 @@ public static class Program
             host.Vm.FlushConsole();
             return fileFailed || host.Repl.Errors > 0 ? 1 : 0;
         }
+        // A terminal: the image's line editor (history, Emacs keys) in raw mode.
+        if (!Console.IsInputRedirected && !Console.IsOutputRedirected)
+        {
+            int? code = HostedTerminal.TryRun(host);
+            if (code != null) return code.Value;
+        }
         host.Repl.ShowPrompt = !Console.IsInputRedirected;
         host.Repl.Start();
         var stdin = Console.OpenStandardInput();

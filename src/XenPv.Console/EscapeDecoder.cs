@@ -2,13 +2,15 @@
 // final) that may arrive split across console reads. This decodes them one byte at a time,
 // so a sequence cut anywhere still yields one key; a control byte inside a sequence aborts
 // it and is handled as itself (Enter and Ctrl-C always work), and a lone ESC followed by an
-// ordinary byte drops the ESC. No allocation; the parameters are bounded.
+// ordinary byte drops the ESC. No allocation; the parameters are bounded. A cursor position
+// report (the answer to CSI 6n) comes out as a key with its row and column.
 namespace XenPv.Console
 {
     public enum EditKey
     {
         None = 0, Up, Down, Left, Right, Home, End, Delete, WordLeft, WordRight,
         KillWordBack, KillWordForward,
+        CursorReport,         // CSI row ; col R: the terminal's answer to CSI 6n (Param0, Param1)
     }
 
     public enum EscapeResult { Pass = 0, Pending = 1, Key = 2 }
@@ -20,6 +22,9 @@ namespace XenPv.Console
         int p0, p1, index;    // the first two numeric parameters, which one is being read
 
         public bool Active { get { return state != 0; } }
+        // The first two parameters of the sequence that ended last (a cursor report's row, column).
+        public int Param0 { get { return p0; } }
+        public int Param1 { get { return p1; } }
 
         // Pass: b is not part of a sequence (handle it as a plain byte). Pending: consumed.
         // Key: a sequence ended; key is what it means (None for sequences we ignore).
@@ -72,6 +77,7 @@ namespace XenPv.Console
                 case (byte)'D': return word ? EditKey.WordLeft : EditKey.Left;
                 case (byte)'H': return EditKey.Home;
                 case (byte)'F': return EditKey.End;
+                case (byte)'R': return ss3 ? EditKey.None : EditKey.CursorReport;
                 case (byte)'~':
                     if (ss3) return EditKey.None;
                     if (p0 == 1 || p0 == 7) return EditKey.Home;

@@ -53,6 +53,10 @@ namespace XenPv.Console
         private int row, col;
         private int width = DefaultWidth;
 
+        // The column of the last cursor position report (CSI row ; col R) the terminal sent,
+        // 0 when none came; the console takes it (a width query) and sets it back to 0.
+        public int ReportedColumn;
+
         // Echo typed characters (a raw pty / tty does not echo itself).
         public bool Echo = true;
         // The column where the line starts (after the prompt): "* " and "  " are 2. Set before
@@ -136,6 +140,8 @@ namespace XenPv.Console
             if (r == EscapeResult.Pending) return LineEvent.None;
             if (r == EscapeResult.Key)
             {
+                // The terminal's answer to a width query (CSI 6n): noted, never an edit.
+                if (key == EditKey.CursorReport) { ReportedColumn = esc.Param1; return LineEvent.None; }
                 if (longLine) return LineEvent.None;
                 if (searching) EndSearch();
                 DoKey(key);

@@ -84,11 +84,41 @@ namespace XenPv.Console
         {
             if (count == 0) return true;
             int done;
-            fixed (byte* p = pending) done = pump.Transfer(ref ring, port, p, count, true, deadlineNs, FullWaitNs, MaxBoundedWaits);
+            if (deadlineNs == 0 && WatchCtrlC) done = FlushWatchingCtrlC();
+            else fixed (byte* p = pending) done = pump.Transfer(ref ring, port, p, count, true, deadlineNs, FullWaitNs, MaxBoundedWaits);
             bool complete = done == count;
             if (!complete) { port.Notify(); readNotifications++; }   // what did fit still gets read
             count = 0;
             return complete;
+        }
+
+        /// <summary>The REPL's console: Ctrl-C typed while output waits for a full ring must still
+        /// reach the running form (issue 14), which cannot poll while it waits here. Between
+        /// bounded waits the input is looked at (peeked, not taken: the poller reads it as
+        /// usual); a Ctrl-C there drops the output still waiting (CtrlCDropped) and returns, so
+        /// the form reaches its next safe point and the debugger opens.</summary>
+        public bool WatchCtrlC;
+        public long CtrlCDropped;
+        public const ulong CtrlCCheckNs = 50000000;      // look at the input every 50 ms of waiting
+
+        int FlushWatchingCtrlC()
+        {
+            int done = 0;
+            fixed (byte* p = pending)
+                while (done < count)
+                {
+                    done += pump.Transfer(ref ring, port, p + done, count - done, true, port.NowNs() + CtrlCCheckNs, FullWaitNs, 5);
+                    if (done < count && CtrlCTyped()) { CtrlCDropped += count - done; break; }
+                }
+            return done;
+        }
+
+        bool CtrlCTyped()
+        {
+            byte* b = stackalloc byte[1024];      // the input ring's size (struct xencons_interface)
+            int k = ring.Peek(b, 1024);
+            for (int i = 0; i < k; i++) if (b[i] == 0x03) return true;
+            return false;
         }
 
         // Non-blocking: bytes read (0 if none). Tells the backend there is room again.

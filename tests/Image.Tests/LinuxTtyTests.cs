@@ -89,6 +89,23 @@ public class LinuxTtyTests
         Assert.Contains("(reverse-i-search)` 10': (+ 10 20)", s.Output);
     }
 
+    // Issue 14: what is typed at the debugger's prompt goes into the history too (each line
+    // its own entry): after :top, up twice recalls the form typed at "1] ".
+    [Fact]
+    public void DebuggerInputLinesAreInTheHistory()
+    {
+        var s = Run(new[]
+        {
+            Step("wait", Prompt),
+            Step("send", "(+ 1 dbg-nope)\r"), Step("wait", "1\\] $"),
+            Step("send", "(+ 2 3)\r"), Step("wait", "\r\n5\r\n1\\] $"),
+            Step("send", ":top\r"), Step("wait", Prompt),
+            Step("send", "\u001b[A\u001b[A\r"), Step("wait", "\\(\\+ 2 3\\)\r\n5\r\n\\* $"),
+            Step("send", "\u0004"),
+        });
+        Assert.Equal(0, s.Exit);
+    }
+
     [Fact]
     public void WidthFromColsAndFromSigwinchWrapsTheEcho()
     {

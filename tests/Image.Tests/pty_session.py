@@ -2,14 +2,16 @@
 # Why: the line editor must be tried on a real terminal: this runs a program on a fresh
 # pty (its stdin, stdout and stderr) and plays a script of steps, then prints one JSON
 # object: the raw output, whether the terminal was raw at chosen points, and how the
-# program ended (exit status, 128 + N for signal N). Steps (JSON list): ["send", text] (bytes, written at once), ["sendsplit",
-# text] (one write per byte, 20 ms apart), ["wait", regex] (on the output, 10 s),
+# program ended (exit status, 128 + N for signal N). Steps (JSON list): ["send", text] (bytes, written at once), ["paste", text,
+# seconds] (Latin-1 bytes written in pieces while the output is read), ["sendsplit",
+# text] (one write per byte, 20 ms apart), ["wait", regex, seconds] (on the output, default 10 s),
 # ["resize", cols] (TIOCSWINSZ on the pty, then SIGWINCH), ["signal", name], ["modes",
 # label] (records "raw" or "cooked"), ["sleep", seconds], ["state", label] (records the
 # process state letter from /proc). Usage: pty_session.py STEPS_JSON PROGRAM [ARGS...]
 import fcntl, json, os, re, select, signal, struct, sys, termios, time
 
-steps = json.loads(sys.argv[1])
+# The steps may come from a file ("@PATH"): a large paste does not fit a command line.
+steps = json.loads(open(sys.argv[1][1:]).read() if sys.argv[1].startswith("@") else sys.argv[1])
 master, slave = os.openpty()
 before = termios.tcgetattr(slave)
 
@@ -91,12 +93,26 @@ for step in steps:
     kind, arg = step[0], step[1]
     if kind == "send":
         os.write(master, arg.encode("utf-8"))
+    elif kind == "paste":
+        # Text whose characters are bytes (Latin-1), written in pieces while the output is
+        # read: a large paste would otherwise fill both directions of the pty and stall.
+        data, sent = arg.encode("latin-1"), 0
+        deadline = time.time() + (step[2] if len(step) > 2 else 10)
+        while sent < len(data) and time.time() < deadline:
+            r, w, _ = select.select([master], [master], [], 0.05)
+            if r:
+                pump(0)
+            if w:
+                sent += os.write(master, data[sent:sent + 1024])
+        if sent < len(data):
+            failed = "paste: %d of %d bytes written" % (sent, len(data))
+            break
     elif kind == "sendsplit":
         for b in arg.encode("utf-8"):
             os.write(master, bytes([b]))
             time.sleep(0.02)
     elif kind == "wait":
-        deadline = time.time() + 10
+        deadline = time.time() + (step[2] if len(step) > 2 else 10)
         start = len(out)
         while not re.search(arg.encode("utf-8"), bytes(out)) and time.time() < deadline:
             pump(0.05)

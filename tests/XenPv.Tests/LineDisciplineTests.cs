@@ -101,4 +101,24 @@ public class LineDisciplineTests
         Assert.Equal(new[] { "Line:ab" }, ev);
         Assert.Equal("", echo);
     }
+    // The answer to the Xen console's width query (CSI 6n) is noted, split across reads or
+    // not, and is no edit: the line typed around it is intact and nothing is echoed for it.
+    [Fact]
+    public void CursorPositionReportIsNotedNotTyped()
+    {
+        var ld = new LineDiscipline("\r\n", 64);
+        foreach (byte b in Encoding.ASCII.GetBytes("(+ 1")) ld.Feed(b);
+        ld.ClearEcho();
+        foreach (byte b in Encoding.ASCII.GetBytes("\u001b[24;132R")) Assert.Equal(LineEvent.None, ld.Feed(b));
+        Assert.Equal(132, ld.ReportedColumn);
+        Assert.Equal(0, ld.EchoLength);
+        Assert.Equal(LineEvent.None, ld.Feed((byte)')'));
+        Assert.Equal(LineEvent.Line, ld.Feed((byte)'\r'));
+        Assert.Equal("(+ 1)", Encoding.ASCII.GetString(ld.Line, 0, ld.Length));
+        // F3 with modifiers (CSI 1 ; 5 R) looks the same: the console only takes the first
+        // report after its query.
+        ld.ReportedColumn = 0;
+        var (ev, _) = Run("a\u001b[1;5Rb\r");
+        Assert.Equal(new[] { "Line:ab" }, ev);
+    }
 }

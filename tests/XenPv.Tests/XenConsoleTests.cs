@@ -178,4 +178,26 @@ public unsafe class XenConsoleTests
         con.WaitForInput(6000);                       // input already there: no sleep
         Assert.Equal(new[] { "clear" }, be.Log);
     }
+    // Issue 14: Ctrl-C typed while the output waits on a ring nobody drains (a stuck
+    // backend). Without the watch the flush would wait for ever; with it the waiting output
+    // is dropped and the Ctrl-C stays in the input for the poller; other input does not stop it.
+    [Fact]
+    public void CtrlCTypedWhileOutputIsBlockedEndsTheWait()
+    {
+        using var page = new SharedPage();
+        var be = new FakeBackend(page) { DrainPerWait = 0 };
+        var con = new XenConsole(page.P, be) { WatchCtrlC = true };
+        page.Produce(RingLayout.Console, Encoding.ASCII.GetBytes("abc"));
+        Write(con, new string('x', 3000));           // the output ring holds 2048: 952 bytes wait
+        var flush = Task.Run(() => con.Flush());
+        Thread.Sleep(500);
+        Assert.False(flush.IsCompleted, "the flush ended with only plain input typed");
+        page.Produce(RingLayout.Console, new byte[] { 0x03 });
+        Assert.True(flush.Wait(5000), "Ctrl-C did not end the blocked flush");
+        Assert.Equal(952, con.CtrlCDropped);
+        byte* b = stackalloc byte[8];
+        int n = con.Read(b, 8);
+        Assert.Equal(4, n);                          // "abc" and the Ctrl-C, still there to read
+        Assert.Equal(0x03, b[3]);
+    }
 }

@@ -158,9 +158,34 @@ namespace LispVm.Kernel
             return n;
         }
 
+        // The width query (Xen console without `cols=`): DECSC, the cursor as far right as the
+        // row goes, CSI 6n (where is it?), DECRC. Nothing waits for the answer: the line editor
+        // notes a cursor report whenever it comes (ReportedColumn), and the first one after the
+        // query sets the width (until then `cols=` or 80). A terminal that never answers costs nothing.
+        bool _widthAsked;
+        void AskWidth()
+        {
+            if (_ld == null || !_p.AsksConsoleWidth) return;
+            _p.Write("\u001b7\u001b[999C\u001b[6n\u001b8");
+            _p.Flush();
+            _widthAsked = true;
+        }
+
+        void TakeWidth()
+        {
+            if (_widthAsked)
+            {
+                _p.SetConsoleColumns(_ld.ReportedColumn);
+                _ld.Width = _p.ConsoleColumns;
+                _widthAsked = false;
+            }
+            _ld.ReportedColumn = 0;
+        }
+
         // The main loop; returns the exit code (quit, Ctrl-D or end of input).
         public int Run()
         {
+            AskWidth();
             byte* batch = stackalloc byte[512];
             for (;;)
             {
@@ -210,6 +235,7 @@ namespace LispVm.Kernel
                 for (int i = 0; i < n; i++)
                 {
                     LineEvent ev = _ld.Feed(batch[i]);
+                    if (_ld.ReportedColumn != 0) TakeWidth();
                     EchoOut();
                     if (ev == LineEvent.None) continue;
                     if (ev == LineEvent.Eof)
@@ -277,6 +303,7 @@ namespace LispVm.Kernel
                 {
                     byte c = _read[i];
                     LineEvent ev = _ld.Feed(c);
+                    if (_ld.ReportedColumn != 0) TakeWidth();
                     EchoOut();
                     if (ev == LineEvent.None) continue;
                     if (ev == LineEvent.Eof) { end = true; break; }
@@ -290,7 +317,9 @@ namespace LispVm.Kernel
                     if (line) _vm.Heap.SetSlot(_vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));
                     fixed (byte* b = _ld.Line) Append(b, _ld.Length, line);
                     _ld.TakeLine();
-                    if (line) _ld.DiscardForm();       // data for the program, not history
+                    // Data for the program is not history; the debugger's input is (a
+                    // restart number, :bt, a form typed at "1] "; each line its own entry).
+                    if (line) { if (_repl.InDebugger) _ld.EndForm(); else _ld.DiscardForm(); }
                     got = true;
                     break;
                 }

@@ -67,6 +67,11 @@ namespace LispVm.Kernel
             }
         }
 
+        // Whether the console's width should be asked of the terminal (CSI 6n; the Xen console
+        // without `cols=`: it has no TIOCGWINSZ), and the answer once it came.
+        public virtual bool AsksConsoleWidth => false;
+        public void SetConsoleColumns(int cols) { _cols = cols < 8 ? 8 : cols > 1000 ? 1000 : cols; }
+
         // Requests from outside (Xen: `xl shutdown`/`xl reboot`) checked while Lisp runs; cheap
         // when nothing is pending.
         public virtual void PollControl() { }

@@ -46,7 +46,7 @@ namespace LispVm.Kernel
             Hypercalls.XenVersion(out _verMajor, out _verMinor);
             _events = new EventRegistry((SharedInfo*)shared, new XenEventOps((SharedInfo*)shared), EventPorts);
             _consolePort = _events.Register(port, null);     // the console is read by KernelConsole
-            if (ring != null && _consolePort != null) _console = new XenConsole(ring, _consolePort);
+            if (ring != null && _consolePort != null) _console = new XenConsole(ring, _consolePort) { WatchCtrlC = true };
             if (storePage != null && shared != null) _storePort = _events.Register(storePort, null);
             if (_storePort != null)
             {
@@ -136,6 +136,10 @@ namespace LispVm.Kernel
         }
 
         // Called from the VM's safe-point poll: memory reads only unless something is pending.
+        // The Xen console has no TIOCGWINSZ: without `cols=` the terminal is asked (CSI 6n,
+        // KernelConsole; never waited for).
+        public override bool AsksConsoleWidth => OptionNumber("cols", 0) == 0;
+
         public override void PollControl()
         {
             if (_control == null) return;
