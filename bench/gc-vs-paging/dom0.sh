@@ -168,7 +168,7 @@ vcpus = 1
 extra = "debugger=off"
 on_poweroff = "destroy"
 on_reboot = "destroy"
-on_crash = "destroy"
+on_crash = "preserve"
 EOF
   xl destroy gcvp-guest >/dev/null 2>&1
   xl create -p $cfg >/tmp/gcvp-create.log 2>&1 || {
@@ -184,6 +184,13 @@ EOF
     line=$(timeout 30 xl list $dom 2>/dev/null) || break
     line=${line#*$'\n'}
     [ -n "$line" ] || break
+    # A crashed guest is kept (on_crash=preserve) long enough to log what Xen saw.
+    local g=($line)
+    if [[ ${g[4]} == *c* ]]; then
+      st=crashed
+      timeout 20 xl dmesg 2>/dev/null | tail -15 | sed "s/^/@@LOG $id xl-dmesg /"
+      timeout 60 xl destroy $dom; break
+    fi
     if [ $sent = 0 ]; then
       last_line $out "* "
       [ -n "$REPLY" ] && { printf '(load "run.lisp")\r(quit)\r' >$tty; sent=1; }
@@ -199,7 +206,7 @@ EOF
   done
   now_ms; wall=$(( REPLY - t0 ))
   sleep 0.3; kill $cat 2>/dev/null
-  [ $st = timeout ] || { status_of $out 0 0; st=$REPLY; }
+  [ $st = timeout ] || [ $st = crashed ] || { status_of $out 0 0; st=$REPLY; }
   row "$id" guest "$w" "$mem" "$dyn" "$5" "$st" "$wall" 0 0 0 0 $out
   [ $st = ok ] || tail -5 $out | tr -d '\r' | sed "s/^/@@LOG $id /"
 }
