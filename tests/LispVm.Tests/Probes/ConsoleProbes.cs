@@ -5,6 +5,7 @@
 // probe's patterns in order (and none of its "absent" ones) and then answer 42. Bytes travel as Latin-1 chars (0..255).
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace LispVm.Tests.Probes;
@@ -171,4 +172,43 @@ public static class ConsoleProbes
     }
 
     public static string Tail(string s) => s.Length <= 1500 ? s : "..." + s[^1500..];
+
+    /// <summary>The whole set typed as a paste on a terminal (tests/Image.Tests/pty_session.py
+    /// runs PROGRAM ARGS on a pty; CR ends a line, as a terminal sends it; Ctrl-D at the
+    /// end): every probe survived, the program exited 0 and gave the terminal's modes back.
+    /// The hosted REPL and the Linux image share it.</summary>
+    public static void CheckOnPty(string program, params string[] args)
+    {
+        var probes = Load();
+        string root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(FilePath())))!;
+        var steps = new object[][]
+        {
+            new object[] { "wait", "\\* $" },
+            new object[] { "paste", AllInput(probes, "\r"), 300 },
+            new object[] { "wait", MarkerRegex(probes.Count - 1).ToString(), 300 },
+            new object[] { "send", "\u0004" },
+        };
+        string stepsFile = Path.GetTempFileName();
+        File.WriteAllText(stepsFile, JsonSerializer.Serialize(steps));
+        var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(root, "tests", "Image.Tests", "pty_session.py"));
+        psi.ArgumentList.Add("@" + stepsFile);
+        psi.ArgumentList.Add(program);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string json = p.StandardOutput.ReadToEnd();
+        Xunit.Assert.True(p.WaitForExit(700000), "pty_session.py did not finish");
+        File.Delete(stepsFile);
+        Xunit.Assert.True(p.ExitCode == 0, "pty_session.py failed: " + err.Result);
+        using var doc = JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        string output = r.GetProperty("output").GetString()!;
+        Xunit.Assert.DoesNotContain("PANIC", output);
+        var failures = Check(probes, output);
+        Xunit.Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+        Xunit.Assert.True(r.GetProperty("failed").ValueKind == JsonValueKind.Null, r.GetProperty("failed").ToString());
+        Xunit.Assert.Equal(0, r.GetProperty("exit").GetInt32());
+        Xunit.Assert.True(r.GetProperty("restored").GetBoolean(), "the terminal's modes were not given back");
+    }
 }

@@ -57,36 +57,6 @@ public class HostedTtyTests
     [Fact]
     public void Every_probe_is_survived_on_a_terminal()
     {
-        string root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(ConsoleProbes.FilePath())))!;
-        var probes = ConsoleProbes.Load();
-        var steps = new object[][]
-        {
-            new object[] { "wait", "\\* $" },
-            new object[] { "paste", ConsoleProbes.AllInput(probes, "\r"), 300 },
-            new object[] { "wait", ConsoleProbes.MarkerRegex(probes.Count - 1).ToString(), 300 },
-            new object[] { "send", "\u0004" },
-        };
-        string stepsFile = Path.GetTempFileName();
-        File.WriteAllText(stepsFile, JsonSerializer.Serialize(steps));
-        var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(root, "tests", "Image.Tests", "pty_session.py"));
-        psi.ArgumentList.Add("@" + stepsFile);
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lispvm"));
-        psi.ArgumentList.Add("debugger=off");
-        psi.ArgumentList.Add("--heap-limit");
-        psi.ArgumentList.Add("256");
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string json = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(700000), "pty_session.py did not finish");
-        File.Delete(stepsFile);
-        Assert.True(p.ExitCode == 0, "pty_session.py failed: " + err.Result);
-        using var doc = JsonDocument.Parse(json);
-        var r = doc.RootElement;
-        var failures = ConsoleProbes.Check(probes, r.GetProperty("output").GetString()!);
-        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
-        Assert.True(r.GetProperty("failed").ValueKind == JsonValueKind.Null, r.GetProperty("failed").ToString());
-        Assert.Equal(0, r.GetProperty("exit").GetInt32());
-        Assert.True(r.GetProperty("restored").GetBoolean(), "the terminal's modes were not given back");
+        ConsoleProbes.CheckOnPty(Path.Combine(AppContext.BaseDirectory, "lispvm"), "debugger=off", "--heap-limit", "256");
     }
 }
