@@ -59,11 +59,14 @@ namespace LispVm.Kernel
             KernelPanic.Install(p);
             if (ring == null) p.Crash();
 
-            // The domain must hold the boot mapping and what the main loop needs past it.
+            // The domain must hold what the boot mapping really uses and what the main loop
+            // needs past it. Not up to mapEnd: the slack (bootEnd to the next 4 MiB boundary,
+            // at least 512 KiB) becomes free frames in XenFrames.Start, and counting it made a
+            // 16 MiB guest "need 20 MiB" once the ELF grew past a boundary.
             ulong bootEnd, mapEnd;
             XenFrames.BootMapping(si, out bootEnd, out mapEnd);
-            ulong mapped = mapEnd - VirtBase, need = KernelMain.NeedBytes(p, nrPages * 4096);
-            if (nrPages * 4096 < mapped + need) BootMemory.TooSmall(p, mapped + need, nrPages * 4096);
+            ulong used = bootEnd - VirtBase, need = KernelMain.NeedBytes(p, nrPages * 4096);
+            if (nrPages * 4096 < used + need) BootMemory.TooSmall(p, used + need, nrPages * 4096);
             // Frames for the Lisp heap and late start-up objects (XenPv.Shim.XenFrames): our own
             // P2M sized for the domain's maximum, page tables from the same frame pool.
             XenFrames frames = new XenFrames(si, VirtBase, new XenMmuOps(), new DirectGuestMemory());

@@ -362,8 +362,11 @@ lispvm_sigstack:
         .skip 64 * 1024
 lispvm_sigstack_end:
         .p2align 12
-lispvm_boot_heap:
-        .skip 4 * 1024 * 1024
+lispvm_boot_heap:                       /* 3.5 MiB: a 16 MiB guest's start-up objects (3.0 MiB)
+                                         * fit; at 4 MiB the image's memory size, plus Xen's
+                                         * boot mapping, no longer fit an 8 MiB domain, whose
+                                         * builder then fails before we can say "too small" */
+        .skip 3584 * 1024
 lispvm_boot_heap_end:
 
         .section .note.GNU-stack, "", @progbits

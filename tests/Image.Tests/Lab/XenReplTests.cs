@@ -115,7 +115,7 @@ public sealed class XenReplTests(LabFixture fixture, ITestOutputHelper log)
             string name = (string)f[0];
             string tag = "f" + fileNo++;
             string input = ImageTranscripts.Input(name, tag, out var chunks);
-            g.SendLine($"(defpackage :lab-{tag} (:use :common-lisp))");
+            g.SendLine($"(defpackage :lab-{tag} (:use :common-lisp :lispvm))");   // like CL-USER
             g.SendLine($"(in-package :lab-{tag})");
             g.Expect(Regex.Escape($"#<PACKAGE \"LAB-{tag.ToUpperInvariant()}\">") + @"\r\n\* ");
             int start = g.Cursor;
