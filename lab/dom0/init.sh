@@ -28,13 +28,10 @@ mountpoint -q /proc/xen || mount -t xenfs xenfs /proc/xen
 /etc/init.d/xen start >/tmp/xen-start.log 2>&1 || cat /tmp/xen-start.log
 ip link add xenbr0 type bridge 2>/dev/null && ip addr add 10.0.0.1/24 dev xenbr0 \
   && ip link set xenbr0 up
-# libvirt's daemon with the libxl driver (virsh -c xen:///system), only when the image has it;
-# -d: it forks into the background, Dom0 boot does not wait for its driver start-up (tens of
-# seconds of CPU under TCG; niced so the lab agent and the tests come first).
-if [ -x /usr/sbin/libvirtd ]; then
-  mkdir -p /run/libvirt /var/log/libvirt
-  nice -n 10 /usr/sbin/libvirtd -d >/tmp/libvirtd.log 2>&1 || echo "LAB: libvirtd did not start (/tmp/libvirtd.log)"
-fi
+# libvirt's daemon (libxl driver, virsh -c xen:///system) is NOT started here: the libvirt
+# test starts and stops it (tests/Image.Tests/Lab/XenLibvirtTests.cs). Left running in every
+# Dom0 boot, a second libxl user on the host, one `xl restore` segfaulted in CI.
+mkdir -p /run/libvirt /var/log/libvirt
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share /mnt/share \
   || echo "LAB: 9p mount failed"
 echo "LAB-DOM0-READY uptime=$(cut -d' ' -f1 /proc/uptime)"
