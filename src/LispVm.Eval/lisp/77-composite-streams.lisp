@@ -123,27 +123,25 @@
 
 ;;; Predicates over every kind (0 console out, 1 string out, 2 string in, 3 console in,
 ;;; 4 file in, 5 file out, 6 closed, 30 Lisp).
-(defun input-stream-p (stream)
+(defun %stream-direction-p (stream excluded kinds)
+  "INPUT-STREAM-P and OUTPUT-STREAM-P: a Lisp stream whose state is of type EXCLUDED (the
+composite that cannot go this way) is not; a synonym asks its target; other Lisp streams
+are; a native stream is when its kind is in KINDS. Closed streams keep their direction."
   (unless (streamp stream) (error 'type-error :datum stream :expected-type 'stream))
   (let ((st (%lstream-state stream)))
     (cond ((eql (%stream-kind stream) 6)
-           (and st (not (typep st '%broadcast-state)) t))
-          (st (typecase st
-                (%broadcast-state nil)
-                (%synonym-state (input-stream-p (%lstream-target st)))
-                (t t)))
-          (t (and (member (%stream-kind stream) '(2 3 4 20)) t)))))
+           (and st (not (typep st excluded)) t))
+          (st (cond ((typep st excluded) nil)
+                    ((typep st '%synonym-state)
+                     (%stream-direction-p (%lstream-target st) excluded kinds))
+                    (t t)))
+          (t (and (member (%stream-kind stream) kinds) t)))))
+
+(defun input-stream-p (stream)
+  (%stream-direction-p stream '%broadcast-state '(2 3 4 20)))
 
 (defun output-stream-p (stream)
-  (unless (streamp stream) (error 'type-error :datum stream :expected-type 'stream))
-  (let ((st (%lstream-state stream)))
-    (cond ((eql (%stream-kind stream) 6)
-           (and st (not (typep st '%concatenated-state)) t))
-          (st (typecase st
-                (%concatenated-state nil)
-                (%synonym-state (output-stream-p (%lstream-target st)))
-                (t t)))
-          (t (and (member (%stream-kind stream) '(0 1 5 20)) t)))))
+  (%stream-direction-p stream '%concatenated-state '(0 1 5 20)))
 
 (defun interactive-stream-p (stream)
   (unless (streamp stream) (error 'type-error :datum stream :expected-type 'stream))
