@@ -77,6 +77,10 @@ run_tests() { # name project [dotnet test args...]
       > "$LOG/$name.log" 2>&1
   local rc=$?
   grep -E '^\s*(Failed|Skipped) ' "$LOG/$name.log" | head -40
+  # Why each failed (the error message, up to its stack trace; 5 failures, 30 lines each): a
+  # CI run's printout is often all there is to read afterwards.
+  awk '/^[ \t]*Failed /{n++; if (n > 5) exit; p=1; k=0; print "  why: " $0; next}
+       p && /Stack Trace:/{p=0} p && k < 30 {print "    " $0; k++}' "$LOG/$name.log"
   local counters; counters=$(grep -o '<Counters [^>]*>' "$LOG/$name.trx" 2>/dev/null | head -1)
   if [ -z "$counters" ]; then
     tail -30 "$LOG/$name.log"; fail_step "$name: no test results (rc=$rc)"; return

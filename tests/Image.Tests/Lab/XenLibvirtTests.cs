@@ -140,6 +140,15 @@ public sealed class XenLibvirtTests(LabFixture fixture, ITestOutputHelper log)
             var gone = Dom0($"for i in $(seq 1 30); do xl list | awk '$1 == \"{Name}\"' | grep -q . || exit 0; sleep 1; done; xl list; exit 1");
             Assert.True(gone.ExitCode == 0, "the domain is still in xl list 30 s after virsh said shut off:\n" + gone.Output);
         }
+        catch (Exception e)
+        {
+            // CI keeps only the error message: what libvirt and xl saw goes into it.
+            var diag = lab.Dom0("xl list 2>&1; " + Virsh + " list --all 2>&1; free -m | head -2; " +
+                "echo '-- libvirtd.log'; grep -v ' info : ' /var/log/libvirt/libvirtd.log 2>/dev/null | tail -8; " +
+                "echo '-- libxl-driver.log'; tail -8 /var/log/libvirt/libxl/libxl-driver.log 2>/dev/null; " +
+                "echo '-- console'; tail -5 /var/log/xen/console/guest-" + Name + ".log 2>/dev/null", TimeSpan.FromSeconds(60));
+            throw new Xunit.Sdk.XunitException(e.Message + "\n-- Dom0 after the failure --\n" + diag.Output, e);
+        }
         finally
         {
             Dom0($"{Virsh} destroy {Name}; {Virsh} undefine {Name}; rm -f {Save}; " +
