@@ -75,6 +75,18 @@ namespace XenPv.Shim
             return r >= 0 ? (ulong)r : frames.OwnedFrames;
         }
 
+        /// <summary>Work left for Step: moving toward the target, or a collection it waits for
+        /// (Idle and Short wait for the next target). An idle loop that sleeps on events only
+        /// must not sleep while this is true: nothing will wake it.</summary>
+        public bool HasWork
+        {
+            get
+            {
+                return State == BalloonState.Grow || State == BalloonState.Release
+                    || State == BalloonState.NeedCollect || State == BalloonState.ReleaseAfterGc;
+            }
+        }
+
         /// <summary>A new memory/target (KiB). Any value is accepted and clamped to
         /// [MinFrames, MaxFrames]; the state machine starts over for it.</summary>
         public void SetTargetKiB(ulong kib)

@@ -164,8 +164,11 @@ public unsafe class BalloonTests
         Assert.Equal(BalloonState.NeedCollect, b.State);
         Assert.Equal(0, h.CollectCalls);
         for (int i = 0; i < 5; i++) Assert.False(b.Step(false));   // not at a safe point: waits
+        // Step said "nothing changed", yet work is left: an idle loop must not sleep on it.
+        Assert.True(b.HasWork);
         Run(b, mayCollect: true);
         Assert.Equal(BalloonState.Idle, b.State);
+        Assert.False(b.HasWork);
         Assert.Equal(1, h.CollectCalls);
         Assert.Equal(24 * MiB, f.Owned);
         Assert.True(f.Free >= Balloon.MinFreeFrames);
@@ -192,6 +195,7 @@ public unsafe class BalloonTests
         b.SetTargetKiB(48 * 1024);
         int steps = Run(b);
         Assert.Equal(BalloonState.Short, b.State);
+        Assert.False(b.HasWork);                       // waits for the next target, not a tick
         Assert.True(steps < 5);
         Assert.Single(l.All);
         Assert.Equal("Balloon: Xen took none of the 4,096 frames offered; staying at 65,536 KiB", l.All[0]);

@@ -43,6 +43,9 @@ namespace LispVm.Kernel
         // After boot: the limit from the frames really left (the balloon's formula).
         public void FitLimit() { if (_balloon != null) _balloon.UpdateLimit(); }
 
+        // Balloon work left (or a trim waiting for a safe point): the idle wait stays short.
+        public bool HasWork { get { return _balloon != null ? _balloon.HasWork : _trimPending; } }
+
         // One bounded balloon step; cheap when no target changed and nothing is pending.
         // True when it changed something (call again to converge).
         public bool Step(bool mayCollect)

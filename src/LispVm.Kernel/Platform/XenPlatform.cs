@@ -213,6 +213,7 @@ namespace LispVm.Kernel
 
         // Netfront work waiting that a pending bit no longer shows (Dispatch cleared it).
         bool NetHasWork => _net != null && _net.Netfront.HasWork;
+        bool TargetPending => _control != null && _control.TargetChanged;
 
         public override ulong StaticMaxKiB => _control == null ? 0 : _control.StaticMaxKiB;
         // For drivers that come later (netfront, a timer): register ports here, use xenstore.
@@ -315,13 +316,17 @@ namespace LispVm.Kernel
         public override int Read(byte* dst, int max) { return _console == null ? 0 : _console.Read(dst, max); }
         // Dispatch clears every registered port's pending bit (xenstore takes its watch events),
         // then we check the console ring and control: an event arriving after the check is
-        // still pending and ends the one SCHEDOP_poll over all ports at once.
+        // still pending and ends the one SCHEDOP_poll over all ports at once. Control work
+        // found by the check (a new memory target) returns at once: the event that brought it
+        // was consumed by the Dispatch, so it would not end the wait.
         public override void WaitForInput(ulong deadlineNs)
         {
             if (_console == null) return;
             _events.Dispatch();
             CheckControl();
-            if (_console.InAvailable > 0 || NetHasWork) return;
+            // A new memory/target taken from its watch just now is work for the caller's
+            // balloon steps: waiting here would sit on it until the deadline.
+            if (_console.InAvailable > 0 || NetHasWork || TargetPending) return;
             _events.Wait(ToXenTime(deadlineNs));
             _events.Dispatch();
             CheckControl();
