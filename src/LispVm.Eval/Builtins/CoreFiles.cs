@@ -5,7 +5,8 @@
 // CLOSE. Errors come back to Lisp as negative fixnum codes; lisp/74-streams.lisp turns
 // them into FILE-ERRORs naming the path. A platform without a file system (Xen) answers
 // 95 and the files live in an in-memory store instead: an EQUAL hash table (Vm.Roots
-// [FileStore]) from path string to a byte vector of the contents, lost at power-off.
+// [FileStore]) from path string to a byte vector of the contents, lost at power-off;
+// directories are implicit there ("dir/" and "." exist).
 using LispVm.Gc;
 
 namespace LispVm.Eval;
@@ -293,6 +294,9 @@ public sealed unsafe partial class Builtins
 
     static long MemSize(Vm vm, ulong path)
     {
+        // Directories are implicit in the flat store: "." and any "dir/" exist (EISDIR).
+        int n = M.Len(path);
+        if (n == 0 || vm.Heap.StringChar(path, n - 1) == '/' || (n == 1 && vm.Heap.StringChar(path, 0) == '.')) return -21;
         ulong store = vm.Roots[(int)R.FileStore];
         if (store == W.Nil || !vm.Heap.HashGet(store, path, out ulong bv)) return -2;
         return M.Len(bv);

@@ -69,6 +69,8 @@ FILE-ERROR."
                            (if-exists nil if-exists-p) (if-does-not-exist nil if-dne-p)
                            (external-format :default))
   (declare (ignore external-format))
+  ;; PATH is for the engine only: passed back to OPEN or PROBE-FILE it would be merged with
+  ;; the defaults again (characters/characters/x.lsp under a relative default).
   (let ((path (%native-namestring filespec))
         (elt (%byte-element-type element-type)))   ; NIL: characters (77-byte-io.lisp)
     (ecase direction
@@ -77,11 +79,11 @@ FILE-ERROR."
          (cond ((streamp s) (when (eq direction :probe) (close s)) s)
                ((and (= s -2) (if if-dne-p (null if-does-not-exist) nil)) nil)
                ((and (= s -2) (eq if-does-not-exist :create))
-                (close (open path :direction :output :if-exists :append))
-                (open path :direction direction :element-type element-type))
+                (close (open filespec :direction :output :if-exists :append))
+                (open filespec :direction direction :element-type element-type))
                (t (%signal-file-error path s "open")))))
       ((:output :io)
-       (let ((exists (probe-file path))
+       (let ((exists (probe-file filespec))
              (if-exists (if if-exists-p if-exists :supersede))
              (if-dne (if if-dne-p if-does-not-exist :create)))
          (cond ((and exists (null if-exists)) (return-from open nil))
@@ -141,7 +143,8 @@ line of the form."
           (%load-forms filespec nil print))
         t)
       (let* ((path (%native-namestring filespec))
-             (s (open path :if-does-not-exist (if if-does-not-exist :error nil))))
+             ;; FILESPEC, not PATH: a relative native name would be merged twice.
+             (s (open filespec :if-does-not-exist (if if-does-not-exist :error nil))))
         (unless s (return-from load nil))
         (when verbose (format t "~&; loading ~A~%" path))
         (let ((*load-pathname* (merge-pathnames filespec))

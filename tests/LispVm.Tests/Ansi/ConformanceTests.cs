@@ -104,6 +104,31 @@ public class ConformanceTests
     }
 
     [Fact]
+    public void Load_under_a_relative_default_directory_merges_once()
+    {
+        // The suite's chapter loaders bind *default-pathname-defaults* to the directory of
+        // *load-pathname* and load a sibling: with a relative default, LOAD merged the name,
+        // then OPEN merged the result again (sub/sub/inner.lisp).
+        string dir = Path.Combine(Path.GetTempPath(), "lvt-merge-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(dir, "sub"));
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "sub", "inner.lisp"), "(defvar *lvt-inner* 7)\n");
+            File.WriteAllText(Path.Combine(dir, "sub", "outer.lisp"),
+                "(let ((*default-pathname-defaults* (make-pathname :directory (pathname-directory *load-pathname*))))" +
+                " (load \"inner.lisp\")" +
+                " (with-open-file (s \"made.txt\" :direction :output :if-does-not-exist :create) (write-line \"x\" s)))\n");
+            using var h = new EvalHost();
+            h.Eval("(setf *default-pathname-defaults* (make-pathname :directory '(:relative)))");
+            string rel = Path.GetRelativePath(Environment.CurrentDirectory, dir).Replace('\\', '/');
+            Assert.Equal("T", h.Eval("(load \"" + rel + "/sub/outer.lisp\")"));
+            Assert.Equal("7", h.Eval("*lvt-inner*"));
+            Assert.True(File.Exists(Path.Combine(dir, "sub", "made.txt")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Read_suppress_read_eval_and_stream_errors()
     {
         using var h = new EvalHost();
