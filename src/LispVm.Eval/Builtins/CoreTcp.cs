@@ -399,7 +399,9 @@ public sealed unsafe partial class Builtins
         if (err < 0 && err != NetError.WouldBlock) return err;
         byte* b = M.Raw(M.Slot(rec, XOut));
         int n = vm.Net.TcpSend((int)M.FixVal(M.Slot(rec, XHandle)), b, fill);
-        if (n < 0) { vm.Heap.SetSlot(rec, XError, M.Fix(n)); return n; }
+        // NotConnected: our own SOCKET-SHUTDOWN; not an error of the connection, so reads
+        // still end with the peer's FIN rather than with it.
+        if (n < 0) { if (n != NetError.NotConnected) vm.Heap.SetSlot(rec, XError, M.Fix(n)); return n; }
         for (int i = n; i < fill; i++) b[i - n] = b[i];
         vm.Heap.SetSlot(rec, XOutFill, M.Fix(fill - n));
         return fill - n;

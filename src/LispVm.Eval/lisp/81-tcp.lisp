@@ -156,6 +156,18 @@ NET-ERROR (the stream stays usable: nothing was consumed), or NIL: it waits as l
 
 (defun tcp-abort (x) (tcp-close x :abort t))
 
+(defun socket-shutdown (stream &key (direction :output))
+  "Half-closes a socket stream: sends what it buffered, then FIN, so the peer reads the end
+of its input, while this stream goes on reading until the peer ends (a request, then its
+whole answer). Writing afterwards is a NET-ERROR; CLOSE it as usual. Only DIRECTION :OUTPUT."
+  (unless (socket-stream-p stream) (error 'type-error :datum stream :expected-type 'socket-stream))
+  (unless (eq direction :output)
+    (error "socket-shutdown: direction ~S: only :OUTPUT (stop reading by closing the stream)." direction))
+  (%socket-drain stream nil t)
+  (let ((r (%tcp-close (%socket-handle stream))))
+    (when (< r 0) (%tcp-code-error r "socket-shutdown")))
+  t)
+
 ;;; The socket-stream side of the stream builtins (CoreStreams.cs tail-calls these).
 
 (defun %socket-await-input (s &optional deadline)
@@ -391,4 +403,4 @@ from STREAM without waiting; false at the end of input."
 
 (export '(tcp-listen tcp-accept tcp-connect tcp-close tcp-abort tcp-listener tcp-listener-p
           tcp-listener-port socket-stream-p socket-peer socket-local-port socket-no-delay
-          socket-timeout listen))
+          socket-timeout socket-shutdown listen))
