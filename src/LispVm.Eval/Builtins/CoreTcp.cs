@@ -526,6 +526,7 @@ public sealed unsafe partial class Builtins
         ulong s = a[0];
         if (!SockArg(s)) return W.Nil;
         vm.Heap.SetSlot(s, SFill, M.Slot(s, SEnd));
+        SetRec(vm, s, XHold, 0);
         return W.Nil;
     }
 

@@ -390,6 +390,20 @@ does not wait); at the end of input as READ-CHAR."
           (if (zerop (%socket-ready s)) nil (read-char s eof-error-p eof-value recursive-p))
           (funcall previous input-stream eof-error-p eof-value recursive-p)))))
 
+(let ((previous (symbol-function 'clear-input)))
+  (defun clear-input (&optional input-stream)
+    "Discards the input that has arrived (on a socket stream: what the stack holds now, at
+most its 16 KiB ring; later input is kept)."
+    (let ((s (%input-designator input-stream)))
+      (if (and (streamp s) (%socket-stream-p s))
+          (progn (%net-poll)
+                 (dotimes (i 16)
+                   (%socket-discard-input s)
+                   (when (<= (%socket-fill s) 0) (return)))
+                 (%socket-discard-input s)
+                 nil)
+          (funcall previous input-stream)))))
+
 (let ((previous (and (fboundp 'listen) (symbol-function 'listen))))
   (defun listen (&optional stream)
     "True when a character (on an (UNSIGNED-BYTE 8) socket stream, a byte) can be read

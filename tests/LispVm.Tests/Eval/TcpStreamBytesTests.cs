@@ -18,7 +18,7 @@ public class TcpStreamBytesTests
     sealed unsafe class Script
     {
         public readonly ConcurrentQueue<byte[]> Segments = new();
-        public volatile bool Fin, Reset, PeerEof;
+        public volatile bool Fin, Reset, PeerEof, Deaf;   // Deaf: stop reading (a full window)
         public volatile int Accepted;
         readonly List<byte> got = new();
         int listener = -1, conn = -1, sentOfHead;
@@ -46,6 +46,7 @@ public class TcpStreamBytesTests
                 Segments.TryDequeue(out _); sentOfHead = 0;
             }
             if (Fin && !finSent && Segments.IsEmpty) { st.TcpClose(conn); finSent = true; }
+            if (Deaf) return;
             int n;
             fixed (byte* b = buf) n = st.TcpReceive(conn, b, buf.Length);
             if (n > 0) lock (got) got.AddRange(buf.AsSpan(0, n).ToArray());
@@ -207,6 +208,11 @@ public class TcpStreamBytesTests
             " (< (- (get-internal-real-time) t0) (* 0.5 internal-time-units-per-second))))"));
         n.Script.Send("k");
         Assert.Equal("#\\k", n.Eval("(loop (let ((c (read-char-no-hang *s*))) (when c (return c)) (sleep 0.05)))"));
+        // CLEAR-INPUT drops what has arrived, a cut sequence included; later input is kept.
+        n.Script.Send(new byte[] { (byte)'o', (byte)'l', (byte)'d', 0xE2, 0x82 });
+        Assert.Equal("(#\\o NIL NIL)", n.Eval("(progn (sleep 0.3) (list (peek-char nil *s*) (clear-input *s*) (listen *s*)))"));
+        n.Script.Send("new");
+        Assert.Equal("(#\\n #\\e #\\w)", n.Eval("(list (read-char *s*) (read-char *s*) (read-char *s*))"));
         n.Script.Fin = true;
         Assert.Equal(":END", n.Eval("(progn (sleep 0.3) (read-char-no-hang *s* nil :end))"));
         Assert.Equal("NIL", n.Eval("(listen *s*)"));
@@ -258,7 +264,13 @@ public class TcpStreamBytesTests
         Assert.Equal("\"late\"", n.Eval("(values (read-line *s*))"));
         Assert.Equal("NIL", n.Eval("(setf (socket-timeout *s*) nil)"));
         Assert.Contains("TYPE-ERROR", n.Eval("(handler-case (setf (socket-timeout *s*) -1) (type-error () 'type-error))"));
-        Assert.Equal("T", n.Eval("(close *s*)"));
+        // A peer that stops reading: the write waits while the windows fill, then times out.
+        n.Script.Deaf = true;
+        Assert.Equal("(:WRITE T)", n.Eval("(progn (setf (socket-timeout *s*) 0.5)" +
+            " (handler-case (progn (dotimes (i 200) (write-string (make-string 1000 :initial-element #\\w) *s*)) :all-written)" +
+            "   (net-error (e) (list :write (and (search \"within 0.5 s\" (princ-to-string e)) t)))))"));
+        n.Script.Deaf = false;
+        Assert.Equal("T", n.Eval("(close *s* :abort t)"));
     }
 
     [Fact]
