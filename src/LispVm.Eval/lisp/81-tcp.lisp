@@ -4,12 +4,13 @@
 ;;;; (READ-CHAR, READ-LINE, READ, FORMAT, ...) and octets (READ-BYTE, WRITE-BYTE, and
 ;;;; READ-SEQUENCE/WRITE-SEQUENCE with a vector that is not a string) mix in wire order, and
 ;;;; an octet read after a text read gets exactly the bytes on the wire; CHARACTER or
-;;;; (UNSIGNED-BYTE 8) streams refuse the other kind (docs/socket-streams.md). Design: the engine's stream builtins never block; when a socket
-;;;; stream has no input buffered (or its output buffer is full) the builtin tail-calls the
-;;;; Lisp functions below, which wait for the connection letting other green threads run
-;;;; (%IO-WAIT: yield to a busy thread, else wait on the platform) and then do the
-;;;; operation. So a read or a write blocks only the calling thread, and output is bounded:
-;;;; the stack's 16 KiB send ring plus the stream's 4 KiB buffer.
+;;;; (UNSIGNED-BYTE 8) streams refuse the other kind (docs/socket-streams.md). Design: the
+;;;; engine's stream builtins never block; when a socket stream has no input buffered (or
+;;;; its output buffer is full) the builtin tail-calls the Lisp functions below, which wait
+;;;; for the connection letting other green threads run (%IO-WAIT: yield to a busy thread,
+;;;; else wait on the platform) and then do the operation. So a read or a write blocks only
+;;;; the calling thread, and output is bounded: the stack's 16 KiB send ring plus the
+;;;; stream's 4 KiB buffer.
 
 (defconstant +tcp-established+ 4)
 
