@@ -7,7 +7,7 @@
 // sequence cut by the end of a read, (count << 24) | bytes, big-endian, 0 for none.
 namespace LispVm.Eval;
 
-internal static unsafe class SocketUtf8
+public static unsafe class SocketUtf8
 {
     /// <summary>Raw units are RawTag | (count << 24) | bytes: above every code point.</summary>
     public const uint RawTag = 0x40000000;
