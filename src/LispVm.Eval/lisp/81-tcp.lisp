@@ -69,19 +69,23 @@ TCP-LISTENER for TCP-ACCEPT. BACKLOG (1..16) bounds connections not yet accepted
     (when (< h 0) (%tcp-code-error h (format nil "tcp-listen on port ~D" port)))
     (%make-tcp-listener h port)))
 
-(defun tcp-accept (listener &key timeout telnet (element-type :default))
+(defun tcp-accept (listener &key timeout telnet (element-type :default) read-timeout)
   "Waits for the next connection on LISTENER and returns a socket stream over it, or NIL
 when TIMEOUT seconds pass first. Other threads run meanwhile. TELNET: filter telnet
 commands from the input (the network REPL's streams). ELEMENT-TYPE: :DEFAULT (characters
-and octets), CHARACTER or (UNSIGNED-BYTE 8)."
+and octets), CHARACTER or (UNSIGNED-BYTE 8). READ-TIMEOUT: the stream's SOCKET-TIMEOUT."
   (unless (tcp-listener-p listener) (error 'type-error :datum listener :expected-type 'tcp-listener))
+  (%check-socket-timeout read-timeout)
   (let ((deadline (%deadline timeout))
         (mode (%socket-element-mode element-type "tcp-accept")))
     (loop
       (unless (tcp-listener-open-p listener) (%net-error "tcp-accept: the listener is closed."))
       (%net-poll)
       (let ((h (%tcp-accept (tcp-listener-handle listener))))
-        (cond ((>= h 0) (return (%make-socket-stream h telnet mode)))
+        (cond ((>= h 0)
+               (let ((s (%make-socket-stream h telnet mode)))
+                 (%socket-set-timeout s read-timeout)
+                 (return s)))
               ((/= h -7) (%tcp-code-error h "tcp-accept"))))
       (unless (%wait-step deadline) (return nil)))))
 
@@ -91,6 +95,7 @@ a socket stream over it. A NET-ERROR when it is refused, or times out after TIME
 ELEMENT-TYPE: :DEFAULT (characters and octets), CHARACTER or (UNSIGNED-BYTE 8).
 READ-TIMEOUT: the stream's SOCKET-TIMEOUT (NIL: waits never end)."
   (%check-port port "tcp-connect" 1)
+  (%check-socket-timeout read-timeout)
   (%net-require)
   (let* ((mode (%socket-element-mode element-type "tcp-connect"))
          (ip (%host-address host))
@@ -104,7 +109,7 @@ READ-TIMEOUT: the stream's SOCKET-TIMEOUT (NIL: waits never end)."
         (when (< st 0) (%tcp-code-error st what))
         (when (>= st +tcp-established+)
           (let ((s (%make-socket-stream h nil mode)))
-            (when read-timeout (setf (socket-timeout s) read-timeout))
+            (%socket-set-timeout s read-timeout)
             (return s)))
         (when (= st 0)
           (let ((why (%tcp-probe h)))
@@ -135,9 +140,12 @@ once (interactive echo). Returns ON."
 NET-ERROR (the stream stays usable: nothing was consumed), or NIL: it waits as long as it takes."
   (%socket-timeout stream))
 
-(defun (setf socket-timeout) (seconds stream)
+(defun %check-socket-timeout (seconds)
   (unless (or (null seconds) (and (realp seconds) (> seconds 0)))
-    (error 'type-error :datum seconds :expected-type '(or null (real (0)))))
+    (error 'type-error :datum seconds :expected-type '(or null (real (0))))))
+
+(defun (setf socket-timeout) (seconds stream)
+  (%check-socket-timeout seconds)
   (%socket-set-timeout stream seconds))
 
 (defun %socket-deadline (s)

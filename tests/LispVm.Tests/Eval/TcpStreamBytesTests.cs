@@ -264,6 +264,7 @@ public class TcpStreamBytesTests
         Assert.Equal("\"late\"", n.Eval("(values (read-line *s*))"));
         Assert.Equal("NIL", n.Eval("(setf (socket-timeout *s*) nil)"));
         Assert.Contains("TYPE-ERROR", n.Eval("(handler-case (setf (socket-timeout *s*) -1) (type-error () 'type-error))"));
+        Assert.Contains("TYPE-ERROR", n.Eval("(handler-case (tcp-connect \"10.0.0.1\" 7 :read-timeout 0) (type-error () 'type-error))"));
         // A peer that stops reading: the write waits while the windows fill, then times out.
         n.Script.Deaf = true;
         Assert.Equal("(:WRITE T)", n.Eval("(progn (setf (socket-timeout *s*) 0.5)" +
