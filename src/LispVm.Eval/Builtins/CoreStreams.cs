@@ -46,6 +46,7 @@ public sealed unsafe partial class Builtins
         else if (s == vm.T) s = vm.Roots[(int)R.ConsoleOut];
         if (!M.Is(s, ObjType.Stream)) { vm.TypeError(s, "STREAM"); return Vm.Fail; }
         if (M.Slot(s, SKind) == M.Fix(KClosed)) return ClosedStream(vm, s);
+        if (SocketRefusesChars(s)) { vm.SimpleError("~S has element type (UNSIGNED-BYTE 8): no character I/O on it.", s); return Vm.Fail; }
         return s;
     }
     static ulong InStream(Vm vm, Args a, int i)
@@ -54,6 +55,7 @@ public sealed unsafe partial class Builtins
         if (s == W.Nil || s == vm.T) s = vm.SymValue(vm.Sym(S.StandardInput));
         if (!M.Is(s, ObjType.Stream)) { vm.TypeError(s, "STREAM"); return Vm.Fail; }
         if (M.Slot(s, SKind) == M.Fix(KClosed)) return ClosedStream(vm, s);
+        if (SocketRefusesChars(s)) { vm.SimpleError("~S has element type (UNSIGNED-BYTE 8): no character I/O on it.", s); return Vm.Fail; }
         return s;
     }
 

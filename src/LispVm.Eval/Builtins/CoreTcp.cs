@@ -20,10 +20,14 @@ namespace LispVm.Eval;
 public sealed unsafe partial class Builtins
 {
     public const int KSocket = 20;
-    // XUtf: a UTF-8 sequence cut by the end of a read, (acc << 6) | (total << 3) | need, 0 for
-    // none; XPend: bytes of a character a byte read took in part (CoreTcpOctets.cs).
-    const int XHandle = 0, XOut = 1, XOutFill = 2, XFlags = 3, XError = 4, XUtf = 5, XTelnet = 6, XOwner = 7, XInterrupts = 8, XPend = 9, XSize = 10;
+    // XHold: a UTF-8 sequence cut by the end of a read (SocketUtf8's hold, 0 for none). The
+    // character buffer holds SocketUtf8 units, so what was decoded ahead gives its exact
+    // bytes back to an octet read (CoreTcpOctets.cs). XMode: the element type, ModeBivalent
+    // (:DEFAULT), ModeChars (CHARACTER) or ModeOctets ((UNSIGNED-BYTE 8)). XTimeout: the
+    // Lisp side's read timeout (NIL or seconds), kept here with the stream.
+    const int XHandle = 0, XOut = 1, XOutFill = 2, XFlags = 3, XError = 4, XHold = 5, XTelnet = 6, XOwner = 7, XInterrupts = 8, XMode = 9, XTimeout = 10, XSize = 11;
     const int FEof = 1, FTelnet = 2, FOverflow = 4;
+    public const int ModeBivalent = 0, ModeChars = 1, ModeOctets = 2;
     /// <summary>Input buffer: SocketInChars decoded characters; one READ of a longer form
     /// doubles it, up to SocketInMaxChars. Output: SocketOutBytes, grown only while one
     /// builtin writes more (at most SocketOutMaxBytes; beyond, the output is cut and the
@@ -45,7 +49,7 @@ public sealed unsafe partial class Builtins
         b.Def("%TCP-SET-NO-DELAY", 2, 2, &TcpSetNoDelayB);
         b.Def("%TCP-REMOTE", 1, 1, &TcpRemoteB);
         b.Def("%TCP-LOCAL-PORT", 1, 1, &TcpLocalPortB);
-        b.Def("%MAKE-SOCKET-STREAM", 2, 2, &MakeSocketStream);
+        b.Def("%MAKE-SOCKET-STREAM", 2, 3, &MakeSocketStream);
         b.Def("%SOCKET-STREAM-P", 1, 1, &SocketStreamP);
         b.Def("%SOCKET-HANDLE", 1, 1, &SocketHandle);
         b.Def("%SOCKET-FILL", 1, 1, &SocketFill);
@@ -58,6 +62,12 @@ public sealed unsafe partial class Builtins
         b.Def("%SOCKET-PUT-STRING", 4, 4, &SocketPutString);
         b.Def("%SOCKET-PUT-OCTETS", 4, 4, &SocketPutOctets);
         b.Def("%SOCKET-TAKE-OCTETS", 4, 4, &SocketTakeOctets);
+        b.Def("%SOCKET-TAKE-BYTE", 1, 1, &SocketTakeByte);
+        b.Def("%SOCKET-WRITE-BYTE", 2, 2, &SocketWriteByte);
+        b.Def("%SOCKET-OCTETS-AVAILABLE", 1, 1, &SocketOctetsAvailable);
+        b.Def("%SOCKET-MODE", 1, 1, &SocketModeB);
+        b.Def("%SOCKET-TIMEOUT", 1, 1, &SocketTimeoutB);
+        b.Def("%SOCKET-SET-TIMEOUT", 2, 2, &SocketSetTimeout);
         b.Def("%SOCKET-TAKE-LINE", 1, 1, &SocketTakeLine);
         b.Def("%SOCKET-TRY-READ", 1, 1, &SocketTryRead);
         b.Def("%SOCKET-GROW", 1, 1, &SocketGrow);
@@ -149,11 +159,14 @@ public sealed unsafe partial class Builtins
     static long RecFix(ulong s, int i) { return M.FixVal(M.Slot(M.Slot(s, SPath), i)); }
     static void SetRec(Vm vm, ulong s, int i, long v) { vm.Heap.SetSlot(M.Slot(s, SPath), i, M.Fix(v)); }
 
-    /// <summary>(%make-socket-stream handle telnet-p): a socket stream over a connection.</summary>
+    /// <summary>(%make-socket-stream handle telnet-p &optional mode): a socket stream over a
+    /// connection; mode ModeBivalent (the default), ModeChars or ModeOctets.</summary>
     static ulong MakeSocketStream(Vm vm, Args a)
     {
         if (!HandleArg(a[0], out int h)) return vm.TypeError(a[0], "FIXNUM");
         bool telnet = a[1] != W.Nil;
+        int mode = ModeBivalent;
+        if (a.Count > 2 && !SmallInt(a[2], ModeBivalent, ModeOctets, out mode)) return vm.TypeError(a[2], "(INTEGER 0 2)");
         Heap hp = vm.Heap;
         int m = hp.RootMark();
         int rin = hp.PushRoot(hp.MakeStringN(SocketInChars, true));
@@ -165,11 +178,12 @@ public sealed unsafe partial class Builtins
         hp.SetSlot(rec, XOutFill, M.Fix(0));
         hp.SetSlot(rec, XFlags, M.Fix(telnet ? FTelnet : 0));
         hp.SetSlot(rec, XError, M.Fix(0));
-        hp.SetSlot(rec, XUtf, M.Fix(0));
+        hp.SetSlot(rec, XHold, M.Fix(0));
         hp.SetSlot(rec, XTelnet, M.Fix(0));
         hp.SetSlot(rec, XOwner, W.Nil);
         hp.SetSlot(rec, XInterrupts, M.Fix(0));
-        hp.SetSlot(rec, XPend, M.Fix(0));
+        hp.SetSlot(rec, XMode, M.Fix(mode));
+        hp.SetSlot(rec, XTimeout, W.Nil);
         ulong s = vm.MakeStream(KSocket, hp.Root(rin));
         hp.SetSlot(s, SPath, hp.Root(rrec));
         hp.PopRoots(m);
@@ -192,6 +206,19 @@ public sealed unsafe partial class Builtins
         return a[1];
     }
     static ulong SocketInterrupts(Vm vm, Args a) { return SockArg(a[0]) ? M.Fix(RecFix(a[0], XInterrupts)) : M.Fix(0); }
+    static ulong SocketModeB(Vm vm, Args a) { return SockArg(a[0]) ? M.Fix(RecFix(a[0], XMode)) : vm.TypeError(a[0], "SOCKET-STREAM"); }
+    static ulong SocketTimeoutB(Vm vm, Args a) { return SockArg(a[0]) ? M.Slot(Rec(a[0]), XTimeout) : vm.TypeError(a[0], "SOCKET-STREAM"); }
+    /// <summary>(%socket-set-timeout stream seconds-or-nil): the Lisp side checks the value.</summary>
+    static ulong SocketSetTimeout(Vm vm, Args a)
+    {
+        if (!SockArg(a[0])) return vm.TypeError(a[0], "SOCKET-STREAM");
+        vm.Heap.SetSlot(Rec(a[0]), XTimeout, a[1]);
+        return a[1];
+    }
+
+    /// <summary>A socket stream of element type (UNSIGNED-BYTE 8): the character builtins
+    /// refuse it (CoreStreams.cs InStream/OutStream).</summary>
+    internal static bool SocketRefusesChars(ulong s) { return IsSocket(s) && RecFix(s, XMode) == ModeOctets; }
 
     /// <summary>Characters buffered, or -1 when none and the input has ended.</summary>
     static ulong SocketAvailable(Vm vm, Args a)
@@ -220,7 +247,7 @@ public sealed unsafe partial class Builtins
         long pos = M.FixVal(M.Slot(s, SFill)), end = M.FixVal(M.Slot(s, SEnd));
         if (pos < end)
         {
-            int c = (int)((uint*)M.Raw(M.Slot(s, SBuf)))[pos];
+            int c = SocketUtf8.CharOf(((uint*)M.Raw(M.Slot(s, SBuf)))[pos]);
             if (consume) vm.Heap.SetSlot(s, SFill, M.Fix(pos + 1));
             return c;
         }
@@ -252,18 +279,18 @@ public sealed unsafe partial class Builtins
             vm.Heap.SetSlot(s, SFill, M.Fix(pos));
             vm.Heap.SetSlot(s, SEnd, M.Fix(end));
         }
-        // n bytes make at most n + 1 characters (a sequence cut by a bad byte: U+FFFD and it).
+        // n bytes make at most n + 1 units (a cut sequence's raw unit, then the byte's own).
         int room = cap - (int)end - 1;
         if (room <= 0) return M.Fix(0);
         byte* raw = stackalloc byte[ReadChunk];
         int want = room < ReadChunk ? room : ReadChunk;
         int n = vm.Net.TcpReceive((int)RecFix(s, XHandle), raw, want);
         if (n == NetError.WouldBlock) return M.Fix(0);
-        long utf = RecFix(s, XUtf);
+        long hold = RecFix(s, XHold);
         int added = 0;
         if (n <= 0)
         {
-            if (utf != 0) { buf[end++] = 0xFFFD; added++; SetRec(vm, s, XUtf, 0); }
+            if (hold != 0) { buf[end++] = SocketUtf8.HoldUnit(hold); added++; SetRec(vm, s, XHold, 0); }
             SetRec(vm, s, XFlags, flags | FEof);
             if (n < 0) SetRec(vm, s, XError, n);
             vm.Heap.SetSlot(s, SEnd, M.Fix(end));
@@ -273,7 +300,6 @@ public sealed unsafe partial class Builtins
         bool telnet = (flags & FTelnet) != 0;
         int ts = (int)RecFix(s, XTelnet);
         int interrupts = 0;
-        int need = (int)(utf & 7), total = (int)((utf >> 3) & 7), acc = (int)(utf >> 6);
         for (int i = 0; i < n; i++)
         {
             int b = raw[i];
@@ -287,29 +313,14 @@ public sealed unsafe partial class Builtins
                 {
                     interrupts++;
                     end = pos;                 // the unread input goes, as Ctrl-C drops typeahead
-                    added = 0; need = 0;
+                    added = 0; hold = 0;
                     continue;
                 }
             }
-            // UTF-8: a bad sequence becomes U+FFFD.
-            if (need > 0)
-            {
-                if ((b & 0xC0) == 0x80)
-                {
-                    acc = (acc << 6) | (b & 0x3F);
-                    if (--need == 0) { buf[end++] = (uint)acc; added++; }
-                    continue;
-                }
-                need = 0;
-                buf[end++] = 0xFFFD; added++;
-            }
-            if (b < 0x80) { buf[end++] = (uint)b; added++; }
-            else if ((b & 0xE0) == 0xC0) { acc = b & 0x1F; need = 1; total = 2; }
-            else if ((b & 0xF0) == 0xE0) { acc = b & 0x0F; need = 2; total = 3; }
-            else if ((b & 0xF8) == 0xF0) { acc = b & 0x07; need = 3; total = 4; }
-            else { buf[end++] = 0xFFFD; added++; }
+            int k = SocketUtf8.Step(ref hold, b, buf + end);
+            end += k; added += k;
         }
-        SetRec(vm, s, XUtf, need == 0 ? 0 : ((long)acc << 6) | ((long)total << 3) | (long)need);
+        SetRec(vm, s, XHold, hold);
         SetRec(vm, s, XTelnet, ts);
         vm.Heap.SetSlot(s, SEnd, M.Fix(end));
         if (interrupts > 0)
@@ -388,7 +399,9 @@ public sealed unsafe partial class Builtins
         if (err < 0 && err != NetError.WouldBlock) return err;
         byte* b = M.Raw(M.Slot(rec, XOut));
         int n = vm.Net.TcpSend((int)M.FixVal(M.Slot(rec, XHandle)), b, fill);
-        if (n < 0) { vm.Heap.SetSlot(rec, XError, M.Fix(n)); return n; }
+        // NotConnected: our own SOCKET-SHUTDOWN; not an error of the connection, so reads
+        // still end with the peer's FIN rather than with it.
+        if (n < 0) { if (n != NetError.NotConnected) vm.Heap.SetSlot(rec, XError, M.Fix(n)); return n; }
         for (int i = n; i < fill; i++) b[i - n] = b[i];
         vm.Heap.SetSlot(rec, XOutFill, M.Fix(fill - n));
         return fill - n;
@@ -437,7 +450,7 @@ public sealed unsafe partial class Builtins
         uint* buf = (uint*)M.Raw(M.Slot(s, SBuf));
         long stop = pos;
         bool wide = false;
-        while (stop < end && buf[stop] != '\n') { if (buf[stop] > 255) wide = true; stop++; }
+        while (stop < end && buf[stop] != '\n') { if (SocketUtf8.CharOf(buf[stop]) > 255) wide = true; stop++; }
         bool line = stop < end;
         int n = (int)(stop - pos);
         Heap h = vm.Heap;
@@ -447,7 +460,7 @@ public sealed unsafe partial class Builtins
         buf = (uint*)M.Raw(M.Slot(s, SBuf));
         for (int i = 0; i < n; i++)
         {
-            uint c = buf[pos + i];
+            uint c = (uint)SocketUtf8.CharOf(buf[pos + i]);
             if (wide) ((uint*)M.Raw(str))[i] = c; else M.Raw(str)[i] = (byte)c;
         }
         h.SetSlot(s, SFill, M.Fix(line ? stop + 1 : stop));
@@ -513,6 +526,7 @@ public sealed unsafe partial class Builtins
         ulong s = a[0];
         if (!SockArg(s)) return W.Nil;
         vm.Heap.SetSlot(s, SFill, M.Slot(s, SEnd));
+        SetRec(vm, s, XHold, 0);
         return W.Nil;
     }
 

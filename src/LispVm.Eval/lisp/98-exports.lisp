@@ -191,7 +191,7 @@ used by COMMON-LISP-USER."
     udp-socket-port udp-socket-open-p +udp-max-payload+
     tcp-listen tcp-accept tcp-connect tcp-close tcp-abort tcp-listener tcp-listener-p
     tcp-listener-port tcp-listener-open-p socket-stream-p socket-peer socket-local-port
-    socket-no-delay net-repl-stats
+    socket-no-delay socket-timeout socket-shutdown net-repl-stats
     generic-function-name generic-function-methods generic-function-lambda-list
     method-generic-function method-specializers forward-referenced-class
     hash-table-keys fixnump file-stream-p seed-random-state

@@ -153,6 +153,21 @@ public class TcpStreamTests
     }
 
     [Fact]
+    public void An_accepted_stream_takes_element_type_and_read_timeout()
+    {
+        var got = new StringBuilder();
+        var done = new ManualResetEventSlim();
+        using var n = new Net(TcpClient(5001, new byte[] { 0x78, 0x0A, 0xFF }, got, done));
+        string r = n.Eval(@"
+(let* ((l (tcp-listen 5001))
+       (s (tcp-accept l :timeout 5 :element-type '(unsigned-byte 8) :read-timeout 0.3)))
+  (prog1 (list (stream-element-type s) (socket-timeout s) (read-byte s) (read-byte s) (read-byte s)
+               (handler-case (read-byte s) (net-error () :timed-out)))
+    (close s) (tcp-close l)))");
+        Assert.Equal("((UNSIGNED-BYTE 8) 0.3 120 10 255 :TIMED-OUT)", r);
+    }
+
+    [Fact]
     public void Refused_connections_and_timeouts_are_net_errors_with_a_message()
     {
         using var n = new Net(_ => { });
