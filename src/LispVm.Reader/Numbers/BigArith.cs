@@ -10,6 +10,7 @@ namespace LispVm.Reader.Numbers
         readonly Big t1, t2, t3, t4, un, vn;
         readonly uint[] lx, ly;                  // two's complement scratch for logic ops
         readonly uint[] ks;                      // Karatsuba temporaries
+        readonly DecimalText dec;                // base-10 text of large integers
 
         public BigArith(int maxDigits)
         {
@@ -18,6 +19,7 @@ namespace LispVm.Reader.Numbers
             t4 = new Big(maxDigits + 2); un = new Big(maxDigits + 3); vn = new Big(maxDigits + 2);
             lx = new uint[maxDigits + 2]; ly = new uint[maxDigits + 2];
             ks = new uint[Karatsuba.ScratchFor(maxDigits + 2)];
+            dec = new DecimalText(maxDigits, t1, t2, t3, un, vn, ks);
         }
 
         public Big NewRegister() => new Big(MaxDigits + 2);   // boot-time only
@@ -279,6 +281,16 @@ namespace LispVm.Reader.Numbers
         public NumStatus FromDigits(byte[] text, int start, int len, int radix, bool negative, Big r)
         {
             r.SetZero();
+            if (radix == 10 && len > DecimalText.Threshold * 10)
+            {
+                for (int k = 0; k < len; k++)
+                {
+                    int dv = DigitValue(text[start + k]);
+                    if (dv < 0 || dv >= 10) return NumStatus.NotANumber;
+                }
+                if (dec.FromDecimal(text, start, len, r) == NumStatus.Ok) { r.Neg = negative && r.N != 0; return NumStatus.Ok; }
+                r.SetZero();
+            }
             // Group digits so that radix^k fits in a uint.
             uint maxMul = 1; int per = 0;
             while ((ulong)maxMul * (ulong)radix <= 0xFFFFFFFFUL) { maxMul *= (uint)radix; per++; }
@@ -310,10 +322,16 @@ namespace LispVm.Reader.Numbers
 
         /// <summary>
         /// Writes |a| in the radix (upper-case letters) into buf, most significant first,
-        /// returning the number of characters, or -1 if buf is too small. Destroys t4.
+        /// returning the number of characters, or -1 if buf is too small. Destroys t1-t4
+        /// (base 10 above DecimalText.Threshold digits: divide and conquer).
         /// </summary>
         public int ToDigits(Big a, int radix, byte[] buf)
         {
+            if (radix == 10 && a.N >= DecimalText.Threshold)
+            {
+                int n10 = dec.ToDecimal(a, buf);
+                if (n10 > 0) return n10;
+            }
             Big w = t4; w.CopyFrom(a); w.Neg = false;
             uint chunk = 1; int per = 0;
             while ((ulong)chunk * (ulong)radix <= 0xFFFFFFFFUL) { chunk *= (uint)radix; per++; }
