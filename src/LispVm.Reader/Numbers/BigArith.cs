@@ -45,24 +45,27 @@ namespace LispVm.Reader.Numbers
         /// <summary>r = a - b (r may alias a or b).</summary>
         public NumStatus Sub(Big a, Big b, Big r) => AddSigned(a, a.Neg, b, !b.Neg && b.N != 0, r);
 
-        /// <summary>r = a * b (r may alias a or b).</summary>
+        /// <summary>r = a * b (r may alias a or b; when it does not, the product is made in r
+        /// directly).</summary>
         public NumStatus Mul(Big a, Big b, Big r)
         {
             bool neg = a.Neg != b.Neg;
+            Big dst = (r == a || r == b) ? t1 : r;
             if (a.N >= Karatsuba.Threshold && b.N >= Karatsuba.Threshold)
             {
-                if (a.N + b.N > t1.Capacity) return NumStatus.TooLarge;
+                if (a.N + b.N > dst.Capacity) return NumStatus.TooLarge;
                 // One interrupt poll per large product (8192-digit operands: ~10 ms).
                 if (Poll != null && a.N >= 256 && Poll.InterruptPending()) return NumStatus.Interrupted;
-                Karatsuba.Mul(a.D, 0, a.N, b.D, 0, b.N, t1.D, 0, ks, 0);
-                t1.N = a.N + b.N; t1.Neg = false; t1.Trim();
+                Karatsuba.Mul(a.D, 0, a.N, b.D, 0, b.N, dst.D, 0, ks, 0);
+                dst.N = a.N + b.N; dst.Neg = false; dst.Trim();
             }
             else
             {
-                NumStatus st = Mag.Mul(a, b, t1, Poll);
+                NumStatus st = Mag.Mul(a, b, dst, Poll);
                 if (st != NumStatus.Ok) return st;
             }
-            r.CopyFrom(t1); r.Neg = neg && r.N != 0;
+            if (dst != r) r.CopyFrom(dst);
+            r.Neg = neg && r.N != 0;
             return NumStatus.Ok;
         }
 
@@ -178,7 +181,7 @@ namespace LispVm.Reader.Numbers
         /// each pair of opposite signs or one zero) whose results are known to be
         /// non-negative; r1, r2 distinct from x, y and each other.
         /// </summary>
-        static void LinComb2(long ca, long cb, long cc, long cd, Big x, Big y, Big r1, Big r2)
+        static unsafe void LinComb2(long ca, long cb, long cc, long cd, Big x, Big y, Big r1, Big r2)
         {
             int n = x.N > y.N ? x.N : y.N;
             for (int i = x.N; i < n; i++) x.D[i] = 0;   // pad the shorter one (capacity allows n)
@@ -186,12 +189,13 @@ namespace LispVm.Reader.Numbers
             // each result = p * P - m * M with magnitudes p, m and sources P, M
             // (ca >= 0 >= cb, or cb > 0 >= ca; the same for cc, cd)
             bool xp1 = cb <= 0, xp2 = cd <= 0;
-            uint[] p1 = xp1 ? x.D : y.D, m1 = xp1 ? y.D : x.D;
+            uint[] p1a = xp1 ? x.D : y.D, m1a = xp1 ? y.D : x.D;
             ulong pa = (ulong)(xp1 ? ca : cb), ma = (ulong)(xp1 ? -cb : -ca);
-            uint[] p2 = xp2 ? x.D : y.D, m2 = xp2 ? y.D : x.D;
+            uint[] p2a = xp2 ? x.D : y.D, m2a = xp2 ? y.D : x.D;
             ulong pc = (ulong)(xp2 ? cc : cd), mc = (ulong)(xp2 ? -cd : -cc);
-            uint[] o1 = r1.D, o2 = r2.D;
+            if (n + 1 > r1.Capacity || n + 1 > r2.Capacity) return;   // never: all registers have one capacity
             ulong c1 = 0, c2 = 0, c3 = 0, c4 = 0; long b1 = 0, b2 = 0;
+            fixed (uint* p1 = p1a, m1 = m1a, p2 = p2a, m2 = m2a, o1 = r1.D, o2 = r2.D)
             for (int i = 0; i < n; i++)
             {
                 c1 += pa * p1[i]; c2 += ma * m1[i];

@@ -117,11 +117,16 @@ namespace LispVm.Reader.Numbers
                         rbig = r2 < rhat; rhat = r2;
                     }
                     // U[j .. j+n] -= qhat * V
-                    ulong borrow = 0;
+                    ulong borrow = 0, ql = (uint)qhat, qh = qhat >> 32;
                     ulong* u = U + j;
                     for (int i = 0; i < n; i++)
                     {
-                        ulong ph = Wide.MulHi(qhat, V[i], out ulong pl);
+                        // (ph:pl) = qhat * V[i], Wide.MulHi with qhat's halves hoisted
+                        ulong v = V[i], vl = (uint)v, vh = v >> 32;
+                        ulong ll = ql * vl, lh = ql * vh, hl = qh * vl;
+                        ulong mid = (ll >> 32) + (uint)lh + (uint)hl;
+                        ulong pl = (mid << 32) | (uint)ll;
+                        ulong ph = qh * vh + (lh >> 32) + (hl >> 32) + (mid >> 32);
                         pl += borrow; ph += pl < borrow ? 1UL : 0UL;
                         ulong t = u[i];
                         u[i] = t - pl;

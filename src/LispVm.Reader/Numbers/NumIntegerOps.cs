@@ -177,8 +177,13 @@ namespace LispVm.Reader.Numbers
             NumStatus st = LoadTwoIntegers(a, b); if (st != NumStatus.Ok) return st;
             if (an.IsZero || bn.IsZero) { res = W.Fix(0); return NumStatus.Ok; }
             if ((st = Ar.Gcd(an, bn, x)) != NumStatus.Ok) return st;
-            if ((st = Ar.Truncate(an, x, q, r)) != NumStatus.Ok) return st;
-            if ((st = Ar.Mul(q, bn, y)) != NumStatus.Ok) return st;
+            if (x.N == 1 && x.D[0] == 1) st = Ar.Mul(an, bn, y);   // coprime: no division
+            else
+            {
+                if ((st = Ar.Truncate(an, x, q, r)) != NumStatus.Ok) return st;
+                st = Ar.Mul(q, bn, y);
+            }
+            if (st != NumStatus.Ok) return st;
             y.Neg = false;
             res = NumObj.StoreInteger(Heap, y); return NumStatus.Ok;
         }
