@@ -52,14 +52,15 @@ namespace LispVm.Reader.Numbers
             ulong v = Limb(b, 0);
             int s = Wide.Nlz(v), m = (a.N + 1) / 2;
             v <<= s;
-            ulong rem = s == 0 ? 0 : Limb(a, m - 1) >> (64 - s);
-            fixed (uint* pq = q.D)
+            ulong atop = Limb(a, m - 1);                          // may be a half digit
+            ulong rem = s == 0 ? 0 : atop >> (64 - s);
+            fixed (uint* pq = q.D, pa = a.D)
             {
-                ulong* Q = (ulong*)pq;
+                ulong* Q = (ulong*)pq, A = (ulong*)pa;
                 for (int k = m - 1; k >= 0; k--)
                 {
-                    ulong l = Limb(a, k);
-                    if (s != 0) l = (l << s) | (k > 0 ? Limb(a, k - 1) >> (64 - s) : 0);
+                    ulong l = k == m - 1 ? atop : A[k];
+                    if (s != 0) l = (l << s) | (k > 0 ? A[k - 1] >> (64 - s) : 0);
                     Q[k] = Wide.Div(rem, l, v, out rem);
                 }
             }
@@ -74,21 +75,23 @@ namespace LispVm.Reader.Numbers
         {
             int m = (a.N + 1) / 2, n = (b.N + 1) / 2;
             int s = Wide.Nlz(Limb(b, n - 1));
-            fixed (uint* pu = un.D, pv = vn.D, pq = q.D, pr = r.D)
+            ulong atop = Limb(a, m - 1), btop = Limb(b, n - 1);   // the top limbs may be half digits
+            fixed (uint* pu = un.D, pv = vn.D, pq = q.D, pr = r.D, pa = a.D, pb = b.D)
             {
                 ulong* U = (ulong*)pu, V = (ulong*)pv, Q = (ulong*)pq, R = (ulong*)pr;
+                ulong* A = (ulong*)pa, Bl = (ulong*)pb;
                 // normalise: shift both left by s so that V's top limb has bit 63 set
                 ulong prev = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    ulong l = Limb(b, i);
+                    ulong l = i < n - 1 ? Bl[i] : btop;
                     V[i] = s == 0 ? l : (l << s) | (prev >> (64 - s));
                     prev = l;
                 }
                 prev = 0;
                 for (int i = 0; i < m; i++)
                 {
-                    ulong l = Limb(a, i);
+                    ulong l = i < m - 1 ? A[i] : atop;
                     U[i] = s == 0 ? l : (l << s) | (prev >> (64 - s));
                     prev = l;
                 }
