@@ -15,7 +15,7 @@ public sealed unsafe partial class Builtins
         b.Def("1+", 1, 1, &Add1); b.Def("1-", 1, 1, &Sub1);
         b.Def("FLOOR", 1, 2, &Floor); b.Def("CEILING", 1, 2, &Ceiling); b.Def("TRUNCATE", 1, 2, &Truncate); b.Def("ROUND", 1, 2, &Round);
         b.Def("MOD", 2, 2, &Mod); b.Def("REM", 2, 2, &Rem);
-        b.Def("GCD", 0, -1, &Gcd); b.Def("ASH", 2, 2, &Ash);
+        b.Def("GCD", 0, -1, &Gcd); b.Def("LCM", 0, -1, &Lcm); b.Def("ASH", 2, 2, &Ash);
         b.Def("LOGAND", 0, -1, &Logand); b.Def("LOGIOR", 0, -1, &Logior); b.Def("LOGXOR", 0, -1, &Logxor); b.Def("LOGNOT", 1, 1, &Lognot);
         b.Def("NUMBERP", 1, 1, &Numberp); b.Def("INTEGERP", 1, 1, &Integerp); b.Def("RATIONALP", 1, 1, &Rationalp);
         b.Def("FLOATP", 1, 1, &Floatp); b.Def("REALP", 1, 1, &Realp); b.Def("FIXNUMP", 1, 1, &Fixnump);
@@ -175,6 +175,17 @@ public sealed unsafe partial class Builtins
         for (int i = 0; i < a.Count; i++)
         {
             NumStatus st = vm.Num.Gcd(acc, a[i], out ulong r);
+            if (st != NumStatus.Ok) return NumFail(vm, st, a[i], a[i], "INTEGER");
+            acc = r;
+        }
+        return acc;
+    }
+    static ulong Lcm(Vm vm, Args a)
+    {
+        ulong acc = M.Fix(1);
+        for (int i = 0; i < a.Count; i++)
+        {
+            NumStatus st = vm.Num.Lcm(acc, a[i], out ulong r);
             if (st != NumStatus.Ok) return NumFail(vm, st, a[i], a[i], "INTEGER");
             acc = r;
         }

@@ -38,7 +38,7 @@ public sealed unsafe partial class Vm
     {
         Num = new Num(Heap, Sizes.NumDigits);
         Printer = new LispPrinter(Heap, Num, Sizes.PrintDepth);
-        Reader = new LispReader(Heap, Num, Sizes.ReadDepth, 4096, Sizes.ReadString);
+        Reader = new LispReader(Heap, Num, Sizes.ReadDepth, Sizes.ReadToken, Sizes.ReadString);
         sink = new StreamSink(this);
         source = new StreamSource(this);
         readHook = new ReadHook(this);

@@ -20,6 +20,10 @@ public sealed class VmSizes
     public int ReadDepth = 1 << 17, PrintDepth = 1 << 17;
     /// <summary>Longest string literal the reader takes, in characters (4 bytes each).</summary>
     public int ReadString = 1 << 16;
+    /// <summary>Longest token (symbol or number) the reader takes, in characters (~10 bytes
+    /// each): enough for the largest integer in decimal (NumDigits * 32 * log10 2 &lt; 10 per
+    /// digit) from 256 MiB up, so what the printer writes reads back; 4096 below.</summary>
+    public int ReadToken = 8192 * 10;
     /// <summary>Largest integer, in 32-bit digits: each of the ~30 arithmetic scratch
     /// registers (and the printer's digit buffer, 32 bytes per digit) has this capacity.</summary>
     public int NumDigits = 8192;
@@ -52,6 +56,7 @@ public sealed class VmSizes
         z.PrintDepth = z.ReadDepth;
         z.ReadString = AtLeast((1 << 16) >> s, 1 << 14);
         z.NumDigits = 8192 >> (s < 2 ? s : 2);
+        z.ReadToken = memoryBytes >= (256UL << 20) ? z.NumDigits * 10 : 4096;
         z.CompilerShift = s < 4 ? s : 4;
         z.ReplChars = AtLeast((1 << 18) >> s, 1 << 15);
         return z;
@@ -65,9 +70,9 @@ public sealed class VmSizes
     {
         ulong b = Thread(StackWords, Frames, Frames >= (1 << 16) ? Frames : Frames / 2);
         b += (ulong)(Threads - 1) * Thread(ThreadStackWords, ThreadFrames, ThreadFrames / 2);
-        b += (ulong)ReadString * 4 + 4096 * 10;                                     // reader
+        b += (ulong)ReadString * 4 + (ulong)ReadToken * 10;                          // reader
         b += (ulong)NumDigits * 32;                                                  // printer
-        b += (ulong)NumDigits * 4 * 38;                                              // number registers, Karatsuba scratch
+        b += (ulong)NumDigits * 4 * 44;                                              // number registers, Karatsuba scratch, decimal text
         b += (CompilerBytes >> CompilerShift) + (64UL << 10);                        // compiler + peephole
         b += (ulong)ReplChars * 4;
         return b + (128UL << 10);                                                    // builtins, buffers, small objects

@@ -1,7 +1,7 @@
 ;;;; 44-numbers.lisp — numeric functions on top of the engine's arithmetic: expt, sqrt,
 ;;;; isqrt, exp/log/trig (through the C# %math-fn over src/LispVm.Reader/Numbers; complex
 ;;;; arguments and complex results through %complex-fn, NumComplex.cs), signum,
-;;;; lcm, bit functions, byte specifiers, float decoding (%float-bits), rational,
+;;;; bit functions, byte specifiers, float decoding (%float-bits), rational,
 ;;;; numerator/denominator, parse-integer and a seedable xorshift random generator.
 
 (defconstant most-positive-fixnum (- (ash 1 61) 1))
@@ -111,10 +111,7 @@
         ((plusp x) (if (floatp x) (float 1 x) 1))
         (t (if (floatp x) (float -1 x) -1))))
 
-(defun lcm (&rest integers)
-  (let ((r 1))
-    (dolist (n integers r)
-      (setq r (if (or (zerop r) (zerop n)) 0 (/ (abs (* r n)) (gcd r n)))))))
+;;; LCM is a builtin (CoreNumbers.cs: one gcd, a division only when not coprime).
 
 ;;; Complexes: COMPLEX, REALPART, IMAGPART and COMPLEXP are builtins (CoreComplex.cs).
 (defun conjugate (x)

@@ -10,6 +10,7 @@ namespace LispVm.Reader.Numbers
         readonly Big t1, t2, t3, t4, un, vn;
         readonly uint[] lx, ly;                  // two's complement scratch for logic ops
         readonly uint[] ks;                      // Karatsuba temporaries
+        readonly DecimalText dec;                // base-10 text of large integers
 
         public BigArith(int maxDigits)
         {
@@ -18,6 +19,7 @@ namespace LispVm.Reader.Numbers
             t4 = new Big(maxDigits + 2); un = new Big(maxDigits + 3); vn = new Big(maxDigits + 2);
             lx = new uint[maxDigits + 2]; ly = new uint[maxDigits + 2];
             ks = new uint[Karatsuba.ScratchFor(maxDigits + 2)];
+            dec = new DecimalText(maxDigits, t1, t2, t3, un, vn, ks);
         }
 
         public Big NewRegister() => new Big(MaxDigits + 2);   // boot-time only
@@ -43,24 +45,27 @@ namespace LispVm.Reader.Numbers
         /// <summary>r = a - b (r may alias a or b).</summary>
         public NumStatus Sub(Big a, Big b, Big r) => AddSigned(a, a.Neg, b, !b.Neg && b.N != 0, r);
 
-        /// <summary>r = a * b (r may alias a or b).</summary>
+        /// <summary>r = a * b (r may alias a or b; when it does not, the product is made in r
+        /// directly).</summary>
         public NumStatus Mul(Big a, Big b, Big r)
         {
             bool neg = a.Neg != b.Neg;
+            Big dst = (r == a || r == b) ? t1 : r;
             if (a.N >= Karatsuba.Threshold && b.N >= Karatsuba.Threshold)
             {
-                if (a.N + b.N > t1.Capacity) return NumStatus.TooLarge;
+                if (a.N + b.N > dst.Capacity) return NumStatus.TooLarge;
                 // One interrupt poll per large product (8192-digit operands: ~10 ms).
                 if (Poll != null && a.N >= 256 && Poll.InterruptPending()) return NumStatus.Interrupted;
-                Karatsuba.Mul(a.D, 0, a.N, b.D, 0, b.N, t1.D, 0, ks, 0);
-                t1.N = a.N + b.N; t1.Neg = false; t1.Trim();
+                Karatsuba.Mul(a.D, 0, a.N, b.D, 0, b.N, dst.D, 0, ks, 0);
+                dst.N = a.N + b.N; dst.Neg = false; dst.Trim();
             }
             else
             {
-                NumStatus st = Mag.Mul(a, b, t1, Poll);
+                NumStatus st = Mag.Mul(a, b, dst, Poll);
                 if (st != NumStatus.Ok) return st;
             }
-            r.CopyFrom(t1); r.Neg = neg && r.N != 0;
+            if (dst != r) r.CopyFrom(dst);
+            r.Neg = neg && r.N != 0;
             return NumStatus.Ok;
         }
 
@@ -99,10 +104,11 @@ namespace LispVm.Reader.Numbers
 
         /// <summary>
         /// r = gcd(|a|, |b|) (r distinct from a, b) by Lehmer's method (Knuth, TAOCP vol. 2,
-        /// 4.5.2 algorithm L): Euclid's steps run on the leading 31 bits with cofactors in
-        /// longs and are applied to the full numbers once per ~30 bits, so two n-digit
-        /// numbers cost O(n^2) digit operations with a small constant; a full division step
-        /// only where the leading bits cannot decide a quotient (very unequal sizes).
+        /// 4.5.2 algorithm L): Euclid's steps run on the leading 62 bits with cofactors below
+        /// 2^32 in longs and are applied to the full numbers once per ~31 bits (one pass for
+        /// both new numbers), so two n-digit numbers cost O(n^2) digit operations with a small
+        /// constant; a full division step only where the leading bits cannot decide a quotient
+        /// (very unequal sizes).
         /// </summary>
         public NumStatus Gcd(Big a, Big b, Big r)
         {
@@ -110,21 +116,26 @@ namespace LispVm.Reader.Numbers
             x.CopyFrom(a); x.Neg = false; y.CopyFrom(b); y.Neg = false;
             if (Mag.Cmp(x, y) < 0) { Big t = x; x = y; y = t; }
             int guard = 0;
+            const long Lim = 0xFFFFFFFFL;
             while (y.N > 2)
             {
                 if (Poll != null && (++guard & 63) == 0 && Poll.InterruptPending()) return NumStatus.Interrupted;
-                int sh = x.BitLength() - 31;
-                long xh = Window31(x, sh), yh = Window31(y, sh);
+                int sh = x.BitLength() - 62;
+                long xh = Window62(x, sh), yh = Window62(y, sh);
                 long ca = 1, cb = 0, cc = 0, cd = 1;
                 while (true)
                 {
                     long yc = yh + cc, yd = yh + cd;
                     if (yc <= 0 || yd <= 0) break;
                     long qq = (xh + ca) / yc;
-                    if (xh + ca < 0 || xh + cb < 0 || qq != (xh + cb) / yd) break;
-                    long tt = ca - qq * cc; ca = cc; cc = tt;
-                    tt = cb - qq * cd; cb = cd; cd = tt;
-                    tt = xh - qq * yh; xh = yh; yh = tt;
+                    if (xh + ca < 0 || xh + cb < 0 || qq != (xh + cb) / yd || qq > Lim) break;
+                    // ca, cc (and cb, cd) have opposite signs: |ca - qq*cc| = |ca| + qq*|cc|;
+                    // qq, |cc| <= 2^32 - 1, so the product fits a ulong
+                    ulong ma = (ulong)qq * (ulong)(cc < 0 ? -cc : cc), mb = (ulong)qq * (ulong)(cd < 0 ? -cd : cd);
+                    if (ma > (ulong)(Lim - (ca < 0 ? -ca : ca)) || mb > (ulong)(Lim - (cb < 0 ? -cb : cb))) break;
+                    long na = ca - qq * cc, nb = cb - qq * cd;
+                    ca = cc; cc = na; cb = cd; cd = nb;
+                    long tt = xh - qq * yh; xh = yh; yh = tt;
                 }
                 if (cb == 0)
                 {
@@ -135,7 +146,7 @@ namespace LispVm.Reader.Numbers
                 }
                 else
                 {
-                    LinComb(ca, x, cb, y, s); LinComb(cc, x, cd, y, u);
+                    LinComb2(ca, cb, cc, cd, x, y, s, u);
                     Big t = x; x = s; s = t; t = y; y = u; u = t;
                 }
             }
@@ -155,37 +166,48 @@ namespace LispVm.Reader.Numbers
 
         static ulong Low64(Big a) => a.N == 0 ? 0 : a.N == 1 ? a.D[0] : ((ulong)a.D[1] << 32) | a.D[0];
 
-        /// <summary>Bits [sh, sh+31) of |a| (sh >= 0), as a non-negative long.</summary>
-        static long Window31(Big a, int sh)
+        /// <summary>Bits [sh, sh+62) of |a| (sh >= 0), as a non-negative long.</summary>
+        static long Window62(Big a, int sh)
         {
             int w = sh >> 5, b = sh & 31;
-            ulong lo = w < a.N ? a.D[w] : 0u, hi = w + 1 < a.N ? a.D[w + 1] : 0u;
-            return (long)(((hi << 32 | lo) >> b) & 0x7FFFFFFFUL);
+            ulong d0 = w < a.N ? a.D[w] : 0u, d1 = w + 1 < a.N ? a.D[w + 1] : 0u, d2 = w + 2 < a.N ? a.D[w + 2] : 0u;
+            ulong lo = (d1 << 32 | d0) >> b;
+            if (b != 0) lo |= d2 << (64 - b);
+            return (long)(lo & 0x3FFFFFFFFFFFFFFFUL);
         }
 
         /// <summary>
-        /// r = ca*x + cb*y for Lehmer cofactors (|ca|, |cb| &lt; 2^31, of opposite signs or one zero)
-        /// whose result is known to be non-negative; r distinct from x and y.
+        /// r1 = ca*x + cb*y and r2 = cc*x + cd*y in one pass, for Lehmer cofactors (|c| &lt; 2^32;
+        /// each pair of opposite signs or one zero) whose results are known to be
+        /// non-negative; r1, r2 distinct from x, y and each other.
         /// </summary>
-        static void LinComb(long ca, Big x, long cb, Big y, Big r)
+        static unsafe void LinComb2(long ca, long cb, long cc, long cd, Big x, Big y, Big r1, Big r2)
         {
-            // ca >= 0 >= cb, or cb > 0 >= ca (after one step: 0 and 1)
-            Big pb = x, nb = y; ulong p = (ulong)ca, q = (ulong)(-cb);
-            if (cb > 0) { pb = y; nb = x; p = (ulong)cb; q = (ulong)(-ca); }
             int n = x.N > y.N ? x.N : y.N;
-            ulong c1 = 0, c2 = 0; long borrow = 0;
+            for (int i = x.N; i < n; i++) x.D[i] = 0;   // pad the shorter one (capacity allows n)
+            for (int i = y.N; i < n; i++) y.D[i] = 0;
+            // each result = p * P - m * M with magnitudes p, m and sources P, M
+            // (ca >= 0 >= cb, or cb > 0 >= ca; the same for cc, cd)
+            bool xp1 = cb <= 0, xp2 = cd <= 0;
+            uint[] p1a = xp1 ? x.D : y.D, m1a = xp1 ? y.D : x.D;
+            ulong pa = (ulong)(xp1 ? ca : cb), ma = (ulong)(xp1 ? -cb : -ca);
+            uint[] p2a = xp2 ? x.D : y.D, m2a = xp2 ? y.D : x.D;
+            ulong pc = (ulong)(xp2 ? cc : cd), mc = (ulong)(xp2 ? -cd : -cc);
+            if (n + 1 > r1.Capacity || n + 1 > r2.Capacity) return;   // never: all registers have one capacity
+            ulong c1 = 0, c2 = 0, c3 = 0, c4 = 0; long b1 = 0, b2 = 0;
+            fixed (uint* p1 = p1a, m1 = m1a, p2 = p2a, m2 = m2a, o1 = r1.D, o2 = r2.D)
             for (int i = 0; i < n; i++)
             {
-                c1 += p * (i < pb.N ? pb.D[i] : 0u);
-                c2 += q * (i < nb.N ? nb.D[i] : 0u);
-                long d = (long)(c1 & 0xFFFFFFFFUL) - (long)(c2 & 0xFFFFFFFFUL) + borrow;
-                r.D[i] = (uint)d; borrow = d >> 32;
-                c1 >>= 32; c2 >>= 32;
+                c1 += pa * p1[i]; c2 += ma * m1[i];
+                long d = (long)(c1 & 0xFFFFFFFFUL) - (long)(c2 & 0xFFFFFFFFUL) + b1;
+                o1[i] = (uint)d; b1 = d >> 32; c1 >>= 32; c2 >>= 32;
+                c3 += pc * p2[i]; c4 += mc * m2[i];
+                long e = (long)(c3 & 0xFFFFFFFFUL) - (long)(c4 & 0xFFFFFFFFUL) + b2;
+                o2[i] = (uint)e; b2 = e >> 32; c3 >>= 32; c4 >>= 32;
             }
-            long top = (long)c1 - (long)c2 + borrow;
-            r.N = n; r.Neg = false;
-            if (top > 0) r.D[r.N++] = (uint)top;
-            r.Trim();
+            long top1 = (long)c1 - (long)c2 + b1, top2 = (long)c3 - (long)c4 + b2;
+            r1.N = n; r1.Neg = false; if (top1 > 0) r1.D[r1.N++] = (uint)top1; r1.Trim();
+            r2.N = n; r2.Neg = false; if (top2 > 0) r2.D[r2.N++] = (uint)top2; r2.Trim();
         }
 
         /// <summary>r = a * 2^s (s may be negative: floor division, as CL ash). r may alias a.</summary>
@@ -263,6 +285,16 @@ namespace LispVm.Reader.Numbers
         public NumStatus FromDigits(byte[] text, int start, int len, int radix, bool negative, Big r)
         {
             r.SetZero();
+            if (radix == 10 && len > DecimalText.Threshold * 10)
+            {
+                for (int k = 0; k < len; k++)
+                {
+                    int dv = DigitValue(text[start + k]);
+                    if (dv < 0 || dv >= 10) return NumStatus.NotANumber;
+                }
+                if (dec.FromDecimal(text, start, len, r) == NumStatus.Ok) { r.Neg = negative && r.N != 0; return NumStatus.Ok; }
+                r.SetZero();
+            }
             // Group digits so that radix^k fits in a uint.
             uint maxMul = 1; int per = 0;
             while ((ulong)maxMul * (ulong)radix <= 0xFFFFFFFFUL) { maxMul *= (uint)radix; per++; }
@@ -294,10 +326,16 @@ namespace LispVm.Reader.Numbers
 
         /// <summary>
         /// Writes |a| in the radix (upper-case letters) into buf, most significant first,
-        /// returning the number of characters, or -1 if buf is too small. Destroys t4.
+        /// returning the number of characters, or -1 if buf is too small. Destroys t1-t4
+        /// (base 10 above DecimalText.Threshold digits: divide and conquer).
         /// </summary>
         public int ToDigits(Big a, int radix, byte[] buf)
         {
+            if (radix == 10 && a.N >= DecimalText.Threshold)
+            {
+                int n10 = dec.ToDecimal(a, buf);
+                if (n10 > 0) return n10;
+            }
             Big w = t4; w.CopyFrom(a); w.Neg = false;
             uint chunk = 1; int per = 0;
             while ((ulong)chunk * (ulong)radix <= 0xFFFFFFFFUL) { chunk *= (uint)radix; per++; }

@@ -5,7 +5,7 @@
 // (at most 10 for the largest integers), never the user's data depth.
 namespace LispVm.Reader.Numbers
 {
-    public static class Karatsuba
+    public static unsafe class Karatsuba
     {
         /// <summary>Below this many digits (the shorter operand) schoolbook is faster.</summary>
         public const int Threshold = 40;
@@ -83,18 +83,23 @@ namespace LispVm.Reader.Numbers
 
         static void School(uint[] a, int ao, int na, uint[] b, int bo, int nb, uint[] r, int ro)
         {
-            for (int i = 0; i < na + nb; i++) r[ro + i] = 0;
-            for (int i = 0; i < na; i++)
+            for (int i = 0; i < na + nb; i++) r[ro + i] = 0;   // also checks r's range
+            if (ao + na > a.Length || bo + nb > b.Length) return;   // never: callers pass ranges inside
+            fixed (uint* pa0 = a, pb0 = b, pr0 = r)
             {
-                ulong ai = a[ao + i], carry = 0;
-                if (ai == 0) continue;
-                int k = ro + i;
-                for (int j = 0; j < nb; j++)
+                uint* pa = pa0 + ao, pb = pb0 + bo;
+                for (int i = 0; i < na; i++)
                 {
-                    carry += ai * b[bo + j] + r[k + j];
-                    r[k + j] = (uint)carry; carry >>= 32;
+                    ulong ai = pa[i], carry = 0;
+                    if (ai == 0) continue;
+                    uint* rk = pr0 + ro + i;
+                    for (int j = 0; j < nb; j++)
+                    {
+                        carry += ai * pb[j] + rk[j];
+                        rk[j] = (uint)carry; carry >>= 32;
+                    }
+                    rk[nb] = (uint)carry;
                 }
-                r[k + nb] = (uint)carry;
             }
         }
     }

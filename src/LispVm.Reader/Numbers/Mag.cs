@@ -3,7 +3,7 @@
 // work on Big registers, never allocate, and report TooLarge instead of overrunning.
 namespace LispVm.Reader.Numbers
 {
-    public static class Mag
+    public static unsafe class Mag
     {
         public static int Cmp(Big a, Big b)
         {
@@ -48,21 +48,25 @@ namespace LispVm.Reader.Numbers
         public static NumStatus Mul(Big a, Big b, Big r, IInterruptPoll poll)
         {
             if (a.N == 0 || b.N == 0) { r.SetZero(); return NumStatus.Ok; }
+            if (a.N > b.N) { Big t = a; a = b; b = t; }   // the long operand in the inner loop
             int n = a.N + b.N;
             if (n > r.Capacity) return NumStatus.TooLarge;
             for (int i = 0; i < n; i++) r.D[i] = 0;
-            for (int i = 0; i < a.N; i++)
-            {
-                if (poll != null && (i & 255) == 255 && poll.InterruptPending()) return NumStatus.Interrupted;
-                ulong ai = a.D[i], carry = 0;
-                if (ai == 0) continue;
-                for (int j = 0; j < b.N; j++)
+            int nb = b.N;
+            fixed (uint* pa = a.D, pb = b.D, pr = r.D)   // lengths checked above: no bounds checks inside
+                for (int i = 0; i < a.N; i++)
                 {
-                    carry += ai * b.D[j] + r.D[i + j];
-                    r.D[i + j] = (uint)carry; carry >>= 32;
+                    if (poll != null && (i & 255) == 255 && poll.InterruptPending()) return NumStatus.Interrupted;
+                    ulong ai = pa[i], carry = 0;
+                    if (ai == 0) continue;
+                    uint* ri = pr + i;
+                    for (int j = 0; j < nb; j++)
+                    {
+                        carry += ai * pb[j] + ri[j];
+                        ri[j] = (uint)carry; carry >>= 32;
+                    }
+                    ri[nb] = (uint)carry;
                 }
-                r.D[i + b.N] = (uint)carry;
-            }
             r.N = n; r.Neg = false; r.Trim();
             return NumStatus.Ok;
         }

@@ -73,7 +73,20 @@ namespace LispVm.Reader.Numbers
                 {
                     z.SetLong(bump ? 1 : -1);
                     if ((st = Ar.Add(q, z, q)) != NumStatus.Ok) return st;
+                    // r = x - q*y follows the quotient: one y less or more
+                    if ((st = bump ? Ar.Sub(r, y, r) : Ar.Add(r, y, r)) != NumStatus.Ok) return st;
                 }
+            }
+            if (ka != NumKind.Ratio && kb != NumKind.Ratio)
+            {
+                // integers: x = a, y = b, so r is already a - q*b
+                int mk = Heap.RootMark();
+                quotient = NumObj.StoreInteger(Heap, q);
+                int qs = Heap.PushRoot(quotient);
+                remainder = NumObj.StoreInteger(Heap, r);
+                quotient = Heap.Root(qs);
+                Heap.PopRoots(mk);
+                return NumStatus.Ok;
             }
             // a and b are rooted before the quotient is stored: that allocation may move them.
             int mark = Heap.RootMark();
@@ -164,8 +177,13 @@ namespace LispVm.Reader.Numbers
             NumStatus st = LoadTwoIntegers(a, b); if (st != NumStatus.Ok) return st;
             if (an.IsZero || bn.IsZero) { res = W.Fix(0); return NumStatus.Ok; }
             if ((st = Ar.Gcd(an, bn, x)) != NumStatus.Ok) return st;
-            if ((st = Ar.Truncate(an, x, q, r)) != NumStatus.Ok) return st;
-            if ((st = Ar.Mul(q, bn, y)) != NumStatus.Ok) return st;
+            if (x.N == 1 && x.D[0] == 1) st = Ar.Mul(an, bn, y);   // coprime: no division
+            else
+            {
+                if ((st = Ar.Truncate(an, x, q, r)) != NumStatus.Ok) return st;
+                st = Ar.Mul(q, bn, y);
+            }
+            if (st != NumStatus.Ok) return st;
             y.Neg = false;
             res = NumObj.StoreInteger(Heap, y); return NumStatus.Ok;
         }
@@ -211,7 +229,13 @@ namespace LispVm.Reader.Numbers
             res = NumObj.StoreInteger(Heap, x); return NumStatus.Ok;
         }
 
-        /// <summary>Largest integer whose square is &lt;= a (a >= 0), by Newton's method.</summary>
+        /// <summary>
+        /// Largest integer whose square is &lt;= a (a >= 0). Newton's method with the precision
+        /// doubling each step (the loop of CPython's math.isqrt): step k divides the top 2d
+        /// bits of a by the d/2-bit root of the step before, so the work is dominated by the
+        /// last division (3c/2 by c/2 bits for a c-bit root), not log(c) full-size ones. The
+        /// invariant (x-1)^2 &lt; (a >> 2(c-d)) &lt; (x+1)^2 leaves one final correction.
+        /// </summary>
         public NumStatus Isqrt(ulong a, out ulong res)
         {
             res = W.Nil;
@@ -219,18 +243,33 @@ namespace LispVm.Reader.Numbers
             NumObj.LoadInteger(a, an);
             if (an.Neg) return NumStatus.DomainError;
             if (an.IsZero) { res = W.Fix(0); return NumStatus.Ok; }
-            // x0 = 2^ceil(bits/2) >= sqrt(a); iterate x = (x + a/x) / 2 while it decreases
-            x.SetLong(1);
-            NumStatus st = Mag.Shl(x, (an.BitLength() + 1) / 2, x); if (st != NumStatus.Ok) return st;
-            while (true)
-            {
-                if ((st = Ar.Truncate(an, x, q, r)) != NumStatus.Ok) return st;
-                if ((st = Ar.Add(x, q, y)) != NumStatus.Ok) return st;
-                Mag.Shr(y, 1, y);
-                if (Mag.Cmp(y, x) >= 0) break;
-                x.CopyFrom(y);
-            }
+            NumStatus st = IsqrtBig(an, x);
+            if (st != NumStatus.Ok) return st;
             res = NumObj.StoreInteger(Heap, x); return NumStatus.Ok;
+        }
+
+        /// <summary>root = isqrt(n), n &gt; 0; uses y, z, q, r (root distinct from them and n).</summary>
+        NumStatus IsqrtBig(Big n, Big root)
+        {
+            long c = (n.BitLength() - 1) / 2;
+            int steps = 0;
+            for (long t = c; t != 0; t >>= 1) steps++;
+            root.SetLong(1);
+            long d = 0;
+            NumStatus st;
+            for (int s = steps - 1; s >= 0; s--)
+            {
+                long e = d;
+                d = c >> s;
+                // root = (root << (d - e - 1)) + (n >> (2c - e - d + 1)) / root
+                Mag.Shr(n, 2 * c - e - d + 1, y);
+                if ((st = Ar.Truncate(y, root, q, r)) != NumStatus.Ok) return st;
+                if ((st = Mag.Shl(root, d - e - 1, root)) != NumStatus.Ok) return st;
+                if ((st = Mag.Add(root, q, root)) != NumStatus.Ok) return st;
+            }
+            if ((st = Ar.Mul(root, root, z)) != NumStatus.Ok) return st;
+            if (Mag.Cmp(z, n) > 0) { y.SetLong(1); Mag.Sub(root, y, root); }
+            return NumStatus.Ok;
         }
 
         /// <summary>CL expt: exact for a rational (or rational complex) base and an integer

@@ -62,6 +62,60 @@ namespace LispVm.Tests.Reader
             }
         }
 
+        // ISQRT of squares, squares - 1 and squares + 2s (the largest with the same root) from
+        // one bit to 6,500 bits: the precision-doubling loop's final correction either way.
+        [Fact]
+        public void IsqrtOfSquaresAndNeighbours()
+        {
+            var rng = new Random(31);
+            for (int bits = 1; bits < 6500; bits = bits < 70 ? bits + 1 : bits * 3 / 2)
+                for (int k = 0; k < 3; k++)
+                {
+                    BigInteger sq = BigInteger.Abs(BigArithTests.RandomBig(rng, bits)) | (BigInteger.One << (bits - 1));
+                    if (k == 2) sq = (BigInteger.One << bits) - 1;
+                    foreach (var (n, want) in new[] { (sq * sq, sq), (sq * sq - 1, sq - 1), (sq * sq + 2 * sq, sq) })
+                    {
+                        Assert.Equal(NumStatus.Ok, E.Num.Isqrt(Int(n), out ulong r));
+                        Assert.Equal(want.ToString(), S(r));
+                    }
+                }
+        }
+
+        // FLOOR / CEILING / TRUNCATE / ROUND on integers up to 4,000 bits: q*d + r = n, |r| < |d|
+        // and each operator's rule for the remainder (the remainder comes from the division,
+        // not from n - q*d).
+        [Fact]
+        public void IntegerDivisionRemainderRules()
+        {
+            var rng = new Random(37);
+            for (int i = 0; i < 600; i++)
+            {
+                BigInteger n = BigArithTests.RandomBig(rng, 4000), d = BigArithTests.RandomBig(rng, i % 3 == 0 ? 40 : 2000);
+                if (d.IsZero) d = -3;
+                if (i % 7 == 0) n = d * BigArithTests.RandomBig(rng, 500) + d / 2;   // ties for ROUND
+                ulong a = Int(n); int ra = E.Heap.PushRoot(a);
+                ulong b = Int(d); int rb = E.Heap.PushRoot(b);
+                foreach (RoundMode mode in new[] { RoundMode.Floor, RoundMode.Ceiling, RoundMode.Truncate, RoundMode.Round })
+                {
+                    Assert.Equal(NumStatus.Ok, E.Num.Divide(mode, E.Heap.Root(ra), E.Heap.Root(rb), out ulong qw, out ulong rw));
+                    BigInteger q = BigInteger.Parse(S(qw)), r = BigInteger.Parse(S(rw));
+                    Assert.Equal(n, q * d + r);
+                    Assert.True(BigInteger.Abs(r) < BigInteger.Abs(d));
+                    switch (mode)
+                    {
+                        case RoundMode.Floor: Assert.True(r.IsZero || r.Sign == d.Sign); break;
+                        case RoundMode.Ceiling: Assert.True(r.IsZero || r.Sign != d.Sign); break;
+                        case RoundMode.Truncate: Assert.True(r.IsZero || r.Sign == n.Sign); break;
+                        default:
+                            BigInteger twice = 2 * BigInteger.Abs(r), ad = BigInteger.Abs(d);
+                            Assert.True(twice < ad || (twice == ad && q.IsEven));
+                            break;
+                    }
+                }
+                E.Heap.PopRoots(ra);
+            }
+        }
+
         [Theory]
         [InlineData("round", "5", "2", "2", "1")]
         [InlineData("round", "7", "2", "4", "-1")]
