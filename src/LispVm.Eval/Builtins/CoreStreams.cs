@@ -21,7 +21,8 @@ public sealed unsafe partial class Builtins
     static void RegisterStreams(Builtins b)
     {
         b.Def("STREAMP", 1, 1, &Streamp);
-        b.Def("WRITE-CHAR", 1, 2, &WriteChar); b.Def("WRITE-STRING", 1, 2, &WriteString);
+        b.Def("WRITE-CHAR", 1, 2, &WriteChar); b.Def("WRITE-STRING", 1, -1, &WriteString);
+        b.Def("%WRITE-STRING-RANGE", 4, 4, &WriteStringRangeB); b.Def("WRITE-SEQUENCE", 2, -1, &WriteSequence);
         b.Def("TERPRI", 0, 1, &Terpri); b.Def("FRESH-LINE", 0, 1, &FreshLine);
         b.Def("FINISH-OUTPUT", 0, 1, &FinishOutput); b.Def("FORCE-OUTPUT", 0, 1, &FinishOutput);
         b.Def("MAKE-STRING-OUTPUT-STREAM", 0, -1, &MakeStringOutputStream);
@@ -66,21 +67,94 @@ public sealed unsafe partial class Builtins
         if (sock) return SocketAfterOutput(vm, a, s, a[0], false);
         return a[0];
     }
+    // :START and :END among a builtin's keyword arguments a[first..]; false after
+    // signalling a program-error (odd count, unknown key without :ALLOW-OTHER-KEYS).
+    static bool StartEndKeys(Vm vm, Args a, int first, string fname, out ulong sv, out ulong ev)
+    {
+        sv = W.Nil; ev = W.Nil;
+        if (a.Count <= first) return true;
+        if (((a.Count - first) & 1) != 0) { vm.ProgramError("Odd number of &KEY arguments to ~S.", vm.Intern(fname)); return false; }
+        bool allow = false, seenS = false, seenE = false; ulong unknown = W.Unbound;
+        ulong kStart = vm.Syms[(int)S.KwStart], kEnd = vm.Syms[(int)S.KwEnd];
+        for (int i = first; i + 1 < a.Count; i += 2)
+        {
+            ulong k = a[i];
+            if (k == kStart) { if (!seenS) { sv = a[i + 1]; seenS = true; } }
+            else if (k == kEnd) { if (!seenE) { ev = a[i + 1]; seenE = true; } }
+            else if (k == vm.Syms[(int)S.KwAllowOtherKeys]) { if (a[i + 1] != W.Nil) allow = true; }
+            else if (unknown == W.Unbound) unknown = k;
+        }
+        if (unknown != W.Unbound && !allow) { vm.ProgramError("Unknown &KEY argument: ~S.", unknown); return false; }
+        return true;
+    }
+
+    // (write-string string &optional stream &key start end): the keys parsed here, so the
+    // common call is one builtin; a string or file output stream takes the range in one copy.
     static ulong WriteString(Vm vm, Args a)
     {
-        if (!IsStr(a[0]) && !M.Is(a[0], ObjType.ArrayHeader)) return vm.TypeError(a[0], "STRING");
-        ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
-        if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-WRITE-STRING", a[0], s, W.Nil);
-        Heap h = vm.Heap;
-        int m = h.RootMark(); int rs = h.PushRoot(s);
-        VecInfo(a[0], out ulong store, out int len, out int cap);
-        for (int i = 0; i < len; i++)
+        if (!VecInfo(a[0], out ulong store, out int len, out _) || !IsStr(store)) return vm.TypeError(a[0], "STRING");
+        if (!StartEndKeys(vm, a, 2, "WRITE-STRING", out ulong sv, out ulong ev)) return Vm.Fail;
+        return WriteStringRange(vm, a, store, len, sv, ev);
+    }
+
+    // (write-sequence sequence stream &key start end): a string to a string, file or console
+    // stream here; everything else (other sequences, socket and Lisp streams, bad bounds:
+    // the type errors) in (%write-sequence-other sequence stream start end), lisp/74-streams.lisp.
+    static ulong WriteSequence(Vm vm, Args a)
+    {
+        if (!StartEndKeys(vm, a, 2, "WRITE-SEQUENCE", out ulong sv, out ulong ev)) return Vm.Fail;
+        ulong s = a[1];
+        if (VecInfo(a[0], out ulong store, out int len, out _) && IsStr(store) && M.Is(s, ObjType.Stream)
+            && Range(sv == W.Nil ? M.Fix(0) : sv, ev, len, out int start, out int end))
         {
-            VecInfo(a[0], out store, out len, out cap);
-            vm.StreamPut(h.Root(rs), W.CharCode(ElemRef(vm, store, i)));
+            long k = M.FixVal(M.Slot(s, SKind));
+            if (k == KStringOut || k == KFileOut || k == KConsoleOut)
+            {
+                ulong seq = a[0];
+                if (!vm.StreamPutRange(s, store, start, end)) return vm.HeapExhausted();
+                return seq;
+            }
         }
-        h.PopRoots(m);
-        return a[0];
+        a.Set(2, sv == W.Nil ? M.Fix(0) : sv); a.Set(3, ev);
+        return TailTo(vm, "%WRITE-SEQUENCE-OTHER", 4);
+    }
+
+    // (%write-string-range string stream start end): WRITE-SEQUENCE's string path.
+    static ulong WriteStringRangeB(Vm vm, Args a)
+    {
+        if (!VecInfo(a[0], out ulong store, out int len, out _) || !IsStr(store)) return vm.TypeError(a[0], "STRING");
+        return WriteStringRange(vm, a, store, len, a[2], a[3]);
+    }
+
+    static ulong WriteStringRange(Vm vm, Args a, ulong store, int len, ulong sv, ulong ev)
+    {
+        long start = 0, end = len;
+        if (sv != W.Nil) { if (!M.IsFix(sv)) return vm.TypeError(sv, "FIXNUM"); start = M.FixVal(sv); }
+        if (ev != W.Nil) { if (!M.IsFix(ev)) return vm.TypeError(ev, "FIXNUM"); end = M.FixVal(ev); }
+        if (start < 0 || start > end || end > len)
+            return vm.SimpleError("The bounding indices ~S and ~S are bad for a sequence of length ~S.", M.Fix(start), M.Fix(end), M.Fix(len));
+        ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        if (IsSocket(s))
+        {
+            ulong whole = a[0];
+            if (start != 0 || end != len || M.Is(whole, ObjType.ArrayHeader))
+            {   // the socket path takes a whole simple string: copy the range
+                int n = (int)(end - start);
+                int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);
+                bool wide = M.Type(store) == ObjType.String32;
+                if (!vm.Heap.RoomFor((ulong)n * (wide ? 4UL : 1UL) + 64)) { vm.Heap.PopRoots(m); return vm.HeapExhausted(); }
+                ulong sub = vm.Heap.MakeStringN(n, wide);
+                s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
+                VecInfo(a[0], out store, out _, out _);
+                for (int i = 0; i < n; i++) vm.Heap.SetStringChar(sub, i, vm.Heap.StringChar(store, (int)start + i));
+                ulong r = SocketTail(vm, a, "%SOCKET-WRITE-STRING", sub, s, W.Nil);
+                return r;
+            }
+            return SocketTail(vm, a, "%SOCKET-WRITE-STRING", whole, s, W.Nil);
+        }
+        ulong str = a[0];
+        if (!vm.StreamPutRange(s, store, (int)start, (int)end)) return vm.HeapExhausted();
+        return str;
     }
     static ulong Terpri(Vm vm, Args a)
     {

@@ -100,7 +100,7 @@ public sealed unsafe partial class Vm
             ulong nb = Heap.MakeStringN(cap, true);
             s = Heap.Root(rs);
             ulong old = M.Slot(s, Builtins.SBuf);
-            for (int i = 0; i < fill; i++) ((uint*)M.Raw(nb))[i] = ((uint*)M.Raw(old))[i];
+            CopyWords32((uint*)M.Raw(nb), (uint*)M.Raw(old), fill);
             Heap.SetSlot(s, Builtins.SBuf, nb);
             Heap.PopRoots(m);
             buf = nb;
@@ -109,22 +109,80 @@ public sealed unsafe partial class Vm
         Heap.SetSlot(s, Builtins.SFill, M.Fix(fill + 1));
     }
 
+    /// <summary>Write characters [start, end) of a simple string (String8/String32) to a
+    /// stream. String and file output streams take the block in one copy (growing the
+    /// buffer at least twofold); other kinds get StreamPut per character. False when the
+    /// heap has no room for the grown buffer (nothing written then).</summary>
+    public bool StreamPutRange(ulong s, ulong str, int start, int end)
+    {
+        if (start >= end) return true;
+        long kind = M.FixVal(M.Slot(s, Builtins.SKind));
+        if (kind != Builtins.KStringOut && kind != Builtins.KFileOut)
+        {
+            // Roots: a Lisp stream's put runs Lisp code, which may collect.
+            int m0 = Heap.RootMark(); int rs0 = Heap.PushRoot(s); int rt0 = Heap.PushRoot(str);
+            for (int i = start; i < end; i++) StreamPut(Heap.Root(rs0), Heap.StringChar(Heap.Root(rt0), i));
+            Heap.PopRoots(m0);
+            return true;
+        }
+        int n = end - start;
+        ulong buf = M.Slot(s, Builtins.SBuf);
+        int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
+        int have = buf == W.Nil ? 0 : M.Len(buf);
+        if ((long)fill + n > have)
+        {
+            long cap = have < 16 ? 32 : (long)have * 2;
+            if (cap < (long)fill + n) cap = (long)fill + n;
+            if (cap > int.MaxValue / 8) return false;
+            if (!Heap.RoomFor((ulong)cap * 4 + 64)) return false;
+            int m = Heap.RootMark(); int rs = Heap.PushRoot(s); int rt = Heap.PushRoot(str);
+            ulong nb = Heap.MakeStringN((int)cap, true);
+            s = Heap.Root(rs); str = Heap.Root(rt);
+            ulong old = M.Slot(s, Builtins.SBuf);
+            if (fill > 0) CopyWords32((uint*)M.Raw(nb), (uint*)M.Raw(old), fill);
+            Heap.SetSlot(s, Builtins.SBuf, nb);
+            Heap.PopRoots(m);
+            buf = nb;
+        }
+        uint* d = (uint*)M.Raw(buf) + fill;
+        int lastNl = -1;
+        if (M.Type(str) == ObjType.String8)
+        {
+            byte* src = M.Raw(str) + start;
+            for (int i = 0; i < n; i++) { uint c = src[i]; d[i] = c; if (c == '\n') lastNl = i; }
+        }
+        else
+        {
+            uint* src = (uint*)M.Raw(str) + start;
+            for (int i = 0; i < n; i++) { uint c = src[i]; d[i] = c; if (c == '\n') lastNl = i; }
+        }
+        Heap.SetSlot(s, Builtins.SFill, M.Fix(fill + n));
+        long col = lastNl >= 0 ? n - 1 - lastNl : M.FixVal(M.Slot(s, Builtins.SCol)) + n;
+        Heap.SetSlot(s, Builtins.SCol, M.Fix(col));
+        return true;
+    }
+
+    static void CopyWords32(uint* dst, uint* src, int n)
+    {
+        int i = 0;
+        for (; i + 2 <= n; i += 2) *(ulong*)(dst + i) = *(ulong*)(src + i);
+        for (; i < n; i++) dst[i] = src[i];
+    }
+
     /// <summary>The accumulated string of a string output stream (and reset it).</summary>
     public ulong TakeStreamString(ulong s)
     {
         int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
         ulong buf = M.Slot(s, Builtins.SBuf);
         bool wide = false;
-        for (int i = 0; i < fill; i++) if (((uint*)M.Raw(buf))[i] > 255) { wide = true; break; }
+        { uint* p = (uint*)M.Raw(buf); uint bits = 0; for (int i = 0; i < fill; i++) bits |= p[i]; wide = bits > 255; }
         int m = Heap.RootMark(); int rs = Heap.PushRoot(s);
         ulong str = Heap.MakeStringN(fill, wide);
         s = Heap.Root(rs);
         buf = M.Slot(s, Builtins.SBuf);
-        for (int i = 0; i < fill; i++)
-        {
-            uint c = ((uint*)M.Raw(buf))[i];
-            if (wide) ((uint*)M.Raw(str))[i] = c; else M.Raw(str)[i] = (byte)c;
-        }
+        uint* src = (uint*)M.Raw(buf);
+        if (wide) CopyWords32((uint*)M.Raw(str), src, fill);
+        else { byte* d = M.Raw(str); for (int i = 0; i < fill; i++) d[i] = (byte)src[i]; }
         Heap.SetSlot(s, Builtins.SFill, M.Fix(0));
         Heap.PopRoots(m);
         return str;

@@ -86,13 +86,15 @@
 (defun %read-sequence-element (stream)
   (if (%stream-elt stream) (read-byte stream nil :eof) (read-char stream nil :eof)))
 
-(defun write-sequence (sequence stream &key (start 0) end)
+;; WRITE-SEQUENCE is the engine's builtin (CoreStreams.cs): a string to a string, file or
+;; console stream is one block copy there; it hands every other case to this function.
+(defun %write-sequence-other (sequence stream start end)
   "Writes SEQUENCE[start,end) to STREAM; returns SEQUENCE."
   (let ((end (or end (length sequence))))
     (unless (and (integerp start) (<= 0 start end (length sequence)))
       (error 'type-error :datum start :expected-type `(integer 0 ,(length sequence))))
     (if (stringp sequence)
-        (write-string sequence stream :start start :end end)
+        (%write-string-range sequence stream start end)   ; one block copy (CoreStreams.cs)
         (let ((i 0))
           (map nil (lambda (x)
                      (when (and (>= i start) (< i end))
