@@ -56,10 +56,13 @@ wildcards can be found (a list of it, or NIL); a wild one gives NIL."
       (let ((p (probe-file pathspec))) (and p (list p)))))
 
 (defun ensure-directories-exist (pathspec &key verbose)
-  "Creates the missing directories of PATHSPEC's directory, outermost first. Two values:
-PATHSPEC and whether a directory was created. Where the platform has no file system (the
-Xen file store is flat: its directories are only names), nothing needs creating."
-  (let* ((p (merge-pathnames (pathname pathspec)))
+  "Creates the missing directories of PATHSPEC's directory (merged with the defaults),
+outermost first. Two values: PATHSPEC and whether a directory was created. Where the
+platform has no file system (the Xen file store is flat: its directories are only names),
+nothing needs creating."
+  ;; Not merged here: %NATIVE-NAMESTRING merges each prefix with the defaults once (a
+  ;; relative *DEFAULT-PATHNAME-DEFAULTS* merged twice would double its directories).
+  (let* ((p (pathname pathspec))
          (dir (pathname-directory p))
          (created nil))
     (when (wild-pathname-p p)

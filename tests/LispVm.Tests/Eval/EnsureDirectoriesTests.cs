@@ -29,6 +29,22 @@ public class EnsureDirectoriesTests
     }
 
     [Fact]
+    public void A_relative_pathspec_is_merged_with_the_defaults_once()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "lispvm-edx-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(root + "/base");
+            using var h = new EvalHost();
+            Assert.Equal("(\"scratch/x/foo.txt\" T)", h.Eval(
+                $"(let ((*default-pathname-defaults* (pathname \"{root}/base/\"))) (multiple-value-list (ensure-directories-exist \"scratch/x/foo.txt\")))"));
+            Assert.True(Directory.Exists(root + "/base/scratch/x"));
+            Assert.False(Directory.Exists(root + "/base/base"));
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+
+    [Fact]
     public void Without_a_file_system_directories_are_implicit()
     {
         using var h = new EvalHost();
