@@ -16,6 +16,10 @@ public interface IPlatform
     unsafe long FileWrite(byte* path, int len, byte* src, long n, bool append);
     /// <summary>Deletes the file; 0 or a negative code.</summary>
     unsafe long FileDelete(byte* path, int len);
+    /// <summary>Creates one directory (its parent must exist): 0 when created, 1 when a
+    /// directory of that name was there already, or a negative code (17: a file of that
+    /// name; 95: no file system, as on Xen, whose file store has no directories).</summary>
+    unsafe long DirCreate(byte* path, int len);
 
     /// <summary>Write bytes to the console (stdout).</summary>
     void Write(byte[] buf, int len);

@@ -187,8 +187,11 @@ public sealed unsafe class Repl : IConsoleIn
         while (!vm.QuitRequested)
         {
             src.P = pos; src.RealEnd = atEnd;
+            int formStart = pos;   // a macro character's function moves pos (SyncToConsole)
+            vm.ReplReading = this;
             ReadStatus st = vm.Reader.Read(src, vm.ReplReadOptions(), out ulong form);
-            if (st == ReadStatus.NeedMore) { if (!atEnd) return; pos = len; break; }
+            vm.ReplReading = null;
+            if (st == ReadStatus.NeedMore) { if (!atEnd) { pos = formStart; return; } pos = len; break; }
             if (st == ReadStatus.Eof) { pos = len; break; }
             if (st == ReadStatus.Error)
             {
@@ -330,6 +333,11 @@ public sealed unsafe class Repl : IConsoleIn
         vm.PendUnwind = false;
         return st == RunStatus.Ok;
     }
+
+    // A macro character's function reads *standard-input* (this REPL's buffer from pos):
+    // the reader's position goes there before the call and comes back after it.
+    internal void SyncToConsole() { pos = src.P; }
+    internal void SyncFromConsole() { src.P = pos; }
 
     sealed class BufSource : IReadSource
     {

@@ -61,4 +61,12 @@ static unsafe class HostedFiles
         if (!File.Exists(f)) return -2;
         try { File.Delete(f); return 0; } catch (Exception e) { return Code(e); }
     }
+
+    public static long MakeDir(byte* p, int n)
+    {
+        string d = Path(p, n);
+        if (Directory.Exists(d)) return 1;
+        if (File.Exists(d)) return -17;
+        try { Directory.CreateDirectory(d); return 0; } catch (Exception e) { return Code(e); }
+    }
 }

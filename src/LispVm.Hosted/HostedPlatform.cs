@@ -52,6 +52,7 @@ public sealed class HostedPlatform : IPlatform
     public unsafe long FileRead(byte* path, int len, byte* dst, long max) { return NoFileSystem ? -95 : HostedFiles.Read(path, len, dst, max); }
     public unsafe long FileWrite(byte* path, int len, byte* src, long n, bool append) { return NoFileSystem ? -95 : HostedFiles.Write(path, len, src, n, append); }
     public unsafe long FileDelete(byte* path, int len) { return NoFileSystem ? -95 : HostedFiles.Delete(path, len); }
+    public unsafe long DirCreate(byte* path, int len) { return NoFileSystem ? -95 : HostedFiles.MakeDir(path, len); }
 
     public void Sleep(long micros) { if (micros > 0) System.Threading.Thread.Sleep((int)Math.Min(micros / 1000, int.MaxValue)); }
 

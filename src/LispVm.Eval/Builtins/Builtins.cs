@@ -52,6 +52,7 @@ public sealed unsafe partial class Builtins
         RegisterComplex(b);
         RegisterData(b);
         RegisterArefN(b);
+        RegisterSeqBlocks(b);
         RegisterStreams(b); RegisterLispStreams(b);
         RegisterGc(b);
         RegisterThreads(b);

@@ -29,6 +29,7 @@ public sealed unsafe partial class Builtins
         b.Def("%FILE-LENGTH", 1, 1, &FileLengthB);
         b.Def("%FILE-SIZE", 1, 1, &FileSizeB);
         b.Def("%FILE-DELETE", 1, 1, &FileDeleteB);
+        b.Def("%DIR-CREATE", 1, 1, &DirCreateB);
         b.Def("%STREAM-LINE", 1, 2, &StreamLine);
     }
 
@@ -242,6 +243,16 @@ public sealed unsafe partial class Builtins
         int pn = PathBytes(vm, a[0], path);
         if (pn <= 0) return vm.TypeError(a[0], "STRING");
         return M.Fix(FsDelete(vm, a[0], path, pn));
+    }
+
+    // (%dir-create path): one directory, as IPlatform.DirCreate answers (0 created, 1 there
+    // already, negative code; -95 where the platform has no file system).
+    static ulong DirCreateB(Vm vm, Args a)
+    {
+        byte* path = stackalloc byte[PathBytesMax];
+        int pn = PathBytes(vm, a[0], path);
+        if (pn <= 0) return vm.TypeError(a[0], "STRING");
+        return M.Fix(vm.Platform.DirCreate(path, pn));
     }
 
     // ---- the platform's files, or the in-memory store where it has none ----

@@ -21,7 +21,8 @@ public sealed unsafe partial class Builtins
     static void RegisterStreams(Builtins b)
     {
         b.Def("STREAMP", 1, 1, &Streamp);
-        b.Def("WRITE-CHAR", 1, 2, &WriteChar); b.Def("WRITE-STRING", 1, 2, &WriteString);
+        b.Def("WRITE-CHAR", 1, 2, &WriteChar); b.Def("WRITE-STRING", 1, -1, &WriteString);
+        b.Def("%WRITE-STRING-RANGE", 4, 4, &WriteStringRangeB); b.Def("WRITE-SEQUENCE", 2, -1, &WriteSequence);
         b.Def("TERPRI", 0, 1, &Terpri); b.Def("FRESH-LINE", 0, 1, &FreshLine);
         b.Def("FINISH-OUTPUT", 0, 1, &FinishOutput); b.Def("FORCE-OUTPUT", 0, 1, &FinishOutput);
         b.Def("MAKE-STRING-OUTPUT-STREAM", 0, -1, &MakeStringOutputStream);
@@ -68,21 +69,94 @@ public sealed unsafe partial class Builtins
         if (sock) return SocketAfterOutput(vm, a, s, a[0], false);
         return a[0];
     }
+    // :START and :END among a builtin's keyword arguments a[first..] (defaults 0 and NIL);
+    // false after signalling a program-error (odd count, unknown key without
+    // :ALLOW-OTHER-KEYS).
+    static bool StartEndKeys(Vm vm, Args a, int first, string fname, out ulong sv, out ulong ev)
+    {
+        sv = M.Fix(0); ev = W.Nil;
+        if (a.Count <= first) return true;
+        if (((a.Count - first) & 1) != 0) { vm.ProgramError("Odd number of &KEY arguments to ~S.", vm.Intern(fname)); return false; }
+        bool allow = false, seenS = false, seenE = false; ulong unknown = W.Unbound;
+        ulong kStart = vm.Syms[(int)S.KwStart], kEnd = vm.Syms[(int)S.KwEnd];
+        for (int i = first; i + 1 < a.Count; i += 2)
+        {
+            ulong k = a[i];
+            if (k == kStart) { if (!seenS) { sv = a[i + 1]; seenS = true; } }
+            else if (k == kEnd) { if (!seenE) { ev = a[i + 1]; seenE = true; } }
+            else if (k == vm.Syms[(int)S.KwAllowOtherKeys]) { if (a[i + 1] != W.Nil) allow = true; }
+            else if (unknown == W.Unbound) unknown = k;
+        }
+        if (unknown != W.Unbound && !allow) { vm.ProgramError("Unknown &KEY argument: ~S.", unknown); return false; }
+        return true;
+    }
+
+    // (write-string string &optional stream &key start end): the keys parsed here, so the
+    // common call is one builtin; a string or file output stream takes the range in one copy.
     static ulong WriteString(Vm vm, Args a)
     {
-        if (!IsStr(a[0]) && !M.Is(a[0], ObjType.ArrayHeader)) return vm.TypeError(a[0], "STRING");
-        ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
-        if (IsSocket(s)) return SocketTail(vm, a, "%SOCKET-WRITE-STRING", a[0], s, W.Nil);
-        Heap h = vm.Heap;
-        int m = h.RootMark(); int rs = h.PushRoot(s);
-        VecInfo(a[0], out ulong store, out int len, out int cap);
-        for (int i = 0; i < len; i++)
+        if (!VecInfo(a[0], out ulong store, out int len, out _) || !IsStr(store)) return vm.TypeError(a[0], "STRING");
+        if (!StartEndKeys(vm, a, 2, "WRITE-STRING", out ulong sv, out ulong ev)) return Vm.Fail;
+        return WriteStringRange(vm, a, store, len, sv, ev);
+    }
+
+    // (write-sequence sequence stream &key start end): a string to a string, file or console
+    // stream here; everything else (other sequences, socket and Lisp streams, bad bounds:
+    // the type errors) in (%write-sequence-other sequence stream start end), lisp/74-streams.lisp.
+    static ulong WriteSequence(Vm vm, Args a)
+    {
+        if (!StartEndKeys(vm, a, 2, "WRITE-SEQUENCE", out ulong sv, out ulong ev)) return Vm.Fail;
+        ulong s = a[1];
+        if (VecInfo(a[0], out ulong store, out int len, out _) && IsStr(store) && M.Is(s, ObjType.Stream)
+            && Range(sv, ev, len, out int start, out int end))
         {
-            VecInfo(a[0], out store, out len, out cap);
-            vm.StreamPut(h.Root(rs), W.CharCode(ElemRef(vm, store, i)));
+            long k = M.FixVal(M.Slot(s, SKind));
+            if (k == KStringOut || k == KFileOut || k == KConsoleOut)
+            {
+                if (!vm.StreamPutRange(s, store, start, end)) return vm.HeapExhausted();
+                return a[0];   // (the stack slot: a collection in the put moves the sequence)
+            }
         }
-        h.PopRoots(m);
-        return a[0];
+        a.Set(2, sv); a.Set(3, ev);
+        return TailTo(vm, "%WRITE-SEQUENCE-OTHER", 4);
+    }
+
+    // (%write-string-range string stream start end): WRITE-SEQUENCE's string path.
+    static ulong WriteStringRangeB(Vm vm, Args a)
+    {
+        if (!VecInfo(a[0], out ulong store, out int len, out _) || !IsStr(store)) return vm.TypeError(a[0], "STRING");
+        return WriteStringRange(vm, a, store, len, a[2], a[3]);
+    }
+
+    static ulong WriteStringRange(Vm vm, Args a, ulong store, int len, ulong sv, ulong ev)
+    {
+        long start = 0, end = len;
+        if (!M.IsFix(sv)) return vm.TypeError(sv, "UNSIGNED-BYTE");
+        start = M.FixVal(sv);
+        if (ev != W.Nil) { if (!M.IsFix(ev)) return vm.TypeError(ev, "UNSIGNED-BYTE"); end = M.FixVal(ev); }
+        if (start < 0 || start > end || end > len)
+            return vm.SimpleError("The bounding indices ~S and ~S are bad for a sequence of length ~S.", M.Fix(start), M.Fix(end), M.Fix(len));
+        ulong s = OutStream(vm, a, 1); if (s == Vm.Fail) return s;
+        if (IsSocket(s))
+        {
+            ulong whole = a[0];
+            if (start != 0 || end != len || M.Is(whole, ObjType.ArrayHeader))
+            {   // the socket path takes a whole simple string: copy the range
+                int n = (int)(end - start);
+                int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);
+                bool wide = M.Type(store) == ObjType.String32;
+                if (!vm.Heap.RoomFor((ulong)n * (wide ? 4UL : 1UL) + 64)) { vm.Heap.PopRoots(m); return vm.HeapExhausted(); }
+                ulong sub = vm.Heap.MakeStringN(n, wide);
+                s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
+                VecInfo(a[0], out store, out _, out _);
+                for (int i = 0; i < n; i++) vm.Heap.SetStringChar(sub, i, vm.Heap.StringChar(store, (int)start + i));
+                ulong r = SocketTail(vm, a, "%SOCKET-WRITE-STRING", sub, s, W.Nil);
+                return r;
+            }
+            return SocketTail(vm, a, "%SOCKET-WRITE-STRING", whole, s, W.Nil);
+        }
+        if (!vm.StreamPutRange(s, store, (int)start, (int)end)) return vm.HeapExhausted();
+        return a[0];   // (the stack slot: a collection in the put moves the string)
     }
     static ulong Terpri(Vm vm, Args a)
     {
@@ -267,23 +341,56 @@ public sealed unsafe partial class Builtins
         return t == ObjType.String8 || t == ObjType.String32 || t == ObjType.Bignum || t == ObjType.Ratio || t == ObjType.DoubleFloat;
     }
 
+    // (read-from-string string &optional eof-error-p eof-value &key start end
+    // preserve-whitespace): any string with a store (a fill pointer's active part);
+    // other arrays of characters (displaced) through %READ-FROM-STRING-OTHER. Without
+    // :PRESERVE-WHITESPACE the whitespace that ended a token is consumed (the second value
+    // is past it), as READ does.
     static ulong ReadFromString(Vm vm, Args a)
     {
-        if (!IsStr(a[0])) return vm.TypeError(a[0], "STRING");
+        if (!VecInfo(a[0], out ulong store, out int len, out _) || !IsStr(store))
+            return TailTo(vm, "%READ-FROM-STRING-OTHER", a.Count);
         bool eofError = a.Count < 2 || a[1] != W.Nil;
         ulong eofValue = a.Count > 2 ? a[2] : W.Nil;
-        int start = 0;
-        int si = IndexOfKey(vm, a, ":START");
-        if (si > 0 && M.IsFix(a[si + 1])) start = (int)M.FixVal(a[si + 1]);
-        ulong s = vm.MakeStream(KStringIn, a[0]);
+        ulong sv = M.Fix(0), ev = W.Nil, pw = W.Nil;
+        if (a.Count > 3)
+        {
+            if (((a.Count - 3) & 1) != 0) return vm.ProgramError("Odd number of &KEY arguments to ~S.", vm.Intern("READ-FROM-STRING"));
+            bool seenS = false, seenE = false, seenP = false, seenA = false, allow = false; ulong unknown = W.Unbound;
+            ulong kPw = vm.Intern(":PRESERVE-WHITESPACE");
+            for (int i = 3; i + 1 < a.Count; i += 2)
+            {
+                ulong k = a[i];
+                if (k == vm.Syms[(int)S.KwStart]) { if (!seenS) { sv = a[i + 1]; seenS = true; } }
+                else if (k == vm.Syms[(int)S.KwEnd]) { if (!seenE) { ev = a[i + 1]; seenE = true; } }
+                else if (k == kPw) { if (!seenP) { pw = a[i + 1]; seenP = true; } }
+                else if (k == vm.Syms[(int)S.KwAllowOtherKeys]) { if (!seenA) { allow = a[i + 1] != W.Nil; seenA = true; } }
+                else if (unknown == W.Unbound) unknown = k;
+            }
+            if (unknown != W.Unbound && !allow) return vm.ProgramError("Unknown &KEY argument: ~S.", unknown);
+        }
+        if (!Range(sv, ev, len, out int start, out int end))
+            return vm.SimpleError("The bounding indices ~S and ~S are bad for a string of length ~S.", sv, ev, M.Fix(len));
+        ulong s = vm.MakeStream(KStringIn, store);
         vm.Heap.SetSlot(s, SFill, M.Fix(start));
-        vm.Heap.SetSlot(s, SEnd, M.Fix(M.Len(a[0])));
+        vm.Heap.SetSlot(s, SEnd, M.Fix(end));
         int m = vm.Heap.RootMark(); int rs = vm.Heap.PushRoot(s);   // reading may collect
         ulong v = vm.ReadFromStream(s, out bool eof);
         s = vm.Heap.Root(rs); vm.Heap.PopRoots(m);
         if (v == Vm.Fail) return v;
         if (eof) { if (eofError) return vm.Error("END-OF-FILE", "STREAM", s); v = eofValue; }
-        return vm.Values(v, vm.ReadStreamPos);
+        ulong pos = vm.ReadStreamPos;
+        if (pw == W.Nil && !eof && M.IsFix(pos))
+        {
+            int p = (int)M.FixVal(pos);
+            ulong buf = M.Slot(s, SBuf);
+            if (p > start && p < end && LispVm.Reader.CharSyntax.IsWhitespace(vm.Heap.StringChar(buf, p)))
+            {
+                int before = vm.Heap.StringChar(buf, p - 1);
+                if (before != ')' && before != '"') pos = M.Fix(p + 1);   // a token ended there
+            }
+        }
+        return vm.Values(v, pos);
     }
     static ulong ReadB(Vm vm, Args a)
     {

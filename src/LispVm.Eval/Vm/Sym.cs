@@ -20,7 +20,9 @@ public enum S
     Star, StarStar, StarStarStar, StandardOutput, StandardInput, ErrorOutput, PackageVar,
     InvokeDebugger, Lambda2, NamedLambda, MakeMacroFunction, Return,
     PrintBase, PrintLevel, PrintLength, PrintReadably, PrintRadix, PrintCircle, ReadBase, Features,
-    ReadDefaultFloatFormat, DoubleFloat, UndefinedFunctionCalled, KwResume, ArefN, Count
+    ReadDefaultFloatFormat, DoubleFloat, UndefinedFunctionCalled, KwResume, ArefN,
+    KwStart, KwEnd,
+    Count
 }
 
 public static class SymNames
@@ -43,5 +45,6 @@ public static class SymNames
         "%INVOKE-DEBUGGER", "LAMBDA", "%NAMED-LAMBDA", "%MAKE-MACRO-FUNCTION", "RETURN",
         "*PRINT-BASE*", "*PRINT-LEVEL*", "*PRINT-LENGTH*", "*PRINT-READABLY*", "*PRINT-RADIX*", "*PRINT-CIRCLE*", "*READ-BASE*", "*FEATURES*",
         "*READ-DEFAULT-FLOAT-FORMAT*", "DOUBLE-FLOAT", "%UNDEFINED-FUNCTION-CALLED", ":%RESUME", "%AREF-N",
+        ":START", ":END",
     };
 }

@@ -99,6 +99,8 @@ public sealed unsafe partial class Vm
     /// <summary>storage-condition "Heap exhausted." from a builtin (Heap.RoomFor said no).</summary>
     public ulong HeapExhausted() { PendSimple(S.StorageCondition, "Heap exhausted."); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt) { PendSimple(S.SimpleError, fmt); MaterializeForBuiltin(); return Fail; }
+    /// <summary>A program-error (bad keyword arguments to a builtin that parses its own keys).</summary>
+    public ulong ProgramError(string fmt, ulong a1) { PendSimple1(S.ProgramError, fmt, a1); MaterializeForBuiltin(); return Fail; }
     /// <summary>A storage-condition (not an ERROR): a resource limit was reached. Returns Fail.</summary>
     public ulong StorageError(string fmt) { PendSimple(S.StorageCondition, fmt); MaterializeForBuiltin(); return Fail; }
     public ulong SimpleError(string fmt, ulong a1) { PendSimple1(S.SimpleError, fmt, a1); MaterializeForBuiltin(); return Fail; }

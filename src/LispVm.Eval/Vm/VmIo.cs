@@ -33,6 +33,12 @@ public sealed unsafe partial class Vm
     StreamSource source;
     ReadHook readHook;
     readonly byte[] readBehave = new byte[128];   // ReadOptions.Behave, filled from *readtable*
+    readonly byte[] readMacro = new byte[128];    // ReadOptions.Macro (SET-MACRO-CHARACTER)
+    readonly byte[] readSharpUser = new byte[128];   // ReadOptions.SharpUser (SET-DISPATCH-MACRO-CHARACTER on #)
+    int streamReads;                              // ReadFromStream calls running
+    /// <summary>The REPL whose reader is running (its line buffer is the source, not a
+    /// stream): a macro character's function then reads *standard-input* from there.</summary>
+    internal Repl ReplReading;
 
     void InitIo()
     {
@@ -100,7 +106,7 @@ public sealed unsafe partial class Vm
             ulong nb = Heap.MakeStringN(cap, true);
             s = Heap.Root(rs);
             ulong old = M.Slot(s, Builtins.SBuf);
-            for (int i = 0; i < fill; i++) ((uint*)M.Raw(nb))[i] = ((uint*)M.Raw(old))[i];
+            CopyWords32((uint*)M.Raw(nb), (uint*)M.Raw(old), fill);
             Heap.SetSlot(s, Builtins.SBuf, nb);
             Heap.PopRoots(m);
             buf = nb;
@@ -109,22 +115,80 @@ public sealed unsafe partial class Vm
         Heap.SetSlot(s, Builtins.SFill, M.Fix(fill + 1));
     }
 
+    /// <summary>Write characters [start, end) of a simple string (String8/String32) to a
+    /// stream. String and file output streams take the block in one copy (growing the
+    /// buffer at least twofold); other kinds get StreamPut per character. False when the
+    /// heap has no room for the grown buffer (nothing written then).</summary>
+    public bool StreamPutRange(ulong s, ulong str, int start, int end)
+    {
+        if (start >= end) return true;
+        long kind = M.FixVal(M.Slot(s, Builtins.SKind));
+        if (kind != Builtins.KStringOut && kind != Builtins.KFileOut)
+        {
+            // Roots: a Lisp stream's put runs Lisp code, which may collect.
+            int m0 = Heap.RootMark(); int rs0 = Heap.PushRoot(s); int rt0 = Heap.PushRoot(str);
+            for (int i = start; i < end; i++) StreamPut(Heap.Root(rs0), Heap.StringChar(Heap.Root(rt0), i));
+            Heap.PopRoots(m0);
+            return true;
+        }
+        int n = end - start;
+        ulong buf = M.Slot(s, Builtins.SBuf);
+        int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
+        int have = buf == W.Nil ? 0 : M.Len(buf);
+        if ((long)fill + n > have)
+        {
+            long cap = have < 16 ? 32 : (long)have * 2;
+            if (cap < (long)fill + n) cap = (long)fill + n;
+            if (cap > int.MaxValue / 8) return false;
+            if (!Heap.RoomFor((ulong)cap * 4 + 64)) return false;
+            int m = Heap.RootMark(); int rs = Heap.PushRoot(s); int rt = Heap.PushRoot(str);
+            ulong nb = Heap.MakeStringN((int)cap, true);
+            s = Heap.Root(rs); str = Heap.Root(rt);
+            ulong old = M.Slot(s, Builtins.SBuf);
+            if (fill > 0) CopyWords32((uint*)M.Raw(nb), (uint*)M.Raw(old), fill);
+            Heap.SetSlot(s, Builtins.SBuf, nb);
+            Heap.PopRoots(m);
+            buf = nb;
+        }
+        uint* d = (uint*)M.Raw(buf) + fill;
+        int lastNl = -1;
+        if (M.Type(str) == ObjType.String8)
+        {
+            byte* src = M.Raw(str) + start;
+            for (int i = 0; i < n; i++) { uint c = src[i]; d[i] = c; if (c == '\n') lastNl = i; }
+        }
+        else
+        {
+            uint* src = (uint*)M.Raw(str) + start;
+            for (int i = 0; i < n; i++) { uint c = src[i]; d[i] = c; if (c == '\n') lastNl = i; }
+        }
+        Heap.SetSlot(s, Builtins.SFill, M.Fix(fill + n));
+        long col = lastNl >= 0 ? n - 1 - lastNl : M.FixVal(M.Slot(s, Builtins.SCol)) + n;
+        Heap.SetSlot(s, Builtins.SCol, M.Fix(col));
+        return true;
+    }
+
+    static void CopyWords32(uint* dst, uint* src, int n)
+    {
+        int i = 0;
+        for (; i + 2 <= n; i += 2) *(ulong*)(dst + i) = *(ulong*)(src + i);
+        for (; i < n; i++) dst[i] = src[i];
+    }
+
     /// <summary>The accumulated string of a string output stream (and reset it).</summary>
     public ulong TakeStreamString(ulong s)
     {
         int fill = (int)M.FixVal(M.Slot(s, Builtins.SFill));
         ulong buf = M.Slot(s, Builtins.SBuf);
         bool wide = false;
-        for (int i = 0; i < fill; i++) if (((uint*)M.Raw(buf))[i] > 255) { wide = true; break; }
+        { uint* p = (uint*)M.Raw(buf); uint bits = 0; for (int i = 0; i < fill; i++) bits |= p[i]; wide = bits > 255; }
         int m = Heap.RootMark(); int rs = Heap.PushRoot(s);
         ulong str = Heap.MakeStringN(fill, wide);
         s = Heap.Root(rs);
         buf = M.Slot(s, Builtins.SBuf);
-        for (int i = 0; i < fill; i++)
-        {
-            uint c = ((uint*)M.Raw(buf))[i];
-            if (wide) ((uint*)M.Raw(str))[i] = c; else M.Raw(str)[i] = (byte)c;
-        }
+        uint* src = (uint*)M.Raw(buf);
+        if (wide) CopyWords32((uint*)M.Raw(str), src, fill);
+        else { byte* d = M.Raw(str); for (int i = 0; i < fill; i++) d[i] = (byte)src[i]; }
         Heap.SetSlot(s, Builtins.SFill, M.Fix(0));
         Heap.PopRoots(m);
         return str;
@@ -190,9 +254,13 @@ public sealed unsafe partial class Vm
         ulong saved = Roots[(int)R.ReadStream];
         Roots[(int)R.ReadStream] = s;
         ReadOptions o = ReadOptionsNow();
-        o.EvalHook = readHook;
+        o.EvalHook = readHook; o.MacroHook = readHook;
         readHook.Failed = false;
-        ReadStatus st = Reader.Read(source, o, out ulong v);
+        // From a macro character's function: a nested read on the interrupted read's frames.
+        bool nestedRead = readHook.InMacro > 0;
+        streamReads++;
+        ReadStatus st = nestedRead ? Reader.ReadNested(source, o, out ulong v) : Reader.Read(source, o, out v);
+        streamReads--;
         s = Roots[(int)R.ReadStream];
         Roots[(int)R.ReadStream] = saved;
         ReadStreamPos = M.Slot(s, Builtins.SFill);
@@ -212,7 +280,7 @@ public sealed unsafe partial class Vm
     public ReadOptions ReplReadOptions()
     {
         ReadOptions o = ReadOptionsNow();
-        if (!readHook.Busy) { o.EvalHook = readHook; readHook.Failed = false; }
+        if (!readHook.Busy) { o.EvalHook = readHook; o.MacroHook = readHook; readHook.Failed = false; }
         return o;
     }
 
@@ -244,6 +312,11 @@ public sealed unsafe partial class Vm
         if (!M.Is(rt, ObjType.Instance) || M.Len(rt) < 3) return;
         ulong c = M.Slot(rt, 1);
         o.Case = c == Intern(":DOWNCASE") ? 1 : c == Intern(":PRESERVE") ? 2 : c == Intern(":INVERT") ? 3 : 0;
+        if (M.Len(rt) >= 5)
+        {
+            if (ByteTable(M.Slot(rt, 3), readMacro)) o.Macro = readMacro;
+            if (ByteTable(M.Slot(rt, 4), readSharpUser)) o.SharpUser = readSharpUser;
+        }
         ulong syn = M.Slot(rt, 2);
         if (!Heap.IsString(syn) || M.Len(syn) != 128) return;
         for (int i = 0; i < 128; i++)
@@ -252,6 +325,23 @@ public sealed unsafe partial class Vm
             readBehave[i] = (byte)(b > 0 && b < 128 ? b : 0);
         }
         o.Behave = readBehave;
+    }
+
+    /// <summary>A readtable's per-code table (a string of 128 characters, codes 0-127) into
+    /// t; false when it is NIL (no entries) or malformed.</summary>
+    bool ByteTable(ulong str, byte[] t)
+    {
+        if (!Heap.IsString(str) || M.Len(str) != 128) return false;
+        for (int i = 0; i < 128; i++) { int b = Heap.StringChar(str, i); t[i] = (byte)(b < 128 ? b : 0); }
+        return true;
+    }
+
+    /// <summary>The stream a macro character's function reads: the one being read, or for
+    /// the REPL's own reader *standard-input* (its console input is the REPL's buffer).</summary>
+    ulong MacroStream()
+    {
+        if (streamReads > 0) return Roots[(int)R.ReadStream];
+        return SymValue(Syms[(int)S.StandardInput]);
     }
 
     /// <summary>Signal a reader error with the reader's message.</summary>
@@ -318,11 +408,43 @@ public sealed unsafe partial class Vm
     /// <summary>Evaluates #. forms and the builders of #P #S #A #C (a nested run of EVAL).
     /// When that run unwinds (an error handled outside READ), Failed tells ReadFromStream
     /// to pass the unwind on instead of reporting a reader error.</summary>
-    sealed class ReadHook : IReadEvalHook
+    sealed class ReadHook : IReadEvalHook, IReadMacroHook
     {
         readonly Vm vm;
         public bool Busy, Failed;
+        public int InMacro;     // macro character functions running (their READs nest)
         public ReadHook(Vm vm) { this.vm = vm; }
+
+        public bool ReadMacro(int c, out ulong value, out bool got)
+        {
+            return CallMacro("%READ-MACRO-CALL", W.MakeChar(c), W.Nil, out value, out got);
+        }
+
+        public bool ReadSharpMacro(int sub, long arg, out ulong value, out bool got)
+        {
+            return CallMacro("%READ-SHARP-MACRO-CALL", W.MakeChar(sub), arg < 0 ? W.Nil : M.Fix(arg), out value, out got);
+        }
+
+        // (fname stream char arg) in a nested run (lisp/71-io-syntax.lisp): NIL when the
+        // function returned no values, else a list of its value.
+        bool CallMacro(string fname, ulong ch, ulong arg, out ulong value, out bool got)
+        {
+            value = W.Nil; got = false;
+            ulong fn = vm.SymFunction(vm.Intern(fname));
+            if (!W.IsObj(fn)) return false;
+            Repl repl = vm.streamReads > 0 ? null : vm.ReplReading;
+            if (repl != null) repl.SyncToConsole();
+            vm.Push(fn); vm.Push(vm.MacroStream()); vm.Push(ch); vm.Push(arg);
+            int nv = vm.Th.Nv;
+            InMacro++;
+            RunStatus st = vm.CallNested(3, out ulong r);
+            InMacro--;
+            vm.Th.Nv = nv;
+            if (repl != null) repl.SyncFromConsole();
+            if (st != RunStatus.Ok) { Failed = true; return false; }
+            if (W.IsCons(r)) { value = M.Car(r); got = true; }
+            return true;
+        }
         public bool ReadEval(ulong form, out ulong value)
         {
             value = W.Nil;

@@ -71,7 +71,7 @@
 (defun string (x)
   (cond ((stringp x) x)
         ((symbolp x) (symbol-name x))
-        ((characterp x) (let ((s (make-string 1))) (setf (char s 0) x) s))
+        ((characterp x) (make-string 1 :initial-element x))   ; wide when X is
         ;; A displaced, adjustable or fill-pointer character vector: its active characters.
         ((and (arrayp x) (= (array-rank x) 1) (subtypep (array-element-type x) 'character))
          (let* ((n (if (array-has-fill-pointer-p x) (fill-pointer x) (array-dimension x 0)))
@@ -122,6 +122,8 @@
   (let* ((s (if copy (copy-seq (string string)) string))
          (e (%check-bounds s start end (length s)))
          (word-start t))
+    (when (and (not (eq mode :cap)) (%string-case s start e (eq mode :up)))   ; in place (CoreSeqBlocks.cs)
+      (return-from %case-convert s))
     (do ((i start (+ i 1))) ((>= i e) s)
       (let ((c (char s i)))
         (setf (char s i)

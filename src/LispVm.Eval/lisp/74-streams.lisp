@@ -45,6 +45,16 @@
 (unless (fboundp 'close)
   (defun close (stream &key abort) (declare (ignore stream abort)) t))
 
+;; READ-FROM-STRING is the engine's builtin; a displaced character array comes here.
+(defun %read-from-string-other (string &rest arguments)
+  (unless (and (arrayp string) (= (array-rank string) 1) (subtypep (array-element-type string) 'character))
+    (error 'type-error :datum string :expected-type 'string))
+  (let* ((n (if (array-has-fill-pointer-p string) (fill-pointer string) (array-dimension string 0)))
+         (wide (dotimes (i n nil) (when (> (char-code (aref string i)) 255) (return t))))
+         (copy (make-string n :initial-element (if wide (code-char 256) #\space))))
+    (dotimes (i n) (setf (char copy i) (aref string i)))
+    (apply #'read-from-string copy arguments)))
+
 (defun read-from-string* (string &optional (eof-error-p t) eof-value &key (start 0) end)
   (read-from-string (subseq string start end) eof-error-p eof-value))
 
@@ -86,13 +96,15 @@
 (defun %read-sequence-element (stream)
   (if (%stream-elt stream) (read-byte stream nil :eof) (read-char stream nil :eof)))
 
-(defun write-sequence (sequence stream &key (start 0) end)
+;; WRITE-SEQUENCE is the engine's builtin (CoreStreams.cs): a string to a string, file or
+;; console stream is one block copy there; it hands every other case to this function.
+(defun %write-sequence-other (sequence stream start end)
   "Writes SEQUENCE[start,end) to STREAM; returns SEQUENCE."
   (let ((end (or end (length sequence))))
     (unless (and (integerp start) (<= 0 start end (length sequence)))
       (error 'type-error :datum start :expected-type `(integer 0 ,(length sequence))))
     (if (stringp sequence)
-        (write-string sequence stream :start start :end end)
+        (%write-string-range sequence stream start end)   ; one block copy (CoreStreams.cs)
         (let ((i 0))
           (map nil (lambda (x)
                      (when (and (>= i start) (< i end))

@@ -14,6 +14,8 @@
     (-21 "is a directory")
     (-27 "file too large")
     (-28 "no space left")
+    (-17 "a file of that name exists")
+    (-20 "a component is not a directory")
     (-95 "this platform has no file store")
     (t (format nil "error ~D" (- code)))))
 
@@ -54,12 +56,28 @@ wildcards can be found (a list of it, or NIL); a wild one gives NIL."
       (let ((p (probe-file pathspec))) (and p (list p)))))
 
 (defun ensure-directories-exist (pathspec &key verbose)
-  "Interim: creates nothing (the platform has no mkdir yet); a wild PATHSPEC is a
-FILE-ERROR."
-  (declare (ignore verbose))
-  (when (wild-pathname-p (pathname pathspec))
-    (error 'file-error :pathname pathspec))
-  (values pathspec nil))
+  "Creates the missing directories of PATHSPEC's directory (merged with the defaults),
+outermost first. Two values: PATHSPEC and whether a directory was created. Where the
+platform has no file system (the Xen file store is flat: its directories are only names),
+nothing needs creating."
+  ;; Not merged here: %NATIVE-NAMESTRING merges each prefix with the defaults once (a
+  ;; relative *DEFAULT-PATHNAME-DEFAULTS* merged twice would double its directories).
+  (let* ((p (pathname pathspec))
+         (dir (pathname-directory p))
+         (created nil))
+    (when (wild-pathname-p p)
+      (error 'file-error :pathname pathspec))
+    (loop for k from 2 to (length dir)
+          for sub = (make-pathname :directory (subseq dir 0 k) :name nil :type nil :version nil
+                                   :defaults p)
+          for native = (string-right-trim "/" (%native-namestring sub))
+          for r = (if (zerop (length native)) 1 (%dir-create native))
+          do (cond ((eql r 0)
+                    (setq created t)
+                    (when verbose (format *standard-output* "~&; created directory ~A~%" native)))
+                   ((or (eql r 1) (eql r -95)))
+                   (t (%signal-file-error native r "create the directory"))))
+    (values pathspec created)))
 
 (defun user-homedir-pathname (&optional host)
   (declare (ignore host))

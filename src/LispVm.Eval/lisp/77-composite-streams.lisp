@@ -154,12 +154,7 @@ are; a native stream is when its kind is in KINDS. Closed streams keep their dir
 (defun listen (&optional input-stream)
   (and (peek-char nil input-stream nil nil) t))
 
-(let ((engine-write-string (symbol-function 'write-string)))
-  (defun write-string (string &optional stream &key (start 0) end)
-    ;; The whole string (WRITE-SEQUENCE passes its END): no copy.
-    (if (and (eql start 0) (or (null end) (and (stringp string) (eql end (length string)))))
-        (funcall engine-write-string string stream)
-        (progn (funcall engine-write-string (subseq string start end) stream) string))))
+;; WRITE-STRING is the engine's builtin: it parses :START and :END itself (CoreStreams.cs).
 
 (defun write-line (string &optional stream &key (start 0) end)
   (write-string string stream :start start :end end)

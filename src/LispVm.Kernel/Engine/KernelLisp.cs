@@ -54,6 +54,7 @@ namespace LispVm.Kernel
         public long FileRead(byte* path, int len, byte* dst, long max) { return OnLinux ? LinuxFiles.Read(path, len, dst, max) : -95; }
         public long FileWrite(byte* path, int len, byte* src, long n, bool append) { return OnLinux ? LinuxFiles.Write(path, len, src, n, append) : -95; }
         public long FileDelete(byte* path, int len) { return OnLinux ? LinuxFiles.Delete(path, len) : -95; }
+        public long DirCreate(byte* path, int len) { return OnLinux ? LinuxFiles.MakeDir(path, len) : -95; }
         // Waits on the platform (input may end a wait early: wait again until the deadline).
         // Input that arrives meanwhile goes through the console poll, so Ctrl-C (or SIGINT)
         // ends the sleep: the VM then signals the interrupt at its next safe point.

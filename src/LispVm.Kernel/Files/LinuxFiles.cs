@@ -1,12 +1,12 @@
 // Why: file access for the image run as a Linux process (the same file Xen boots): a few
-// syscalls (open/fstat/read/write/close/unlink) behind IPlatform's file calls. Paths are
+// syscalls (open/fstat/read/write/close/unlink/mkdir) behind IPlatform's file calls. Paths are
 // copied into a stack buffer with a NUL; results are byte counts or -errno, as IPlatform
 // documents. No allocation, no exceptions.
 namespace LispVm.Kernel
 {
     internal static unsafe class LinuxFiles
     {
-        const long SysRead = 0, SysWrite = 1, SysOpen = 2, SysClose = 3, SysFstat = 5, SysUnlink = 87;
+        const long SysRead = 0, SysWrite = 1, SysOpen = 2, SysClose = 3, SysFstat = 5, SysUnlink = 87, SysMkdir = 83;
         const long ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OTrunc = 0x200, OAppend = 0x400, OCloexec = 0x80000;
         const int PathMax = 4096;
 
@@ -76,6 +76,17 @@ namespace LispVm.Kernel
             byte* buf = stackalloc byte[PathMax];
             if (!CopyPath(p, n, buf)) return -2;
             long r = Native.Syscall(SysUnlink, (long)buf, 0, 0, 0, 0, 0);
+            return r < 0 ? r : 0;
+        }
+
+        /// <summary>mkdir with mode 0777 (the umask applies): 0 created, 1 already a
+        /// directory, else -errno (-17 when a file has the name).</summary>
+        public static long MakeDir(byte* p, int n)
+        {
+            byte* buf = stackalloc byte[PathMax];
+            if (!CopyPath(p, n, buf)) return -2;
+            long r = Native.Syscall(SysMkdir, (long)buf, 511 /* 0777 */, 0, 0, 0, 0);
+            if (r == -17) return Size(p, n) == -21 ? 1 : -17;   // EEXIST: a directory, or not
             return r < 0 ? r : 0;
         }
     }

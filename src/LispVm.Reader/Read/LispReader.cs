@@ -24,6 +24,9 @@ namespace LispVm.Reader
         readonly ulong* fAcc, fVal;      // GC roots (only [0, depth) are live); fVal is a list's dotted tail,
                                           // a wrapper's symbol or a feature frame's sign
         int depth;
+        int baseDepth;         // the frames below belong to the reads a ReadNested interrupted
+        int nested;            // ReadNested levels now running (C# recursion: bounded by MaxNested)
+        public const int MaxNested = 32;
         // GC roots: 0-1 list building; 2 #n= label table; 3-7 label patching (stack, visited,
         // current object, placeholder, value)
         readonly ulong[] scratch = new ulong[8];
@@ -80,6 +83,10 @@ namespace LispVm.Reader
 
         int Peek() => src.Peek();
 
+        /// <summary>c ends a token: whitespace, a standard terminating macro character (as
+        /// Behave maps it) or a terminating macro character of SET-MACRO-CHARACTER.</summary>
+        bool Term(int c) => CharSyntax.IsTerminator(B(c)) || (opt.Macro != null && c >= 0 && c < 128 && opt.Macro[c] == 1);
+
         /// <summary>The standard character whose syntax c has in the current readtable.</summary>
         int B(int c)
         {
@@ -114,7 +121,7 @@ namespace LispVm.Reader
         {
             src = source; opt = options;
             if (opt.ReadBase < 2 || opt.ReadBase > 36) opt.ReadBase = 10;
-            depth = 0; suppress = opt.Suppress ? 1 : 0; keywordMode = 0;
+            depth = 0; baseDepth = 0; nested = 0; suppress = opt.Suppress ? 1 : 0; keywordMode = 0;
             ErrorKind = ReadErrorKind.None; ErrorLength = 0;
             ReadStatus st = Loop(out value);
             while (depth > 0) Pop();
@@ -122,6 +129,54 @@ namespace LispVm.Reader
             src = null; opt.Package = 0; opt.Features = 0; opt.EvalHook = null;
             if (st != ReadStatus.Ok) value = W.Nil;
             return st;
+        }
+
+        /// <summary>READ from inside a macro character's function (IReadMacroHook): reads one
+        /// object on the frames above the interrupted read's, then gives that read back its
+        /// source, options and state. The #n= labels are shared (READ's recursive-p).</summary>
+        public ReadStatus ReadNested(IReadSource source, ReadOptions options, out ulong value)
+        {
+            value = W.Nil;
+            if (nested >= MaxNested)
+            {
+                ErrorKind = ReadErrorKind.TooDeep; ErrorLength = 0;
+                Error(ReadErrorKind.TooDeep, Line, Column, "reader macro functions nested too deeply");
+                return ReadStatus.Error;
+            }
+            IReadSource savedSrc = src; ReadOptions saved = opt;
+            int savedBase = baseDepth, savedSuppress = suppress, savedKw = keywordMode;
+            // The interrupted read's package and features stay GC roots while this one runs.
+            int rm = heap.RootMark(); int rp = heap.PushRoot(saved.Package == 0 ? W.Nil : saved.Package);
+            int rf = heap.PushRoot(saved.Features == 0 ? W.Nil : saved.Features);
+            nested++;
+            src = source; opt = options;
+            if (opt.ReadBase < 2 || opt.ReadBase > 36) opt.ReadBase = 10;
+            baseDepth = depth; suppress = opt.Suppress ? 1 : 0; keywordMode = 0;
+            ErrorKind = ReadErrorKind.None; ErrorLength = 0;
+            ReadStatus st = Loop(out value);
+            while (depth > baseDepth) Pop();
+            nested--;
+            saved.Package = saved.Package == 0 ? 0 : heap.Root(rp);
+            saved.Features = saved.Features == 0 ? 0 : heap.Root(rf);
+            heap.PopRoots(rm);
+            src = savedSrc; opt = saved;
+            baseDepth = savedBase; suppress = savedSuppress; keywordMode = savedKw;
+            if (st != ReadStatus.Ok) value = W.Nil;
+            return st;
+        }
+
+        /// <summary>The Lisp function of macro character c (user-defined): deliver its value,
+        /// or nothing when it returned no values.</summary>
+        ReadStatus CallMacro(int c, int sl, int sc, out ulong value, out bool have)
+        {
+            if (!opt.MacroHook.ReadMacro(c, out value, out have))
+            {
+                Error(ReadErrorKind.Eval, sl, sc, "error in the function of the macro character ");
+                AppendCode(c);
+                return ReadStatus.Error;
+            }
+            if (suppress > 0) value = W.Nil;
+            return ReadStatus.Ok;
         }
 
         ReadStatus EndOfInput(string what, int line, int col)
@@ -142,7 +197,7 @@ namespace LispVm.Reader
                 int c = Next();
                 if (c < 0)
                 {
-                    if (depth == 0) return ReadStatus.Eof;
+                    if (depth == baseDepth) return ReadStatus.Eof;
                     int d = depth - 1;
                     string what = fKind[d] == KList ? "inside list" : fKind[d] == KVector ? "inside vector"
  : fKind[d] == KLabel ? "after #n="
@@ -153,16 +208,24 @@ namespace LispVm.Reader
                 int b = B(c);
                 if (CharSyntax.IsWhitespace(b)) continue;
                 int sl = Line, sc = Column - 1;   // position of c
-                if (b == ';') { while (true) { int e = Next(); if (e < 0 || e == '\n') break; } continue; }
                 bool have = false;   // an object was completed into `value`
+                if (opt.Macro != null && c < 128 && opt.Macro[c] != 0 && opt.MacroHook != null)
+                {   // SET-MACRO-CHARACTER's function, before the standard syntax
+                    ReadStatus ms = CallMacro(c, sl, sc, out value, out have);
+                    if (ms != ReadStatus.Ok) return ms;
+                    if (!have) continue;
+                    b = -2;   // deliver below
+                }
+                if (b == ';') { while (true) { int e = Next(); if (e < 0 || e == '\n') break; } continue; }
                 switch (b)
                 {
+                    case -2: break;
                     case '(':
                         if (!Push(KList, sl, sc)) return ReadStatus.Error;
                         continue;
                     case ')':
                         {
-                            if (depth == 0 || (fKind[depth - 1] != KList && fKind[depth - 1] != KVector))
+                            if (depth == baseDepth || (fKind[depth - 1] != KList && fKind[depth - 1] != KVector))
                             { Error(ReadErrorKind.Syntax, sl, sc, "unexpected )"); return ReadStatus.Error; }
                             int d = depth - 1;
                             if (fKind[d] == KList && fState[d] == 1)
@@ -202,7 +265,7 @@ namespace LispVm.Reader
                             if (IsDotToken())
                             {
                                 int d = depth - 1;
-                                if (depth == 0 || fKind[d] != KList)
+                                if (depth == baseDepth || fKind[d] != KList)
                                 { Error(ReadErrorKind.Syntax, sl, sc, "dot context error: . outside a list"); return ReadStatus.Error; }
                                 if (fState[d] != 0) { Error(ReadErrorKind.Syntax, sl, sc, "too many dots"); return ReadStatus.Error; }
                                 if (fAcc[d] == W.Nil) { Error(ReadErrorKind.Syntax, sl, sc, "nothing before . in list"); return ReadStatus.Error; }
@@ -218,7 +281,7 @@ namespace LispVm.Reader
                 // ---- deliver the completed object to the enclosing frames
                 while (have)
                 {
-                    if (depth == 0) return ReadStatus.Ok;
+                    if (depth == baseDepth) return ReadStatus.Ok;
                     int d = depth - 1;
                     switch (fKind[d])
                     {

@@ -35,6 +35,25 @@ namespace LispVm.Reader
         /// the readtable is the standard one.</summary>
         public byte[] Behave;
         public IReadEvalHook EvalHook;
+        /// <summary>*readtable*'s macro characters set by SET-MACRO-CHARACTER, for codes
+        /// below 128: 0 none, 1 terminating, 2 non-terminating; null when there are none.
+        /// They take precedence over Behave.</summary>
+        public byte[] Macro;
+        /// <summary>Sub-characters of # with a function from SET-DISPATCH-MACRO-CHARACTER
+        /// (codes below 128, upcased: 1 = the hook reads it); null when there are none.</summary>
+        public byte[] SharpUser;
+        public IReadMacroHook MacroHook;
+    }
+
+    /// <summary>Calls the Lisp function of a macro character (value and got: the object it
+    /// returned, got false when it returned no values, a comment); false when that call
+    /// unwound (the reader then stops with ReadErrorKind.Eval). The function may READ the
+    /// same stream again: LispReader.ReadNested.</summary>
+    public interface IReadMacroHook
+    {
+        bool ReadMacro(int c, out ulong value, out bool got);
+        /// <summary>A # sub-character's function; arg is the decimal argument or -1.</summary>
+        bool ReadSharpMacro(int sub, long arg, out ulong value, out bool got);
     }
 
     public enum ReadStatus : byte

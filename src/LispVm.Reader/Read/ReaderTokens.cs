@@ -67,7 +67,7 @@ namespace LispVm.Reader
                 // The buffer ended inside what may be a longer token (input arriving in
                 // pieces): wait for more rather than cut `:foo-` + `bar` into two tokens.
                 if (p < 0 && !src.AtRealEnd) return ReadStatus.NeedMore;
-                if (CharSyntax.IsTerminator(B(p))) break;
+                if (Term(p)) break;
                 c = Next();
             }
             if (opt.Case == 3) InvertToken();
@@ -323,6 +323,13 @@ namespace LispVm.Reader
                 c = Next();
             }
             if (c < 0) return EndOfInput("after #", sl, sc);
+            if (opt.SharpUser != null && opt.MacroHook != null && c < 128 && opt.SharpUser[CharSyntax.Upcase(c)] != 0)
+            {   // a function from SET-DISPATCH-MACRO-CHARACTER
+                if (!opt.MacroHook.ReadSharpMacro(c, arg, out value, out have))
+                { Error(ReadErrorKind.Eval, sl, sc, "error in the function of the dispatch macro #"); AppendCode(c); return ReadStatus.Error; }
+                if (suppress > 0) value = W.Nil;
+                return ReadStatus.Ok;
+            }
             switch (c)
             {
                 case '|':
@@ -454,7 +461,7 @@ namespace LispVm.Reader
         {
             value = W.Nil;
             tokLen = 0;
-            while (!CharSyntax.IsTerminator(B(Peek())))
+            while (!Term(Peek()))
             {
                 int c = Next();
                 if (c != '0' && c != '1')
@@ -475,7 +482,7 @@ namespace LispVm.Reader
             if (c < 0) return EndOfInput("after #\\", sl, sc);
             tokLen = 0;
             tok[tokLen++] = c;
-            while (!CharSyntax.IsTerminator(B(Peek())))
+            while (!Term(Peek()))
             {
                 int d = Next();
                 if (!AddTok(d, false, sl, sc)) return ReadStatus.Error;
