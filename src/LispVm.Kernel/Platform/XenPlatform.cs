@@ -6,7 +6,8 @@
 // `xl mem-set` arrive as xenstore watches (XenControl), checked whenever we wait for input
 // and, while Lisp runs, by PollControl (pending bits first: no xenstore traffic when idle).
 // The network (OpenNetDevice) is netfront on device/vif/0, adapted by XenNetDevice.
-// `xl save`/`restore`/`migrate` arrive as control/shutdown = suspend: XenSuspend.cs; after a
+// `xl save`/`restore`/`migrate` arrive as control/shutdown = suspend or, once published, on
+// the suspend event channel (SuspendChannel): XenSuspend.cs; after a
 // restore Xen system time restarts, so MonotonicNs adds an offset and WaitForInput takes it
 // off again before the deadline reaches SCHEDOP_poll.
 using XenPv.Console;
@@ -35,6 +36,7 @@ namespace LispVm.Kernel
         XenNetDevice _net;               // OpenNetDevice: netfront on device/vif/0
         byte* _netPages;                 // netfront's pages (their MFNs change on restore)
         XenSuspend _suspend;             // AttachSuspend: null until the P2M is published
+        SuspendChannel _suspendChannel;  // AttachSuspend: device/suspend/event-channel
         long _clockOffsetNs;             // MonotonicNs - Xen system time (moves on restore)
 
         public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, byte* cmdLine,
@@ -70,7 +72,20 @@ namespace LispVm.Kernel
             MachineSuspend m = new MachineSuspend(si, pfn, _shared, sharedVa, _frames, new XenSuspendOps());
             _suspend = new XenSuspend(this, m, si);
             _control.SuspendEnabled = true;
+            // libxl's fast path: a port it notifies instead of writing control/shutdown.
+            _suspendChannel = new SuspendChannel(_events, _store);
+            PublishSuspendChannel();
         }
+
+        // device/suspend/event-channel, at boot and again in each new domain; without it the
+        // toolstack asks through control/shutdown, which works too (a line says so).
+        public void PublishSuspendChannel()
+        {
+            if (_suspendChannel == null || _suspendChannel.Publish()) return;
+            WriteLine("xenstore: no suspend event channel; xl save asks through control/shutdown");
+        }
+
+        public void ForgetSuspendChannel() { if (_suspendChannel != null) _suspendChannel.Forget(); }
 
         // ---- for XenSuspend, after a resume in a new domain ----
 
@@ -253,6 +268,7 @@ namespace LispVm.Kernel
                 Shutdown(Hypercalls.ShutdownReboot);
             }
             if (r == ShutdownRequest.Suspend && _suspend != null) _suspend.Run();
+            else if (_suspendChannel != null && _suspendChannel.TakeRequest() && _suspend != null) _suspend.Run();
         }
 
         void WriteNotices()

@@ -7,7 +7,8 @@
 // the console and xenstore channels to start_info's new ports and unmask every port, reset
 // the xenstore client (transaction dropped, watches registered again), rebase the clock (Xen
 // system time restarts on the new host; our monotonic time goes on from where it stopped, so
-// timers neither fire en masse nor stall), and reconnect netfront with its pages' new MFNs
+// timers neither fire en masse nor stall), publish a new suspend event channel (the old port
+// died with the old domain), and reconnect netfront with its pages' new MFNs
 // (MAC and address stay, TCP retransmits what was in flight). Nothing allocates.
 using XenPv.Netfront;
 using XenPv.Shim;
@@ -83,6 +84,7 @@ namespace LispVm.Kernel
                 case Phase.Resumed:
                     _p.RebaseClock(_clockAtSuspend);
                     if (nf != null) nf.ForgetChannel();          // its number may be someone's now
+                    _p.ForgetSuspendChannel();                    // likewise
                     if (!_p.RebindToolstackPorts(_si->console_domU_evtchn, _si->store_evtchn))
                     {
                         _p.Crash();                                // no console, no xenstore: nothing to talk to
@@ -102,6 +104,7 @@ namespace LispVm.Kernel
                     _phase = Phase.StoreReset;
                     break;
                 case Phase.StoreReset:
+                    _p.PublishSuspendChannel();                   // a new port in the new domain
                     if (nf != null) _p.ReconnectNet();
                     _phase = Phase.Done;
                     break;

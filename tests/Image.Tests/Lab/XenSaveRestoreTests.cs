@@ -47,12 +47,16 @@ public sealed class XenSaveRestoreTests(LabFixture fixture, ITestOutputHelper lo
     }
 
     // xl save NAME FILE: the guest says it suspends, the domain is gone, the file is there.
+    // libxl asks through the guest's suspend event channel (device/suspend/event-channel,
+    // published again in every restored domain), not control/shutdown: its debug log says so.
     private void Save(LabGuest g, string file, string flags = "")
     {
         var sw = Stopwatch.StartNew();
-        var r = fixture.Lab.Dom0($"xl save {flags} {g.Name} {file} 2>&1", Long);
+        var r = fixture.Lab.Dom0($"xl -vvv save {flags} {g.Name} {file} 2>&1", Long);
         Say($"xl save {flags} {g.Name} (domid {g.DomId}): exit {r.ExitCode} after {sw.Elapsed.TotalSeconds:F1} s");
         Assert.True(r.ExitCode == 0, $"xl save failed:\n{r.Output}\nconsole:\n{g.Output}");
+        Assert.True(r.Output.Contains("suspend request via event channel"),
+            "libxl did not use the suspend event channel:\n" + string.Join("\n", r.Output.Split('\n').Where(l => l.Contains("suspend"))));
     }
 
     // xl restore FILE, then follow the name to the new domid and re-bridge the console.
