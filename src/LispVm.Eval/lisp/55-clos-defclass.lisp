@@ -144,9 +144,7 @@
                       (ensure-generic-function r :lambda-list '(object)))))
           (%add-method gf (%make-method :specializers (list class) :lambda-list '(object)
                                         :accessor (cons :reader slot)
-                                        :function (lambda (args &optional next)
-                                                    (declare (ignore next))
-                                                    (slot-value (car args) slot))))))
+                                        :function (%reader-method-function class slot)))))
       (dolist (w (%slotd-writers d))
         (let ((gf (if (and (%fboundp-name w) (%gf-record (fdefinition w) nil))
                       (fdefinition w)
@@ -154,9 +152,38 @@
           (%add-method gf (%make-method :specializers (list (find-class 't) class)
                                         :lambda-list '(new-value object)
                                         :accessor (cons :writer slot)
-                                        :function (lambda (args &optional next)
-                                                    (declare (ignore next))
-                                                    (%set-slot-value (cadr args) slot (car args))))))))))
+                                        :function (%writer-method-function class slot))))))))
+
+;;; The accessor methods' functions read or write the slot at its index when the
+;;; instance's wrapper is the one of the class they were made for (the common case:
+;;; a direct instance), else through slot-value. The index is looked up again when the
+;;; class gets another wrapper.
+(defun %accessor-location (class slot)
+  "(wrapper . index) of SLOT in CLASS's current wrapper; index nil for a class slot."
+  (let* ((w (%class-wrapper class))
+         (loc (and w (%class-finalized class) (cdr (%assq slot (svref w 4))))))
+    (cons w (and (fixnump loc) loc))))
+
+(defun %reader-method-function (class slot)
+  (let ((cache (cons nil nil)))
+    (lambda (args &optional next)
+      (declare (ignore next))
+      (let ((x (car args)))
+        (unless (eq (car cache) (%class-wrapper class)) (setq cache (%accessor-location class slot)))
+        (if (and (%instance-p x) (eq (%instance-layout x) (car cache)) (cdr cache))
+            (let ((v (svref (%instance-ref x 0) (cdr cache))))
+              (if (eq v '%unbound) (slot-value x slot) v))
+            (slot-value x slot))))))
+
+(defun %writer-method-function (class slot)
+  (let ((cache (cons nil nil)))
+    (lambda (args &optional next)
+      (declare (ignore next))
+      (let ((x (car (cdr args))))
+        (unless (eq (car cache) (%class-wrapper class)) (setq cache (%accessor-location class slot)))
+        (if (and (%instance-p x) (eq (%instance-layout x) (car cache)) (cdr cache))
+            (setf (svref (%instance-ref x 0) (cdr cache)) (car args))
+            (%set-slot-value x slot (car args)))))))
 
 ;;; Initargs (CLHS 7.1.2): slot initargs, the &key names of the applicable methods of
 ;;; the initialization functions, or :allow-other-keys. Cached per class and method epoch.
