@@ -33,17 +33,35 @@ nreq, a variable where this expands) or :more (at least nreq)?"
 
 (defmacro %disc-1 (kind get eqlp)
   "The disc of a generic function dispatching on one argument, read by GET; EQLP when
-that position has eql specializers. Uses the variables of %build-disc."
+that position has eql specializers: an argument eql to the j-th value finds its emf in
+slot j of the vector eqlemfs (filled from the table's key -1-j), any other argument goes
+by its class key. Uses the variables of %build-disc."
   `(lambda (args)
      (unless (%arity-ok ,kind args) (%gf-arity-error gf (length args)))
-     (let* ((x ,get)
-            (k ,(if eqlp '(%arg-key eqls x) '(%class-key x))))
-       (if (eq k k1)
-           (funcall e1 args)
-           (let ((e (gethash k table)))
-             (if e
-                 (progn (setq k1 k e1 e) (funcall e args))
-                 (%gf-miss gf args)))))))
+     (let ((x ,get))
+       ,(let ((by-class
+                `(let ((k (%class-key x)))
+                   (if (eq k k1)
+                       (funcall e1 args)
+                       (let ((e (gethash k table)))
+                         (if e
+                             (progn (setq k1 k e1 e) (funcall e args))
+                             (%gf-miss gf args)))))))
+          (if eqlp
+              `(let ((j 0) (l eqls))
+                 (loop (cond ((null l) (return (setq j nil)))
+                             ((eql (car l) x) (return)))
+                       (setq j (+ j 1) l (cdr l)))
+                 (if j
+                     (let ((e (svref eqlemfs j)))
+                       (if e
+                           (funcall e args)
+                           (let ((e (gethash (- -1 j) table)))
+                             (if e
+                                 (progn (setf (svref eqlemfs j) e) (funcall e args))
+                                 (%gf-miss gf args)))))
+                     ,by-class))
+              by-class)))))
 
 (defmacro %select-disc-1 ()
   "A cond choosing the %disc-1 instance for kind, position i and eqlp."
@@ -89,7 +107,8 @@ that position has eql specializers. Uses the variables of %build-disc."
                (funcall emf args)))))
       ((null (cdr positions))
        (let* ((table (setf (%gf-cache gf) (make-hash-table))) (i (car positions))
-              (eqls (svref eqlv i)) (eqlp (and eqls t)))
+              (eqls (svref eqlv i)) (eqlp (and eqls t))
+              (eqlemfs (and eqls (make-array (length eqls) :initial-element nil))))
          (%select-disc-1)))
       ((null (cddr positions))
        (let* ((table (setf (%gf-cache gf) (make-hash-table)))

@@ -185,6 +185,25 @@
             (setf (svref (%instance-ref x 0) (cdr cache)) (car args))
             (%set-slot-value x slot (car args)))))))
 
+;;; define-condition's :reader, :writer and :accessor (01-conditions): a method on the
+;;; condition's class of a generic function (an ordinary function of that name is
+;;; replaced, as defun would have).
+(defun %define-condition-accessor (fname cname sname writerp)
+  (let ((class (find-class cname)) (ll (if writerp '(new-value condition) '(condition))))
+    (when (and (%fboundp-name fname) (not (%gf-record (fdefinition fname) nil)))
+      (fmakunbound fname))
+    (let ((gf (if (%fboundp-name fname) (fdefinition fname) (ensure-generic-function fname :lambda-list ll))))
+      (%add-method gf (%make-method :specializers (if writerp (list (find-class 't) class) (list class))
+                                    :lambda-list ll
+                                    :function (if writerp
+                                                  (lambda (args &optional next)
+                                                    (declare (ignore next))
+                                                    (%set-condition-slot (cadr args) sname (car args)))
+                                                  (lambda (args &optional next)
+                                                    (declare (ignore next))
+                                                    (%condition-slot (car args) sname)))))
+      fname)))
+
 ;;; Initargs (CLHS 7.1.2): slot initargs, the &key names of the applicable methods of
 ;;; the initialization functions, or :allow-other-keys. Cached per class and method epoch.
 (defun %method-keys-for (gf-name class)
