@@ -35,6 +35,10 @@
 ;;; The class table: (get name '%class).
 (defun %find-class-cell (name) (get name '%class))
 
+(defun %note-class-names-changed ()
+  "find-class may answer differently: the make-instance call sites check again."
+  (when (boundp '*%class-epoch*) (setq *%class-epoch* (+ (symbol-value '*%class-epoch*) 1))))
+
 (defun find-class (symbol &optional (errorp t) environment)
   (declare (ignore environment))
   (unless (symbolp symbol) (%type-error symbol 'symbol))
@@ -48,6 +52,7 @@
   (declare (ignore errorp environment))
   (let ((old (get symbol '%class)))
     (if class (%put symbol '%class class) (remprop symbol '%class))
+    (%note-class-names-changed)
     (when (%class-p old) (%refresh-wrapper-name old))
     (when (%class-p class) (%refresh-wrapper-name class)))
   class)

@@ -81,6 +81,7 @@
   (or (find-class name nil)
       (let ((c (%make-class name 'forward-referenced-class)))
         (%put name '%class c)
+        (%note-class-names-changed)
         c)))
 
 (defun %finalizable-p (class)
@@ -105,6 +106,7 @@
            (super-classes (if supers (mapcar #'%superclass-for supers) (list (find-class 'standard-object)))))
       (setf (%class-metaclass class) meta)
       (%put name '%class class)
+      (%note-class-names-changed)
       (dolist (s (%class-direct-superclasses class))
         (setf (%class-direct-subclasses s) (remove class (%class-direct-subclasses s))))
       (setf (%class-direct-superclasses class) super-classes)

@@ -32,6 +32,15 @@ shared-initialize), noted by 56-clos-standard when it has defined them.")
   (or (numberp form) (stringp form) (characterp form) (keywordp form) (eq form nil) (eq form t)
       (and (consp form) (eq (car form) 'quote) (consp (cdr form)) (null (cddr form)))))
 
+(defun %folded-initform (form)
+  "(values value t) when FORM always gives the same immutable value: a literal, or a
+call of + - * on numbers (as cl-bench's (* depth width)); else nil."
+  (cond ((%constant-initform-p form) (values (if (consp form) (cadr form) form) t))
+        ((and (consp form) (member (car form) '(+ - *)) (consp (cdr form))
+              (every #'numberp (cdr form)) (null (cdr (last form))))
+         (values (apply (car form) (cdr form)) t))
+        (t (values nil nil))))
+
 (defun %only-standard-p (methods std)
   (and methods (null (cdr methods)) (eq (car methods) std)))
 
@@ -75,9 +84,8 @@ shared-initialize), noted by 56-clos-standard when it has defined them.")
             (let ((e (%assq k keymap)))
               (if e (setf (cdr e) (append (cdr e) (list loc))) (push (list k loc) keymap))))
           (when (%slotd-initfunction s)
-            (push (if (%constant-initform-p (%slotd-initform s))
-                      (list* loc t (let ((f (%slotd-initform s))) (if (consp f) (cadr f) f)))
-                      (list* loc nil (%slotd-initfunction s)))
+            (push (multiple-value-bind (v constp) (%folded-initform (%slotd-initform s))
+                    (if constp (list* loc t v) (list* loc nil (%slotd-initfunction s))))
                   initforms))))
       (setf (%ctor-keymap c) (nreverse keymap) (%ctor-initforms c) (nreverse initforms)))
     (setf (%class-ctor class) c)
@@ -158,3 +166,32 @@ shared-initialize), noted by 56-clos-standard when it has defined them.")
               (%ctor-shared-initialize c o initargs)))
         (apply #'initialize-instance o initargs))
     o))
+
+;;; (make-instance 'name initargs...) with a constant class name: the compiler
+;;; (Compiler/CompileForms.cs) hands the form to %make-instance-form, which makes it a
+;;; call through a per-site cache, #(name method-epoch class-epoch class). While no
+;;; method was added or removed and no class name was (re)defined since the site was
+;;; filled, the class is the one find-class gave and the only applicable make-instance
+;;; method for the symbol is the standard one; otherwise the call is the generic one.
+(defvar *%class-epoch* 0 "Bumped whenever a name gets another class (find-class changes).")
+
+(defun %make-instance-form (form env)
+  (declare (ignore env))
+  `(%make-instance-at (load-time-value (vector ,(cadr form) -1 -1 nil)) ,@(cddr form)))
+
+(defun %make-instance-at (site &rest initargs)
+  (if (and (eql (svref site 1) *%method-epoch*) (eql (svref site 2) *%class-epoch*))
+      (let* ((class (svref site 3)) (ctor (%class-ctor-now class)))
+        (if (%ctor-mi-std ctor)
+            (%ctor-make class ctor initargs)
+            (apply #'make-instance class initargs)))
+      (%make-instance-site-miss site initargs)))
+
+(defun %make-instance-site-miss (site initargs)
+  (let* ((name (svref site 0)) (c (find-class name nil)))
+    (if (and c (%class-p c) (eq (%class-metaclass c) 'standard-class)
+             (%only-standard-p (%compute-applicable-methods (%gf-record #'make-instance) (list name))
+                               (%find-method #'make-instance nil (list (find-class 'symbol)) nil)))
+        (progn (setf (svref site 1) *%method-epoch* (svref site 2) *%class-epoch* (svref site 3) c)
+               (apply #'%make-instance-at site initargs))
+        (apply #'make-instance name initargs))))
