@@ -11,16 +11,20 @@
   (error '%simple-program-error :format-control "Wrong number of arguments (~D) to the generic function ~S."
                                 :format-arguments (list n (%gf-name gf))))
 
+(defvar *%fixnum-stamp* (%class-stamp (find-class 'integer)))
+
+(defmacro %class-key (x)
+  "The class stamp of X: a standard instance's from its wrapper, a fixnum's without
+calling class-of (eql-specialized arithmetic dispatches on fixnums)."
+  `(or (%wrapper-stamp ,x) (if (fixnump ,x) *%fixnum-stamp* (%class-stamp (class-of ,x)))))
+
 (defun %arg-key (eqls arg)
   (if eqls
       (let ((k -1) (l eqls))
-        (loop (cond ((null l) (return (or (%wrapper-stamp arg) (%class-stamp (class-of arg)))))
+        (loop (cond ((null l) (return (%class-key arg)))
                     ((eql (car l) arg) (return k)))
               (setq k (- k 1) l (cdr l))))
-      (or (%wrapper-stamp arg) (%class-stamp (class-of arg)))))
-
-(defmacro %class-key (x)
-  `(or (%wrapper-stamp ,x) (%class-stamp (class-of ,x))))
+      (%class-key arg)))
 
 (defmacro %arity-ok (kind args)
   "Is the argument list ARGS right for an arity of KIND: 1, 2 (exactly), :fixed (exactly
