@@ -242,16 +242,3 @@
                   (error '%simple-program-error :format-control "Invalid initialization argument ~S for class ~S."
                                         :format-arguments (list (car l) (%class-name class))))
                 (setq l (cddr l))))))))
-
-(defun %add-default-initargs (class initargs)
-  (let ((extra nil))
-    (dolist (d (%class-default-initargs class))
-      (when (eq (getf initargs (car d) '%none) '%none)
-        (setq extra (list* (car d) (funcall (caddr d)) extra))))
-    (if extra (append initargs (%plist-reverse extra)) initargs)))
-
-(defun %plist-reverse (pl)
-  (let ((r nil))
-    (loop (when (null pl) (return r))
-          (setq r (list* (cadr pl) r)) (setq r (cons (car pl) r))
-          (setq pl (cddr pl)))))
