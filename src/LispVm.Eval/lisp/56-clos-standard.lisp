@@ -144,7 +144,9 @@
     (when old
       (setf (svref old 5) t)
       (setf (%class-wrapper class)
-            (vector '%clos-wrapper (%class-name class) class (%class-stamp class) (svref old 4) nil (svref old 6)))))
+            (vector '%clos-wrapper (%class-name class) class (%class-stamp class) (svref old 4) nil (svref old 6)))
+      ;; Cached accessor emfs compare the instance's wrapper with the old one: forget them.
+      (%clear-all-caches)))
   class)
 (defmethod make-instances-obsolete ((class symbol))
   (make-instances-obsolete (find-class class)))

@@ -116,6 +116,20 @@ public class ClosCacheTests
     }
 
     [Fact]
+    public void A_cached_reader_updates_instances_made_obsolete()
+    {
+        using var h = Session(
+            "(defclass cc-ob () ((a :initarg :a :accessor cc-ob-a)))" +
+            "(defvar *cc-ob* (make-instance 'cc-ob :a 1))" +
+            "(defvar *cc-updates* 0)" +
+            "(defmethod update-instance-for-redefined-class :after ((x cc-ob) added discarded plist &rest r) (incf *cc-updates*))");
+        Assert.Equal("(1 1 0)", h.Eval("(list (cc-ob-a *cc-ob*) (cc-ob-a *cc-ob*) *cc-updates*)"));
+        h.Eval("(make-instances-obsolete 'cc-ob)");
+        // The reader's cached emf knew the old wrapper: the access must still update.
+        Assert.Equal("(1 1)", h.Eval("(list (cc-ob-a *cc-ob*) *cc-updates*)"));
+    }
+
+    [Fact]
     public void Condition_readers_and_documentation_are_generic_functions()
     {
         using var h = Session(
