@@ -311,6 +311,14 @@ public sealed unsafe partial class Compiler
             Finish(ctx);
             return true;
         }
+        // (make-instance 'name ...): the library's %MAKE-INSTANCE-FORM (lisp/56-clos-
+        // instantiate.lisp) makes it a call through a per-site cache, once CLOS is loaded.
+        if (n >= 1 && ClName(head, "MAKE-INSTANCE") && IsQuoted(Cadr(R[xi])) && W.IsSymbol(Cadr(Cadr(R[xi]))))
+        {
+            ulong tf = vm.SymFunction(vm.Intern("%MAKE-INSTANCE-FORM"));
+            if (tf != W.Unbound && tf != W.Nil && !vm.IsMacroCell(tf)) return CExpand(xi, tf, ctx);
+            x = R[xi]; head = M.Car(x);   // interning may have allocated (and collected)
+        }
         Op inl = InlineOp(head, n);
         if (inl != Op.Nop)
         {

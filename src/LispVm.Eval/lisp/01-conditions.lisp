@@ -111,15 +111,12 @@
               (:initform (setq initform (car (cdr opts)) has-init t))
               (:allocation (setq class-alloc (eq (car (cdr opts)) :class)))
               ((:reader :accessor)
-               (setq readers (cons `(defun ,(car (cdr opts)) (c) (%condition-slot c ',sname)) readers))
+               (setq readers (cons `(%define-condition-accessor ',(car (cdr opts)) ',name ',sname nil) readers))
                (when (eq (car opts) :accessor)
-                 (setq readers (cons `(defun (setf ,(car (cdr opts))) (v c) (%set-condition-slot c ',sname v)) readers))))
+                 (setq readers (cons `(%define-condition-accessor '(setf ,(car (cdr opts))) ',name ',sname t)
+                                     readers))))
               (:writer
-               (let ((w (car (cdr opts))))
-                 (setq readers (cons (if (consp w)
-                                         `(defun ,w (v c) (%set-condition-slot c ',sname v))
-                                         `(defun ,w (v c) (%set-condition-slot c ',sname v)))
-                                     readers)))))
+               (setq readers (cons `(%define-condition-accessor ',(car (cdr opts)) ',name ',sname t) readers))))
             (setq opts (cdr (cdr opts)))
             (go top)))
         (setq specs (cons `(list ',sname ',(reverse initargs) ,(if has-init `(lambda () ,initform) nil)
@@ -129,9 +126,18 @@
        (%define-condition ',name ',(if (or parents (eq name 'condition)) parents '(condition))
                           (list ,@(reverse specs)) ,report (list ,@(reverse inits)))
        ,@(if doc (list `(%cput ',name '%condition-documentation ,doc)) nil)
-       ,@(reverse readers)
        (%condition-defined ',name)
+       ,@(reverse readers)
        ',name)))
+
+;;; Slot readers and writers: plain functions while the boot defines the standard
+;;; conditions; once CLOS is loaded (55-clos-defclass), generic functions with a method
+;;; on the condition's class, as define-condition specifies.
+(defun %define-condition-accessor (fname cname sname writerp)
+  (declare (ignore cname))
+  (%defun-1 fname (if writerp
+                      (lambda (v c) (%set-condition-slot c sname v))
+                      (lambda (c) (%condition-slot c sname)))))
 
 (defun %condition-defined (name)
   "CLOS (later in the boot) makes the class object again after a redefinition."

@@ -14,7 +14,8 @@
   (direct-superclasses nil) (direct-subclasses nil) (cpl nil)
   (direct-slots nil) (slots nil) (direct-default-initargs nil) (default-initargs nil)
   (wrapper nil) (finalized nil) (stamp (%next-class-stamp))
-  (documentation nil) (initargs-cache nil) (prototype nil) (struct-layout nil))
+  (documentation nil) (initargs-cache nil) (prototype nil) (struct-layout nil)
+  (ctor nil))   ; make-instance's cached plan (56-clos-standard), nil when stale
 
 ;; A slot definition, direct or effective. location: an index (instance slot) or the
 ;; cons (name . value) shared by every instance (class slot).
@@ -34,6 +35,10 @@
 ;;; The class table: (get name '%class).
 (defun %find-class-cell (name) (get name '%class))
 
+(defun %note-class-names-changed ()
+  "find-class may answer differently: the make-instance call sites check again."
+  (when (boundp '*%class-epoch*) (setq *%class-epoch* (+ (symbol-value '*%class-epoch*) 1))))
+
 (defun find-class (symbol &optional (errorp t) environment)
   (declare (ignore environment))
   (unless (symbolp symbol) (%type-error symbol 'symbol))
@@ -47,6 +52,7 @@
   (declare (ignore errorp environment))
   (let ((old (get symbol '%class)))
     (if class (%put symbol '%class class) (remprop symbol '%class))
+    (%note-class-names-changed)
     (when (%class-p old) (%refresh-wrapper-name old))
     (when (%class-p class) (%refresh-wrapper-name class)))
   class)
@@ -189,6 +195,7 @@
                   (vector '%clos-wrapper (%class-name class) class (%class-stamp class) locs nil index)))))
     (setf (%class-finalized class) t)
     (setf (%class-initargs-cache class) nil)
+    (setf (%class-ctor class) nil)
     class))
 
 (defun %ensure-finalized (class)
@@ -237,48 +244,63 @@
              (synonym-stream built-in-class (stream)) (two-way-stream built-in-class (stream))))
   (%define-system-class (car d) (cadr d) (caddr d)))
 
-;;; class-of
+;;; class-of. The classes of the common built-in types are read from one vector (a
+;;; symbol-value and an svref) instead of the symbols' property lists: dispatch asks
+;;; class-of for every argument that is not a standard instance.
 (defvar *%gf-records* (make-hash-table :test 'eq))   ; generic function object -> %gf record
 
+(defparameter *%builtin-class-names*
+  '(integer cons symbol null character single-float double-float ratio complex string
+    bit-vector vector array hash-table package random-state function t standard-method
+    standard-object restart structure-object))
+(defvar *%builtin-classes*
+  (let ((v (make-array (length *%builtin-class-names*))) (i 0))
+    (dolist (n *%builtin-class-names* v) (setf (svref v i) (get n '%class)) (setq i (+ i 1)))))
+(defmacro %bc (name)
+  "The class object of the built-in class NAME, by its index in *%builtin-classes*."
+  `(svref *%builtin-classes* ,(position name *%builtin-class-names*)))
+
 (defun %array-class (x)
-  (cond ((stringp x) (get 'string '%class))
-        ((bit-vector-p x) (get 'bit-vector '%class))
-        ((vectorp x) (get 'vector '%class))
-        (t (get 'array '%class))))
+  (cond ((stringp x) (%bc string))
+        ((bit-vector-p x) (%bc bit-vector))
+        ((vectorp x) (%bc vector))
+        (t (%bc array))))
 
 (defun class-of (x)
-  (cond ((fixnump x) (get 'integer '%class))
-        ((consp x) (get 'cons '%class))
-        ((symbolp x) (if x (get 'symbol '%class) (get 'null '%class)))
+  (cond ((fixnump x) (%bc integer))
+        ((consp x) (%bc cons))
+        ((symbolp x) (if x (%bc symbol) (%bc null)))
         ((%instance-p x)
          (let ((l (%instance-layout x)))
-           (cond ((not (simple-vector-p l)) (get 't '%class))
+           (cond ((not (simple-vector-p l)) (%bc t))
                  ((eq (svref l 0) '%clos-wrapper) (svref l 2))
                  ((eq (svref l 0) '%condition-class) (%condition-class-object (svref l 1)))
                  ((%struct-layout-p l)
                   (case (%layout-name l)
                     (%class (get (%class-metaclass x) '%class))
-                    (%slotd (get 'standard-object '%class))
-                    (%method (get 'standard-method '%class))
+                    (%slotd (%bc standard-object))
+                    (%method (%bc standard-method))
                     (%gf (funcall '%gf-record-class x))
-                    (restart (get 'restart '%class))
+                    (restart (%bc restart))
                     (%marray (%array-class x))
                     (t (%struct-class l))))
-                 (t (get 't '%class)))))
+                 (t (%bc t)))))
         ((functionp x)
          (let ((r (gethash x *%gf-records*)))
-           (if r (funcall '%gf-record-class r) (get 'function '%class))))
-        ((characterp x) (get 'character '%class))
-        ((integerp x) (get 'integer '%class))
-        ((floatp x) (if (%double-p x) (get 'double-float '%class) (get 'single-float '%class)))
-        ((rationalp x) (get 'ratio '%class))
-        ((numberp x) (get 'complex '%class))
-        ((random-state-p x) (get 'random-state '%class))   ; a vector underneath
+           (if r (funcall '%gf-record-class r) (%bc function))))
+        ((characterp x) (%bc character))
+        ((simple-vector-p x) (if (random-state-p x) (%bc random-state) (%bc vector)))
+        ((stringp x) (%bc string))
+        ((integerp x) (%bc integer))
+        ((floatp x) (if (%double-p x) (%bc double-float) (%bc single-float)))
+        ((rationalp x) (%bc ratio))
+        ((numberp x) (%bc complex))
+        ((random-state-p x) (%bc random-state))   ; a vector underneath
         ((arrayp x) (%array-class x))
-        ((hash-table-p x) (get 'hash-table '%class))
-        ((packagep x) (get 'package '%class))
+        ((hash-table-p x) (%bc hash-table))
+        ((packagep x) (%bc package))
         ((streamp x) (%stream-class x))
-        (t (get 't '%class))))
+        (t (%bc t))))
 
 (defun %stream-class (x)
   (or (and (fboundp '%synonym-stream-p)       ; the predicates of 77-composite-streams.lisp

@@ -15,8 +15,14 @@
   (let ((w (%instance-layout x)))
     (if (svref w 5) (progn (%update-obsolete-instance x) (%instance-layout x)) w)))
 
+(defun %assq (key alist)
+  "assoc by eq without assoc's keyword parsing (slot and initarg tables)."
+  (loop (cond ((null alist) (return nil))
+              ((eq (car (car alist)) key) (return (car alist))))
+        (setq alist (cdr alist))))
+
 (defun %slot-location (x name)
-  (cdr (assoc name (svref (%std-wrapper x) 4) :test #'eq)))
+  (cdr (%assq name (svref (%std-wrapper x) 4))))
 
 (defun %other-slot-index (x name)
   "Index of slot NAME in a structure or condition X, or nil."
@@ -72,7 +78,7 @@
   instance)
 
 (defun slot-exists-p (object slot-name)
-  (cond ((%std-instance-p object) (if (assoc slot-name (svref (%std-wrapper object) 4) :test #'eq) t nil))
+  (cond ((%std-instance-p object) (if (%assq slot-name (svref (%std-wrapper object) 4)) t nil))
         ((%instance-p object) (if (%other-slot-index object slot-name) t nil))
         (t nil)))
 

@@ -1,15 +1,15 @@
 ;;;; 52-clos-generic.lisp — generic functions and methods: the %gf record behind each
-;;;; generic function object (a closure over the record, registered in *%gf-records*),
-;;;; methods, lambda-list congruence (CLHS 7.6.4), dispatch and its cache. The cache maps
-;;;; the keys of the specialized arguments (a class stamp, or -1-k for the k-th eql
-;;;; specializer value of that position) through nested eql tables to an effective method
-;;;; function (args -> values); a hit costs one table lookup per specialized argument.
+;;;; generic function object (a closure over the record, registered in *%gf-records*,
+;;;; that hands its argument list to the record's discriminating function, the disc, of
+;;;; 53-clos-dispatch), methods, lambda-list congruence (CLHS 7.6.4) and the applicable
+;;;; methods of an argument list.
 
 (defstruct (%gf (:constructor %make-gf (name)) (:predicate %gf-p) (:copier nil)
                 (:print-function %print-metaobject))
   name (lambda-list nil) (ll-set nil) (methods nil) (combination '(standard)) (cache nil)
   (positions nil) (eql-values nil) (function nil) (nreq 0) (more nil)
-  (documentation nil) (declarations nil) (apo nil) (initial-methods nil) (class-name 'standard-generic-function))
+  (documentation nil) (declarations nil) (apo nil) (initial-methods nil) (class-name 'standard-generic-function)
+  (disc nil))   ; the discriminating function, args -> values (53-clos-dispatch)
 
 (defstruct (%method (:constructor %make-method) (:predicate %method-p) (:copier nil)
                     (:print-function %print-metaobject))
@@ -101,10 +101,11 @@ required and optional names, &rest, and a bare &key when the method has keywords
 (defun %fboundp-name (name) (fboundp (if (consp name) (%setf-name (cadr name)) name)))
 
 (defun %make-gf-function (gf)
-  (lambda (&rest args) (%gf-dispatch gf args)))
+  (lambda (&rest args) (funcall (%gf-disc gf) args)))
 
 (defun %install-gf (name gf)
   (let ((f (%make-gf-function gf)))
+    (%clear-gf-cache gf)
     (setf (%gf-function gf) f)
     (setf (gethash f *%gf-records*) gf)
     (when name (%set-fdefinition name f))
@@ -116,7 +117,9 @@ required and optional names, &rest, and a bare &key when the method has keywords
           (%gf-nreq gf) nreq (%gf-more gf) (or (> nopt 0) restp keyp))))
 
 (defun %clear-gf-cache (gf)
-  (setf (%gf-cache gf) nil))
+  "Forget every cached effective method: the next call builds a new disc."
+  (setf (%gf-cache gf) nil)
+  (setf (%gf-disc gf) (lambda (args) (%gf-first-call gf args))))
 
 (defvar *%all-gfs* nil)
 (defun %clear-all-caches ()
@@ -256,105 +259,3 @@ required and optional names, &rest, and a bare &key when the method has keywords
     (let ((order (%apo-order gf)))
       (stable-sort (nreverse app) (lambda (a b) (%method-more-specific-p a b args order))))))
 
-;;; Dispatch.
-(defun %arg-key (eqls arg)
-  (if eqls
-      (let ((k -1) (l eqls))
-        (loop (cond ((null l) (return (or (%wrapper-stamp arg) (%class-stamp (class-of arg)))))
-                    ((eql (car l) arg) (return k)))
-              (setq k (- k 1) l (cdr l))))
-      (or (%wrapper-stamp arg) (%class-stamp (class-of arg)))))
-
-(defun %gf-arity-error (gf n)
-  (error '%simple-program-error :format-control "Wrong number of arguments (~D) to the generic function ~S."
-                                :format-arguments (list n (%gf-name gf))))
-
-(defun %gf-dispatch (gf args)
-  (let ((n (length args)) (nreq (%gf-nreq gf)))
-    (when (or (< n nreq) (and (> n nreq) (not (%gf-more gf))))
-      (%gf-arity-error gf n)))
-  (let ((positions (%gf-positions gf)) (table (%gf-cache gf)))
-    (cond ((null positions)
-           (if table (funcall table args) (%gf-miss gf args)))
-          ((null table) (%gf-miss gf args))
-          ((null (cdr positions))       ; one specialized argument: one lookup
-           (let* ((i (car positions)) (x (if (eql i 0) (car args) (nth i args)))
-                  (eqls (svref (%gf-eql-values gf) i))
-                  (emf (gethash (if eqls (%arg-key eqls x) (or (%wrapper-stamp x) (%class-stamp (class-of x))))
-                                table)))
-             (if emf (funcall emf args) (%gf-miss gf args))))
-          (t
-           (let ((eqls (%gf-eql-values gf)))
-             (loop
-               (let* ((i (car positions)) (next (gethash (%arg-key (svref eqls i) (nth i args)) table)))
-                 (setq positions (cdr positions))
-                 (cond ((null next) (return (%gf-miss gf args)))
-                       ((null positions) (return (funcall next args)))
-                       (t (setq table next))))))))))
-
-(defun %keyword-checker (gf methods emf)
-  "EMF, checking the keyword arguments first when the generic function takes &key
-(CLHS 7.6.5: valid are its own keys and those of every applicable method)."
-  (multiple-value-bind (nreq nopt restp keyp keys aok) (%ll-analyze (%gf-lambda-list gf))
-    (declare (ignore restp))
-    (if (or (not keyp) aok (some #'%method-allow-other-keys methods))
-        emf
-        (let ((valid keys) (nfixed (+ nreq nopt)))
-          (dolist (m methods) (setq valid (append (%method-keys m) valid)))
-          (lambda (args)
-            (let ((l (nthcdr nfixed args)))
-              (when (oddp (length l))
-                (error '%simple-program-error :format-control "Odd number of keyword arguments ~S to ~S."
-                                              :format-arguments (list l (%gf-name gf))))
-              (unless (getf l :allow-other-keys)
-                (loop (when (null l) (return))
-                      (unless (or (member (car l) valid) (eq (car l) :allow-other-keys))
-                        (error '%simple-program-error :format-control "Invalid keyword argument ~S to ~S."
-                                                      :format-arguments (list (car l) (%gf-name gf))))
-                      (setq l (cddr l)))))
-            (funcall emf args))))))
-
-(defun %accessor-emf (gf methods args)
-  "For a lone standard reader or writer method and an up-to-date standard instance: an
-emf reading the slot at its index when the instance has this wrapper (the cache entry is
-per class, so the wrapper is that class's), else the method."
-  (let ((m (car methods)))
-    (when (and m (null (cdr methods)) (%method-accessor m) (null (%method-qualifiers m))
-               (eq (car (%gf-combination gf)) 'standard))
-      (let* ((writer (eq (car (%method-accessor m)) :writer))
-             (x (if writer (cadr args) (car args))))
-        (when (and (%std-instance-p x) (not (svref (%instance-layout x) 5)))
-          (let* ((w (%instance-layout x))
-                 (loc (cdr (assoc (cdr (%method-accessor m)) (svref w 4) :test #'eq)))
-                 (fn (%method-function m)))
-            (when (fixnump loc)
-              (if writer
-                  (lambda (args)
-                    (let ((x (cadr args)))
-                      (if (and (%instance-p x) (eq (%instance-layout x) w))
-                          (setf (svref (%instance-ref x 0) loc) (car args))
-                          (funcall fn args nil))))
-                  (lambda (args)
-                    (let ((x (car args)))
-                      (if (and (%instance-p x) (eq (%instance-layout x) w))
-                          (let ((v (svref (%instance-ref x 0) loc)))
-                            (if (eq v '%unbound) (funcall fn args nil) v))
-                          (funcall fn args nil))))))))))))
-
-(defun %gf-miss (gf args)
-  (let* ((methods (%compute-applicable-methods gf args))
-         (emf (or (%accessor-emf gf methods args)
-                  (%keyword-checker gf methods (%compute-effective-method-function gf methods))))
-         (positions (%gf-positions gf)) (eqls (%gf-eql-values gf)))
-    (if (null positions)
-        (setf (%gf-cache gf) emf)
-        (let ((table (or (%gf-cache gf) (setf (%gf-cache gf) (make-hash-table)))))
-          (loop
-            (let* ((i (car positions)) (key (%arg-key (svref eqls i) (nth i args))))
-              (setq positions (cdr positions))
-              (if (null positions)
-                  (progn (setf (gethash key table) emf) (return))
-                  (let ((next (gethash key table)))
-                    (unless next (setq next (make-hash-table)) (setf (gethash key table) next))
-                    (setq table next)))))))
-    (funcall emf args)))

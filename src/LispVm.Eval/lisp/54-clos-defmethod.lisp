@@ -36,14 +36,32 @@
           (setq tail (append (ldiff tail aux) '(&allow-other-keys) aux))))
       (values (append plain tail) (nreverse specs) (nreverse vars) (append plain l)))))
 
+(defun %method-arg-bindings (vars)
+  "Bindings of the required parameters VARS to the elements of %args, by car/cdr (inline
+operations) for the first four."
+  (let ((i 0) (r nil))
+    (dolist (v vars (nreverse r))
+      (push `(,v ,(case i
+                    (0 '(car %args)) (1 '(car (cdr %args))) (2 '(car (cdr (cdr %args))))
+                    (3 '(car (cdr (cdr (cdr %args))))) (t `(nth ,i %args))))
+            r)
+      (setq i (+ i 1)))))
+
 (defun %method-lambda (name sll body)
   "The (lambda (args next) ...) form of a method, and its plain lambda list."
   (multiple-value-bind (plain specs vars original) (%split-specialized sll)
     (multiple-value-bind (decls forms doc) (%split-doc-decls body)
       (let* ((bname (if (consp name) (cadr name) name))
              (simple (null (intersection plain %ll-keywords)))
-             (inner (if simple
-                        `(let* ,(let ((i -1)) (mapcar (lambda (v) (incf i) `(,v (nth ,i %args))) plain))
+             ;; (req... &rest r): r is the tail of the argument list (CLHS 3.4.1.3
+             ;; lets a rest list share structure with the last argument to apply).
+             (rest-var (let ((tail (member '&rest plain)))
+                         (and tail (eq (car tail) '&rest) (null (cddr tail))
+                              (= (length plain) (+ (length vars) 2))
+                              (symbolp (cadr tail)) (cadr tail))))
+             (inner (if (or simple rest-var)
+                        `(let* (,@(%method-arg-bindings vars)
+                                ,@(if rest-var `((,rest-var (nthcdr ,(length vars) %args)))))
                            (declare (ignorable ,@vars))
                            ,@decls
                            (block ,bname ,@forms))

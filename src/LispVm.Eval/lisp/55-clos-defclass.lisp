@@ -81,6 +81,7 @@
   (or (find-class name nil)
       (let ((c (%make-class name 'forward-referenced-class)))
         (%put name '%class c)
+        (%note-class-names-changed)
         c)))
 
 (defun %finalizable-p (class)
@@ -105,6 +106,7 @@
            (super-classes (if supers (mapcar #'%superclass-for supers) (list (find-class 'standard-object)))))
       (setf (%class-metaclass class) meta)
       (%put name '%class class)
+      (%note-class-names-changed)
       (dolist (s (%class-direct-superclasses class))
         (setf (%class-direct-subclasses s) (remove class (%class-direct-subclasses s))))
       (setf (%class-direct-superclasses class) super-classes)
@@ -144,9 +146,7 @@
                       (ensure-generic-function r :lambda-list '(object)))))
           (%add-method gf (%make-method :specializers (list class) :lambda-list '(object)
                                         :accessor (cons :reader slot)
-                                        :function (lambda (args &optional next)
-                                                    (declare (ignore next))
-                                                    (slot-value (car args) slot))))))
+                                        :function (%reader-method-function class slot)))))
       (dolist (w (%slotd-writers d))
         (let ((gf (if (and (%fboundp-name w) (%gf-record (fdefinition w) nil))
                       (fdefinition w)
@@ -154,9 +154,57 @@
           (%add-method gf (%make-method :specializers (list (find-class 't) class)
                                         :lambda-list '(new-value object)
                                         :accessor (cons :writer slot)
-                                        :function (lambda (args &optional next)
+                                        :function (%writer-method-function class slot))))))))
+
+;;; The accessor methods' functions read or write the slot at its index when the
+;;; instance's wrapper is the one of the class they were made for (the common case:
+;;; a direct instance), else through slot-value. The index is looked up again when the
+;;; class gets another wrapper.
+(defun %accessor-location (class slot)
+  "(wrapper . index) of SLOT in CLASS's current wrapper; index nil for a class slot."
+  (let* ((w (%class-wrapper class))
+         (loc (and w (%class-finalized class) (cdr (%assq slot (svref w 4))))))
+    (cons w (and (fixnump loc) loc))))
+
+(defun %reader-method-function (class slot)
+  (let ((cache (cons nil nil)))
+    (lambda (args &optional next)
+      (declare (ignore next))
+      (let ((x (car args)))
+        (unless (eq (car cache) (%class-wrapper class)) (setq cache (%accessor-location class slot)))
+        (if (and (%instance-p x) (eq (%instance-layout x) (car cache)) (cdr cache))
+            (let ((v (svref (%instance-ref x 0) (cdr cache))))
+              (if (eq v '%unbound) (slot-value x slot) v))
+            (slot-value x slot))))))
+
+(defun %writer-method-function (class slot)
+  (let ((cache (cons nil nil)))
+    (lambda (args &optional next)
+      (declare (ignore next))
+      (let ((x (car (cdr args))))
+        (unless (eq (car cache) (%class-wrapper class)) (setq cache (%accessor-location class slot)))
+        (if (and (%instance-p x) (eq (%instance-layout x) (car cache)) (cdr cache))
+            (setf (svref (%instance-ref x 0) (cdr cache)) (car args))
+            (%set-slot-value x slot (car args)))))))
+
+;;; define-condition's :reader, :writer and :accessor (01-conditions): a method on the
+;;; condition's class of a generic function (an ordinary function of that name is
+;;; replaced, as defun would have).
+(defun %define-condition-accessor (fname cname sname writerp)
+  (let ((class (find-class cname)) (ll (if writerp '(new-value condition) '(condition))))
+    (when (and (%fboundp-name fname) (not (%gf-record (fdefinition fname) nil)))
+      (fmakunbound fname))
+    (let ((gf (if (%fboundp-name fname) (fdefinition fname) (ensure-generic-function fname :lambda-list ll))))
+      (%add-method gf (%make-method :specializers (if writerp (list (find-class 't) class) (list class))
+                                    :lambda-list ll
+                                    :function (if writerp
+                                                  (lambda (args &optional next)
                                                     (declare (ignore next))
-                                                    (%set-slot-value (cadr args) slot (car args))))))))))
+                                                    (%set-condition-slot (cadr args) sname (car args)))
+                                                  (lambda (args &optional next)
+                                                    (declare (ignore next))
+                                                    (%condition-slot (car args) sname)))))
+      fname)))
 
 ;;; Initargs (CLHS 7.1.2): slot initargs, the &key names of the applicable methods of
 ;;; the initialization functions, or :allow-other-keys. Cached per class and method epoch.
@@ -194,16 +242,3 @@
                   (error '%simple-program-error :format-control "Invalid initialization argument ~S for class ~S."
                                         :format-arguments (list (car l) (%class-name class))))
                 (setq l (cddr l))))))))
-
-(defun %add-default-initargs (class initargs)
-  (let ((extra nil))
-    (dolist (d (%class-default-initargs class))
-      (when (eq (getf initargs (car d) '%none) '%none)
-        (setq extra (list* (car d) (funcall (caddr d)) extra))))
-    (if extra (append initargs (%plist-reverse extra)) initargs)))
-
-(defun %plist-reverse (pl)
-  (let ((r nil))
-    (loop (when (null pl) (return r))
-          (setq r (list* (cadr pl) r)) (setq r (cons (car pl) r))
-          (setq pl (cddr pl)))))

@@ -40,15 +40,17 @@
   (values (%method-keys method) (%method-allow-other-keys method)))
 
 (defmethod make-instance ((class symbol) &rest initargs)
-  (apply #'make-instance (find-class class) initargs))
+  ;; A class whose make-instance is the standard method alone goes to it directly.
+  (let ((c (find-class class)))
+    (if (and (%class-p c) (eq (%class-metaclass c) 'standard-class))
+        (let ((ctor (%class-ctor-now c)))
+          (if (%ctor-mi-std ctor)
+              (%ctor-make c ctor initargs)
+              (apply #'make-instance c initargs)))
+        (apply #'make-instance c initargs))))
 
 (defmethod make-instance ((class standard-class) &rest initargs)
-  (%ensure-finalized class)
-  (let ((initargs (%add-default-initargs class initargs)))
-    (%check-initargs class initargs '(allocate-instance initialize-instance shared-initialize))
-    (let ((instance (apply #'allocate-instance class initargs)))
-      (apply #'initialize-instance instance initargs)
-      instance)))
+  (%ctor-make class (%class-ctor-now class) initargs))
 
 (defmethod make-instance ((class condition-class) &rest initargs)
   (apply #'make-condition (%class-name class) initargs))
@@ -142,10 +144,18 @@
     (when old
       (setf (svref old 5) t)
       (setf (%class-wrapper class)
-            (vector '%clos-wrapper (%class-name class) class (%class-stamp class) (svref old 4) nil (svref old 6)))))
+            (vector '%clos-wrapper (%class-name class) class (%class-stamp class) (svref old 4) nil (svref old 6)))
+      ;; Cached accessor emfs compare the instance's wrapper with the old one: forget them.
+      (%clear-all-caches)))
   class)
 (defmethod make-instances-obsolete ((class symbol))
   (make-instances-obsolete (find-class class)))
+
+(setq *%std-init-methods*
+      (list (%find-method #'make-instance nil (list (find-class 'standard-class)) t)
+            (%find-method #'allocate-instance nil (list (find-class 'standard-class)) t)
+            (%find-method #'initialize-instance nil (list (find-class 't)) t)
+            (%find-method #'shared-initialize nil (list (find-class 't) (find-class 't)) t)))
 
 ;;; Errors.
 (defmethod slot-missing ((class t) object slot-name operation &optional new-value)

@@ -15,21 +15,50 @@
 ;; set with (SETF DOCUMENTATION) only, kept here by (object . doc-type).
 (defvar *%documentation* (make-hash-table :test 'equal))
 
-(defun documentation (x doc-type)
-  (let ((name (if (functionp x) (%function-name x) x))
-        (ind (%doc-indicator doc-type)))
-    (if (and (symbolp name) name ind)
-        (get name ind)
-        (values (gethash (cons x doc-type) *%documentation*)))))
+;; DOCUMENTATION and (SETF DOCUMENTATION) are generic functions (CLHS 25.2): the methods
+;; below cover functions, symbols, classes, generic functions and methods; users may add
+;; their own.
+(defgeneric documentation (x doc-type))
+(defgeneric (setf documentation) (new-value x doc-type))
 
-(defun (setf documentation) (new x doc-type)
+(defun %doc-gf-record (x doc-type)
+  "The %gf record whose documentation (X DOC-TYPE) names, or nil."
+  (when (member doc-type '(t function))
+    (let ((f (cond ((functionp x) x)
+                   ((and (symbolp x) x (fboundp x) (not (macro-function x)) (not (special-operator-p x)))
+                    (fdefinition x))
+                   ((and (consp x) (eq (car x) 'setf) (fboundp x)) (fdefinition x)))))
+      (and f (%gf-record f nil)))))
+
+(defun %doc-class (x doc-type)
+  "The class whose documentation (X DOC-TYPE) names, or nil."
+  (cond ((and (%class-p x) (member doc-type '(t type))) x)
+        ((and (symbolp x) (eq doc-type 'type))
+         (let ((c (find-class x nil))) (and c (eq (%class-metaclass c) 'standard-class) c)))
+        (t nil)))
+
+(defmethod documentation ((x t) doc-type)
+  (let ((gf (%doc-gf-record x doc-type)) (class (%doc-class x doc-type)))
+    (cond ((and gf (%gf-documentation gf)) (%gf-documentation gf))
+          (class (%class-documentation class))
+          ((and (%method-p x) (eq doc-type t)) (%method-documentation x))
+          (t (let ((name (if (functionp x) (%function-name x) x))
+                   (ind (if (and (functionp x) (eq doc-type t)) '%doc-function (%doc-indicator doc-type))))
+               (if (and (symbolp name) name ind)
+                   (get name ind)
+                   (values (gethash (cons x doc-type) *%documentation*))))))))
+
+(defmethod (setf documentation) (new (x t) doc-type)
   (unless (or (null new) (stringp new))
     (error 'type-error :datum new :expected-type '(or null string)))
-  (let ((name (if (functionp x) (%function-name x) x))
-        (ind (%doc-indicator doc-type)))
-    (if (and (symbolp name) name ind)
-        (%set-doc name ind new)
-        (setf (gethash (cons x doc-type) *%documentation*) new))
+  (let ((gf (%doc-gf-record x doc-type)) (class (%doc-class x doc-type))
+        (name (if (functionp x) (%function-name x) x))
+        (ind (if (and (functionp x) (eq doc-type t)) '%doc-function (%doc-indicator doc-type))))
+    (cond (gf (setf (%gf-documentation gf) new))
+          (class (setf (%class-documentation class) new))
+          ((and (%method-p x) (eq doc-type t)) (setf (%method-documentation x) new))
+          ((and (symbolp name) name ind) (%set-doc name ind new))
+          (t (setf (gethash (cons x doc-type) *%documentation*) new)))
     new))
 
 ;;; APROPOS (over %ALL-PACKAGES, the engine's registry: LIST-ALL-PACKAGES copies it, so
