@@ -169,23 +169,17 @@ public sealed unsafe partial class Builtins
         NumStatus st = vm.Num.Divide(RoundMode.Truncate, a[0], a[1], out ulong q, out ulong r);
         return st == NumStatus.Ok ? r : NumFail(vm, st, a[0], a[1], "REAL");
     }
-    static ulong Gcd(Vm vm, Args a)
+    static ulong Gcd(Vm vm, Args a) { return IntegerFold(vm, a, false); }
+    static ulong Lcm(Vm vm, Args a) { return IntegerFold(vm, a, true); }
+
+    // GCD and LCM over any number of integers: (gcd) = 0, (lcm) = 1, folded left.
+    static ulong IntegerFold(Vm vm, Args a, bool lcm)
     {
-        ulong acc = M.Fix(0);
+        ulong acc = M.Fix(lcm ? 1 : 0);
         for (int i = 0; i < a.Count; i++)
         {
-            NumStatus st = vm.Num.Gcd(acc, a[i], out ulong r);
-            if (st != NumStatus.Ok) return NumFail(vm, st, a[i], a[i], "INTEGER");
-            acc = r;
-        }
-        return acc;
-    }
-    static ulong Lcm(Vm vm, Args a)
-    {
-        ulong acc = M.Fix(1);
-        for (int i = 0; i < a.Count; i++)
-        {
-            NumStatus st = vm.Num.Lcm(acc, a[i], out ulong r);
+            ulong r;
+            NumStatus st = lcm ? vm.Num.Lcm(acc, a[i], out r) : vm.Num.Gcd(acc, a[i], out r);
             if (st != NumStatus.Ok) return NumFail(vm, st, a[i], a[i], "INTEGER");
             acc = r;
         }
