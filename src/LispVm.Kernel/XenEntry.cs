@@ -89,7 +89,7 @@ namespace LispVm.Kernel
                 p.RamdiskLength = si->mod_len;
             }
             BootMemory.Install(p);
-            KernelMain.Run(p, p.TscToNs(tsc0));
+            KernelMain.Run(p, p.EntryNs(tsc0));
             p.Exit(0);
         }
 

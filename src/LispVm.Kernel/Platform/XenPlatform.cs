@@ -38,12 +38,14 @@ namespace LispVm.Kernel
         XenSuspend _suspend;             // AttachSuspend: null until the P2M is published
         SuspendChannel _suspendChannel;  // AttachSuspend: device/suspend/event-channel
         long _clockOffsetNs;             // MonotonicNs - Xen system time (moves on restore)
+        readonly ulong _createdNs;       // EntryNs's fallback
 
         public XenPlatform(byte* shared, byte* ring, uint port, ulong nrPages, byte* cmdLine,
             byte* storePage, uint storePort)
         {
             _cmdLine = cmdLine;
             _shared = (SharedInfo*)shared;
+            _createdNs = MonotonicNs();
             _nrPages = nrPages;
             Hypercalls.XenVersion(out _verMajor, out _verMinor);
             _events = new EventRegistry((SharedInfo*)shared, new XenEventOps((SharedInfo*)shared), EventPorts);
@@ -369,6 +371,17 @@ namespace LispVm.Kernel
             return x < 1 ? 1 : (ulong)x;
         }
         public override long UnixTimeNs() { return _shared == null ? 0 : XenTime.WallNs(_shared); }
+
+        // The entry time for the banner's boot figure: the entry TSC converted with the current
+        // time record, unless that gives 0, a time after now or more than a minute ago (a
+        // record made from another CPU's TSC: CI's lab once printed "boot 810700 ms", Xen's
+        // uptime); then the time this platform object was made, a little after entry.
+        public ulong EntryNs(ulong tsc0)
+        {
+            ulong t = TscToNs(tsc0), now = MonotonicNs();
+            if (t == 0 || t > now || now - t > 60000000000UL) return _createdNs;
+            return t;
+        }
 
         // A TSC value taken before shared_info was mapped, converted with the current record.
         public ulong TscToNs(ulong tsc)
