@@ -342,8 +342,6 @@ namespace LispVm.Kernel
             if (_console == null) return;
             _events.Dispatch();
             CheckControl();
-            // A new memory/target taken from its watch just now is work for the caller's
-            // balloon steps: waiting here would sit on it until the deadline.
             if (_console.InAvailable > 0 || NetHasWork || TargetPending) return;
             _events.Wait(ToXenTime(deadlineNs));
             _events.Dispatch();
@@ -384,7 +382,7 @@ namespace LispVm.Kernel
         }
 
         // A TSC value taken before shared_info was mapped, converted with the current record.
-        public ulong TscToNs(ulong tsc)
+        ulong TscToNs(ulong tsc)
         {
             if (_shared == null) return 0;
             // Handles a time record newer than tsc (negative delta) instead of wrapping.
