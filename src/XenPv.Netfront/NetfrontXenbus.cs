@@ -70,32 +70,15 @@ namespace XenPv.Netfront
         public XsError Body(XenStore s)
         {
             XsError e;
-            if ((e = WriteNumber(s, "device/vif/0/tx-ring-ref", refs[TxRingPage])) != XsError.Ok) return e;
-            if ((e = WriteNumber(s, "device/vif/0/rx-ring-ref", refs[RxRingPage])) != XsError.Ok) return e;
-            if ((e = WriteNumber(s, "device/vif/0/event-channel", port.Port)) != XsError.Ok) return e;
+            if ((e = s.WriteNumber("device/vif/0/tx-ring-ref", refs[TxRingPage])) != XsError.Ok) return e;
+            if ((e = s.WriteNumber("device/vif/0/rx-ring-ref", refs[RxRingPage])) != XsError.Ok) return e;
+            if ((e = s.WriteNumber("device/vif/0/event-channel", port.Port)) != XsError.Ok) return e;
             if ((e = s.Write("device/vif/0/request-rx-copy", "1")) != XsError.Ok) return e;
             if ((e = s.Write("device/vif/0/feature-rx-notify", "1")) != XsError.Ok) return e;
             if ((e = s.Write("device/vif/0/feature-no-csum-offload", "1")) != XsError.Ok) return e;
             if ((e = s.Write("device/vif/0/feature-sg", "0")) != XsError.Ok) return e;
             if ((e = s.Write("device/vif/0/feature-gso-tcpv4", "0")) != XsError.Ok) return e;
-            return WriteNumber(s, "device/vif/0/state", (long)XenbusState.Connected);
-        }
-
-        private static XsError WriteNumber(XenStore s, string path, long value)
-        {
-            byte* b = stackalloc byte[24];
-            int n = FormatDecimal(value, b);
-            return s.Write(path, b, n);
-        }
-
-        public static int FormatDecimal(long value, byte* b)
-        {
-            if (value < 0) value = 0;
-            byte* t = stackalloc byte[20];
-            int k = 0;
-            do { t[k++] = (byte)('0' + value % 10); value /= 10; } while (value != 0);
-            for (int i = 0; i < k; i++) b[i] = t[k - 1 - i];
-            return k;
+            return s.WriteNumber("device/vif/0/state", (long)XenbusState.Connected);
         }
 
         // Waits (bounded in time and turns) until Step sees the backend Connected.
@@ -160,8 +143,8 @@ namespace XenPv.Netfront
 
         private void SwitchFront(XenbusState s)
         {
-            byte* b = stackalloc byte[4];
-            int n = FormatDecimal((long)s, b);
+            byte* b = stackalloc byte[20];
+            int n = XenStore.FormatDecimal((long)s, b);
             // After the toolstack removed the devices, writing would recreate a stray key.
             if (!backendGone) xs.Write("device/vif/0/state", b, n);
             front = s;

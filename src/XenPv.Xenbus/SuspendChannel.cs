@@ -37,9 +37,7 @@ namespace XenPv.Xenbus
             if (port != null) return true;
             port = events.AllocUnbound(ToolstackDomid, this, out LastEventError);
             if (port == null) return false;
-            byte* digits = stackalloc byte[10];
-            int n = Decimal(port.Port, digits);
-            LastStoreError = xs.Write(Path, digits, n);
+            LastStoreError = xs.WriteNumber(Path, port.Port);
             if (LastStoreError == XsError.Ok) return true;
             events.Close(port);
             port = null;
@@ -62,15 +60,6 @@ namespace XenPv.Xenbus
             if (!requested) return false;
             requested = false;
             return true;
-        }
-
-        private static int Decimal(uint v, byte* dst)
-        {
-            byte* tmp = stackalloc byte[10];
-            int k = 0;
-            do { tmp[k++] = (byte)('0' + v % 10); v /= 10; } while (v != 0);
-            for (int i = 0; i < k; i++) dst[i] = tmp[k - 1 - i];
-            return k;
         }
     }
 }

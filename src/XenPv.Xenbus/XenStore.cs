@@ -71,6 +71,26 @@ namespace XenPv.Xenbus
             return Status(Call(XsType.Write, n + length));
         }
 
+        // WRITE of a non-negative number in decimal (ring-ref, event-channel, state; negative
+        // values write 0).
+        public XsError WriteNumber(string path, long value)
+        {
+            byte* b = stackalloc byte[20];
+            int n = FormatDecimal(value, b);
+            return Write(path, b, n);
+        }
+
+        // value (negative: 0) in decimal into b (room for 19 digits); returns the length.
+        public static int FormatDecimal(long value, byte* b)
+        {
+            if (value < 0) value = 0;
+            byte* t = stackalloc byte[20];
+            int k = 0;
+            do { t[k++] = (byte)('0' + value % 10); value /= 10; } while (value != 0);
+            for (int i = 0; i < k; i++) b[i] = t[k - 1 - i];
+            return k;
+        }
+
         public XsError Write(string path, string value)
         {
             if (value.Length > 256) return XsError.TooLong;
