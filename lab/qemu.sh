@@ -34,16 +34,18 @@ fi
 # What the Dom0 side reports as the device model (bench/gc-vs-paging reads it from the share).
 echo "virtio-blk raw sparse ${SWAP_MB} MiB cache=$CACHEMODE throttle=${LISPVM_LAB_SWAP_THROTTLE:-none}" >"$SHARE/swap-device"
 
-# -cpu max without the AVX family: QEMU 7.2 is the first TCG with AVX/AVX2, and Dom0's glibc
-# picks AVX2 string routines when CPUID offers them. Dom0 user space showed corruption that
-# fits a SIMD emulation fault (16-byte blocks of garbage in a socket's data, "malloc():
-# unsorted double linked list corrupted" in xl, segfaults of xl and of bash), never seen in
-# the guest's own output.
+# Xen's lazy FPU switch (CR0.TS, #NM) is not safe under QEMU 7.2 TCG: with LispVm guests
+# computing with doubles, Dom0 processes ran on another domain's XMM registers (python's
+# bytes compare failed, sha256sum lied, xl aborted or corrupted malloc, bash segfaulted).
+# spec-ctrl=eager-fpu makes Xen save and restore the FPU state at every vCPU switch;
+# XenFpuIsolationTests is the reproducer (it failed on its first iteration without it).
+# The AVX family stays off (an earlier, wrong suspect): with eager FPU the reproducer passes
+# with plain -cpu max too, but the lab has no need of QEMU's youngest SIMD emulation.
 CPU=${LISPVM_LAB_CPU:-max,avx=off,avx2=off,fma=off,f16c=off,vaes=off,vpclmulqdq=off}
 exec qemu-system-x86_64 -accel tcg,thread=multi -cpu "$CPU" -m 3072 -smp 2 -no-reboot \
   -display none -monitor none \
   -kernel "$CACHE/xen" \
-  -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 smap=0 smep=0 loglvl=all guest_loglvl=all" \
+  -append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 smap=0 smep=0 spec-ctrl=eager-fpu loglvl=all guest_loglvl=all" \
   -initrd "$CACHE/vmlinuz root=/dev/vda rw console=hvc0 earlyprintk=xen quiet,$CACHE/initrd.img" \
   -drive "file=$CACHE/dom0.ext4,format=raw,if=virtio,snapshot=on" \
   -drive "file=$SWAP,format=raw,if=virtio,cache=$CACHEMODE$THROTTLE" \

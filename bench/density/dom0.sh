@@ -200,8 +200,8 @@ done
 [ ${#keys[@]} -gt 0 ] && { xenstore-write "${keys[@]}" || say "@@PROGRESS xenstore-write failed"; }
 # A guest that powered off is in state 's' until its xl monitor destroys it (on_poweroff).
 # Once every guest left has been in that state for STUCK_S, their monitors are taken to be
-# gone (CI saw one xl die with "malloc(): unsorted double linked list corrupted" as 20
-# guests powered off at once): we destroy them ourselves and say so below.
+# gone (CI saw one xl die with "malloc(): unsorted double linked list corrupted", a lab
+# fault since fixed in lab/qemu.sh, eager FPU): we destroy them ourselves and say so below.
 STUCK_S=30
 left=-1 stuck=0 stuck_since=0 reaped=""
 while :; do

@@ -80,9 +80,9 @@ public sealed class XenLibvirtTests(LabFixture fixture, ITestOutputHelper log)
         Assert.Contains("<memory unit='MiB'>64</memory>", xml);
         File.WriteAllText(Path.Combine(dir, "lispvm.xml"), xml);
 
-        // libvirtd runs only for this test: with it in the background of every Dom0 boot, one
-        // `xl restore` of XenSaveRestoreTests segfaulted after "Restore successful" (two libxl
-        // users on one host). It takes tens of seconds under TCG to load its drivers.
+        // libvirtd runs only for this test, so other tests have one libxl user (one `xl
+        // restore` segfault was first blamed on a second one; the lazy-FPU fault fixed in
+        // lab/qemu.sh explains it better). It takes tens of seconds under TCG to load its drivers.
         Dom0("pidof libvirtd >/dev/null || { mkdir -p /run/libvirt /var/log/libvirt; " +
              "nice -n 10 /usr/sbin/libvirtd -d >/tmp/libvirtd.log 2>&1; }; true");
         var up = Dom0("for i in $(seq 1 120); do " + Virsh + " version >/dev/null 2>&1 && { echo \"libvirtd answers after $i s\"; exit 0; }; " +
