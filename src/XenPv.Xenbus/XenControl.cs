@@ -4,7 +4,11 @@
 // that the guest accepted); `suspend` is carried out (cleared, returned) only once the
 // platform set SuspendEnabled (it can save and restore), else it stays in place with one
 // notice line like unknown values; the empty value (the watch's first event, our own
-// clear) is ignored. `xl mem-set`
+// clear) is ignored, except after a commit whose reply never came: xenstored may have
+// applied it (late replies under load: CI's density run lost two poweroffs that way, the key
+// empty and the guest still running), so the request read in that transaction is carried out
+// when the key is then found empty, since only we write the empty value (libxl also clears
+// a suspend it gives up on, after its own timeout: not a case worth a lost poweroff). `xl mem-set`
 // writes memory/target (KiB); hostile values (empty, signed, non-digits, > 2^44 KiB,
 // trailing bytes) are ignored with a notice. memory/static-max is read once at Start.
 // Poll never touches xenstore unless a watch fired (token dispatch, see XsWatches).
@@ -27,6 +31,7 @@ namespace XenPv.Xenbus
         private bool started;
         private bool shutdownAgain;           // a transaction failed: look at the key on the next Poll
         private ShutdownRequest txResult;
+        private ShutdownRequest unconfirmed;  // accepted in a transaction whose commit reply never came
         private readonly byte[] value = new byte[ValueMax];
         private int valueLength;
         private readonly byte[] notice = new byte[NoticeMax];
@@ -78,9 +83,16 @@ namespace XenPv.Xenbus
             if (e != XsError.Ok)
             {
                 LastError = e;
+                // No reply: the commit (and our clear) may have been applied. Keep what we read.
+                if (e == XsError.Timeout && Accepted(txResult))
+                {
+                    if (unconfirmed == ShutdownRequest.None) Append("control/shutdown: no reply from xenstore; the request is kept\n");
+                    unconfirmed = txResult;
+                }
                 shutdownAgain = !xs.IsDead;     // EAGAIN storm or a timeout: try again next Poll
                 return ShutdownRequest.None;
             }
+            unconfirmed = ShutdownRequest.None;
             if (txResult == ShutdownRequest.Suspend && SuspendEnabled) return txResult;
             if (txResult == ShutdownRequest.Suspend || txResult == ShutdownRequest.Unknown)
             {
@@ -96,15 +108,20 @@ namespace XenPv.Xenbus
             fixed (byte* v = value)
             {
                 int n = store.Read(ShutdownPath, v, ValueMax);
-                if (n == (int)XsError.ENOENT) { txResult = ShutdownRequest.None; return XsError.Ok; }
-                if (n < 0) return (XsError)n;
-                valueLength = n;
-                txResult = Parse(v, n);
+                if (n < 0 && n != (int)XsError.ENOENT) return (XsError)n;
+                valueLength = n < 0 ? 0 : n;
+                txResult = n < 0 ? ShutdownRequest.None : Parse(v, n);
             }
-            if (txResult == ShutdownRequest.Poweroff || txResult == ShutdownRequest.Reboot || txResult == ShutdownRequest.Halt
-                || (txResult == ShutdownRequest.Suspend && SuspendEnabled))
-                return store.Write(ShutdownPath, "");      // the toolstack's sign that we accepted
+            // Empty after an unanswered commit of ours: that commit went through.
+            if (txResult == ShutdownRequest.None && unconfirmed != ShutdownRequest.None) { txResult = unconfirmed; return XsError.Ok; }
+            if (Accepted(txResult)) return store.Write(ShutdownPath, "");      // the toolstack's sign that we accepted
             return XsError.Ok;
+        }
+
+        private bool Accepted(ShutdownRequest r)
+        {
+            return r == ShutdownRequest.Poweroff || r == ShutdownRequest.Reboot || r == ShutdownRequest.Halt
+                || (r == ShutdownRequest.Suspend && SuspendEnabled);
         }
 
         private void ReadTarget()

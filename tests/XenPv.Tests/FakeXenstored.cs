@@ -28,6 +28,7 @@ public sealed unsafe class FakeXenstored : IEventPort
     public uint NextTx = 41, OpenTx;
     public readonly List<uint> TxIdsSeen = new();
     public int FailCommitsWithEagain;   // the next N commits fail with EAGAIN
+    public bool LoseNextCommitReply;    // the next commit is applied but its reply never comes
     public bool FailNextCommitWithEagain { set => FailCommitsWithEagain = value ? 1 : 0; }
     public List<(string, byte[])> TxWrites = new();
 
@@ -133,7 +134,8 @@ public sealed unsafe class FakeXenstored : IEventPort
                     var done = commit ? TxWrites.ToList() : new();
                     TxWrites.Clear();
                     OpenTx = 0;
-                    Reply(7, id, Encoding.ASCII.GetBytes("OK\0"));
+                    if (commit && LoseNextCommitReply) LoseNextCommitReply = false;
+                    else Reply(7, id, Encoding.ASCII.GetBytes("OK\0"));
                     foreach (var (key, value) in done) { Store[key] = value; Written.Add(key); FireWatches(key); }
                     foreach (var (key, value) in done) OnGuestWrite?.Invoke(key, Encoding.ASCII.GetString(value));
                     break;

@@ -87,6 +87,41 @@ public unsafe class XenControlTests
     }
 
     [Fact]
+    public void ACommitWhoseReplyNeverCameStillCarriesTheRequestOut()
+    {
+        // CI's density run: xenstored applied the clear, the reply came after our 5 s, and the
+        // next transaction read the empty key: the guest stayed up with control/shutdown = ''.
+        var (page, d, ctl) = Started();
+        using var _ = page;
+        ctl.Poll();
+        d.LoseNextCommitReply = true;
+        d.ToolstackWrite("control/shutdown", "poweroff");
+        Assert.Equal(ShutdownRequest.None, ctl.Poll());          // timed out: outcome unknown
+        Assert.Equal("", Key(d, "control/shutdown"));            // ... but xenstored applied it
+        Assert.Contains("no reply from xenstore; the request is kept", Notices(ctl));
+        Assert.True(ctl.HasWork);                                // retried on the next Poll
+        Assert.Equal(ShutdownRequest.Poweroff, ctl.Poll());
+        Assert.Equal(ShutdownRequest.None, ctl.Poll());          // once
+        d.ToolstackWrite("control/shutdown", "");                 // an empty key alone is still nothing
+        Assert.Equal(ShutdownRequest.None, ctl.Poll());
+    }
+
+    [Fact]
+    public void AnUnansweredCommitThatWasNotAppliedIsRedoneFromTheKey()
+    {
+        var (page, d, ctl) = Started();
+        using var _ = page;
+        ctl.Poll();
+        d.ToolstackWrite("control/shutdown", "reboot");
+        d.Silent = true;                                         // nothing answered: no commit applied
+        Assert.Equal(ShutdownRequest.None, ctl.Poll());
+        d.Silent = false;
+        Assert.Equal("reboot", Key(d, "control/shutdown"));
+        Assert.Equal(ShutdownRequest.Reboot, ctl.Poll());
+        Assert.Equal("", Key(d, "control/shutdown"));
+    }
+
+    [Fact]
     public void PollWithoutEventsDoesNoXenstoreTraffic()
     {
         var (page, d, ctl) = Started();
