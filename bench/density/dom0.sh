@@ -73,6 +73,7 @@ kernel = "/tmp/density.elf"
 memory = $MEM
 maxmem = $MEM
 vcpus = 1
+extra = "LISPVM_BOOT_STATS=1"
 on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "preserve"
@@ -111,6 +112,9 @@ for i in $(seq 1 "$N"); do
   if [ $st = ok ]; then
     OKBOOT[$i]=1; booted=$((booted + 1))
     say "@@GUEST $nm create_ms ${CREATE[$i]} create_to_prompt_ms ${PROMPT[$i]} after_create_ms ${AFTER[$i]} guest_boot_ms ${GBOOT[$i]}"
+    # The guest's own phases (LISPVM_BOOT_STATS=1 on its extra= line), first 10 guests only.
+    [ "$i" -le 10 ] && slurp "$log"
+    if [ "$i" -le 10 ] && [[ $REPLY =~ phases\ \(us\):\ ([^$'\r\n']*) ]]; then say "@@PHASES $nm ${BASH_REMATCH[1]}"; fi
   else
     fail=1
     slurp "$log"; say "@@GUEST $nm create_ms ${CREATE[$i]} no-prompt ${PROMPT_LIMIT} s after xl create; console: $(printf %s "$REPLY" | tr -d '\r' | tail -3 | tr '\n' '|')"
@@ -233,6 +237,14 @@ if [ "$left" = 0 ]; then
 else
   say "@@RESULT $left of $created still there after $gone_ms ms:"; xl list | sed 's/^/@@RESULT   /'
   fail=1
+  # Why each one stayed: the request as xenstore holds it now, its console's last lines, and
+  # where its vCPU is (xenctx).
+  while read -r nm id _; do
+    [[ $nm == $PFX[0-9]* ]] || continue
+    say "@@STUCK $nm domid $id control/shutdown='$(xenstore-read /local/domain/$id/control/shutdown 2>&1)'"
+    slurp "$LOGDIR/guest-$nm.log"; printf '%s' "$REPLY" | tr -d '\r' | tail -4 | sed "s/^/@@STUCK $nm console: /"
+    "$(/usr/lib/xen-common/bin/xen-dir)"/bin/xenctx "$id" 2>&1 | head -12 | sed "s/^/@@STUCK $nm xenctx: /"
+  done < <(xl list 2>/dev/null)
   for i in $(seq 1 "$created"); do name_of "$i"; xl destroy "$REPLY" >/dev/null 2>&1; done
 fi
 snooze 2
@@ -245,6 +257,8 @@ say "@@FIG create_ms (the xl create command) $(figs CREATE)"
 say "@@FIG create_to_prompt_ms (xl create started -> prompt in the log) $(figs PROMPT)"
 say "@@FIG after_create_ms (xl create returned -> prompt in the log) $(figs AFTER)"
 say "@@FIG guest_boot_ms (the guest's own banner figure) $(figs GBOOT)"
+first10() { local i; for i in $(seq 1 $((created < 10 ? created : 10))); do [ -n "${GBOOT[$i]:-}" ] && echo "${GBOOT[$i]}"; done | median_max; }
+say "@@FIG guest_boot_ms of the first 10 sequential boots $(first10)"
 say "@@FIG answer_ms ((+ 1 2) sent to all -> 3 seen) $(figs ANS)"
 elapsed
 if [ $fail = 0 ]; then
