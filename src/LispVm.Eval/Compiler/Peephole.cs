@@ -57,6 +57,7 @@ public sealed unsafe partial class Compiler
         if (len > PeepMax) return len;
         int end = start + len;
         byte[] len8 = OpInfo.Len;   // instruction lengths by opcode (loaded once)
+        byte[] jumpAt = OpInfo.JumpAt;
         int* offs = stackalloc int[256];
         // Pass 1: validate, mark instruction starts (2) and jump targets (1).
         for (int i = 0; i <= len; i++) peepTarget[i] = 0;
@@ -66,7 +67,7 @@ public sealed unsafe partial class Compiler
             int n = InsnLen(len8, c, p, end);
             if (n < 0) return len;
             peepTarget[p - start] |= 2;
-            int k = OpInfo.JumpOperands(c, p, offs);
+            int k = OpInfo.JumpOperands(jumpAt, c, p, offs);
             for (int j = 0; j < k; j++)
             {
                 int t = Get32(c, offs[j]);
@@ -94,7 +95,7 @@ public sealed unsafe partial class Compiler
             for (int p = start; p < end; p += InsnLen(len8, c, p, end))
             {
                 if ((peepTarget[p - start] & 4) != 0) continue;
-                int k = OpInfo.JumpOperands(c, p, offs);
+                int k = OpInfo.JumpOperands(jumpAt, c, p, offs);
                 for (int j = 0; j < k; j++) peepTarget[Get32(c, offs[j])] |= 1;
             }
         }
@@ -208,7 +209,7 @@ public sealed unsafe partial class Compiler
         // Pass 3: remap the code-offset operands of the new code.
         for (int p = start; p < w;)
         {
-            int k = OpInfo.JumpOperands(c, p, offs);
+            int k = OpInfo.JumpOperands(jumpAt, c, p, offs);
             for (int j = 0; j < k; j++) Set32(c, offs[j], peepMap[Get32(c, offs[j])]);
             p += InsnLen(len8, c, p, w);
         }

@@ -205,10 +205,14 @@ public static class OpInfo
 
     /// <summary>Writes the positions of the code-offset operands of the instruction at p
     /// (a valid instruction) to outOffs; returns how many (TAGDISPATCH: up to 255).</summary>
-    public static unsafe int JumpOperands(byte[] code, int p, int* outOffs)
+    public static unsafe int JumpOperands(byte[] code, int p, int* outOffs) { return JumpOperands(JumpAt, code, p, outOffs); }
+
+    /// <summary>As JumpOperands, with JumpAt loaded by the caller (the peephole pass's loops).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static unsafe int JumpOperands(byte[] jumpAt, byte[] code, int p, int* outOffs)
     {
         int op = code[p];
-        int at = JumpAt[op];
+        int at = jumpAt[op];
         if (at != 0) { outOffs[0] = p + at; return 1; }
         if (op != (byte)Op.TagDispatch) return 0;
         int k = code[p + 1];
