@@ -1,5 +1,6 @@
-// The form compiler's dispatch: symbols, macros and the special-form table. C(form, ctx)
-// leaves exactly one value on the stack (Mv: with the values count set; Tail: it returns).
+// Why: one entry point for every form: symbols, macros and the special-form table.
+// C(form, ctx) leaves exactly one value on the stack (Mv: with the values count set; Tail:
+// it returns).
 // Nesting is bounded by MaxDepth and by the C# stack check (Heap.Stack) with a Lisp
 // storage-condition instead of a C# overflow. Each family of forms has its own file:
 // CompileCalls (calls, inline primitives), CompileControl (IF, OR, PROGN), CompileBindings
