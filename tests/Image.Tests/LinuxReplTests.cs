@@ -44,6 +44,19 @@ public class LinuxReplTests
         Assert.Empty(ImageTranscripts.Check("x.txt", "t", good, r.Stdout));
     }
 
+    // Issue 19: every compiled function in the heap image linked into the ELF (the library
+    // compiled at build time, then mapped) decodes with the opcode table, peephole'd or not.
+    [Fact]
+    public void Every_function_in_the_linked_heap_image_decodes()
+    {
+        var r = Repl("(%check-all-code)\n");
+        Assert.False(r.TimedOut);
+        var m = Regex.Match(r.Stdout, @"\((\d+) (\d+)[ )]");
+        Assert.True(m.Success, r.Stdout);
+        Assert.True(int.Parse(m.Groups[1].Value) > 2000, r.Stdout);
+        Assert.True(m.Groups[2].Value == "0", r.Stdout);
+    }
+
     // Issue 14: the heap image comes from a Linux run, so the platform is set at every boot:
     // SOFTWARE-TYPE, :LINUX (not :XEN) in *FEATURES*, MACHINE-INSTANCE the host name.
     [Fact]

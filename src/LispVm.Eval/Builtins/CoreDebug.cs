@@ -15,6 +15,7 @@ public sealed unsafe partial class Builtins
         b.Def("%CONSTANT-SYMBOL-P", 1, 1, &ConstantSymbolP);
         b.Def("%PACKAGE-LIST", 0, 0, &PackageList);
         b.Def("%TAKE-INTERRUPT", 0, 0, &TakeInterrupt);
+        RegisterCodeCheck(b);
     }
 
     // A Ctrl-C typed while the debugger waited for a line ends that read (the console sets

@@ -6,7 +6,9 @@
 // (measured per opcode pair on the Gabriel benchmarks: LOCAL+CDR, LOCAL+JNIL, NOT+JNIL...).
 // Runs after every patch of the function is applied (Finalize), rewrites in place (output
 // never longer than input) and remaps every code-offset operand. Anything it does not
-// recognise leaves the function as it was.
+// recognise leaves the function as it was. Instruction lengths and jump-operand positions
+// come from the one opcode table (Vm/OpInfo.cs); only the fused forms it writes spell
+// their layouts out.
 namespace LispVm.Eval;
 
 public sealed unsafe partial class Compiler
@@ -15,71 +17,13 @@ public sealed unsafe partial class Compiler
     readonly int[] peepMap = new int[PeepMax + 1]; // old instruction start -> new offset
     readonly byte[] peepTarget = new byte[PeepMax + 1];
 
-    /// <summary>InsnLen for tests (OpInfo's table is checked against it).</summary>
-    public static int InstructionLength(byte[] c, int p, int end) { return InsnLen(c, p, end); }
-
-    /// <summary>Length of the instruction at c[p], or -1 if unknown / truncated.</summary>
-    static int InsnLen(byte[] c, int p, int end)
+    /// <summary>Length of the instruction at c[p], or -1 if unknown / truncated (OpInfo's table).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static int InsnLen(byte[] len, byte[] c, int p, int end)
     {
-        int n;
-        switch ((Op)c[p])
-        {
-            case Op.Nop: case Op.Nil: case Op.T: case Op.Pop: case Op.Dup: case Op.Ret: case Op.Ret1:
-            case Op.Set1: case Op.MvAcc: case Op.MvCallN: case Op.MvSave: case Op.MvRestore: case Op.Progv:
-            case Op.UnbindV: case Op.EndCatch: case Op.UwNormal: case Op.UwEnd:
-            case Op.Car: case Op.Cdr: case Op.Cons: case Op.Eq: case Op.Not: case Op.Add: case Op.Sub:
-            case Op.Lt: case Op.Gt: case Op.Le: case Op.Ge: case Op.NumEq: case Op.Add1: case Op.Sub1:
-            case Op.LtJ: case Op.GtJ: case Op.LeJ: case Op.GeJ: case Op.NumEqJ: case Op.EqJ: case Op.Mul:
-                n = 1; break;
-            case Op.Fix8: case Op.Call: case Op.TCall: case Op.Values: case Op.Unbind: case Op.Throw:
-                n = 2; break;
-            case Op.Const: case Op.Local: case Op.LocalC: case Op.SetL: case Op.SetLC: case Op.BindL:
-            case Op.BindLC: case Op.Closed: case Op.ClosedC: case Op.SetClosedC: case Op.FunG: case Op.Global:
-            case Op.SetGlobal: case Op.Slide: case Op.Drop: case Op.Skip2: case Op.BoxL: case Op.BoundP:
-            case Op.Eql: case Op.EqlJ:
-            case Op.Bind: case Op.Svref: case Op.Aref: case Op.SvSet: case Op.ASet: case Op.Aref2: case Op.ASet2:
-            case Op.Aref3: case Op.ASet3:
-            case Op.LocalCar: case Op.LocalCdr: case Op.SSet: case Op.PopLocal:
-                n = 3; break;
-            case Op.LocalFix8:
-                n = 4; break;
-            case Op.Local2: case Op.MovL: case Op.CarToL: case Op.CdrToL:
-                n = 5; break;
-            case Op.CallG: case Op.TCallG: case Op.MkClos:
-                n = 4; break;
-            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp: case Op.JTK:
-                n = 5; break;
-            case Op.Args: case Op.Keys: case Op.BlockE:
-                n = 6; break;
-            case Op.JBound: case Op.JNilL: case Op.JTL: case Op.SRef:
-                n = 7; break;
-            case Op.SSetK: case Op.LocalSRef:
-                n = 9; break;
-            case Op.TagDispatch:
-                if (p + 1 >= end) return -1;
-                n = 2 + 4 * c[p + 1]; break;
-            default: return -1;
-        }
+        int n = len[c[p]];
+        if (n == 0) return OpInfo.Length(c, p, end);   // TAGDISPATCH (or unknown)
         return p + n <= end ? n : -1;
-    }
-
-    /// <summary>Calls visit(operandOffset) for every absolute code offset operand of the
-    /// instruction at p (returns how many).</summary>
-    static int JumpOperands(byte[] c, int p, int* outOffs)
-    {
-        switch ((Op)c[p])
-        {
-            case Op.Jmp: case Op.JNil: case Op.JT: case Op.Catch: case Op.Uwp: case Op.JTK: outOffs[0] = p + 1; return 1;
-            case Op.JBound: case Op.JNilL: case Op.JTL: outOffs[0] = p + 3; return 1;
-            case Op.BlockE: outOffs[0] = p + 2; return 1;
-            case Op.TagDispatch:
-                {
-                    int k = c[p + 1];
-                    for (int i = 0; i < k; i++) outOffs[i] = p + 2 + 4 * i;
-                    return k;
-                }
-            default: return 0;
-        }
     }
 
     static int Get16(byte[] c, int p) { return c[p] | (c[p + 1] << 8); }
@@ -105,21 +49,25 @@ public sealed unsafe partial class Compiler
     }
     static void Set32(byte[] c, int p, int v) { c[p] = (byte)v; c[p + 1] = (byte)(v >> 8); c[p + 2] = (byte)(v >> 16); c[p + 3] = (byte)(v >> 24); }
 
-    /// <summary>Optimises code[start, start+len) in place; returns the new length.</summary>
+    /// <summary>Optimises code[start, start+len) in place; returns the new length. Pass 2
+    /// writes at w <= r, so a fused instruction may overwrite the ones it replaces: lengths
+    /// of those come from the opcodes read before writing.</summary>
     int Peephole(byte[] c, int start, int len)
     {
         if (len > PeepMax) return len;
         int end = start + len;
+        byte[] len8 = OpInfo.Len;   // instruction lengths by opcode (loaded once)
+        byte[] jumpAt = OpInfo.JumpAt;
         int* offs = stackalloc int[256];
         // Pass 1: validate, mark instruction starts (2) and jump targets (1).
         for (int i = 0; i <= len; i++) peepTarget[i] = 0;
         peepTarget[len] = 2;
         for (int p = start; p < end;)
         {
-            int n = InsnLen(c, p, end);
+            int n = InsnLen(len8, c, p, end);
             if (n < 0) return len;
             peepTarget[p - start] |= 2;
-            int k = JumpOperands(c, p, offs);
+            int k = OpInfo.JumpOperands(jumpAt, c, p, offs);
             for (int j = 0; j < k; j++)
             {
                 int t = Get32(c, offs[j]);
@@ -135,7 +83,7 @@ public sealed unsafe partial class Compiler
         // dead JMP targeted can be fused with what precedes it.
         {
             bool live = true;
-            for (int p = start; p < end; p += InsnLen(c, p, end))
+            for (int p = start; p < end; p += InsnLen(len8, c, p, end))
             {
                 if ((peepTarget[p - start] & 1) != 0) live = true;
                 if (!live) peepTarget[p - start] |= 4;
@@ -144,10 +92,10 @@ public sealed unsafe partial class Compiler
                     live = false;
             }
             for (int i = 0; i <= len; i++) peepTarget[i] &= 6;
-            for (int p = start; p < end; p += InsnLen(c, p, end))
+            for (int p = start; p < end; p += InsnLen(len8, c, p, end))
             {
                 if ((peepTarget[p - start] & 4) != 0) continue;
-                int k = JumpOperands(c, p, offs);
+                int k = OpInfo.JumpOperands(jumpAt, c, p, offs);
                 for (int j = 0; j < k; j++) peepTarget[Get32(c, offs[j])] |= 1;
             }
         }
@@ -155,12 +103,12 @@ public sealed unsafe partial class Compiler
         int w = start;
         for (int r = start; r < end;)
         {
-            int n = InsnLen(c, r, end);
+            int n = InsnLen(len8, c, r, end);
             Op op = (Op)c[r];
             int r2 = r + n;
             Op op2 = r2 < end ? (Op)c[r2] : Op.Nop;
             bool can2 = r2 < end && (peepTarget[r2 - start] & 1) == 0;       // next insn is not a jump target
-            int n2 = can2 ? InsnLen(c, r2, end) : 0;
+            int n2 = can2 ? InsnLen(len8, c, r2, end) : 0;
             int r3 = r2 + n2;
             bool can3 = can2 && r3 < end && (peepTarget[r3 - start] & 1) == 0;
             Op op3 = can3 ? (Op)c[r3] : Op.Nop;
@@ -199,19 +147,19 @@ public sealed unsafe partial class Compiler
                     peepMap[r2 - start] = w - start;
                     if (notJ) peepMap[r3 - start] = w - start;
                     c[w] = (byte)(jumpIfNil ? Op.JNilL : Op.JTL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); Set32(c, w + 3, t); w += 7;
-                    r = jr + 5; continue;
+                    r = jr + len8[(int)(notJ ? op3 : op2)]; continue;   // (c[jr] may be overwritten)
                 }
                 // LOCAL CDR BINDL (or SETL POP): slot2 = (cdr slot), as in (setq l (cdr l)).
                 if ((op2 == Op.Car || op2 == Op.Cdr) && can3 && (op3 == Op.BindL || op3 == Op.SetL))
                 {
-                    int r4 = r3 + 3;
+                    int r4 = r3 + len8[(int)op3];
                     bool setPop = op3 == Op.SetL;
                     if (!setPop || (r4 < end && (Op)c[r4] == Op.Pop && (peepTarget[r4 - start] & 1) == 0))
                     {
                         peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
                         if (setPop) peepMap[r4 - start] = w - start;
                         w = Emit2(c, w, op2 == Op.Car ? Op.CarToL : Op.CdrToL, s, Get16(c, r3 + 1));
-                        r = setPop ? r4 + 1 : r4; continue;
+                        r = setPop ? r4 + len8[(int)Op.Pop] : r4; continue;
                     }
                 }
                 if (op2 == Op.Car || op2 == Op.Cdr)
@@ -233,7 +181,7 @@ public sealed unsafe partial class Compiler
                 {
                     peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
                     w = Emit2(c, w, Op.MovL, s, Get16(c, r2 + 1));
-                    r = r3 + 1; continue;
+                    r = r3 + len8[(int)op3]; continue;
                 }
                 // LOCAL LOCAL, unless the second one fuses with what follows it (LOCAL CAR...).
                 if ((op2 == Op.Local && !(can3 && LocalPairsWith(op3))) || op2 == Op.BindL)
@@ -261,9 +209,9 @@ public sealed unsafe partial class Compiler
         // Pass 3: remap the code-offset operands of the new code.
         for (int p = start; p < w;)
         {
-            int k = JumpOperands(c, p, offs);
+            int k = OpInfo.JumpOperands(jumpAt, c, p, offs);
             for (int j = 0; j < k; j++) Set32(c, offs[j], peepMap[Get32(c, offs[j])]);
-            p += InsnLen(c, p, w);
+            p += InsnLen(len8, c, p, w);
         }
         return w - start;
     }

@@ -2,6 +2,8 @@
 // index, s = u16 frame slot, n = u8 count, a = u32 absolute code offset.
 // Operand widths are fixed per opcode so that the compiler can patch a variable's
 // accesses in place (LOCAL -> LOCALC etc.) once it knows the variable needs a cell.
+// The comments below describe each opcode; its operand layout as code reads it is the one
+// table in OpInfo.cs (a new opcode gets its row there, or nothing can step over it).
 namespace LispVm.Eval;
 
 public enum Op : byte

@@ -1,8 +1,14 @@
-// Why: DISASSEMBLE's view of the instruction set (Vm/Op.cs): each opcode's name and operand
-// layout, in opcode order. Operand letters: n u8, i i8, s u16 frame slot, u u16 number,
-// k u16 constant index, a u32 code offset; D (TAGDISPATCH) a u8 count then that many
-// offsets. A test walks every opcode and checks these widths against the peephole pass's
-// InsnLen, so the two tables cannot drift apart unnoticed.
+// Why: the one operand-layout table of the instruction set (Vm/Op.cs), as Lua's lopcodes.h:
+// each opcode's name and operand letters, in opcode order. Everything that steps over
+// instructions reads it: the peephole pass (Compiler/Peephole.cs), DISASSEMBLE
+// (Builtins/CoreDebug.cs) and the bytecode checker (Vm/CodeCheck.cs). The lengths and the
+// jump-operand positions are derived from the letters once (static byte tables indexed by
+// opcode: no allocation after boot, one load per instruction). The VM's dispatch loop
+// (Vm/VmRun.cs) does not consult it: each handler reads its own operands inline and steps
+// ip by the same widths, which CodeCheckTests confirm by running the checked library.
+// Operand letters: n u8, i i8, s u16 frame slot, c u16 closure variable index, u u16
+// number, k u16 constant index, a u32 code offset; D (TAGDISPATCH) a u8 count then that
+// many offsets.
 namespace LispVm.Eval;
 
 public static class OpInfo
@@ -10,7 +16,7 @@ public static class OpInfo
     /// <summary>Pairs (name, operand letters) indexed by opcode * 2.</summary>
     public static readonly string[] Table = {
         "NOP", "",   // Nop
-        "ARGS", "nnns",   // Args
+        "ARGS", "nnnu",   // Args
         "KEYS", "ksn",   // Keys
         "CONST", "k",   // Const
         "NIL", "",   // Nil
@@ -22,9 +28,9 @@ public static class OpInfo
         "SETLC", "s",   // SetLC
         "BINDL", "s",   // BindL
         "BINDLC", "s",   // BindLC
-        "CLOSED", "s",   // Closed
-        "CLOSEDC", "s",   // ClosedC
-        "SETCLOSEDC", "s",   // SetClosedC
+        "CLOSED", "c",   // Closed
+        "CLOSEDC", "c",   // ClosedC
+        "SETCLOSEDC", "c",   // SetClosedC
         "FUNG", "k",   // FunG
         "GLOBAL", "k",   // Global
         "SETGLOBAL", "k",   // SetGlobal
@@ -115,37 +121,102 @@ public static class OpInfo
     public static string Name(int op) { return op >= 0 && op < (int)Op.Count ? Table[op * 2] : null; }
     public static string Operands(int op) { return op >= 0 && op < (int)Op.Count ? Table[op * 2 + 1] : null; }
 
-    /// <summary>Bytes an operand letter takes.</summary>
+    /// <summary>Bytes an operand letter takes (D: its count byte; the offsets follow).</summary>
     public static int Width(char c)
     {
         switch (c)
         {
-            case 'n': case 'i': return 1;
-            case 's': case 'u': case 'k': return 2;
+            case 'n': case 'i': case 'D': return 1;
+            case 's': case 'c': case 'u': case 'k': return 2;
             case 'a': return 4;
             default: return 0;
         }
     }
 
-    public static unsafe int Length(byte[] code, int p) { fixed (byte* c = code) return Length(c, p, code.Length); }
+    /// <summary>Instruction length (opcode + operands) by opcode; 0 for an unknown opcode
+    /// and for TAGDISPATCH, whose length is 2 + 4 * its count byte. 256 entries, so any
+    /// byte indexes it.</summary>
+    public static readonly byte[] Len = MakeLen();
+    /// <summary>Position of the code-offset operand ('a') inside the instruction, by opcode;
+    /// 0 when there is none (TAGDISPATCH's offsets start at 2, one per count).</summary>
+    public static readonly byte[] JumpAt = MakeJumpAt();
+
+    static byte[] MakeLen()
+    {
+        byte[] len = new byte[256];
+        for (int op = 0; op < (int)Op.Count; op++)
+        {
+            string f = Table[op * 2 + 1];
+            int n = 1;
+            for (int i = 0; i < f.Length; i++)
+            {
+                if (f[i] == 'D') { n = 0; break; }
+                n += Width(f[i]);
+            }
+            len[op] = (byte)n;
+        }
+        return len;
+    }
+
+    static byte[] MakeJumpAt()
+    {
+        byte[] at = new byte[256];
+        for (int op = 0; op < (int)Op.Count; op++)
+        {
+            string f = Table[op * 2 + 1];
+            int n = 1;
+            for (int i = 0; i < f.Length; i++)
+            {
+                if (f[i] == 'a') { at[op] = (byte)n; break; }
+                n += Width(f[i]);
+            }
+        }
+        return at;
+    }
+
+    public static int Length(byte[] code, int p) { return Length(code, p, code.Length); }
 
     /// <summary>Length of the instruction at code[p] (end = code length), or -1 when the
     /// opcode is unknown or the instruction runs past the end.</summary>
+    public static int Length(byte[] code, int p, int end)
+    {
+        if (p >= end) return -1;
+        int n = Len[code[p]];
+        if (n == 0)
+        {
+            if (code[p] != (byte)Op.TagDispatch || p + 1 >= end) return -1;
+            n = 2 + 4 * code[p + 1];
+        }
+        return p + n <= end ? n : -1;
+    }
+
+    /// <summary>As Length, over raw code (a heap byte vector).</summary>
     public static unsafe int Length(byte* code, int p, int end)
     {
         if (p >= end) return -1;
-        string f = Operands(code[p]);
-        if (f == null) return -1;
-        int n = 1;
-        for (int i = 0; i < f.Length; i++)
+        int n = Len[code[p]];
+        if (n == 0)
         {
-            if (f[i] == 'D')
-            {
-                if (p + 1 >= end) return -1;
-                n += 1 + 4 * code[p + 1];
-            }
-            else n += Width(f[i]);
+            if (code[p] != (byte)Op.TagDispatch || p + 1 >= end) return -1;
+            n = 2 + 4 * code[p + 1];
         }
         return p + n <= end ? n : -1;
+    }
+
+    /// <summary>Writes the positions of the code-offset operands of the instruction at p
+    /// (a valid instruction) to outOffs; returns how many (TAGDISPATCH: up to 255).</summary>
+    public static unsafe int JumpOperands(byte[] code, int p, int* outOffs) { return JumpOperands(JumpAt, code, p, outOffs); }
+
+    /// <summary>As JumpOperands, with JumpAt loaded by the caller (the peephole pass's loops).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static unsafe int JumpOperands(byte[] jumpAt, byte[] code, int p, int* outOffs)
+    {
+        int op = code[p];
+        int at = jumpAt[op];
+        if (at != 0) { outOffs[0] = p + at; return 1; }
+        if (op != (byte)Op.TagDispatch) return 0;
+        int k = code[p + 1];
+        for (int i = 0; i < k; i++) outOffs[i] = p + 2 + 4 * i;
+        return k;
     }
 }

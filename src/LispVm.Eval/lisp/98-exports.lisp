@@ -198,5 +198,6 @@ used by COMMON-LISP-USER."
     ;; Low-level hooks the hosts, the image and the tests call by name: heap and GC
     ;; counters, the network poll, the network REPL, the platform.
     %heap-stats %gc-bytes-allocated %gc-count %gc-run-time %disassemble
+    %check-code %check-all-code
     %condition-message %class-precedence-list
     %net-poll %net-tcp-counters %net-repl-start %platform-wait %idle-serve %set-platform))
