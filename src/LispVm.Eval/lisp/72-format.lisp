@@ -40,6 +40,11 @@
       (%fd-params d)))
 
 (defun %fmt-pad (string mincol colinc minpad padchar left)
+  (if (and (<= mincol (length string)) (eql minpad 0))
+      string
+      (%fmt-pad-1 string mincol colinc minpad padchar left)))
+
+(defun %fmt-pad-1 (string mincol colinc minpad padchar left)
   (let* ((len (+ (length string) minpad))
          (extra (if (< len mincol) (* colinc (ceiling (- mincol len) colinc)) 0))
          (pad (%fmt-spaces (+ minpad extra) padchar)))
@@ -57,6 +62,11 @@
         (coerce digits 'string))))
 
 (defun %fmt-integer (arg radix params colon at)
+  (if (and (null params) (not colon) (not at) (eql radix 10) (integerp arg))
+      (%fmt-out (%integer-string arg 10))   ; plain ~D: the digits as they are
+      (%fmt-integer-1 arg radix params colon at)))
+
+(defun %fmt-integer-1 (arg radix params colon at)
   (let ((mincol (%fmt-param params 0 0)) (padchar (%fmt-param params 1 #\Space))
         (commachar (%fmt-param params 2 #\,)) (interval (%fmt-param params 3 3)))
     (if (not (integerp arg))
@@ -213,6 +223,7 @@ X = 0.DIGITS * 10^E, from the engine's shortest printed form."
       ((#\A #\S #\W)
        (let ((arg (%fmt-next-arg)))
          (let ((s (cond ((and colon (null arg) (char/= c #\W)) "()")
+                        ((and (stringp arg) (char= c #\A)) arg)   ; PRINC of a string: its characters
                         ((char= c #\A) (princ-to-string arg))
                         (t (prin1-to-string arg)))))
            (%fmt-out (if params
@@ -262,7 +273,10 @@ X = 0.DIGITS * 10^E, from the engine's shortest printed form."
                (%fmt-out (if colon
                              (concatenate 'string sign (%fmt-pad body (- w (length sign)) 1 0 pad t))
                              (%fmt-pad (concatenate 'string sign body) w 1 0 pad t)))))))
-      (#\% (dotimes (i (%fmt-param params 0 1)) (%fmt-out (string #\Newline))))
+      (#\%
+       (if (null params)
+           (progn (write-char #\Newline *%fmt-stream*) (setq *%fmt-col* 0))
+           (dotimes (i (%fmt-param params 0 1)) (%fmt-out (string #\Newline)))))
       (#\&
        (let ((n (%fmt-param params 0 1)))
          (when (> n 0)
