@@ -6,10 +6,13 @@
 ;;;; engine's shortest digits (~F without d) or from exact rational rounding (with d).
 
 (defun %fmt-out (s)
+  ;; the column after S: from its last newline, else advanced by its length (a plain
+  ;; loop: POSITION with :FROM-END cost more than the write)
   (write-string s *%fmt-stream*)
-  (let ((nl (position #\Newline s :from-end t)))
-    (cond (nl (setq *%fmt-col* (- (length s) nl 1)))
-          (*%fmt-col* (setq *%fmt-col* (+ *%fmt-col* (length s)))))))
+  (let ((n (length s)))
+    (do ((i (- n 1) (- i 1)))
+        ((< i 0) (when *%fmt-col* (setq *%fmt-col* (+ *%fmt-col* n))))
+      (when (char= (char s i) #\Newline) (setq *%fmt-col* (- n i 1)) (return)))))
 
 (defun %fmt-param (params i default)
   (let ((p (nth i params))) (if (null p) default p)))
