@@ -27,6 +27,9 @@ public sealed unsafe partial class Compiler
         return true;
     }
 
+    bool IsStringConst(ulong v) =>
+        W.IsObj(v) && (M.Type(v) == ObjType.String8 || M.Type(v) == ObjType.String32);
+
     Op InlineOp(ulong head, int n)
     {
         if (n == 1)
@@ -155,6 +158,14 @@ public sealed unsafe partial class Compiler
             ulong tf = vm.SymFunction(vm.Intern("%MAKE-INSTANCE-FORM"));
             if (tf != W.Unbound && tf != W.Nil && !vm.IsMacroCell(tf)) return CExpand(xi, tf, ctx);
             x = R[xi]; head = M.Car(x);   // interning may have allocated (and collected)
+        }
+        // (format dest "literal" ...): the library's %FORMAT-FORM (lisp/72-format.lisp) parses
+        // the control string once, at load time, instead of on every call.
+        if (n >= 2 && ClName(head, "FORMAT") && IsStringConst(Car(Cddr(R[xi]))))
+        {
+            ulong tf = vm.SymFunction(vm.Intern("%FORMAT-FORM"));
+            if (tf != W.Unbound && tf != W.Nil && !vm.IsMacroCell(tf)) return CExpand(xi, tf, ctx);
+            x = R[xi]; head = M.Car(x);
         }
         Op inl = InlineOp(head, n);
         if (inl != Op.Nop)
