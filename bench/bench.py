@@ -48,6 +48,10 @@ def make_file(system, bench, n):
                  f'(defparameter *misc-dir* #p"{os.path.join(root, "misc")}/")\n(in-package "CL-USER")\n')
         for fn in e["files"]:
             body += open(os.path.join(root, "files", fn)).read() + '\n(in-package "CL-USER")\n'
+        if e["with_prior"]:      # the earlier entries of its package once, untimed (see clbench_entries)
+            for su, fn in e["prior"]:
+                if su: body += f"(funcall '{su})\n"
+                body += f"(funcall '{fn})\n"
         if e["setup"]: body += f"(funcall '{e['setup']})\n"
         call = f'(bench-run "{name}" {n} (function {e["function"]}))'
     else:
@@ -146,8 +150,12 @@ def clbench_entries(root):
         name = m.group(1).lower()
         if name in seen: seen[name] += 1; name = f"{name}/{seen[name]}"   # tests.lisp names clos-instantiate twice
         else: seen[name] = 1
+        # cl-bench runs every entry in one image, in tests.lisp's order: an entry may need what an
+        # earlier one of its package made (clos-instantiate needs clos-defclass's classes).
+        prior = [(x["setup"], x["function"]) for _, _, (_, x) in out if x["function"].split(":")[0].lower() == pkg]
         out.append((name, "clbench", (root, {"function": f.group(1), "setup": su.group(1) if su else None,
-                                              "runs": int(r.group(1)) if r else 1, "files": fl})))
+                                              "runs": int(r.group(1)) if r else 1, "files": fl,
+                                              "prior": prior, "with_prior": False})))
     return out
 
 def machine_line():
@@ -199,6 +207,12 @@ def main():
                 r = run_once(s, b, n1, timeout)
                 if b[1] in ("gabriel", "clbench") or not r["ok"] or r["us"] * n1 >= 20000 or n1 >= 10000: break
                 n1 *= 10
+            if not r["ok"] and b[1] == "clbench" and b[2][1]["prior"] and not b[2][1]["with_prior"]:
+                b[2][1]["with_prior"] = True           # alone it fails: as in cl-bench, after its package's earlier entries
+                r2 = run_once(s, b, n1, timeout)
+                if r2["ok"]:
+                    r = r2; notes.append(f"cl-bench {b[0]}: fails alone; run after the earlier entries of its package, once, untimed, as cl-bench's own order does.")
+                else: b[2][1]["with_prior"] = False
             if not r["ok"]:
                 failed[(s, b[0])] = r["err"]; print(f"  {b[0]:18} {s:8} FAILED {r['err'][:200]}"); continue
             results[(s, b[0])] = r["result"]
