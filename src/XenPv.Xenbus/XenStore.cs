@@ -37,6 +37,12 @@ namespace XenPv.Xenbus
         private readonly XsWatches watches = new XsWatches();
         private uint nextId = 1;
         private uint txId;                       // 0 = no transaction
+        // Transactions xenstored opened for us whose TRANSACTION_START reply came after we gave
+        // up on it: ended (aborted) before our next one starts, so they do not use up
+        // xenstored's per-domain quota (10 by default) for good.
+        public const int MaxOrphans = 4;
+        private readonly uint[] orphans = new uint[MaxOrphans];
+        public int OrphansEnded;
         public ulong TimeoutNs = DefaultTimeoutNs;
         public int DroppedReplies, TransactionRetries;
         public XsConnection State;
@@ -196,6 +202,7 @@ namespace XenPv.Xenbus
         public XsError StartTransaction()
         {
             if (txId != 0) return XsError.EBUSY;
+            EndOrphans();
             msg[HeaderSize] = 0;
             int r = Call(XsType.TransactionStart, 1);
             if (r < 0) return (XsError)r;
@@ -336,6 +343,40 @@ namespace XenPv.Xenbus
 
         private void Die() { State = XsConnection.Dead; txId = 0; }
 
+        // A late TRANSACTION_START reply (hostile bytes: digits only, bounded) names a
+        // transaction nobody will end: remember it (the oldest is forgotten when full).
+        private void NoteOrphan(uint type, byte* payload, int len)
+        {
+            if (type != (uint)XsType.TransactionStart) return;
+            uint id = 0;
+            for (int i = 0; i < len && payload[i] != 0; i++)
+            {
+                byte c = payload[i];
+                if (c < (byte)'0' || c > (byte)'9' || id > 400000000) return;
+                id = id * 10 + (uint)(c - '0');
+            }
+            if (id == 0) return;
+            for (int i = 0; i < MaxOrphans; i++) if (orphans[i] == 0) { orphans[i] = id; return; }
+            for (int i = 1; i < MaxOrphans; i++) orphans[i - 1] = orphans[i];
+            orphans[MaxOrphans - 1] = id;
+        }
+
+        // TRANSACTION_END "F" for each orphan (its reply, even an error, is all we wait for).
+        private void EndOrphans()
+        {
+            for (int i = 0; i < MaxOrphans; i++)
+            {
+                if (orphans[i] == 0) continue;
+                txId = orphans[i];
+                orphans[i] = 0;
+                msg[HeaderSize] = (byte)'F';
+                msg[HeaderSize + 1] = 0;
+                Call(XsType.TransactionEnd, 2);
+                txId = 0;
+                OrphansEnded++;
+            }
+        }
+
         // Sends msg (header filled here) and waits for the reply with the same id.
         // Returns the reply payload length (payload in msg after the header) or an XsError.
         private int Call(XsType type, int payloadLength)
@@ -380,7 +421,7 @@ namespace XenPv.Xenbus
                         return (int)XsError.Timeout;
                     }
                     if (rtype == (uint)XsType.WatchEvent) { watches.OnEvent(m + HeaderSize, (int)len); continue; }
-                    if (rid != id) { DroppedReplies++; continue; }
+                    if (rid != id) { DroppedReplies++; NoteOrphan(rtype, m + HeaderSize, (int)len); continue; }
                     if (rtype == (uint)XsType.Error) return (int)XsErrors.Parse(m + HeaderSize, (int)len);
                     return (int)len;
                 }
@@ -414,7 +455,7 @@ namespace XenPv.Xenbus
                         port.Notify();                   // room again in rsp
                     }
                     if (hdr.type == (uint)XsType.WatchEvent) watches.OnEvent(m + HeaderSize, (int)len);
-                    else DroppedReplies++;
+                    else { DroppedReplies++; NoteOrphan(hdr.type, m + HeaderSize, (int)len); }
                 }
             }
         }

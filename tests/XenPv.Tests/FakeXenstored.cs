@@ -29,6 +29,10 @@ public sealed unsafe class FakeXenstored : IEventPort
     public readonly List<uint> TxIdsSeen = new();
     public int FailCommitsWithEagain;   // the next N commits fail with EAGAIN
     public bool LoseNextCommitReply;    // the next commit is applied but its reply never comes
+    public uint? HoldReplyType;         // the next reply of this type waits for ReleaseHeld
+    private readonly List<byte[]> held = new();
+    public readonly HashSet<uint> OpenTransactions = new();
+    public void ReleaseHeld() { foreach (var all in held) foreach (var b in all) toGuest.Enqueue(b); held.Clear(); Pump(); }
     public bool FailNextCommitWithEagain { set => FailCommitsWithEagain = value ? 1 : 0; }
     public List<(string, byte[])> TxWrites = new();
 
@@ -73,6 +77,7 @@ public sealed unsafe class FakeXenstored : IEventPort
         BitConverter.GetBytes(ForceLength ?? (uint)payload.Length).CopyTo(h, 12);
         ForceLength = null;
         var all = h.Concat(payload).ToArray();
+        if (HoldReplyType == type) { HoldReplyType = null; held.Add(all); return; }
         if (StallAfterBytes is int k) { all = all[..Math.Min(k, all.Length)]; StallAfterBytes = null; Silent = true; }
         foreach (var b in all) toGuest.Enqueue(b);
     }
@@ -121,14 +126,17 @@ public sealed unsafe class FakeXenstored : IEventPort
             if (EventBeforeReply && Watches.Count > 0) { Event(Watches[0].Path, Watches[0].Token); EventBeforeReply = false; }
             uint tx = BitConverter.ToUInt32(a, 8);
             TxIdsSeen.Add(tx);
+            if (tx != 0 && type == 7 && tx != OpenTx && OpenTransactions.Remove(tx)) { Reply(7, id, Encoding.ASCII.GetBytes("OK\0")); continue; }
             if (tx != 0 && tx != OpenTx) { Reply(16, id, Encoding.ASCII.GetBytes("ENOENT\0")); continue; }
             switch (type)
             {
                 case 6: // TRANSACTION_START
                     OpenTx = NextTx++;
+                    OpenTransactions.Add(OpenTx);
                     Reply(6, id, Encoding.ASCII.GetBytes(OpenTx + "\0"));
                     break;
                 case 7: // TRANSACTION_END
+                    OpenTransactions.Remove(tx);
                     bool commit = payload.Length > 0 && payload[0] == (byte)'T';
                     if (commit && FailCommitsWithEagain > 0) { FailCommitsWithEagain--; TxWrites.Clear(); OpenTx = 0; Reply(16, id, Encoding.ASCII.GetBytes("EAGAIN\0")); break; }
                     var done = commit ? TxWrites.ToList() : new();

@@ -107,6 +107,24 @@ public unsafe class XenControlTests
     }
 
     [Fact]
+    public void ALateTransactionStartReplyIsEndedBeforeTheNextTransaction()
+    {
+        // The reply to TRANSACTION_START came after our 5 s: xenstored holds a transaction
+        // nobody would end (its quota is 10 per domain). The next transaction aborts it first.
+        var (page, d, ctl) = Started();
+        using var _ = page;
+        ctl.Poll();
+        d.HoldReplyType = 6;
+        d.ToolstackWrite("control/shutdown", "poweroff");
+        Assert.Equal(ShutdownRequest.None, ctl.Poll());          // START unanswered
+        d.ReleaseHeld();                                          // ... answered late
+        Assert.Equal(ShutdownRequest.Poweroff, ctl.Poll());
+        Assert.Empty(d.OpenTransactions);
+        Assert.Equal(1, ctl.Store.OrphansEnded);
+        Assert.Equal("", Key(d, "control/shutdown"));
+    }
+
+    [Fact]
     public void AnUnansweredCommitThatWasNotAppliedIsRedoneFromTheKey()
     {
         var (page, d, ctl) = Started();
