@@ -141,37 +141,27 @@ public static class OpInfo
     /// 0 when there is none (TAGDISPATCH's offsets start at 2, one per count).</summary>
     public static readonly byte[] JumpAt = MakeJumpAt();
 
-    static byte[] MakeLen()
-    {
-        byte[] len = new byte[256];
-        for (int op = 0; op < (int)Op.Count; op++)
-        {
-            string f = Table[op * 2 + 1];
-            int n = 1;
-            for (int i = 0; i < f.Length; i++)
-            {
-                if (f[i] == 'D') { n = 0; break; }
-                n += Width(f[i]);
-            }
-            len[op] = (byte)n;
-        }
-        return len;
-    }
+    static byte[] MakeLen() { return ByOpcode('D', false); }
+    static byte[] MakeJumpAt() { return ByOpcode('a', true); }
 
-    static byte[] MakeJumpAt()
+    // Per opcode, from its operand letters: the offset of the first operand `stop` when there
+    // is one (0 when absent if atStop), else the whole length (0 when `stop` is present).
+    static byte[] ByOpcode(char stop, bool atStop)
     {
-        byte[] at = new byte[256];
+        byte[] r = new byte[256];
         for (int op = 0; op < (int)Op.Count; op++)
         {
             string f = Table[op * 2 + 1];
             int n = 1;
-            for (int i = 0; i < f.Length; i++)
+            bool found = false;
+            for (int i = 0; i < f.Length && !found; i++)
             {
-                if (f[i] == 'a') { at[op] = (byte)n; break; }
-                n += Width(f[i]);
+                if (f[i] == stop) found = true;
+                else n += Width(f[i]);
             }
+            r[op] = (byte)(found == atStop ? n : 0);
         }
-        return at;
+        return r;
     }
 
     public static int Length(byte[] code, int p) { return Length(code, p, code.Length); }
