@@ -206,13 +206,8 @@ namespace XenPv.Xenbus
             msg[HeaderSize] = 0;
             int r = Call(XsType.TransactionStart, 1);
             if (r < 0) return (XsError)r;
-            uint id = 0;
-            for (int i = 0; i < r && msg[HeaderSize + i] != 0; i++)
-            {
-                byte c = msg[HeaderSize + i];
-                if (c < (byte)'0' || c > (byte)'9' || id > 400000000) return XsError.Protocol;
-                id = id * 10 + (uint)(c - '0');
-            }
+            uint id;
+            fixed (byte* m = msg) id = ParseTxId(m + HeaderSize, r);
             if (id == 0) return XsError.Protocol;
             txId = id;
             return XsError.Ok;
@@ -343,25 +338,32 @@ namespace XenPv.Xenbus
 
         private void Die() { State = XsConnection.Dead; txId = 0; }
 
-        // A late TRANSACTION_START reply (hostile bytes: digits only, bounded) names a
-        // transaction nobody will end: remember it (the oldest is forgotten when full).
-        private void NoteOrphan(uint type, byte* payload, int len)
+        // A TRANSACTION_START reply's id (hostile bytes: digits up to a NUL, bounded); 0 if bad.
+        private static uint ParseTxId(byte* payload, int len)
         {
-            if (type != (uint)XsType.TransactionStart) return;
             uint id = 0;
             for (int i = 0; i < len && payload[i] != 0; i++)
             {
                 byte c = payload[i];
-                if (c < (byte)'0' || c > (byte)'9' || id > 400000000) return;
+                if (c < (byte)'0' || c > (byte)'9' || id > 400000000) return 0;
                 id = id * 10 + (uint)(c - '0');
             }
+            return id;
+        }
+
+        // A late TRANSACTION_START reply names a transaction nobody will end: remember it
+        // (the oldest is forgotten when full).
+        private void NoteOrphan(uint type, byte* payload, int len)
+        {
+            if (type != (uint)XsType.TransactionStart) return;
+            uint id = ParseTxId(payload, len);
             if (id == 0) return;
             for (int i = 0; i < MaxOrphans; i++) if (orphans[i] == 0) { orphans[i] = id; return; }
             for (int i = 1; i < MaxOrphans; i++) orphans[i - 1] = orphans[i];
             orphans[MaxOrphans - 1] = id;
         }
 
-        // TRANSACTION_END "F" for each orphan (its reply, even an error, is all we wait for).
+        // Aborts each orphan (its reply, even an error, is all we wait for).
         private void EndOrphans()
         {
             for (int i = 0; i < MaxOrphans; i++)
@@ -369,10 +371,7 @@ namespace XenPv.Xenbus
                 if (orphans[i] == 0) continue;
                 txId = orphans[i];
                 orphans[i] = 0;
-                msg[HeaderSize] = (byte)'F';
-                msg[HeaderSize + 1] = 0;
-                Call(XsType.TransactionEnd, 2);
-                txId = 0;
+                EndTransaction(false);
                 OrphansEnded++;
             }
         }

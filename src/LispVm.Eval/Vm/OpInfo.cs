@@ -136,13 +136,10 @@ public static class OpInfo
     /// <summary>Instruction length (opcode + operands) by opcode; 0 for an unknown opcode
     /// and for TAGDISPATCH, whose length is 2 + 4 * its count byte. 256 entries, so any
     /// byte indexes it.</summary>
-    public static readonly byte[] Len = MakeLen();
+    public static readonly byte[] Len = ByOpcode('D', false);
     /// <summary>Position of the code-offset operand ('a') inside the instruction, by opcode;
     /// 0 when there is none (TAGDISPATCH's offsets start at 2, one per count).</summary>
-    public static readonly byte[] JumpAt = MakeJumpAt();
-
-    static byte[] MakeLen() { return ByOpcode('D', false); }
-    static byte[] MakeJumpAt() { return ByOpcode('a', true); }
+    public static readonly byte[] JumpAt = ByOpcode('a', true);
 
     // Per opcode, from its operand letters: the offset of the first operand `stop` when there
     // is one (0 when absent if atStop), else the whole length (0 when `stop` is present).
