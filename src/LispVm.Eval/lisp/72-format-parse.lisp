@@ -1,7 +1,8 @@
 ;;;; 72-format-parse.lisp — a FORMAT control string parsed once into a directive tree.
-;;;; Why: FORMAT used to re-scan its control string on every call (issue 19: most of
-;;;; cl-bench's CLOS instantiate). A control is parsed into a list of items (literal
-;;;; strings and %FD directive records; ~[ ~{ ~( ~< carry their clauses as item lists).
+;;;; Why: FORMAT used to re-scan its control string on every call (issue 19: 98.6 K
+;;;; instructions for one (format nil "~a-~d~%" ...), 33.4 K now). A control is parsed
+;;;; into a list of items (literal strings and %FD directive records; ~[ ~{ ~( ~< carry
+;;;; their clauses as item lists).
 ;;;; Literal controls are parsed at load time (the compiler hands (format d "..." ...) to
 ;;;; %FORMAT-FORM); other strings go through a small EQ cache with a content check, so a
 ;;;; mutated string is parsed again. A parse error never escapes at compile time: the
