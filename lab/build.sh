@@ -76,7 +76,12 @@ cand() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/{print $2}'; }
 KPKG="$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
 [ -n "$KPKG" ] || die "cannot resolve linux-image-amd64 (run apt-get update?)"
 KVER="${KPKG#linux-image-}"
-XENVER="$(cand $XENPKG)"; KPKGVER="$(cand "$KPKG")"; UTILSVER="$(cand xen-utils-4.17)"
+# Xen comes from the release suite ($SUITE/main), not from $SUITE-security: the security
+# build 4.17.7 turns shadow paging off (XSA-495 "x86 shadow paging is deprecated"), and a PV
+# guest's log-dirty mode, which `xl migrate` needs, is shadow paging (issue 20). Hypervisor
+# and tools are pinned to that one version in the root, so they match.
+relver() { apt-cache madison "$1" 2>/dev/null | awk -F' [|] ' -v s="$SUITE/main" 'index($3, " " s " ") {print $2; exit}'; }
+XENVER="$(relver $XENPKG)"; KPKGVER="$(cand "$KPKG")"; UTILSVER="$(relver xen-utils-4.17)"
 for v in XENVER KPKGVER UTILSVER; do
   [ -n "${!v}" ] && [ "${!v}" != "(none)" ] || die "package for $v not available from apt (apt-get update?)"
 done
@@ -117,6 +122,8 @@ step "dist-upgrade the root to the same apt state as the hypervisor"
   echo "deb $MIRROR $SUITE-updates main"
   [ -n "$SECURITY" ] && echo "deb $SECURITY $SUITE-security main"
 } >"$ROOT/etc/apt/sources.list"
+printf 'Package: xen-* libxen* xenstore-utils\nPin: version %s\nPin-Priority: 1001\n' "$UTILSVER" \
+  >"$ROOT/etc/apt/preferences.d/lab-xen"   # the release-suite Xen (see XENVER above)
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"; chmod +x "$ROOT/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
 chroot "$ROOT" /bin/sh -c 'export DEBIAN_FRONTEND=noninteractive;
