@@ -22,6 +22,11 @@ namespace Internal.Runtime
         // Bytes handed out to objects and tables (what start-up really costs; TotalBytes
         // also counts the unused rest of each region).
         public static ulong AllocatedBytes;
+        // Set by an entry whose regions are zero-filled and never reused (Linux: .bss and
+        // mmap): objects are not zeroed again, so an array becomes resident only where it is
+        // written. A thread pool or a 10^5-entry table that boot never touches costs address
+        // space, not memory. Xen keeps the zeroing (its frames are all populated anyway).
+        public static bool ZeroFilled;
         const ulong ChunkBytes = 1UL << 20, LargeObject = 256UL << 10;
 
         // The first 8 bytes stay free: every object is preceded by an 8-byte header slot.
@@ -55,7 +60,7 @@ namespace Internal.Runtime
             byte* p = s_next;
             s_next += size;
             AllocatedBytes += size;
-            for (ulong i = 0; i < size; i += 8) *(ulong*)(p + i) = 0;
+            if (!ZeroFilled) for (ulong i = 0; i < size; i += 8) *(ulong*)(p + i) = 0;
             return p;
         }
 
