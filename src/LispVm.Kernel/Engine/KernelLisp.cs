@@ -209,6 +209,8 @@ namespace LispVm.Kernel
             {
                 imageWhy = HeapImage.Load(vm, HeapImageBlob.Data(), imageSize);
                 fromImage = imageWhy == null;
+                // The heap holds a copy now: the blob's 1.4 MiB need not stay resident.
+                p.Forget(HeapImageBlob.Data(), (ulong)imageSize);
             }
             int bad = fromImage ? 0 : Boot.Load(vm, repl);
             vm.FlushConsole();

@@ -306,6 +306,15 @@ namespace LispVm.Kernel
             return Native.Syscall(SYS_mprotect, (long)p, (long)bytes, 0, 0, 0, 0) == 0;
         }
 
+        // Whole pages inside [p, p+bytes) only: a page shared with written data must stay.
+        // MADV_DONTNEED on clean file-backed pages of the private mapping: read again from
+        // the ELF if ever touched.
+        public override void Forget(byte* p, ulong bytes)
+        {
+            ulong start = ((ulong)p + 4095) & ~4095UL, end = ((ulong)p + bytes) & ~4095UL;
+            if (end > start) Native.Syscall(SYS_madvise, (long)start, (long)(end - start), 4 /* MADV_DONTNEED */, 0, 0, 0);
+        }
+
         public override void Exit(int code)
         {
             Flush();

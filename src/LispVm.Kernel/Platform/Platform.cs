@@ -25,6 +25,9 @@ namespace LispVm.Kernel
         public abstract byte* Reserve(ulong bytes);
         public abstract bool Commit(byte* p, ulong bytes);
         public abstract bool Decommit(byte* p, ulong bytes);
+        // Read-only image data that boot has finished with (the heap image, once loaded): a
+        // Linux process lets the kernel drop its file pages from memory; Xen keeps them.
+        public virtual void Forget(byte* p, ulong bytes) { }
 
         // Pages the kernel owns (Xen: nr_pages; Linux: see LinuxPlatform).
         public abstract ulong OwnedPages { get; }
