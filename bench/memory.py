@@ -19,6 +19,18 @@ def peak(cmd, stdin_path, cwd):
     kb = int(open(tf).read().strip().splitlines()[-1])
     return kb, out
 
+GCSTAT = '(format t "~&GCSTAT ~d ~d~%" (- (aref s1 9) (aref s0 9)) (aref s1 10))'
+GCCOUNT = ('(format t "~&GCSTAT ~d ~d~%GCCOUNT ~d ~d~%" (- (aref s1 9) (aref s0 9)) (aref s1 10) '
+           '(- (aref s1 7) (aref s0 7)) (- (aref s1 8) (aref s0 8)))')
+
+def image_file(b, n):
+    """bench.py's file for the image, also printing the loop's minor and full collections."""
+    f = bench.make_file("image", b, n)
+    s = open(f).read()
+    assert GCSTAT in s
+    open(f, "w").write(s.replace(GCSTAT, GCCOUNT))
+    return f
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image", default=bench.IMAGE)
@@ -49,12 +61,12 @@ def main():
             n = max(1, min(100000, int(300000 / max(us, 1))))
         row = {"name": name, "n": n}
         for label, elf in images:
-            f = bench.make_file("image", b, n)
+            f = image_file(b, n)
             kb, out = peak([elf], f, tmp)
             m = re.search(r"^BENCH \S+ \d+ (.*)$", out, re.M)
             row[label] = kb if m else None
-            g = re.search(r"^GCSTAT (\d+) (\d+)", out, re.M)
-            row[label + "_pause"] = int(g.group(2)) if g else None
+            g = re.search(r"^GCCOUNT (\d+) (\d+)", out, re.M)
+            row[label + "_gc"] = f"{g.group(1)}/{g.group(2)}" if g else "-"
         f = bench.make_file("clisp", b, n)
         kb, out = peak(bench.cmd("clisp", f), None, tmp)
         row["clisp"] = kb if re.search(r"^BENCH ", out, re.M) else None
@@ -63,11 +75,13 @@ def main():
     mib = lambda kb: "-" if kb is None else f"{kb / 1024:.1f}"
     cols = [l for l, _ in images]
     if a.md:
-        hdr = "| benchmark | iterations | " + " | ".join(f"{c} MiB" for c in reversed(cols)) + " | CLISP MiB | image - CLISP MiB |"
+        hdr = ("| benchmark | iterations | " + " | ".join(f"{c} MiB" for c in reversed(cols)) + " | CLISP MiB | image - CLISP MiB | "
+               + " | ".join(f"{c} GCs (minor/full)" for c in reversed(cols)) + " |")
         print(hdr); print("|" + "---|" * (hdr.count("|") - 1))
         for r in rows:
             d = "-" if r["image"] is None or r["clisp"] is None else f"{(r['image'] - r['clisp']) / 1024:+.1f}"
-            print(f"| {r['name']} | {r['n']} | " + " | ".join(mib(r[c]) for c in reversed(cols)) + f" | {mib(r['clisp'])} | {d} |")
+            print(f"| {r['name']} | {r['n']} | " + " | ".join(mib(r[c]) for c in reversed(cols)) + f" | {mib(r['clisp'])} | {d} | "
+                  + " | ".join(r.get(c + "_gc", "-") for c in reversed(cols)) + " |")
     else:
         for r in rows:
             print(f"{r['name']:14} n={r['n']:<6} " + " ".join(f"{c}={mib(r[c])}" for c in cols) + f" clisp={mib(r['clisp'])}")
