@@ -5,7 +5,9 @@
 // them with the memory the guest has: a 16 MiB domain spends ~3 MiB on them, a 1 GiB one
 // gets the full sizes (~19 MiB). Deep nesting is not paid up front: the reader's and
 // printer's frame stacks reserve address space and commit frames as deep as they go, so
-// a 1 GiB guest reads and prints 10^6 levels. Hosted keeps the full defaults.
+// a 1 GiB guest reads and prints 10^6 levels. Hosted keeps the full defaults. The image as a
+// Linux process pays these sizes in address space only: its start-up memory is not zeroed
+// twice (BootHeap.ZeroFilled), so an array is resident as far as it is written.
 namespace LispVm.Eval;
 
 public sealed class VmSizes
