@@ -42,7 +42,8 @@ def matrix_full(levels, reps, timeout, throttled):
     """Rows of `id arm workload mem rep timeout [dyn dynat]`. Unthrottled: the core arms at
     every level for the swept workloads, the peers at PEER_LEVELS; every arm at 3x for the
     small ones; `reps` repeats of the core arms at the 2x and 3x levels of churn; a dynamic
-    run per world for churn and gcbench at 4x -> 2x; calibration runs first. Throttled: the
+    run per world for churn and gcbench at 4x -> 2x (at `auto`: a third of the workload's
+    expected time, so the memory shrinks while it runs); calibration runs first. Throttled: the
     arms that page, below 3x. `timeout` 0 is `auto` (dom0.sh scales it by the slowdown).
     Sized so the whole command takes under an hour on an idle 2-core machine (about 100 runs
     of 10-40 s under TCG)."""
@@ -51,7 +52,7 @@ def matrix_full(levels, reps, timeout, throttled):
     def add(arm, w, mem, rep, dyn=None, at=None):
         nonlocal n
         n += 1
-        extra = "" if dyn is None else " %d %d" % (dyn, at)
+        extra = "" if dyn is None else " %d %s" % (dyn, at)
         rows.append("%s%d %s %s %d %d %s%s" % ("t" if throttled else "u", n, arm, w, mem, rep, to, extra))
     if not throttled:
         for r in range(1, 4):
@@ -74,7 +75,7 @@ def matrix_full(levels, reps, timeout, throttled):
         if not throttled and w in SWEPT:
             for arm in CORE_ARMS:
                 g = GUEST_EXTRA_MB if arm == "guest" else 0
-                add(arm, w, 4 * l + g, 1, 2 * l + g, 8)
+                add(arm, w, 4 * l + g, 1, 2 * l + g, "auto")
     return "# id arm workload mem_mb rep timeout_s [dyn_mb dyn_at_s]\n" + "\n".join(rows) + "\n"
 
 
@@ -112,7 +113,12 @@ def lab_run(bundle_dir, label, throttle, timeout_s, log):
             say("  [%s] %s" % (label, line.split(" ", 1)[1]))
         elif line.startswith("@@ROW"):
             f = line[6:].split(",")
-            say("    -> %s %s %s MiB: %s %s ms" % (f[2], f[3], f[4], f[7], f[8]))
+            # The host's load at the end of each run: another job on the host slows the
+            # emulated machine unevenly (the guest arm most: run 3's finding), so it is kept.
+            load = os.getloadavg()[0]
+            log.write("@@HOSTLOAD %s %.2f\n" % (f[0], load))
+            lines.append("@@HOSTLOAD %s %.2f" % (f[0], load))
+            say("    -> %s %s %s MiB: %s %s ms (host load %.1f)" % (f[2], f[3], f[4], f[7], f[8], load))
         elif line.startswith("lab/run.sh:"):
             say("  " + line)
     rc = p.wait()
@@ -174,6 +180,50 @@ def write_ts(path, lines):
                     f.write("%s,%s,%s,%s,\n" % (p[1], p[2], p[3], p[4]))
 
 
+EXPLAIN = (("churn", 2), ("boyer", 3), ("deriv", 3))   # guests under 64 MiB: one nursery size
+EXPLAIN_ARMS = ("guest", "proc-guestheap", "proc-cgroup", "guest-xlpoll")
+
+
+def matrix_explain(reps):
+    """Why is the guest slower without paging? For each point: the guest, then the image as a
+    process with the guest's own heap limit (proc-guestheap: dom0.sh takes it from the guest
+    run just before), then proc-cgroup, then the guest with the harness polling `xl list`
+    every 0.5 s as the first full runs did (guest-xlpoll), interleaved `reps` times. All these
+    guests are under 64 MiB, so guest and process get the same 2 MiB nursery
+    (KernelLisp.NurseryFor)."""
+    rows, n = [], 0
+    for w, k in EXPLAIN:
+        l = bundle.live_mb("full", w)
+        for r in range(1, reps + 1):
+            for arm in EXPLAIN_ARMS:
+                n += 1
+                # proc-guestheap gets the guest's whole M as memory.max: it must not page.
+                mem = int(round(k * l)) + (GUEST_EXTRA_MB if arm != "proc-cgroup" else 0)
+                rows.append("x%d %s %s %d %d 180" % (n, arm, w, mem, r))
+    return "# id arm workload mem_mb rep timeout_s\n" + "\n".join(rows) + "\n"
+
+
+def explain(args):
+    """--explain: the guest against the same image with the guest's heap (see matrix_explain);
+    rows to gc-vs-paging-STAMP-explain.csv, the whole STATS lines in its log."""
+    stamp = (args.stamp or datetime.date.today().isoformat()) + "-explain"
+    os.makedirs(args.out, exist_ok=True)
+    with tempfile.TemporaryDirectory() as d:
+        b = os.path.join(d, "gcvp")
+        m = matrix_explain(args.reps)
+        bundle.build(b, args.image, "full", m)
+        n = m.count("\nx")
+        say("gc-vs-paging --explain: %d runs (%s; %d repeats)" % (
+            n, ", ".join("%s %gx" % p for p in EXPLAIN), args.reps))
+        with open(os.path.join(args.out, "gc-vs-paging-%s.log" % stamp), "w") as log:
+            rc, lines = lab_run(b, "explain", None, 120 + n * 200, log)
+    rows = rows_of(lines)
+    write_csv(os.path.join(args.out, "gc-vs-paging-%s.csv" % stamp), rows)
+    say("gc-vs-paging --explain: %d of %d rows (lab rc %d)" % (len(rows), n, rc))
+    subprocess.run([sys.executable, os.path.join(HERE, "report.py"), "--explain", args.out, stamp])
+    return 0 if rc == 0 and len(rows) == n else 1
+
+
 def quick(args):
     """CI's check, standalone: every arm completes with a right result."""
     with tempfile.TemporaryDirectory() as d:
@@ -226,6 +276,8 @@ def full(args):
             thr = "iops-total=%d,bps-total=%d" % (iops, bps)
             meta["throttle"] = thr
             say("calibration: TCG slowdown %.1fx; throttled swap drive: %s" % (slowdown, thr))
+            with open(os.path.join(b, "native_ms"), "a") as f:   # auto timeouts from the first boot's slowdown
+                f.write("slow10 %d\n" % int(slowdown * 10))
             m_t = matrix_full(levels, args.reps, args.timeout, True)
             with open(os.path.join(b, "matrix"), "w") as f:
                 f.write(m_t)
@@ -235,6 +287,10 @@ def full(args):
             all_lines += lines2
             all_rows += rows_of(lines2)
         log.close()
+    loads = [float(l.split()[2]) for l in all_lines if l.startswith("@@HOSTLOAD ")]
+    if loads:
+        meta["host_load"] = "1-min load average of the host at the end of each run: median %.2f, max %.2f" % (
+            statistics.median(loads), max(loads))
     csv = os.path.join(out, "gc-vs-paging-%s.csv" % stamp)
     write_csv(csv, all_rows)
     write_ts(os.path.join(out, "gc-vs-paging-%s-timeseries.csv" % stamp), all_lines)
@@ -261,10 +317,12 @@ def main():
                          "times the measured TCG slowdown, + 30 s, within 60-400 s")
     ap.add_argument("--stamp", help="the results' file name stamp (default: today's date)")
     ap.add_argument("--no-throttle", action="store_true", help="skip the throttled-swap boot")
+    ap.add_argument("--explain", action="store_true",
+                    help="the guest vs the same image as a process with the guest's heap limit (one lab boot)")
     a = ap.parse_args()
     if not os.path.isfile(a.image):
         sys.exit("gc-vs-paging: %s missing; build it with build/kernel.sh --all" % a.image)
-    sys.exit(quick(a) if a.quick else full(a))
+    sys.exit(quick(a) if a.quick else explain(a) if a.explain else full(a))
 
 
 if __name__ == "__main__":
