@@ -11,6 +11,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bundle  # noqa: E402
 
 ARMS = ("proc-machine", "proc-cgroup", "guest", "sbcl-machine", "sbcl-cgroup", "clisp")
+# One colour per arm in every panel (the throttled row has only some arms; a colour cycle
+# gave the same colour to different arms there).
+COLOR = dict(zip(ARMS, ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")))
 
 
 def load(path):
@@ -238,10 +241,12 @@ def plots(base, static, dyn, lives):
                         pts[level_of(r, lives[w])].append(work_s(r) * 1000)
                 if pts:
                     xs = sorted(pts)
-                    ax.plot(xs, [1000.0 / statistics.median(pts[x]) for x in xs], marker="o", label=arm)
+                    ax.plot(xs, [1000.0 / statistics.median(pts[x]) for x in xs], marker="o", label=arm, color=COLOR[arm])
             ax.set_title("%s (swap: %s)" % (w, thr)); ax.set_xlabel("memory / live size")
             ax.set_ylabel("runs per second"); ax.grid(True, alpha=0.3)
-    axes[0][0].legend(fontsize=7)
+    for row in axes:
+        if row[0].get_legend_handles_labels()[0]:
+            row[0].legend(fontsize=7)
     fig.tight_layout(); fig.savefig(base + "-throughput.png", dpi=90); plt.close(fig)
     # Pauses: max and p99 per arm and level (log scale).
     fig, axes = plt.subplots(1, len(lives), figsize=(5 * len(lives), 4), squeeze=False)
@@ -254,10 +259,12 @@ def plots(base, static, dyn, lives):
                     pts[level_of(r, lives[w])].append(num(r["max_pause_us"]) / 1000)
             if pts:
                 xs = sorted(pts)
-                ax.plot(xs, [max(pts[x]) for x in xs], marker="o", label=arm)
+                ax.plot(xs, [max(pts[x]) for x in xs], marker="o", label=arm, color=COLOR[arm])
         ax.set_yscale("log"); ax.set_title("%s: max GC pause" % w); ax.set_xlabel("memory / live size")
         ax.set_ylabel("ms"); ax.grid(True, alpha=0.3)
-    axes[0][0].legend(fontsize=7)
+    for row in axes:
+        if row[0].get_legend_handles_labels()[0]:
+            row[0].legend(fontsize=7)
     fig.tight_layout(); fig.savefig(base + "-pauses.png", dpi=90); plt.close(fig)
     # A dynamic run per arm: memory over time.
     ts = base + "-timeseries.csv"
