@@ -69,31 +69,35 @@ namespace LispVm.Gc
                 if (size == 0 || a + size > end || a + size < a) return "damaged image (object walk)";
                 a += size;
             }
-            Bits.CopyBytes((byte*)oldBase, data, bytes);
+            // One pass copies and relocates (issue 20: a byte copy then a second walk cost
+            // ~70% of the boot's instructions): raw bodies word for word, pointer words moved.
             oldTop = oldBase + bytes;
             imageSavedBase = savedBase; imageSavedEnd = savedBase + bytes;
-            for (ulong a = oldBase; a < oldTop; )
+            ulong* s = (ulong*)data, d = (ulong*)oldBase, sEnd = (ulong*)end;
+            while (s < sEnd)
             {
-                ulong* p = (ulong*)a;
-                ulong h = p[0];
-                ulong size = ObjBytesAt(a);
-                if ((h & 7) == W.TagHeader)
+                ulong h = s[0];
+                if ((h & 7) != W.TagHeader)
                 {
-                    byte type = (byte)(h >> 8);
-                    if (type < ObjTypes.FirstRaw)
+                    d[0] = Relocated(h); d[1] = Relocated(s[1]);
+                    s += 2; d += 2;
+                    continue;
+                }
+                ulong words = 1 + ObjTypes.BodyWords(h);
+                byte type = (byte)(h >> 8);
+                d[0] = h;
+                if (type < ObjTypes.FirstRaw)
+                {
+                    for (ulong i = 1; i < words; i++) d[i] = Relocated(s[i]);
+                    // Address-hashed keys moved: make the table rehash on its next use.
+                    if (type == (byte)ObjType.HashTable && words > HtFullEpoch + 1)
                     {
-                        ulong words = size >> 3;
-                        for (ulong i = 1; i < words; i++) p[i] = Relocated(p[i]);
-                        // Address-hashed keys moved: make the table rehash on its next use.
-                        if (type == (byte)ObjType.HashTable && words > HtFullEpoch + 1)
-                        {
-                            p[1 + HtEpoch] = W.Fix(-1);
-                            p[1 + HtFullEpoch] = W.Fix(-1);
-                        }
+                        d[1 + HtEpoch] = W.Fix(-1);
+                        d[1 + HtFullEpoch] = W.Fix(-1);
                     }
                 }
-                else { p[0] = Relocated(p[0]); p[1] = Relocated(p[1]); }
-                a += size;
+                else for (ulong i = 1; i < words; i++) d[i] = s[i];
+                s += words; d += words;
             }
             GcMode saved = mode;
             mode = GcMode.ImageLoad; imageRoots = roots; imageRootCap = nroots; imageRootIndex = 0;
