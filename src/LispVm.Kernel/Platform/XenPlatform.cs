@@ -396,6 +396,7 @@ namespace LispVm.Kernel
 
         public override byte* Reserve(ulong bytes) { return _frames.Reserve(bytes); }
         public override bool Commit(byte* p, ulong bytes) { return _frames.Commit(p, bytes); }
+        public override bool CommitUncleared(byte* p, ulong bytes) { return _frames.Commit(p, bytes, false); }
         public override bool Decommit(byte* p, ulong bytes) { return _frames.Decommit(p, bytes); }
 
         void Shutdown(uint reason)
