@@ -95,8 +95,12 @@ namespace LispVm.Gc
             }
             if (hash != checksum) return "damaged image (checksum)";
             if (walkWhy != null) return walkWhy;
-            Collect(true);
+            // The fresh VM's start-up objects are all replaced (the image's roots take every
+            // root slot): dropped, not collected first (issue 20: that full collection was a
+            // tenth of the boot's instructions).
             if (!EnsureOldCommitted(oldBase + bytes)) return "no frames for the image";
+            oldTop = oldBase;
+            ResetNursery();
             // One pass copies, relocates and notes each object in the crossing map (issue 20: a
             // byte copy then two more walks cost ~75% of the boot's instructions): raw bodies
             // word for word, pointer words moved.
@@ -149,6 +153,9 @@ namespace LispVm.Gc
             Bits.ZeroBytes(cards, cardCommitted);      // the crossing map was made by the copy
             fullEpoch++; gcEpoch++;
             liveAfterGc = bytes;
+            // As after a full collection that left the image's bytes live (CollectFull). The
+            // nursery limit stays; the first minor collection commits the old space it needs.
+            nextFullAt = bytes + (bytes < (16UL << 20) ? (16UL << 20) : bytes);
             return null;
         }
     }
