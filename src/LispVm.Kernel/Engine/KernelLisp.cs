@@ -221,14 +221,14 @@ namespace LispVm.Kernel
                 p.Write("): the library was compiled at boot");
                 p.Write(p.NewLine);
             }
-            memory.FitLimit();
             // Issue 14: the interactive debugger is on for a terminal and the Xen console, off
             // for a pipe (one-line error reports, exit status); debugger=on|off chooses.
             bool debugger = p.HasOption("debugger=on") || (interactive && !p.HasOption("debugger=off"));
             // Set directly, not through EvalText: compiling one form cost a guest more than the
             // image load under TCG (issue 20).
             if (debugger) vm.SetSymValue(vm.Intern("*INTERACTIVE-DEBUGGER*"), vm.T);
-            if (p.RamdiskLength != 0) SeedFileStore(p, vm);
+            // The ramdisk's files go into the heap: under the limit the frames allow.
+            if (p.RamdiskLength != 0) { memory.FitLimit(); SeedFileStore(p, vm); }
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
             ulong mem = p.MemoryBytes != 0 ? p.MemoryBytes : o.LimitBytes;
@@ -259,10 +259,13 @@ namespace LispVm.Kernel
             p.Write(p.NewLine);
             KernelNetRepl.Start(p, net, vm);       // repl=ADDR:PORT (off without it)
             repl.Start();
-            // After the first prompt (issue 20): work the prompt does not need. xenstore round
-            // trips (the toolstack's watches; the domain's name for MACHINE-INSTANCE) and
-            // the Lisp call that sets *FEATURES*: all done before the first input is read.
+            // After the first prompt (issue 20): work the prompt does not need. The heap limit,
+            // xenstore round trips (the toolstack's watches; the domain's name for
+            // MACHINE-INSTANCE) and the Lisp call that sets *FEATURES*: all done before the
+            // first input is read. FitLimit (the heap limit from the frames left) commits ahead
+            // the old space a minor collection needs: 2 MiB of mappings on Xen.
             p.Flush();
+            memory.FitLimit();
             p.StartServices();
             SetPlatformInfo(p, vm);
             Internal.Runtime.BootHeap.Sealed = true;
