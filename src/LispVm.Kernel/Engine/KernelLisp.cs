@@ -189,7 +189,13 @@ namespace LispVm.Kernel
             KernelMemory memory = new KernelMemory(p, heap, mb >= 8 ? mb << 20 : 0);
             KernelLispPlatform output = new KernelLispPlatform(p);
             output.Memory = memory;
-            Vm vm = new Vm(heap, output, sizes);
+            // The library: from the heap image linked into the ELF (build time), else compiled
+            // now. LISPVM_DUMP_IMAGE=1 (build/kernel.sh, Linux) compiles it and writes the
+            // image to stdout instead of starting the REPL. With an image the VM leaves the
+            // heap's start-up state to it.
+            bool dump = p.HasOption("LISPVM_DUMP_IMAGE=1");
+            long imageSize = dump ? 0 : HeapImageBlob.Size();
+            Vm vm = new Vm(heap, output, sizes, imageSize > 0);
             Repl repl = new Repl(vm, sizes.ReplChars);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
@@ -198,18 +204,14 @@ namespace LispVm.Kernel
             output.Vm = vm;
             output.Poller = vm.Poller;
             ulong tHeap = p.MonotonicNs();
-            // The library: from the heap image linked into the ELF (build time), else compiled
-            // now. LISPVM_DUMP_IMAGE=1 (build/kernel.sh, Linux) compiles it and writes the
-            // image to stdout instead of starting the REPL.
-            bool dump = p.HasOption("LISPVM_DUMP_IMAGE=1");
             string imageWhy = null;
             bool fromImage = false;
-            long imageSize = dump ? 0 : HeapImageBlob.Size();
             if (imageSize > 0)
             {
                 imageWhy = HeapImage.Load(vm, HeapImageBlob.Data(), imageSize);
                 fromImage = imageWhy == null;
             }
+            if (!fromImage) vm.InitHeapState();           // refused: make what the image would have held
             int bad = fromImage ? 0 : Boot.Load(vm, repl);
             vm.FlushConsole();
             ulong tLibrary = p.MonotonicNs();
