@@ -26,13 +26,10 @@ public static unsafe class HeapImage
         return h;
     }
 
-    // FNV-1a over 64-bit words: ~0.1 ms for a 600 KB image natively.
-    static ulong Checksum(ulong* p, ulong words)
-    {
-        ulong h = 0xcbf29ce484222325UL;
-        for (ulong i = 0; i < words; i++) { h ^= p[i]; h *= 0x100000001b3UL; }
-        return h;
-    }
+    // FNV-1a over 64-bit words: ~0.1 ms for a 600 KB image natively. Loading computes the
+    // same hash over the roots here and over the objects in the heap's walk (one pass).
+    const ulong HashBasis = 0xcbf29ce484222325UL;
+    static ulong Checksum(ulong* p, ulong words) { return Heap.ImageHash(HashBasis, p, words); }
 
     /// <summary>The image of the VM as it is now (call after Boot.Load, at a quiet point);
     /// null if the heap is busy.</summary>
@@ -72,8 +69,8 @@ public static unsafe class HeapImage
         if (w[5] != (ulong)n || w[2] != Fingerprint(vm, n)) return "image was made by a different build";
         ulong bytes = w[4];
         if ((ulong)length != (ulong)(HeaderWords + n) * 8 + bytes) return "image length does not match its header";
-        if (w[6] != Checksum(w + HeaderWords, (ulong)n + bytes / 8)) return "damaged image (checksum)";
-        string why = vm.Heap.LoadImage(blob + (HeaderWords + n) * 8, bytes, w[3], w + HeaderWords, n);
+        ulong rootsHash = Heap.ImageHash(HashBasis, w + HeaderWords, (ulong)n);
+        string why = vm.Heap.LoadImage(blob + (HeaderWords + n) * 8, bytes, w[3], w + HeaderWords, n, rootsHash, w[6]);
         if (why != null) return why;
         // The console starts a fresh session: nothing printed yet on this terminal.
         vm.Heap.SetSlot(vm.Roots[(int)R.ConsoleOut], Builtins.SCol, M.Fix(0));

@@ -49,8 +49,9 @@ namespace LispVm.Gc
             markStack = (ulong*)((ulong)crossing + (H >> CrossShift));
             markStackCap = MarkStackBytes / 8;
 
-            // Nursery and its side-table parts, and the mark stack, are committed for good.
-            if (!CommitRange(nurBase, nurSize)) return false;
+            // Nursery and its side-table parts, and the mark stack, are committed for good. The
+            // nursery need not be zeroed: every allocation writes its object in full.
+            if (!CommitRange(nurBase, nurSize, false)) return false;
             if (!CommitRange((ulong)markBits + (oldMax >> MarkShift), nurSize >> MarkShift)) return false;
             if (!CommitRange((ulong)blockDest + (oldMax >> DestShift), nurSize >> DestShift)) return false;
             if (!CommitRange((ulong)cards + (oldMax >> CardShift), nurSize >> CardShift)) return false;
@@ -86,10 +87,12 @@ namespace LispVm.Gc
             return true;
         }
 
-        bool CommitRange(ulong addr, ulong bytes)
+        // zeroed = false: for the nursery and the old space, which are written before they are
+        // read (allocation, evacuation, the image copy); side tables and stacks must start zero.
+        bool CommitRange(ulong addr, ulong bytes, bool zeroed = true)
         {
             if (bytes == 0) return true;
-            if (!frames.Commit(addr, bytes)) return false;
+            if (!(zeroed ? frames.Commit(addr, bytes) : frames.CommitUncleared(addr, bytes))) return false;
             framesCommitted += bytes / pageSize;
             return true;
         }
@@ -118,7 +121,7 @@ namespace LispVm.Gc
             if (!GrowMeta((ulong)blockDest, ref destCommitted, target >> DestShift)) return false;
             if (!GrowMeta((ulong)cards, ref cardCommitted, target >> CardShift)) return false;
             if (!GrowMeta((ulong)crossing, ref crossCommitted, target >> CrossShift)) return false;
-            if (!CommitRange(oldBase + have, target - have)) return false;
+            if (!CommitRange(oldBase + have, target - have, false)) return false;
             oldCommitEnd = oldBase + target;
             return true;
         }

@@ -13,6 +13,10 @@ namespace LispVm.Gc
         /// Both page-aligned and inside a reservation; never called for committed pages.
         /// False if no frames are left.</summary>
         bool Commit(ulong addr, ulong bytes);
+        /// <summary>Like Commit, but the pages' contents are unspecified (frames of our own
+        /// domain: Xen-scrubbed or our old heap data): for memory the heap always writes
+        /// before it reads (nursery, old space). Saves zeroing every page of the heap (issue 20).</summary>
+        bool CommitUncleared(ulong addr, ulong bytes);
         /// <summary>Give the frames behind [addr, addr+bytes) back; the range stays reserved.
         /// False if some could not be given back: the heap counts it (Heap.DecommitFailures)
         /// and treats the range as decommitted anyway (Commit must accept pages still mapped).</summary>

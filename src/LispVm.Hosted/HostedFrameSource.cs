@@ -48,6 +48,18 @@ namespace LispVm.Hosted
             return true;
         }
 
+        /// <summary>Tests set this: CommitUncleared fills its pages with a garbage pattern, so a
+        /// heap that read uncleared memory before writing it would show it.</summary>
+        public static bool PoisonUncleared;
+
+        public bool CommitUncleared(ulong addr, ulong bytes)
+        {
+            if (!Commit(addr, bytes)) return false;
+            if (PoisonUncleared)
+                for (ulong o = 0; o < bytes; o += 4096) new Span<byte>((void*)(addr + o), 4096).Fill(0xA5);
+            return true;
+        }
+
         public bool Decommit(ulong addr, ulong bytes)
         {
             bool ok = madvise((IntPtr)(long)addr, (UIntPtr)bytes, MADV_DONTNEED) == 0;

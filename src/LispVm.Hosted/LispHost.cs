@@ -45,7 +45,8 @@ public sealed class LispHost
         Frames = new HostedFrameSource();
         Heap = new Heap(Frames, options.LimitBytes, options);
         HostedStack.Apply(Heap);
-        Vm = new Vm(Heap, Platform, sizes);
+        // With an image the VM leaves the heap's start-up state to it (InitHeapState if refused).
+        Vm = new Vm(Heap, Platform, sizes, image != null);
         Vm.Comp.UsePeephole = peephole;   // off: tests compare code as emitted (the library too)
         Vm.DebugChecks = Environment.GetEnvironmentVariable("LISPVM_VM_DEBUG") == "1";
         Repl = sizes == null ? new Repl(Vm) : new Repl(Vm, sizes.ReplChars);
@@ -53,6 +54,7 @@ public sealed class LispHost
         {
             fixed (byte* b = image) ImageRefused = HeapImage.Load(Vm, b, image.Length);
             if (ImageRefused == null) { Vm.FlushConsole(); return; }
+            Vm.InitHeapState();
         }
         BootErrors = Boot.Load(Vm, Repl);
         Vm.FlushConsole();

@@ -16,7 +16,6 @@ namespace LispVm.Kernel
         {
             Layout* L = Layout.Current;
             Panic.Handler = &KernelPanic.FromCorelib;
-            BootHeap.ZeroFilled = true;     // .bss and anonymous mmap: zero, never reused
             BootHeap.Init((byte*)L->BootHeap, L->BootHeapEnd - L->BootHeap);
             StartupCodeHelpers.InitializeModules((void**)L->ModulesStart, (void**)L->ModulesEnd);
 

@@ -76,7 +76,12 @@ namespace XenPv.Shim
         }
 
         // Maps [p, p+bytes) (page aligned, inside a reservation) and zeroes it.
-        public bool Commit(byte* p, ulong bytes)
+        public bool Commit(byte* p, ulong bytes) { return Commit(p, bytes, true); }
+
+        // zero = false leaves the frames as they are (Xen-scrubbed, or our own old data): for
+        // memory the caller writes before reading (the Lisp heap's nursery and old space; zeroing
+        // every page cost ~1,500 instructions a page at boot, emulated under TCG: issue 20).
+        public bool Commit(byte* p, ulong bytes, bool zero)
         {
             ulong va = (ulong)p, end = va + ((bytes + 4095) & ~4095UL);
             if (!InReservation(va, end)) return false;
@@ -94,7 +99,7 @@ namespace XenPv.Shim
             }
             if (!FlushBatch()) return false;
             // Free frames may hold old heap data (dirty) or whatever Xen gave: zero them all.
-            for (ulong z = va; z < end; z += 4096) mem.FillPage(z, 0);
+            if (zero) for (ulong z = va; z < end; z += 4096) mem.FillPage(z, 0);
             return true;
         }
 

@@ -145,6 +145,66 @@ namespace XenPv.Xenbus
             return watches.Take(token);
         }
 
+        // ---- pipelined requests (issue 20): send several, then await each in the order sent;
+        // one round trip for all instead of one each (xenstored answers a connection's
+        // requests in order). Outside transactions only. Send* return the request's id, or 0
+        // when it could not be sent (the matching Await* then fails at once).
+
+        public uint SendWrite(string path, string value)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0 || txId != 0 || value.Length > 256 || n + value.Length > MaxPayload) return 0;
+            for (int i = 0; i < value.Length; i++) msg[HeaderSize + n + i] = (byte)value[i];
+            uint id;
+            return Send(XsType.Write, n + value.Length, out id) < 0 ? 0 : id;
+        }
+
+        public uint SendRead(string path)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0 || txId != 0) return 0;
+            uint id;
+            return Send(XsType.Read, n, out id) < 0 ? 0 : id;
+        }
+
+        // The watch counts as registered from here; AwaitWatch drops it if xenstored refused.
+        public uint SendWatch(string path, string token)
+        {
+            if (txId != 0 || watches.Find(token) >= 0) return 0;
+            int slot = watches.Add(path, token);
+            if (slot < 0) return 0;
+            int n = PutPath(path, 0);
+            int t = n < 0 ? n : PutPath(token, n);
+            uint id;
+            if (t < 0 || Send(XsType.Watch, t, out id) < 0) { watches.Remove(slot); return 0; }
+            return id;
+        }
+
+        // The reply to a SendWrite (or any request answered with a status).
+        public XsError AwaitStatus(uint id) { return id == 0 ? NotSent : Status(Await(id)); }
+
+        private XsError NotSent { get { return IsDead ? XsError.Dead : XsError.Timeout; } }
+
+        // The reply to a SendRead: the value's length (copied to value, at most max) or an XsError.
+        public int AwaitRead(uint id, byte* value, int max)
+        {
+            if (id == 0) return (int)NotSent;
+            int r = Await(id);
+            if (r < 0) return r;
+            int k = r < max ? r : max;
+            fixed (byte* m = msg) for (int i = 0; i < k; i++) value[i] = m[HeaderSize + i];
+            return k;
+        }
+
+        public XsError AwaitWatch(uint id, string token)
+        {
+            int slot = watches.Find(token);
+            if (id == 0) return NotSent;                    // SendWatch already dropped it
+            XsError e = Status(Await(id));
+            if (e != XsError.Ok && slot >= 0) watches.Remove(slot);
+            return e;
+        }
+
         // ---- paths built at run time (a backend's directory read from xenstore): bytes, not
         // string literals (the kernel has no string operations). pathLength excludes any NUL.
 
@@ -380,8 +440,18 @@ namespace XenPv.Xenbus
         // Returns the reply payload length (payload in msg after the header) or an XsError.
         private int Call(XsType type, int payloadLength)
         {
+            uint id;
+            int e = Send(type, payloadLength, out id);
+            return e < 0 ? e : Await(id);
+        }
+
+        // Sends msg as a request (header filled here); its id for Await, or an XsError.
+        private int Send(XsType type, int payloadLength, out uint id)
+        {
+            id = 0;
             if (State == XsConnection.Dead) return (int)XsError.Dead;
-            uint id = nextId++;
+            id = nextId++;
+            if (id == 0) id = nextId++;          // 0 means "no request" to SendX callers
             ulong deadline = port.NowNs() + TimeoutNs;
             fixed (byte* m = msg)
             {
@@ -397,6 +467,20 @@ namespace XenPv.Xenbus
                     if (sent != 0) Die();        // half a request in the ring: xenstored will misparse what follows
                     return (int)XsError.Timeout;
                 }
+            }
+            return 0;
+        }
+
+        // Waits for the reply to request id: its payload length (payload in msg after the
+        // header) or an XsError. Replies to other ids are dropped, so pipelined requests must
+        // be awaited in the order they were sent (xenstored answers a connection in order).
+        private int Await(uint id)
+        {
+            if (State == XsConnection.Dead) return (int)XsError.Dead;
+            ulong deadline = port.NowNs() + TimeoutNs;
+            fixed (byte* m = msg)
+            {
+                XsdSockmsg* h = (XsdSockmsg*)m;
                 for (;;)
                 {
                     int got = pump.Transfer(ref ring, port, m, HeaderSize, false, deadline, WaitSliceNs);

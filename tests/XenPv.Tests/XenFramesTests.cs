@@ -131,6 +131,21 @@ public unsafe class XenFramesTests
     }
 
     [Fact]
+    public void UnclearedCommitMapsTheSameWayWithoutZeroing()
+    {
+        // Issue 20: the Lisp heap's nursery and old space skip the zeroing; tables still get it.
+        var (xen, f) = Boot(3000);
+        byte* heap = f.Reserve(4 * 1024 * 1024);
+        long zero0 = xen.ZeroedPages;
+        Assert.True(f.Commit(heap, 3 * 1024 * 1024, false), $"commit failed: {f.LastError}");
+        Assert.Equal(768ul, f.FramesMapped);
+        Assert.Equal(3, xen.ZeroedPages - zero0);                          // one L2 and two L1 tables only
+        for (ulong i = 0; i < 768; i++) Assert.True(xen.Translate((ulong)heap + i * 4096).HasValue, $"heap page {i} not mapped");
+        xen.Write((ulong)heap + 8, 42);
+        Assert.Equal(42ul, xen.Read((ulong)heap + 8));
+    }
+
+    [Fact]
     public void DecommitUnmapsFlushesAndKeepsTheFramesDirty()
     {
         var (xen, f) = Boot(2000);

@@ -31,6 +31,49 @@ public unsafe class XenStoreTests
     }
 
     [Fact]
+    public void PipelinedRequestsAllGoOutBeforeAnyReplyIsRead()
+    {
+        // Issue 20: XenControl.Start's five requests cost one round trip, not five.
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page);
+        var xs = new XenStore(page.P, d);
+        d.Store["memory/static-max"] = Encoding.ASCII.GetBytes("16384");
+        uint w = xs.SendWrite("data/a", "1");
+        uint r = xs.SendRead("memory/static-max");
+        uint missing = xs.SendRead("no/such/key");
+        uint watch = xs.SendWatch("control/shutdown", "tok");
+        Assert.True(w != 0 && r != 0 && missing != 0 && watch != 0);
+        Assert.Equal(new[] { (uint)XsType.Write, (uint)XsType.Read, (uint)XsType.Read, (uint)XsType.Watch }, d.TypesSeen);
+        Assert.Equal(0, d.Waits);                       // nothing waited for a reply yet
+        Assert.Equal(XsError.Ok, xs.AwaitStatus(w));
+        var buf = new byte[32];
+        fixed (byte* b = buf)
+        {
+            int n = xs.AwaitRead(r, b, buf.Length);
+            Assert.Equal("16384", Encoding.ASCII.GetString(buf, 0, n));
+            Assert.Equal((int)XsError.ENOENT, xs.AwaitRead(missing, b, buf.Length));
+        }
+        Assert.Equal(XsError.Ok, xs.AwaitWatch(watch, "tok"));
+        Assert.Equal("1", Encoding.ASCII.GetString(d.Store["data/a"]));
+        Assert.True(xs.TakeWatch("tok"));               // the watch's first event
+        Assert.Equal(0, xs.DroppedReplies);
+    }
+
+    [Fact]
+    public void PipelinedRequestOnADeadConnectionFailsAtOnce()
+    {
+        using var page = new SharedPage();
+        var d = new FakeXenstored(page) { ForceLength = 99999 };
+        var xs = new XenStore(page.P, d);
+        uint w = xs.SendWrite("data/a", "1");
+        Assert.Equal(XsError.Protocol, xs.AwaitStatus(w));      // impossible length: dead
+        Assert.Equal(0u, xs.SendRead("data/a"));
+        Assert.Equal(0u, xs.SendWatch("control/shutdown", "tok"));
+        Assert.Equal(XsError.Dead, xs.AwaitWatch(0, "tok"));
+        Assert.Equal(-1, xs.Watches.Find("tok"));              // not left registered
+    }
+
+    [Fact]
     public void MissingKeyIsENOENT()
     {
         using var page = new SharedPage();

@@ -22,14 +22,10 @@ namespace Internal.Runtime
         // Bytes handed out to objects and tables (what start-up really costs; TotalBytes
         // also counts the unused rest of each region).
         public static ulong AllocatedBytes;
-        // Set by an entry whose regions are zero-filled and never reused (Linux: .bss and
-        // mmap): objects are not zeroed again, so an array becomes resident only where it is
-        // written. A thread pool or a 10^5-entry table that boot never touches costs address
-        // space, not memory. Xen keeps the zeroing (its frames are all populated anyway).
-        public static bool ZeroFilled;
         const ulong ChunkBytes = 1UL << 20, LargeObject = 256UL << 10;
 
         // The first 8 bytes stay free: every object is preceded by an 8-byte header slot.
+        // The region must be zero (Alloc does not clear what it hands out).
         public static void Init(byte* start, ulong size) { s_next = start + 8; s_end = start + size; TotalBytes += size; }
         public static ulong Used(byte* start) { return (ulong)(s_next - start); }
         // Bytes left in the current region before the next Grow.
@@ -60,7 +56,11 @@ namespace Internal.Runtime
             byte* p = s_next;
             s_next += size;
             AllocatedBytes += size;
-            if (!ZeroFilled) for (ulong i = 0; i < size; i += 8) *(ulong*)(p + i) = 0;
+            // No zeroing (issue 20: it was a tenth of the boot's instructions): every region is
+            // zero when it arrives (the ELF's .bss, which Xen's loader and Linux clear; Grow's
+            // memory is zeroed) and the bump pointer never hands out a byte twice. On Linux this
+            // also keeps an array that boot never writes (a spare thread's stacks, a table sized
+            // for the worst case) out of the process's resident memory (issue 19).
             return p;
         }
 

@@ -19,6 +19,7 @@ public sealed unsafe partial class Builtins
         int idx = vm.Nb++;
         vm.Bfn[idx] = f;
         vm.BuiltinsHash = BuiltinHash(vm.BuiltinsHash, name, min, max);
+        if (vm.heapStatePending) return idx;           // the heap image holds the function object
         int mark = heap.RootMark();
         int rs = heap.PushRoot(vm.Intern(name));
         ulong fo = heap.AllocBoxed(ObjType.Function, Fn.Size);

@@ -73,7 +73,12 @@ public sealed unsafe partial class Vm : IGcRoots
     /// <summary>Sizes of the start-up arrays: VmSizes (null = the full hosted defaults).</summary>
     public readonly VmSizes Sizes;
 
-    public Vm(Heap heap, IPlatform platform, VmSizes sizes = null)
+    /// <summary>heapFromImage: a heap image will replace the heap's contents (HeapImage.Load),
+    /// so the symbols, streams and builtin function objects the image holds are not made
+    /// here (issue 20: a third of the kernel's boot instructions, all thrown away); only the
+    /// C# side (builtin table, reader, printer, stacks) is. If the image is refused, call
+    /// InitHeapState before anything else runs.</summary>
+    public Vm(Heap heap, IPlatform platform, VmSizes sizes = null, bool heapFromImage = false)
     {
         Heap = heap;
         Platform = platform;
@@ -100,10 +105,30 @@ public sealed unsafe partial class Vm : IGcRoots
         TailFn = W.Nil;
         for (int i = 0; i < MaxValues; i++) Th.Mv[i] = W.Nil;
         Comp = new Compiler(this, Sizes.CompilerShift);
+        InitIoObjects();
+        heapStatePending = heapFromImage;
+        if (!heapFromImage) { InitSymbols(); InitTrampoline(); InitIoHeap(); }
+        Builtins.RegisterCore(this);
+    }
+
+    // Set while the heap's start-up state is left to a heap image (Builtins.Def then only
+    // fills the builtin table).
+    internal bool heapStatePending;
+
+    /// <summary>The heap state a Vm made with heapFromImage left out, for when the image was
+    /// refused: symbols, trampoline, streams, builtin function objects (the builtin table is
+    /// filled again, identically), and *PACKAGE* as a Repl sets it.</summary>
+    public void InitHeapState()
+    {
+        if (!heapStatePending) return;
+        heapStatePending = false;
         InitSymbols();
         InitTrampoline();
-        InitIo();
+        InitIoHeap();
+        Nb = 0;
+        BuiltinsHash = 0xcbf29ce484222325UL;
         Builtins.RegisterCore(this);
+        if (ConsoleIn != null) SetSymValue(Syms[(int)S.PackageVar], Heap.UserPackage);
     }
 
     public ulong Sym(S s) { return Syms[(int)s]; }

@@ -40,7 +40,8 @@ public sealed unsafe partial class Vm
     /// stream): a macro character's function then reads *standard-input* from there.</summary>
     internal Repl ReplReading;
 
-    void InitIo()
+    // The C# objects (always made) and the heap state (left to a heap image: Vm's heapFromImage).
+    void InitIoObjects()
     {
         Num = new Num(Heap, Sizes.NumDigits);
         Printer = new LispPrinter(Heap, Num, Sizes.PrintDepth);
@@ -48,6 +49,10 @@ public sealed unsafe partial class Vm
         sink = new StreamSink(this);
         source = new StreamSource(this);
         readHook = new ReadHook(this);
+    }
+
+    void InitIoHeap()
+    {
         Reader.SetSharpFunction(Intern("%READ-SHARP"));
         ulong co = MakeStream(Builtins.KConsoleOut, W.Nil);
         Roots[(int)R.ConsoleOut] = co;

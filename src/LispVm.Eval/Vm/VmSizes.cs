@@ -7,7 +7,7 @@
 // printer's frame stacks reserve address space and commit frames as deep as they go, so
 // a 1 GiB guest reads and prints 10^6 levels. Hosted keeps the full defaults. The image as a
 // Linux process pays these sizes in address space only: its start-up memory is not zeroed
-// twice (BootHeap.ZeroFilled), so an array is resident as far as it is written.
+// twice (BootHeap.Alloc does not zero), so an array is resident as far as it is written.
 namespace LispVm.Eval;
 
 public sealed class VmSizes

@@ -150,7 +150,6 @@ namespace LispVm.Kernel
         {
             // Boot phases for LISPVM_BOOT_STATS=1 (issue 20: boot to prompt, phase by phase).
             ulong tRun = p.MonotonicNs();
-            p.StartServices();
             // ip= gw= udp-echo= (and Linux net=tap:NAME): the device, the stack, one boot line.
             KernelNet net = p.HasOption("LISPVM_DUMP_IMAGE=1") ? null : KernelNet.Start(p);
             ulong tServices = p.MonotonicNs();
@@ -185,11 +184,18 @@ namespace LispVm.Kernel
             if (reserveFor < o.LimitBytes) reserveFor = o.LimitBytes;
             Heap heap = new Heap(new KernelFrameSource(p), reserveFor, o);
             SetStackLimit(heap);
+            ulong tVm = p.MonotonicNs();
             if (reserveFor != o.LimitBytes) heap.SetLimit(o.LimitBytes);
             KernelMemory memory = new KernelMemory(p, heap, mb >= 8 ? mb << 20 : 0);
             KernelLispPlatform output = new KernelLispPlatform(p);
             output.Memory = memory;
-            Vm vm = new Vm(heap, output, sizes);
+            // The library: from the heap image linked into the ELF (build time), else compiled
+            // now. LISPVM_DUMP_IMAGE=1 (build/kernel.sh, Linux) compiles it and writes the
+            // image to stdout instead of starting the REPL. With an image the VM leaves the
+            // heap's start-up state to it.
+            bool dump = p.HasOption("LISPVM_DUMP_IMAGE=1");
+            long imageSize = dump ? 0 : HeapImageBlob.Size();
+            Vm vm = new Vm(heap, output, sizes, imageSize > 0);
             Repl repl = new Repl(vm, sizes.ReplChars);
             s_vm = vm;
             bool interactive = p.EnterInteractiveMode();
@@ -198,13 +204,8 @@ namespace LispVm.Kernel
             output.Vm = vm;
             output.Poller = vm.Poller;
             ulong tHeap = p.MonotonicNs();
-            // The library: from the heap image linked into the ELF (build time), else compiled
-            // now. LISPVM_DUMP_IMAGE=1 (build/kernel.sh, Linux) compiles it and writes the
-            // image to stdout instead of starting the REPL.
-            bool dump = p.HasOption("LISPVM_DUMP_IMAGE=1");
             string imageWhy = null;
             bool fromImage = false;
-            long imageSize = dump ? 0 : HeapImageBlob.Size();
             if (imageSize > 0)
             {
                 imageWhy = HeapImage.Load(vm, HeapImageBlob.Data(), imageSize);
@@ -212,6 +213,7 @@ namespace LispVm.Kernel
                 // The heap holds a copy now: the blob's 1.4 MiB need not stay resident.
                 p.Forget(HeapImageBlob.Data(), (ulong)imageSize);
             }
+            if (!fromImage) vm.InitHeapState();           // refused: make what the image would have held
             int bad = fromImage ? 0 : Boot.Load(vm, repl);
             vm.FlushConsole();
             ulong tLibrary = p.MonotonicNs();
@@ -223,13 +225,14 @@ namespace LispVm.Kernel
                 p.Write("): the library was compiled at boot");
                 p.Write(p.NewLine);
             }
-            memory.FitLimit();
             // Issue 14: the interactive debugger is on for a terminal and the Xen console, off
             // for a pipe (one-line error reports, exit status); debugger=on|off chooses.
             bool debugger = p.HasOption("debugger=on") || (interactive && !p.HasOption("debugger=off"));
-            if (debugger) repl.EvalText("(setq *interactive-debugger* t)", false);
-            SetPlatformInfo(p, vm);
-            if (p.RamdiskLength != 0) SeedFileStore(p, vm);
+            // Set directly, not through EvalText: compiling one form cost a guest more than the
+            // image load under TCG (issue 20).
+            if (debugger) vm.SetSymValue(vm.Intern("*INTERACTIVE-DEBUGGER*"), vm.T);
+            // The ramdisk's files go into the heap: under the limit the frames allow.
+            if (p.RamdiskLength != 0) { memory.FitLimit(); SeedFileStore(p, vm); }
 
             // Banner: "LispVm 0.1 on Xen 4.17: 64 MiB, boot 2345 ms" (Linux: the heap limit).
             ulong mem = p.MemoryBytes != 0 ? p.MemoryBytes : o.LimitBytes;
@@ -247,8 +250,10 @@ namespace LispVm.Kernel
             {
                 ulong tEnd = p.MonotonicNs();
                 p.Write("; phases (us): before the engine "); p.WriteDec((tRun - entryNs) / 1000);
-                p.Write(", services and network "); p.WriteDec((tServices - tRun) / 1000);
+                // xenstore services come after the prompt now (not counted here).
+                p.Write(", network "); p.WriteDec((tServices - tRun) / 1000);
                 p.Write(", heap and VM "); p.WriteDec((tHeap - tServices) / 1000);
+                p.Write(" (heap "); p.WriteDec((tVm - tServices) / 1000); p.Write(")");
                 p.Write(fromImage ? ", heap image " : ", library compiled "); p.WriteDec((tLibrary - tHeap) / 1000);
                 p.Write(", platform and files "); p.WriteDec((tEnd - tLibrary) / 1000);
                 p.Write(", start-up objects "); p.WriteDec(Internal.Runtime.BootHeap.AllocatedBytes >> 10);
@@ -258,6 +263,15 @@ namespace LispVm.Kernel
             p.Write(p.NewLine);
             KernelNetRepl.Start(p, net, vm);       // repl=ADDR:PORT (off without it)
             repl.Start();
+            // After the first prompt (issue 20): work the prompt does not need. The heap limit,
+            // xenstore round trips (the toolstack's watches; the domain's name for
+            // MACHINE-INSTANCE) and the Lisp call that sets *FEATURES*: all done before the
+            // first input is read. FitLimit (the heap limit from the frames left) commits ahead
+            // the old space a minor collection needs: 2 MiB of mappings on Xen.
+            p.Flush();
+            memory.FitLimit();
+            p.StartServices();
+            SetPlatformInfo(p, vm);
             Internal.Runtime.BootHeap.Sealed = true;
             int code = console.Run();
             p.LeaveInteractiveMode();

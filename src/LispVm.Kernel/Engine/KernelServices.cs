@@ -13,6 +13,7 @@ namespace LispVm.Kernel
         public ulong PageSize => 4096;
         public ulong Reserve(ulong bytes) { return (ulong)_p.Reserve(bytes); }
         public bool Commit(ulong addr, ulong bytes) { return _p.Commit((byte*)addr, bytes); }
+        public bool CommitUncleared(ulong addr, ulong bytes) { return _p.CommitUncleared((byte*)addr, bytes); }
         public bool Decommit(ulong addr, ulong bytes) { return _p.Decommit((byte*)addr, bytes); }
         public void Release(ulong addr, ulong bytes) { _p.Decommit((byte*)addr, bytes); }
     }

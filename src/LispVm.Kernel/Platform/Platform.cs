@@ -24,6 +24,8 @@ namespace LispVm.Kernel
         // Frames: reserve address space, commit (make usable, zeroed) and decommit (give back).
         public abstract byte* Reserve(ulong bytes);
         public abstract bool Commit(byte* p, ulong bytes);
+        // Commit without zeroing (the heap's nursery and old space); Linux's pages are zero anyway.
+        public virtual bool CommitUncleared(byte* p, ulong bytes) { return Commit(p, bytes); }
         public abstract bool Decommit(byte* p, ulong bytes);
         // Read-only image data that boot has finished with (the heap image, once loaded): a
         // Linux process lets the kernel drop its file pages from memory; Xen keeps them.

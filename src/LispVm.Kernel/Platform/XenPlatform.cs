@@ -76,7 +76,7 @@ namespace LispVm.Kernel
             _control.SuspendEnabled = true;
             // libxl's fast path: a port it notifies instead of writing control/shutdown.
             _suspendChannel = new SuspendChannel(_events, _store);
-            PublishSuspendChannel();
+            // Published by StartServices, after the first prompt (a xenstore round trip).
         }
 
         // device/suspend/event-channel, at boot and again in each new domain; without it the
@@ -130,9 +130,12 @@ namespace LispVm.Kernel
             WriteLine(Netfront.Describe(st));
         }
 
-        // xenstore round trips take a while (~0.25 s under the lab's TCG): after the banner.
+        // xenstore round trips take a while (5-10 ms each under the lab's TCG): after the
+        // first prompt (issue 20). Until then a toolstack request waits: the watches fire
+        // once when registered, so a shutdown written meanwhile is still seen.
         public override void StartServices()
         {
+            PublishSuspendChannel();
             if (_control != null && _control.Start() != XsError.Ok)
             {
                 Write("xenstore: control/shutdown watch not available");
@@ -393,6 +396,7 @@ namespace LispVm.Kernel
 
         public override byte* Reserve(ulong bytes) { return _frames.Reserve(bytes); }
         public override bool Commit(byte* p, ulong bytes) { return _frames.Commit(p, bytes); }
+        public override bool CommitUncleared(byte* p, ulong bytes) { return _frames.Commit(p, bytes, false); }
         public override bool Decommit(byte* p, ulong bytes) { return _frames.Decommit(p, bytes); }
 
         void Shutdown(uint reason)

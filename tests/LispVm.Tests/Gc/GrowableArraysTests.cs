@@ -21,6 +21,7 @@ public unsafe class GrowableArraysTests
             Committed += bytes / 4096;
             return inner.Commit(addr, bytes);
         }
+        public bool CommitUncleared(ulong addr, ulong bytes) { return Commit(addr, bytes); }
         public bool Decommit(ulong addr, ulong bytes) { Committed -= bytes / 4096; return inner.Decommit(addr, bytes); }
         public void Release(ulong addr, ulong bytes) => inner.Release(addr, bytes);
     }
@@ -75,6 +76,7 @@ public unsafe class GrowableArraysTests
         public ulong PageSize => 4096;
         public ulong Reserve(ulong bytes) => 0;
         public bool Commit(ulong addr, ulong bytes) => false;
+        public bool CommitUncleared(ulong addr, ulong bytes) => false;
         public bool Decommit(ulong addr, ulong bytes) { return true; }
         public void Release(ulong addr, ulong bytes) { }
     }

@@ -22,6 +22,7 @@ namespace LispVm.Tests.Reader
             return p == new IntPtr(-1) ? 0 : (ulong)p;
         }
         public bool Commit(ulong addr, ulong bytes) => mprotect((IntPtr)(long)addr, (UIntPtr)bytes, 3) == 0;
+        public bool CommitUncleared(ulong addr, ulong bytes) => Commit(addr, bytes);
         public bool Decommit(ulong addr, ulong bytes) { madvise((IntPtr)(long)addr, (UIntPtr)bytes, 4); return mprotect((IntPtr)(long)addr, (UIntPtr)bytes, 0) == 0; }
         public void Release(ulong addr, ulong bytes) => munmap((IntPtr)(long)addr, (UIntPtr)bytes);
     }
