@@ -70,11 +70,8 @@ namespace XenPv.Xenbus
         // WRITE: value bytes follow the path's NUL, with no NUL after them.
         public XsError Write(string path, byte* value, int length)
         {
-            int n = PutPath(path, 0);
-            if (n < 0) return (XsError)n;
-            if (length < 0 || n + length > MaxPayload) return XsError.TooLong;
-            for (int i = 0; i < length; i++) msg[HeaderSize + n + i] = value[i];
-            return Status(Call(XsType.Write, n + length));
+            int n = PutWrite(path, value, length);
+            return n < 0 ? (XsError)n : Status(Call(XsType.Write, n));
         }
 
         // WRITE of a non-negative number in decimal (ring-ref, event-channel, state; negative
@@ -152,11 +149,12 @@ namespace XenPv.Xenbus
 
         public uint SendWrite(string path, string value)
         {
-            int n = PutPath(path, 0);
-            if (n < 0 || txId != 0 || value.Length > 256 || n + value.Length > MaxPayload) return 0;
-            for (int i = 0; i < value.Length; i++) msg[HeaderSize + n + i] = (byte)value[i];
+            if (txId != 0 || value.Length > 256) return 0;
+            byte* v = stackalloc byte[256];
+            for (int i = 0; i < value.Length; i++) v[i] = (byte)value[i];
+            int n = PutWrite(path, v, value.Length);
             uint id;
-            return Send(XsType.Write, n + value.Length, out id) < 0 ? 0 : id;
+            return n < 0 || Send(XsType.Write, n, out id) < 0 ? 0 : id;
         }
 
         public uint SendRead(string path)
@@ -173,8 +171,7 @@ namespace XenPv.Xenbus
             if (txId != 0 || watches.Find(token) >= 0) return 0;
             int slot = watches.Add(path, token);
             if (slot < 0) return 0;
-            int n = PutPath(path, 0);
-            int t = n < 0 ? n : PutPath(token, n);
+            int t = PutPair(path, token);
             uint id;
             if (t < 0 || Send(XsType.Watch, t, out id) < 0) { watches.Remove(slot); return 0; }
             return id;
@@ -188,12 +185,7 @@ namespace XenPv.Xenbus
         // The reply to a SendRead: the value's length (copied to value, at most max) or an XsError.
         public int AwaitRead(uint id, byte* value, int max)
         {
-            if (id == 0) return (int)NotSent;
-            int r = Await(id);
-            if (r < 0) return r;
-            int k = r < max ? r : max;
-            fixed (byte* m = msg) for (int i = 0; i < k; i++) value[i] = m[HeaderSize + i];
-            return k;
+            return id == 0 ? (int)NotSent : CopyReply(Await(id), value, max);
         }
 
         public XsError AwaitWatch(uint id, string token)
@@ -350,8 +342,13 @@ namespace XenPv.Xenbus
         private int Fetch(XsType type, string path, byte* dst, int max)
         {
             int n = PutPath(path, 0);
-            if (n < 0) return n;
-            int r = Call(type, n);
+            return n < 0 ? n : CopyReply(Call(type, n), dst, max);
+        }
+
+        // A reply's payload (r: its length, or an XsError) copied to dst, at most max bytes:
+        // the length copied, or the error.
+        private int CopyReply(int r, byte* dst, int max)
+        {
             if (r < 0) return r;
             int k = r < max ? r : max;
             fixed (byte* m = msg) for (int i = 0; i < k; i++) dst[i] = m[HeaderSize + i];
@@ -360,11 +357,25 @@ namespace XenPv.Xenbus
 
         private XsError PathPair(XsType type, string path, string token)
         {
+            int t = PutPair(path, token);
+            return t < 0 ? (XsError)t : Status(Call(type, t));
+        }
+
+        // path NUL token NUL (WATCH, UNWATCH) into the payload; its length or an XsError.
+        private int PutPair(string path, string token)
+        {
             int n = PutPath(path, 0);
-            if (n < 0) return (XsError)n;
-            int t = PutPath(token, n);
-            if (t < 0) return (XsError)t;
-            return Status(Call(type, t));
+            return n < 0 ? n : PutPath(token, n);
+        }
+
+        // path NUL value (WRITE: no NUL after the value) into the payload; its length or an XsError.
+        private int PutWrite(string path, byte* value, int length)
+        {
+            int n = PutPath(path, 0);
+            if (n < 0) return n;
+            if (length < 0 || n + length > MaxPayload) return (int)XsError.TooLong;
+            for (int i = 0; i < length; i++) msg[HeaderSize + n + i] = value[i];
+            return n + length;
         }
 
         // Writes s plus a NUL into the payload at offset; returns the new payload length.
