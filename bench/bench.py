@@ -45,7 +45,7 @@ def make_file(system, bench, n):
     elif kind == "clbench":     # path = (cl-bench dir, entry); files loaded unmodified
         root, e = path
         body += (f'(defpackage "CL-BENCH" (:use "COMMON-LISP"))\n(in-package "CL-BENCH")\n'
-                 f'(defparameter *misc-dir* #p"{os.path.join(root, "misc")}/")\n(in-package "CL-USER")\n')
+                 f'(defparameter *misc-dir* #p"{misc_dir(root, system)}/")\n(in-package "CL-USER")\n')
         for fn in e["files"]:
             body += open(os.path.join(root, "files", fn)).read() + '\n(in-package "CL-USER")\n'
         if e["with_prior"]:      # the earlier entries of its package once, untimed (see clbench_entries)
@@ -59,12 +59,28 @@ def make_file(system, bench, n):
         call = f'(bench-run "{name}" {n} (function cl-bench.gabriel::{name.upper()}))'
     if system in ("lispvm", "image", "image-base"):
         # GC time and max pause from the VM's counters (PRIMITIVES.md %heap-stats: 9 = gc-time-us, 10 = max-pause-us)
-        call = (f"(let ((s0 (%heap-stats))) {call} (let ((s1 (%heap-stats))) "
+        # Pauses of the timed loop alone, from the engine's pause histogram (GC-STATS, 90-misc.lisp:
+        # percentiles are bucket tops, within 12.5%); guarded so an earlier image without it still runs.
+        pz = ("(when (fboundp 'gc-stats) (let ((g (gc-stats))) "
+              '(format t "~&GCPAUSE ~d ~d ~d ~d ~d~%" (getf g :max-pause-us) (getf g :p99-pause-us) '
+              "(getf g :minor-p99-pause-us) (getf g :pauses) (getf g :full-pauses))))")
+        call = (f"(let ((s0 (%heap-stats))) (when (fboundp 'gc-stats-reset) (gc-stats-reset)) {call} "
+                f"(let ((s1 (%heap-stats))) {pz} "
                 f'(format t "~&GCSTAT ~d ~d~%" (- (aref s1 9) (aref s0 9)) (aref s1 10))))')
     body += call + "\n"
     f = os.path.join(TMP, f"{system}-{name.replace('/', '_')}.lisp")
     open(f, "w").write(body)
     return f
+
+def misc_dir(root, system):
+    """A copy of cl-bench's misc/ per system in TMP: the compiler and load-fasl entries write
+    their fasl next to gabriel.lisp there, so the checkout stays unmodified and systems never
+    load each other's fasls."""
+    d = os.path.join(TMP, "misc-" + system)
+    if not os.path.isdir(d):
+        shutil.copytree(os.path.join(root, "misc"), d,
+                        ignore=lambda _, names: [x for x in names if x.endswith((".fas", ".fasl", ".lib", ".fasc"))])
+    return d
 
 def run_once(system, bench, n, timeout):
     f = make_file(system, bench, n)
@@ -86,6 +102,9 @@ def run_once(system, bench, n, timeout):
     if g and r["us"] > 0:
         r["gc_share"] = int(g.group(1)) / (r["us"] * n)
         r["max_pause_us"] = int(g.group(2))
+    g = re.search(r"^GCPAUSE (\d+) (\d+) (\d+) (\d+) (\d+)", out, re.M)
+    if g:
+        r["loop_max_pause_us"], r["loop_p99_pause_us"], r["loop_minor_p99_us"], r["loop_pauses"], r["loop_full"] = map(int, g.groups())
     return r
 
 def norm(s):
@@ -104,9 +123,10 @@ def same(a, b):
         if abs(fx - fy) > 1e-9 * max(abs(fx), abs(fy), 1e-300): return False
     return True
 
-def ensure_peers(systems):
+def ensure_peers(systems, slurp=False):
     need = {"clisp": "clisp", "ecl": "ecl", "sb-eval": "sbcl", "sbcl": "sbcl"}
     pkgs = sorted({need[s] for s in systems if s in need and not shutil.which(need[s])})
+    if slurp and not os.path.exists("/usr/share/dict/words") and os.geteuid() == 0: pkgs.append("wamerican")   # cl-bench's slurp-lines reads it
     if not shutil.which("/usr/bin/time") or not os.path.exists("/usr/bin/time"): pkgs.append("time")
     if not pkgs: return
     if os.geteuid() != 0:
@@ -132,6 +152,9 @@ def gabriel_runs(tests, gabriel):
 def clbench_entries(root):
     """The non-Gabriel defbench entries of cl-bench's tests.lisp: name, function, setup, :runs and
     the files (unmodified) that define the function's package, the one with DEFPACKAGE first."""
+    for p in ("files", "tests.lisp"):
+        if not os.path.exists(os.path.join(root, p)):
+            sys.exit(f"bench: {root} is not a cl-bench checkout: no {p} in it (fetch cl-bench and pass its directory)")
     files = sorted(f for f in os.listdir(os.path.join(root, "files")) if f.endswith(".lisp") and f != "gabriel.lisp")
     defs, uses = {}, {}
     for f in files:
@@ -171,7 +194,24 @@ def main():
     ap.add_argument("--cl-bench", dest="clbench", help="cl-bench checkout: add every non-Gabriel entry point of its tests.lisp")
     ap.add_argument("--reps", type=int, help="timed repetitions (default 3, --quick 2)")
     ap.add_argument("--tests", help="cl-bench tests.lisp (run counts); default: next to --gabriel's file or its parent")
+    ap.add_argument("--legacy", action="store_true", help="the issue-6 mode (ratios to LispVm) even with cl-bench given")
+    ap.add_argument("--target", type=float, help="fixed set: CLISP's timed loop at least this many s (default 0.2, --quick 0.05)")
+    ap.add_argument("--budget", type=float, help="fixed set: at most this many s per timed run (default 60, --quick 20)")
+    ap.add_argument("--resume", help="fixed set: a CSV of an interrupted run; finished benchmarks are kept")
+    ap.add_argument("--report", help="fixed set: only rebuild md/png from this CSV (with --lab-csv: add the Xen column)")
+    ap.add_argument("--lab-csv", help="fixed set: bench/lab.py's CSV; its guest/process ratio becomes a column")
+    ap.add_argument("--no-own", action="store_true", help="fixed set: leave out bench/programs")
+    ap.add_argument("--slow-tests", action="store_true", help="fixed set: include tests.lisp's #+slow-tests entries")
     a = ap.parse_args()
+    if a.clbench and not os.path.isdir(a.clbench):
+        sys.exit(f"bench: --cl-bench {a.clbench}: no such directory (fetch cl-bench: git clone of "
+                 "clasp-developers/cl-bench, or unpack an archive of it, and pass its directory)")
+    if a.gabriel and not os.path.isfile(a.gabriel):
+        sys.exit(f"bench: --gabriel {a.gabriel}: no such file (cl-bench's files/gabriel.lisp)")
+    fixed_mode = not a.legacy and (a.report or (a.clbench and (a.gabriel or
+                 os.path.isfile(os.path.join(a.clbench, "files", "gabriel.lisp")))))
+    if fixed_mode:
+        return fixed_main(a)
     systems = a.systems.split(",") if a.systems else (
         ["lispvm", "image", "clisp", "ecl", "sbcl"] if a.quick else ["lispvm", "image", "clisp", "ecl", "sb-eval", "sbcl"])
     ensure_peers(systems)
@@ -305,6 +345,36 @@ def main():
     bad = [k for k in list(wrong) + [k for k, e in failed.items() if not e.startswith("not run")] if k[0] in ("lispvm", "image")]
     if bad:
         print("bench: LispVm wrong or failed on", ", ".join(b for _, b in bad)); sys.exit(1)
+
+def fixed_main(a):
+    """Issue 19's fixed-set mode (fixed.py): every system against CLISP over cl-bench."""
+    sys.modules.setdefault("bench", sys.modules[__name__])   # fixed.py's `import bench` is this module (its TMP)
+    import fixed, fixedreport
+    systems = a.systems.split(",") if a.systems else (
+        ["image", "lispvm", "clisp", "sbcl"] if a.quick else ["image", "lispvm", "clisp", "ecl", "sb-eval", "sbcl"])
+    for need in ("clisp", "sbcl"):
+        if need not in systems: systems.append(need)    # the ratio base and the reference result
+    a.reps = a.reps or (1 if a.quick else 5)
+    a.target = a.target or (0.05 if a.quick else 0.2)
+    a.budget = a.budget or (20.0 if a.quick else 60.0)
+    notes = []
+    if a.report:
+        rows = fixed.read_csv(a.report)
+        sy = list(dict.fromkeys(r["system"] for r in rows))
+        return fixedreport.write(a.report[:-4], rows, sy, a, notes, subset=False)
+    if a.clbench and not a.gabriel:
+        a.gabriel = os.path.join(a.clbench, "files", "gabriel.lisp")
+    if not a.clbench:
+        a.clbench = os.path.dirname(os.path.dirname(os.path.abspath(a.gabriel)))
+    ensure_peers(systems, slurp=True)
+    if "image" in systems and not os.access(IMAGE, os.X_OK):
+        notes.append("kernel image column skipped: artifacts/lispvm.elf missing (build/kernel.sh --all)")
+        systems.remove("image")
+    if not os.path.exists("/usr/share/dict/words"):
+        notes.append("slurp-lines reads /usr/share/dict/words, which is missing here: every system returns NIL "
+                     "(apt-get install wamerican)")
+    if a.quick: notes.append("quick mode: 1 repetition and a 50 ms target unless given; for smoke tests, not for figures")
+    fixed.main(a, systems, notes)
 
 def chart(path, benches, systems, med, date, machine, notes):
     try:
