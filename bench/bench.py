@@ -360,6 +360,8 @@ def fixed_main(a):
     notes = []
     if a.report:
         rows = fixed.read_csv(a.report)
+        m = re.search(r"reps (\d+), target ([\d.]+) s of CLISP, budget ([\d.]+) s", open(a.report).readline())
+        if m: a.reps, a.target, a.budget = int(m.group(1)), float(m.group(2)), float(m.group(3))   # the run's, not defaults
         sy = list(dict.fromkeys(r["system"] for r in rows))
         return fixedreport.write(a.report[:-4], rows, sy, a, notes, subset=False)
     if a.clbench and not a.gabriel:

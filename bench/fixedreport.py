@@ -76,6 +76,10 @@ def write(stem, rows, systems, a, notes, subset=False):
             if bad:
                 L.append(f"  - {LABEL[s]} failed or wrong ({len(bad)} of {len(fixed)}): " +
                          ", ".join(f"{n} ({R[(n, s)]['status']})" for n in bad) + " — reasons under Notes.")
+    if lab:
+        lx = [float(v) for n, v in lab.items() if n in group and v.replace(".", "", 1).isdigit()]
+        L.append(f"- **Xen guest / Dom0 process** (bench/lab.py, the image under QEMU TCG): geometric mean "
+                 f"**{fmt(geo(lx))}** over the {len(lx)} entries run in the lab.")
     cfail = [n for n in fixed if R.get((n, "clisp"), {}).get("status") not in ("ok", None)]
     if cfail: L.append(f"- CLISP fails or is wrong on: {', '.join(cfail)}.")
     L.append("")

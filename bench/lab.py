@@ -5,30 +5,56 @@ the lab's Dom0 (same emulated CPU). This writes the per-benchmark files the way 
 `lab/run.sh --script bench/lab-dom0.sh` (guest and process alternate, never overlap), checks
 that both give the same results and writes bench/results/lab-DATE.{md,csv}."""
 import argparse, csv, datetime, hashlib, math, os, statistics, subprocess, sys, tempfile
-import bench
+import bench, fixedset
 
 HERE, ROOT, IMAGE = bench.HERE, bench.ROOT, bench.IMAGE
 # Iterations per timed run: ~0.1 s natively, so ~1-5 s under TCG (10-50x slower).
 ITER = {"tak": 2, "lists": 10, "closures": 80, "floats": 9, "gcbench": 3, "hash": 70}
 GUEST_MB, HEAP_MB = 256, 128   # same heap limit on both sides, so the GC works alike
+# With --cl-bench: the fixed set's entries run in the lab by default. A stated subset, because
+# every run boots a guest and TCG is ~20x slower: ~12 entries x 2 sides x 3 reps fit in ~30-40 min.
+# One or two per family: calls, lists, structures, floats, arrays, CLOS-free OO, bignums, hashing,
+# strings. Entries that read files (compiler, load-fasl, deflate-file, slurp-lines, fprint/*) are
+# left out: the guest has no file system beyond its ramdisk store.
+LAB_FIXED = ["run-tak", "boyer", "browse", "run-traverse", "run-fft", "run-puzzle", "richards",
+             "fib", "mandelbrot/dfloat", "bignum/pari-100-10", "factorial", "hash-integers", "1d-arrays", "bench-strings"]
+LAB_NATIVE_S = 0.1   # iterations per timed run: ~0.1 s for the image natively (1-5 s emulated)
 
 def main():
     ap = argparse.ArgumentParser(description="LispVm: Xen PV guest vs Linux process in the lab's Dom0")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", help="comma-separated benchmark names (default: " + ",".join(ITER) + ")")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--cl-bench", dest="clbench", help="cl-bench checkout: run the fixed set's entries "
+                    "(default the subset LAB_FIXED; --only any) instead of bench/programs")
+    ap.add_argument("--dry-run", action="store_true", help="write the files and the plan, print them, start no lab")
     a = ap.parse_args()
-    names = a.only.split(",") if a.only else list(ITER)
-    for n in names:
-        if n not in ITER: sys.exit(f"bench/lab: unknown benchmark {n} (have {', '.join(ITER)})")
     files = tempfile.mkdtemp(prefix="lispvm-labbench-")
     bench.TMP = files
+    if a.clbench:
+        fixed, _ = fixedset.entries(os.path.abspath(a.clbench), bench)
+        byname = {b[0]: b for b in fixed}
+        names = a.only.split(",") if a.only else LAB_FIXED
+    else:
+        byname = {n: (n, "own", os.path.join(HERE, "programs", n + ".lisp")) for n in ITER}
+        names = a.only.split(",") if a.only else list(ITER)
+    for n in names:
+        if n not in byname: sys.exit(f"bench/lab: unknown benchmark {n} (have {', '.join(byname)})")
+    if a.clbench:   # counts from one native run of the image here (the same file, so the same work)
+        for n in names:
+            r = bench.run_once("image", byname[n], 1, 600)
+            if not r["ok"]: sys.exit(f"bench/lab: {n} fails in the image natively: {r['err'][:200]}")
+            ITER[n] = max(1, round(LAB_NATIVE_S * 1e6 / max(r["us"], 1)))
+            print(f"bench/lab: {n}: {r['us']} µs natively, {ITER[n]} iterations per run", flush=True)
     plan = [f"reps {a.reps} heap-mb {HEAP_MB}"]
     for n in names:
-        f = bench.make_file("image", (n, "own", os.path.join(HERE, "programs", n + ".lisp")), ITER[n])
-        plan.append(f"{n} {os.path.basename(f)}")
+        f = bench.make_file("image", byname[n], ITER[n])
+        plan.append(f"{n.replace('/', '_')} {os.path.basename(f)}")
+    unslash = {n.replace("/", "_"): n for n in names}   # plan lines are "name file": no slash in names for Dom0
     open(os.path.join(files, "plan"), "w").write("\n".join(plan) + "\n")
 
+    if a.dry_run:
+        print(f"bench/lab: dry run, files in {files}; plan:\n" + "\n".join(plan)); return
     total = 2 * a.reps * len(names)
     timeout = 300 + total * 200
     cmd = [os.path.join(ROOT, "lab/run.sh"), IMAGE, "--script", os.path.join(HERE, "lab-dom0.sh"),
@@ -42,7 +68,7 @@ def main():
     for line in p.stdout:
         w = line.rstrip("\r\n").split(" ", 3)
         if w[0] == "@@RUN":
-            cur, got = (w[1], w[2]), None
+            cur, got = (w[1], unslash.get(w[2], w[2])), None
         elif w[0] == "BENCH" and cur and len(w) == 4:
             got = int(w[2])
             times.setdefault(cur, []).append(got)

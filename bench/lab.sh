@@ -2,7 +2,8 @@
 # Why: one command for issue 6's lab comparison: the image as a Xen PV guest against the same
 # image as a Linux process in the lab's Dom0 (same emulated CPU). The work is in lab.py (host
 # side) and lab-dom0.sh (Dom0 side); this only checks what they need first.
-# Usage: bench/lab.sh [--reps N] [--only tak,lists] [--out DIR]   (root; writes bench/results/lab-DATE.{md,csv})
+# Usage: bench/lab.sh [--reps N] [--cl-bench DIR] [--only tak,lists] [--out DIR] [--dry-run]
+#   (root; writes bench/results/lab-DATE.{md,csv}; bench.py --lab-csv merges its ratio column)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "bench/lab.sh: the Xen lab needs root (QEMU, debootstrap)" >&2; exit 1; }
