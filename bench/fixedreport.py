@@ -45,7 +45,7 @@ def write(stem, rows, systems, a, notes, subset=False):
          f"point of its tests.lisp, files unmodified. Per benchmark ONE iteration count, chosen so CLISP's "
          f"timed loop (compile-file'd) takes >= {a.target * 1000:.0f} ms (where CLISP fails: the image's loop; "
          f"the `basis` column), used by every system unless one run would exceed {a.budget:.0f} s (then fewer, "
-         f"`scaled` in the CSV). {a.reps} repetitions; in each, the systems run one after another in a fresh "
+         f"`scaled` in the CSV; a peer — ECL, sb-eval, SBCL — whose single iteration exceeds it is timed once, by its check run). {a.reps} repetitions; in each, the systems run one after another in a fresh "
          f"random order (paired). Median µs per iteration, timed inside each system by bench/harness.lisp. "
          f"Ratio = system / CLISP (< 1: faster than CLISP); where CLISP fails, system / SBCL, marked `S`. "
          f"Results are checked against SBCL native. Pauses: the image's and hosted's GC pauses during the "
@@ -56,7 +56,7 @@ def write(stem, rows, systems, a, notes, subset=False):
     L += ["## Summary", ""]
     for s in others:
         allr = [ratio(s, n) for n in fixed]
-        cl = [(n, x) for n, (x, ref) in zip(fixed, allr) if ref == "clisp"]
+        cl = [(n, x) for n, (x, ref) in zip(fixed, allr) if ref == "clisp" and n not in fixedset.NOT_IN_MEANS]
         if not cl: continue
         lib = [x for n, x in cl if group[n].startswith("library")]
         core = [x for n, x in cl if not group[n].startswith("library")]
@@ -98,7 +98,7 @@ def write(stem, rows, systems, a, notes, subset=False):
                 return f"{float(r['median_us']):.0f}" if r["status"] == "ok" else r["status"]
             cnt = next((R[(n, s)]["iterations"] for s in systems if (n, s) in R and R[(n, s)]["iterations"]), "")
             basis = next((R[(n, s)]["basis"] for s in systems if (n, s) in R and R[(n, s)]["basis"]), "")
-            cells = [n, group[n].replace("library-", "lib: "), f"{cnt} ({LABEL.get(basis, basis)})" if cnt else "-", cell("clisp")]
+            cells = [n + (" †" if n in fixedset.NOT_IN_MEANS else ""), group[n].replace("library-", "lib: "), f"{cnt} ({LABEL.get(basis, basis)})" if cnt else "-", cell("clisp")]
             for s in others:
                 x, ref = ratio(s, n)
                 sc = " (scaled)" if R.get((n, s), {}).get("scaled") else ""
@@ -124,6 +124,7 @@ def write(stem, rows, systems, a, notes, subset=False):
     L += ["", "## Notes", "",
           f"- Library-bound group ({fixedset.LIBRARY_REASON}): " +
           "; ".join(f"{fam}: {', '.join(ns)}" for fam, ns in fixedset.LIBRARY_BOUND.items()) + ".",
+          "- † not in the means: " + "; ".join(f"{n}: {why}" for n, why in fixedset.NOT_IN_MEANS.items()) + ".",
           "- Results checked only for being non-NIL: " + "; ".join(f"{n} ({why})" for n, why in fixedset.CHECK_NON_NIL.items()) + ".",
           "- `hosted` = `dotnet lispvm.dll FILE`; `image` = artifacts/lispvm.elf as a Linux process (file on stdin); "
           "CLISP after compile-file; ECL loads source (bytecode); sb-eval = SBCL's interpreter; SBCL native compiles."]
@@ -135,6 +136,7 @@ def write(stem, rows, systems, a, notes, subset=False):
         for s in systems:
             r = R.get((n, s))
             if r and r["status"] != "ok": L.append(f"- {n} {LABEL[s]}: {r['status']}: {r['error'][:240]}")
+            elif r and r["scaled"].startswith("1 run"): L.append(f"- {n} {LABEL[s]}: one iteration exceeds the budget: timed once (its check run)")
             elif r and r["scaled"]: L.append(f"- {n} {LABEL[s]}: {r['iterations']} iterations (scaled to the budget)")
     md = "\n".join(L) + "\n"
     open(stem + ".md", "w").write(md)

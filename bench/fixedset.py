@@ -31,6 +31,11 @@ LIBRARY_REASON = ("library-bound: the time is mostly in the implementation's lib
 CHECK_NON_NIL = {"compiler": "the fasl's pathname is implementation-specific",
                  "load-fasl": "LOAD's true value is implementation-specific (T or a pathname)"}
 
+# Entries timed and shown but kept out of the geometric means, because LispVm does not yet do
+# the work the entry measures (issue 19: "measured once those land"). Review when it does.
+NOT_IN_MEANS = {"compiler": "LispVm's COMPILE-FILE is interim: it copies the source text "
+                            "(src/LispVm.Eval/lisp/76-files.lisp), so its time is not a compiler's"}
+
 # tests.lisp entries behind a feature cl-bench leaves off by default (`#+slow-tests`):
 # listed in the fixed set only with --slow-tests.
 def slow_entries(tests_text):
