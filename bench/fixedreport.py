@@ -125,7 +125,9 @@ def write(stem, rows, systems, a, notes, subset=False):
           f"- Library-bound group ({fixedset.LIBRARY_REASON}): " +
           "; ".join(f"{fam}: {', '.join(ns)}" for fam, ns in fixedset.LIBRARY_BOUND.items()) + ".",
           "- † not in the means: " + "; ".join(f"{n}: {why}" for n, why in fixedset.NOT_IN_MEANS.items()) + ".",
-          "- Results checked only for being non-NIL: " + "; ".join(f"{n} ({why})" for n, why in fixedset.CHECK_NON_NIL.items()) + ".",
+          "- Results checked only for being non-NIL: " + "; ".join(f"{n} ({why})" for n, why in fixedset.CHECK_NON_NIL.items()) + "; "
+          "for their range: " + "; ".join(f"{n} ({r[2]})" for n, r in fixedset.CHECK_RANGE.items()) + "; where SBCL's result is an "
+          "unreadable object (#<...>: clos-defclass, clos-defmethod), by its type (the first word).",
           "- `hosted` = `dotnet lispvm.dll FILE`; `image` = artifacts/lispvm.elf as a Linux process (file on stdin); "
           "CLISP after compile-file; ECL loads source (bytecode); sb-eval = SBCL's interpreter; SBCL native compiles."]
     if lab:
