@@ -50,6 +50,13 @@ def main():
     for n in names:
         f = bench.make_file("image", byname[n], ITER[n])
         plan.append(f"{n.replace('/', '_')} {os.path.basename(f)}")
+    # Only the program files and the plan go to Dom0 (busybox cpio there makes no directories:
+    # bench.py's per-system copy of cl-bench's misc/ and the native runs' .time files stay here).
+    import shutil
+    keep = {os.path.basename(l.split(" ", 1)[1]) for l in plan[1:]} | {"plan"}
+    for x in os.listdir(files):
+        if x not in keep:
+            (shutil.rmtree if os.path.isdir(os.path.join(files, x)) else os.remove)(os.path.join(files, x))
     unslash = {n.replace("/", "_"): n for n in names}   # plan lines are "name file": no slash in names for Dom0
     open(os.path.join(files, "plan"), "w").write("\n".join(plan) + "\n")
 
@@ -83,7 +90,7 @@ def main():
             cur = None
         elif w[0] == "@@PLAN-DONE":
             done = True
-        elif w[0].startswith(";;") or "rror" in line:
+        elif w[0].startswith(";;") or w[0].startswith("@@FAIL") or "rror" in line:
             print("bench/lab: " + line.rstrip(), flush=True)
     rc = p.wait()
     if not done:
