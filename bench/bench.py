@@ -375,7 +375,8 @@ def fixed_main(a):
     if not os.path.exists("/usr/share/dict/words"):
         notes.append("slurp-lines reads /usr/share/dict/words, which is missing here: every system returns NIL "
                      "(apt-get install wamerican)")
-    if a.quick: notes.append("quick mode: 1 repetition and a 50 ms target unless given; for smoke tests, not for figures")
+    if a.quick: notes.append(f"quick mode (a smoke test, not figures for the issue): {a.reps} repetition(s), target "
+                             f"{a.target} s, budget {a.budget} s; results in a temp dir")
     fixed.main(a, systems, notes)
 
 def chart(path, benches, systems, med, date, machine, notes):

@@ -138,6 +138,7 @@ def write(stem, rows, systems, a, notes, subset=False):
         for s in systems:
             r = R.get((n, s))
             if r and r["status"] != "ok": L.append(f"- {n} {LABEL[s]}: {r['status']}: {r['error'][:240]}")
+            elif r and r["error"]: L.append(f"- {n} {LABEL[s]}: {r['error'][:240]}")
             elif r and r["scaled"].startswith("1 run"): L.append(f"- {n} {LABEL[s]}: one iteration exceeds the budget: timed once (its check run)")
             elif r and r["scaled"]: L.append(f"- {n} {LABEL[s]}: {r['iterations']} iterations (scaled to the budget)")
     md = "\n".join(L) + "\n"
