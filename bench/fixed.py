@@ -114,7 +114,7 @@ def run_benchmark(b, group, systems, a, say):
 def read_csv(path):
     if not path or not os.path.exists(path): return []
     with open(path, newline="") as f:
-        return [r for r in csv.DictReader(x for x in f if not x.startswith("#"))]
+        return [r for r in csv.DictReader(x for x in f if not x.lstrip('"').startswith("#"))]
 
 def main(a, systems, notes):
     root = os.path.abspath(a.clbench)

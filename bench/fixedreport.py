@@ -19,7 +19,7 @@ def load_lab(path):
     """bench/lab.py's CSV: benchmark -> guest/process ratio (str) and status."""
     if not path: return {}
     with open(path, newline="") as f:
-        rows = list(csv.DictReader(x for x in f if not x.startswith("#")))
+        rows = list(csv.DictReader(x for x in f if not x.lstrip('"').startswith("#")))   # lab.py's csv module quotes it
     return {r["benchmark"]: (r["ratio_guest_process"] or r["status"]) for r in rows}
 
 def write(stem, rows, systems, a, notes, subset=False):
@@ -54,6 +54,9 @@ def write(stem, rows, systems, a, notes, subset=False):
         L += ["**Subset** (`--only`): the means below are over these entries only, not the fixed set.", ""]
     # --- summary
     L += ["## Summary", ""]
+    ng = sum(1 for n in fixed if n in bench.GABRIEL)
+    L.append(f"- Fixed set{' (this subset)' if subset else ''}: {len(fixed)} entries, {ng} Gabriel + {len(fixed) - ng} "
+             f"other tests.lisp entries; {sum(1 for n in fixed if group[n].startswith('library'))} library-bound.")
     for s in others:
         allr = [ratio(s, n) for n in fixed]
         cl = [(n, x) for n, (x, ref) in zip(fixed, allr) if ref == "clisp" and n not in fixedset.NOT_IN_MEANS]
