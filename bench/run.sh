@@ -1,7 +1,9 @@
 #!/bin/sh
-# Why: one command for issue 6's side-by-side benchmarks; the work is in bench.py. It uses
+# Why: one command for the side-by-side benchmarks (issues 6 and 19); the work is in bench.py. It uses
 # the system python3 (/usr/bin/python3) because python3-matplotlib comes from apt.
-# Usage: bench/run.sh [--quick] [--gabriel PATH [--tests PATH]] [--systems lispvm,image,clisp,ecl,sb-eval,sbcl] [--only a,b]
+# Usage: bench/run.sh --cl-bench DIR [--quick] [--reps 5] [--only a,b] [--resume CSV] [--lab-csv CSV]   (issue 19's fixed set)
+#        bench/run.sh --report CSV [--lab-csv CSV]                                               (rebuild md/png)
+#        bench/run.sh [--quick] [--gabriel PATH [--tests PATH]] [--systems lispvm,image,clisp,ecl,sb-eval,sbcl] [--only a,b]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3; [ -x "$py" ] || py=python3
