@@ -99,6 +99,7 @@ def run_benchmark(b, group, systems, a, say):
             times[s] = [one[s]["us"]]; err = f"timed by its check run (same count); {lost[s]}"   # st stays ok
         elif s not in times: st, err = "failed", lost.get(s, "no timed run")
         elif s in lost: err = f"{len(times[s])} of {a.reps} repetitions; {lost[s]}"
+        if st == "ok" and ref is None: err = ("result not checked: SBCL gave none; " + err).rstrip("; ")
         p = pz.get(s)
         rows.append({"benchmark": name, "group": group, "system": s, "iterations": counts.get(s, ""),
                      "basis": (f"{cal[0]}" if cal else ""), "scaled": scaled.get(s, ""),

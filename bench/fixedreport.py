@@ -10,6 +10,7 @@ LABEL = {"lispvm": "hosted", "image": "image", "clisp": "CLISP", "ecl": "ECL", "
          "sbcl": "SBCL", "image-base": "image-base"}
 
 def geo(xs):
+    xs = [x for x in xs if x > 0]
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
 
 def fmt(x, d=2):
@@ -30,7 +31,7 @@ def write(stem, rows, systems, a, notes, subset=False):
     lab = load_lab(getattr(a, "lab_csv", None))
     def ratio(s, n):
         """(system time / CLISP's, "clisp") or, where CLISP has no correct time, / SBCL's."""
-        if s == "clisp" or (n, s) not in med: return None, None
+        if s == "clisp" or (n, s) not in med or med[(n, s)] <= 0: return None, None   # 0: below the system's clock tick
         if R.get((n, "clisp"), {}).get("status") == "ok":
             return (med[(n, s)] / med[(n, "clisp")], "clisp") if (n, "clisp") in med else (None, None)
         if s != "sbcl" and med.get((n, "sbcl")): return med[(n, s)] / med[(n, "sbcl")], "sbcl"
@@ -98,7 +99,8 @@ def write(stem, rows, systems, a, notes, subset=False):
             def cell(s):
                 r = R.get((n, s))
                 if not r: return "-"
-                return f"{float(r['median_us']):.0f}" if r["status"] == "ok" else r["status"]
+                if r["status"] != "ok": return r["status"]
+                return f"{float(r['median_us']):.0f}" if float(r["median_us"]) > 0 else "< tick"
             cnt = next((R[(n, s)]["iterations"] for s in systems if (n, s) in R and R[(n, s)]["iterations"]), "")
             basis = next((R[(n, s)]["basis"] for s in systems if (n, s) in R and R[(n, s)]["basis"]), "")
             cells = [n + (" †" if n in fixedset.NOT_IN_MEANS else ""), group[n].replace("library-", "lib: "), f"{cnt} ({LABEL.get(basis, basis)})" if cnt else "-", cell("clisp")]
