@@ -22,7 +22,15 @@ static unsafe class HostedFiles
         string f = Path(p, n);
         if (Directory.Exists(f)) return -21;
         if (!File.Exists(f)) return -2;
-        try { return new FileInfo(f).Length; } catch (Exception e) { return Code(e); }
+        // FileInfo describes a symbolic link itself (its length is the target path's):
+        // follow links to the file, as the image's stat does (/usr/share/dict/words is one).
+        try
+        {
+            FileSystemInfo fi = new FileInfo(f);
+            if (fi.LinkTarget != null) fi = fi.ResolveLinkTarget(true) ?? fi;
+            return ((FileInfo)fi).Length;
+        }
+        catch (Exception e) { return Code(e); }
     }
 
     public static long Read(byte* p, int n, byte* dst, long max)
