@@ -39,6 +39,8 @@ public sealed unsafe partial class Compiler
             if (head == Sym(S.Not) || head == Sym(S.Null)) return Op.Not;
             if (head == Sym(S.OnePlus)) return Op.Add1;
             if (head == Sym(S.OneMinus)) return Op.Sub1;
+            if (ClName(head, "CONSP")) return Op.Consp;
+            if (ClName(head, "ATOM")) return Op.Atom;
         }
         else if (n == 2)
         {

@@ -36,7 +36,7 @@ public sealed unsafe partial class Compiler
     }
     static bool IsBranch(Op o) { return o == Op.JNil || o == Op.JT; }
     /// <summary>What a LOCAL fuses with better than with the instruction before it.</summary>
-    static bool LocalPairsWith(Op next) { return next == Op.Car || next == Op.Cdr || next == Op.Not || IsBranch(next); }
+    static bool LocalPairsWith(Op next) { return next == Op.Car || next == Op.Cdr || next == Op.Not || next == Op.Consp || next == Op.Atom || IsBranch(next); }
     /// <summary>The compare-and-branch op for a compare followed by JNIL/JT, else NOP.</summary>
     static Op CompareBranch(Op o)
     {
@@ -46,6 +46,51 @@ public sealed unsafe partial class Compiler
             case Op.NumEq: return Op.NumEqJ; case Op.Eq: return Op.EqJ; case Op.Eql: return Op.EqlJ;
             default: return Op.Nop;
         }
+    }
+    /// <summary>Before fusing, on the validated code (dead code and the live jump targets marked): a jump to a JMP
+    /// goes where that JMP goes; a JMP to the next instruction (past NOP/SKIP2 placeholders)
+    /// becomes NOPs; JNIL/JT over a JMP that is no jump target becomes the opposite test
+    /// to the JMP's target, as (if (atom l) (go end)) compiles: ATOM JNIL x JMP end x: ->
+    /// ATOM JT end. Lengths do not change, so the targets stay valid; the liveness pass
+    /// after this recounts them.</summary>
+    void ThreadJumps(byte[] c, int start, int end, byte[] len8)
+    {
+        for (int p = start; p < end; p += InsnLen(len8, c, p, end))
+        {
+            Op o = (Op)c[p];
+            if ((o != Op.Jmp && o != Op.JNil && o != Op.JT && o != Op.JTK) || (peepTarget[p - start] & 4) != 0) continue;
+            int t = FinalTarget(c, start, end, len8, Get32(c, p + 1));
+            Set32(c, p + 1, t);
+            int q = p + 5;
+            if (o == Op.Jmp)
+            {
+                if (t == Placeholders(c, start, end, len8, q) - start) for (int j = 0; j < 5; j++) c[p + j] = (byte)Op.Nop;
+                continue;
+            }
+            q = Placeholders(c, start, end, len8, q);
+            if (o == Op.JTK || q >= end || (Op)c[q] != Op.Jmp || (peepTarget[q - start] & 1) != 0 || t != Placeholders(c, start, end, len8, q + 5) - start) continue;
+            c[p] = (byte)(o == Op.JNil ? Op.JT : Op.JNil); Set32(c, p + 1, FinalTarget(c, start, end, len8, Get32(c, q + 1)));
+            for (int j = 0; j < 5; j++) c[q + j] = (byte)Op.Nop;
+        }
+    }
+    /// <summary>The first instruction at or after p that is not a NOP/SKIP2 placeholder or
+    /// dead code (pass 2 drops those, so a jump to p lands there).</summary>
+    int Placeholders(byte[] c, int start, int end, byte[] len8, int p)
+    {
+        while (p < end && ((Op)c[p] == Op.Nop || (Op)c[p] == Op.Skip2 || (peepTarget[p - start] & 4) != 0)) p += InsnLen(len8, c, p, end);
+        return p;
+    }
+    /// <summary>Where a jump to t (relative) ends up: past placeholders and through up to
+    /// 16 JMPs (a JMP loop stops there).</summary>
+    int FinalTarget(byte[] c, int start, int end, byte[] len8, int t)
+    {
+        for (int k = 0; k < 16; k++)
+        {
+            int at = Placeholders(c, start, end, len8, start + t);
+            if (at >= end || (Op)c[at] != Op.Jmp) return at - start;
+            t = Get32(c, at + 1);
+        }
+        return t;
     }
     static void Set32(byte[] c, int p, int v) { c[p] = (byte)v; c[p + 1] = (byte)(v >> 8); c[p + 2] = (byte)(v >> 16); c[p + 3] = (byte)(v >> 24); }
 
@@ -91,6 +136,15 @@ public sealed unsafe partial class Compiler
                 if (o == Op.Jmp || o == Op.Ret || o == Op.Ret1 || o == Op.TCallG || o == Op.TCall || o == Op.Throw || o == Op.TagDispatch)
                     live = false;
             }
+            for (int i = 0; i <= len; i++) peepTarget[i] &= 6;
+            for (int p = start; p < end; p += InsnLen(len8, c, p, end))
+            {
+                if ((peepTarget[p - start] & 4) != 0) continue;
+                int k = OpInfo.JumpOperands(jumpAt, c, p, offs);
+                for (int j = 0; j < k; j++) peepTarget[Get32(c, offs[j])] |= 1;
+            }
+            // Jumps threaded, then the targets counted once more: fewer targets, more fusing.
+            ThreadJumps(c, start, end, len8);
             for (int i = 0; i <= len; i++) peepTarget[i] &= 6;
             for (int p = start; p < end; p += InsnLen(len8, c, p, end))
             {
@@ -148,6 +202,15 @@ public sealed unsafe partial class Compiler
                     if (notJ) peepMap[r3 - start] = w - start;
                     c[w] = (byte)(jumpIfNil ? Op.JNilL : Op.JTL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); Set32(c, w + 3, t); w += 7;
                     r = jr + len8[(int)(notJ ? op3 : op2)]; continue;   // (c[jr] may be overwritten)
+                }
+                // LOCAL CONSP/ATOM JNIL/JT: a jump on the local's type (dolist's end test).
+                if ((op2 == Op.Consp || op2 == Op.Atom) && can3 && IsBranch(op3))
+                {
+                    bool ifCons = (op2 == Op.Consp) == (op3 == Op.JT);
+                    int t = Get32(c, r3 + 1);
+                    peepMap[r2 - start] = w - start; peepMap[r3 - start] = w - start;
+                    c[w] = (byte)(ifCons ? Op.JConsL : Op.JAtomL); c[w + 1] = (byte)s; c[w + 2] = (byte)(s >> 8); Set32(c, w + 3, t); w += 7;
+                    r = r3 + len8[(int)op3]; continue;
                 }
                 // LOCAL CDR BINDL (or SETL POP): slot2 = (cdr slot), as in (setq l (cdr l)).
                 if ((op2 == Op.Car || op2 == Op.Cdr) && can3 && (op3 == Op.BindL || op3 == Op.SetL))

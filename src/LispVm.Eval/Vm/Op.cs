@@ -110,5 +110,10 @@ public enum Op : byte
     // path: a rank-3 %marray over a simple vector, in-range fixnum indices; else the
     // function of constants[k] (%AREF-N / %SET-AREF).
     Aref3, ASet3,
+    // Type tests that cannot fail, so no slow path: push T or NIL.
+    Consp, Atom,
+    // Fused by the peephole pass from LOCAL s + CONSP/ATOM + JNIL/JT (dolist's loop test):
+    JConsL,     // s a    jump if slot is a cons
+    JAtomL,     // s a    jump if slot is not a cons
     Count
 }

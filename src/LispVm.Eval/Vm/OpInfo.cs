@@ -116,6 +116,10 @@ public static class OpInfo
         "SSET", "k",   // SSet
         "AREF3", "k",   // Aref3
         "ASET3", "k",   // ASet3
+        "CONSP", "",   // Consp
+        "ATOM", "",   // Atom
+        "JCONSL", "sa",   // JConsL
+        "JATOML", "sa",   // JAtomL
     };
 
     public static string Name(int op) { return op >= 0 && op < (int)Op.Count ? Table[op * 2] : null; }

@@ -477,6 +477,10 @@ public sealed unsafe partial class Vm
             case Op.JTK: if (s[sp - 1] != W.Nil) ip = I32(code, ip); else { sp--; ip += 4; } goto loop;
             case Op.JNilL: if (s[bp + U16(code, ip)] == W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
             case Op.JTL: if (s[bp + U16(code, ip)] != W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
+            case Op.JConsL: if (W.IsCons(s[bp + U16(code, ip)])) ip = I32(code, ip + 2); else ip += 6; goto loop;
+            case Op.JAtomL: if (!W.IsCons(s[bp + U16(code, ip)])) ip = I32(code, ip + 2); else ip += 6; goto loop;
+            case Op.Consp: s[sp - 1] = W.IsCons(s[sp - 1]) ? Roots[(int)R.T] : W.Nil; goto loop;
+            case Op.Atom: s[sp - 1] = W.IsCons(s[sp - 1]) ? W.Nil : Roots[(int)R.T]; goto loop;
             case Op.LtJ:
                 a = s[sp - 2]; b = s[sp - 1];
                 if (((a | b) & 3) == 0) { sp -= 2; if (((long)a < (long)b) == (code[ip] == (byte)Op.JT)) ip = I32(code, ip + 1); else ip += 5; goto loop; }

@@ -51,7 +51,29 @@ public class PeepholeTests
             "(defstruct pz a (b 0))",
             "(defun f9 (p) (setf (pz-b p) (+ (pz-a p) (pz-b p))) (list (pz-a p) (pz-b p)))",
             "(list (f9 (make-pz :a 2)) (ignore-errors (f9 3)))",
+            // CONSP/ATOM on a local fused with the branch; a branch over a JMP inverted;
+            // jumps to jumps threaded (nested WHENs, COND chains, loops that exit early).
+            "(defun f10 (l) (let ((n 0)) (dolist (x l n) (if (consp x) (setq n (+ n 10)) (when (atom x) (setq n (+ n 1)))))))",
+            "(list (f10 '(1 (2) 3 (4 5))) (f10 nil) (ignore-errors (f10 '(1 . 2))))",
+            "(defun f11 (x) (tagbody top (if (atom x) (go end)) (setq x (cdr x)) (go top) end) (list x (consp x) (atom x)))",
+            "(list (f11 '(1 2 . 3)) (f11 nil) (f11 7))",
+            "(defun f12 (a b) (cond ((and (consp a) (not (consp b))) :a) ((atom a) (if (atom b) :both (when b :b))) (t (or (consp (car a)) :deep))))",
+            "(list (f12 '(1) 2) (f12 1 2) (f12 1 '(2)) (f12 '((1)) '(2)) (f12 '(1) '(2)))",
+            "(defun f13 (l) (loop for x in l when (consp x) collect (car x) else when (atom x) collect x))",
+            "(f13 '(1 (2) 3 (4 5) nil))",
         });
+    }
+
+    [Fact]
+    public void A_dolist_loop_tests_its_list_in_one_instruction()
+    {
+        using var h = new EvalHost();
+        h.Eval("(defun walk (l) (let ((n 0)) (dolist (x l n) (setq n (+ n 1)))))");
+        string d = h.Eval("(with-output-to-string (*standard-output*) (disassemble 'walk))");
+        Assert.Contains("JATOML", d);                  // LOCAL ATOM JNIL + JMP fused and inverted
+        Assert.DoesNotContain("CALLG 'ATOM", d);
+        Assert.DoesNotMatch(@"JMP (\d+)\s*\n\s*\1\s", d);   // no JMP to the next instruction
+        Assert.Equal("3", h.Eval("(walk '(a b c))"));
     }
 
     [Fact]
