@@ -41,6 +41,7 @@ public sealed unsafe partial class Compiler
             if (head == Sym(S.OneMinus)) return Op.Sub1;
             if (ClName(head, "CONSP")) return Op.Consp;
             if (ClName(head, "ATOM")) return Op.Atom;
+            if (ClName(head, "ZEROP")) return Op.ZeroP;
         }
         else if (n == 2)
         {
@@ -57,6 +58,9 @@ public sealed unsafe partial class Compiler
             if (ClName(head, "SVREF")) return Op.Svref;
             if (ClName(head, "EQL")) return Op.Eql;
             if (ClName(head, "AREF")) return Op.Aref;
+            if (ClName(head, "LOGAND")) return Op.LogAnd;
+            if (ClName(head, "LOGIOR")) return Op.LogIor;
+            if (ClName(head, "LOGXOR")) return Op.LogXor;
         }
         else if (n == 3)
         {
@@ -176,7 +180,8 @@ public sealed unsafe partial class Compiler
             for (int i = 0; i < n; i++) { if (!C(Car(R[it]), 0)) return false; R[it] = Cdr(R[it]); }
             EOp(inl);
             if (inl == Op.Aref3) E16(Const(Sym(S.ArefN)));   // slow path: %AREF-N, no &rest list
-            else if (inl == Op.Svref || inl == Op.Eql || inl == Op.Aref || inl == Op.SvSet || inl == Op.ASet || inl == Op.Aref2 || inl == Op.ASet2 || inl == Op.SSet || inl == Op.ASet3)
+            else if (inl == Op.Svref || inl == Op.Eql || inl == Op.Aref || inl == Op.SvSet || inl == Op.ASet || inl == Op.Aref2 || inl == Op.ASet2 || inl == Op.SSet || inl == Op.ASet3
+                     || inl == Op.LogAnd || inl == Op.LogIor || inl == Op.LogXor || inl == Op.ZeroP)
                 E16(Const(M.Car(R[xi])));   // the head (its function is the slow path), re-read: compiling the args may have moved it
             Push(1 - n);
             Finish(ctx);

@@ -115,5 +115,9 @@ public enum Op : byte
     // Fused by the peephole pass from LOCAL s + CONSP/ATOM + JNIL/JT (dolist's loop test):
     JConsL,     // s a    jump if slot is a cons
     JAtomL,     // s a    jump if slot is not a cons
+    // k: (logand a b) (logior a b) (logxor a b) [a b] -> [r]; (zerop a) [a] -> [T/NIL]. Fast
+    // path: fixnums (tag 00, so the tagged words combine as they are); else the function of
+    // constants[k].
+    LogAnd, LogIor, LogXor, ZeroP,
     Count
 }

@@ -120,6 +120,10 @@ public static class OpInfo
         "ATOM", "",   // Atom
         "JCONSL", "sa",   // JConsL
         "JATOML", "sa",   // JAtomL
+        "LOGAND", "k",   // LogAnd
+        "LOGIOR", "k",   // LogIor
+        "LOGXOR", "k",   // LogXor
+        "ZEROP", "k",   // ZeroP
     };
 
     public static string Name(int op) { return op >= 0 && op < (int)Op.Count ? Table[op * 2] : null; }

@@ -479,6 +479,22 @@ public sealed unsafe partial class Vm
             case Op.JTL: if (s[bp + U16(code, ip)] != W.Nil) ip = I32(code, ip + 2); else ip += 6; goto loop;
             case Op.JConsL: if (W.IsCons(s[bp + U16(code, ip)])) ip = I32(code, ip + 2); else ip += 6; goto loop;
             case Op.JAtomL: if (!W.IsCons(s[bp + U16(code, ip)])) ip = I32(code, ip + 2); else ip += 6; goto loop;
+            case Op.LogAnd:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = a & b; ip += 2; goto loop; }
+                argc = 2; goto slowk;
+            case Op.LogIor:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = a | b; ip += 2; goto loop; }
+                argc = 2; goto slowk;
+            case Op.LogXor:
+                a = s[sp - 2]; b = s[sp - 1];
+                if (((a | b) & 3) == 0) { sp--; s[sp - 1] = a ^ b; ip += 2; goto loop; }
+                argc = 2; goto slowk;
+            case Op.ZeroP:
+                a = s[sp - 1];
+                if ((a & 3) == 0) { s[sp - 1] = a == M.Fix(0) ? Roots[(int)R.T] : W.Nil; ip += 2; goto loop; }
+                argc = 1; goto slowk;
             case Op.Consp: s[sp - 1] = W.IsCons(s[sp - 1]) ? Roots[(int)R.T] : W.Nil; goto loop;
             case Op.Atom: s[sp - 1] = W.IsCons(s[sp - 1]) ? W.Nil : Roots[(int)R.T]; goto loop;
             case Op.LtJ:

@@ -61,7 +61,20 @@ public class PeepholeTests
             "(list (f12 '(1) 2) (f12 1 2) (f12 1 '(2)) (f12 '((1)) '(2)) (f12 '(1) '(2)))",
             "(defun f13 (l) (loop for x in l when (consp x) collect (car x) else when (atom x) collect x))",
             "(f13 '(1 (2) 3 (4 5) nil))",
+            "(defun f14 (a b) (list (logand a b) (logior a b) (logxor a b) (zerop a) (zerop (logand a b))))",
+            "(list (f14 12 10) (f14 0 -1) (f14 (expt 2 70) (1- (expt 2 71))) (f14 -5 3) (ignore-errors (f14 'x 1)) (ignore-errors (zerop 'y)) (zerop 0.0))",
         });
+    }
+
+    [Fact]
+    public void Inlined_logand_logior_logxor_zerop_agree_with_sbcl()
+    {
+        // Fixnums take the opcode's fast path; bignums, floats and non-numbers the function's.
+        // Expected values printed by SBCL 2.2.9 for the same form.
+        using var h = new EvalHost();
+        h.Eval("(defun f14 (a b) (list (logand a b) (logior a b) (logxor a b) (zerop a) (zerop (logand a b))))");
+        Assert.Equal("((8 14 6 NIL NIL) (0 -1 -1 T T) (1180591620717411303424 2361183241434822606847 1180591620717411303423 NIL NIL) (3 -5 -8 NIL NIL) NIL NIL T)",
+            h.Eval("(list (f14 12 10) (f14 0 -1) (f14 (expt 2 70) (1- (expt 2 71))) (f14 -5 3) (ignore-errors (f14 'x 1)) (ignore-errors (zerop 'y)) (zerop 0.0))"));
     }
 
     [Fact]
