@@ -176,7 +176,7 @@ namespace LispVm.Kernel
             }
             VmSizes sizes = VmSizes.ForMemory(sizedFor);
             CheckMemory(p, sizes, o);
-            o.Clock = new KernelClock(p);
+            o.Clock = new KernelClock(p, p.HasOption("LISPVM_GC_CLOCK=cpu"));
             o.Panic = new KernelHeapPanic();
             // Address space for the domain's maximum, so a balloon that grows can raise the
             // limit; the limit itself starts at what the frames allow now.
