@@ -13,15 +13,36 @@ namespace LispVm.Gc
             mode = GcMode.Minor;
             bytesAllocatedBefore += nurTop - nurStart;
             ulong oldStart = oldTop;
+            ulong allocated = nurTop - nurStart;
             VisitAllRoots();
             ScanDirtyCards(oldStart);
             CheneyScan(oldStart);
+            SizeNursery(allocated, oldTop - oldStart);
             if (verifyAfterGc) Poison(nurStart, nurTop);
             ResetNursery();
             minorCount++;
             mode = GcMode.None;
             GcEnd(t0, false);
         }
+
+        /// <summary>Pause-driven nursery sizing: a minor collection's cost is mostly the
+        /// bytes it copies, so the next nursery is sized for about `survivorTarget` bytes of
+        /// survivors at the survival rate just seen (nursery = target / rate), between
+        /// MinBudget and the configured nursery; it at most doubles per collection, so a
+        /// phase of short-lived data does not jump straight back to a full nursery. With
+        /// little survival (the common case) the whole nursery is used as before.</summary>
+        void SizeNursery(ulong allocated, ulong survived)
+        {
+            if (survivorTarget == 0) { nurBudget = nurSize; return; }
+            ulong cur = nurBudget != 0 ? nurBudget : nurSize;
+            ulong want = survived == 0 ? nurSize : allocated * survivorTarget / survived;
+            if (want > cur * 2) want = cur * 2;
+            if (want < MinBudget) want = MinBudget;
+            if (want > nurSize) want = nurSize;
+            nurBudget = want & ~7UL;
+        }
+
+        const ulong MinBudget = 256UL << 10;
 
         /// <summary>Debug aid (VerifyAfterGc): freed memory becomes forwarding words to an
         /// address outside the heap, so a stale C# local that was not rooted turns into a

@@ -70,6 +70,38 @@ namespace LispVm.Tests.Gc
         }
 
         [Fact]
+        public void NurseryShrinksAfterHighSurvivalAndGrowsBack()
+        {
+            // HeapOptions.MinorSurvivorTargetBytes (512 KiB): after a minor collection that
+            // promoted everything, the next one comes after about 512 KiB, not a whole nursery;
+            // with nothing surviving the nursery doubles per collection back to its size.
+            using var t = new GcTestHeap(nurseryMiB: 4);
+            var h = t.H;
+            t[0] = t.Range(300000);                  // 4.8 MB, all live
+            ulong m0 = h.Stats.MinorCollections;
+            Assert.True(m0 >= 1);
+            for (int i = 0; i < 50000; i++) h.Cons(W.Nil, W.Nil);     // 800 KB of garbage
+            ulong m1 = h.Stats.MinorCollections;
+            Assert.True(m1 > m0, "no minor collection within 800 KB after full survival");
+            for (int i = 0; i < 1000000; i++) h.Cons(W.Nil, W.Nil);   // 16 MB of garbage
+            ulong m2 = h.Stats.MinorCollections;
+            Assert.InRange(m2 - m1, 4UL, 9UL);       // 0.5+1+2+4+4+4 MiB..., not 32 of 512 KiB
+            Assert.True(t.IsRange(t[0], 300000));
+            Assert.Null(h.Verify());
+        }
+
+        [Fact]
+        public void SurvivorTargetZeroKeepsTheWholeNursery()
+        {
+            using var t = new GcTestHeap(nurseryMiB: 4, survivorTargetKiB: 0);
+            var h = t.H;
+            t[0] = t.Range(300000);
+            ulong m0 = h.Stats.MinorCollections;
+            for (int i = 0; i < 50000; i++) h.Cons(W.Nil, W.Nil);
+            Assert.Equal(m0, h.Stats.MinorCollections);
+        }
+
+        [Fact]
         public void RootStackProtectsLocals()
         {
             using var t = new GcTestHeap();
