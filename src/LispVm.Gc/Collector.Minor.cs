@@ -35,7 +35,8 @@ namespace LispVm.Gc
         {
             if (survivorTarget == 0) { nurBudget = nurSize; return; }
             ulong cur = nurBudget != 0 ? nurBudget : nurSize;
-            ulong want = survived == 0 ? nurSize : allocated * survivorTarget / survived;
+            // target >= nursery: the old policy (and no overflow in the product below).
+            ulong want = survived == 0 || survivorTarget >= nurSize ? nurSize : allocated * survivorTarget / survived;
             if (want > cur * 2) want = cur * 2;
             if (want < MinBudget) want = MinBudget;
             if (want > nurSize) want = nurSize;
