@@ -13,15 +13,37 @@ namespace LispVm.Gc
             mode = GcMode.Minor;
             bytesAllocatedBefore += nurTop - nurStart;
             ulong oldStart = oldTop;
+            ulong allocated = nurTop - nurStart;
             VisitAllRoots();
             ScanDirtyCards(oldStart);
             CheneyScan(oldStart);
+            SizeNursery(allocated, oldTop - oldStart);
             if (verifyAfterGc) Poison(nurStart, nurTop);
             ResetNursery();
             minorCount++;
             mode = GcMode.None;
             GcEnd(t0, false);
         }
+
+        /// <summary>Pause-driven nursery sizing: a minor collection's cost is mostly the
+        /// bytes it copies, so the next nursery is sized for about `survivorTarget` bytes of
+        /// survivors at the survival rate just seen (nursery = target / rate), between
+        /// MinBudget and the configured nursery; it at most doubles per collection, so a
+        /// phase of short-lived data does not jump straight back to a full nursery. With
+        /// little survival (the common case) the whole nursery is used as before.</summary>
+        void SizeNursery(ulong allocated, ulong survived)
+        {
+            if (survivorTarget == 0) { nurBudget = nurSize; return; }
+            ulong cur = nurBudget != 0 ? nurBudget : nurSize;
+            // target >= nursery: the old policy (and no overflow in the product below).
+            ulong want = survived == 0 || survivorTarget >= nurSize ? nurSize : allocated * survivorTarget / survived;
+            if (want > cur * 2) want = cur * 2;
+            if (want < MinBudget) want = MinBudget;
+            if (want > nurSize) want = nurSize;
+            nurBudget = want & ~7UL;
+        }
+
+        const ulong MinBudget = 256UL << 10;
 
         /// <summary>Debug aid (VerifyAfterGc): freed memory becomes forwarding words to an
         /// address outside the heap, so a stale C# local that was not rooted turns into a
@@ -62,26 +84,54 @@ namespace LispVm.Gc
             return d | (v & 7);
         }
 
+        /// <summary>Scans the copied objects from `scan` on, evacuating what they point to
+        /// in the nursery, until no copy is left unscanned. Evacuate and NoteOldObject are
+        /// written out and fields kept in locals: ILC spills a loop's variables to the stack
+        /// when the loop makes a call (see DrainMarkStack in Collector.Full.cs).</summary>
         void CheneyScan(ulong scan)
         {
-            while (scan < oldTop)
+            ulong top = oldTop, nb = nurBase, ns = nurSize, ob = oldBase;
+            uint* cross = crossing;
+            while (scan < top)
             {
-                ulong* p = (ulong*)scan;
-                ulong h = p[0];
+                ulong* q = (ulong*)scan;
+                ulong h = q[0];
+                ulong* qEnd = q + 2;                // a cons: both words are values
                 if ((h & 7) == W.TagHeader)
                 {
-                    ulong words = ObjTypes.BodyWords(h);
-                    if ((byte)(h >> 8) < ObjTypes.FirstRaw)
-                        for (ulong i = 1; i <= words; i++) p[i] = Evacuate(p[i]);
-                    scan += 8 + words * 8;
+                    uint t = (uint)(byte)(h >> 8);
+                    ulong body = t < ObjTypes.FirstRaw ? h >> 32 : RawWords(t, h >> 32);
+                    scan += 8 + body * 8;
+                    qEnd = t < ObjTypes.FirstRaw ? q + 1 + body : q;
+                    q++;
                 }
-                else
+                else scan += 16;
+                for (; q < qEnd; q++)
                 {
-                    p[0] = Evacuate(h);
-                    p[1] = Evacuate(p[1]);
-                    scan += 16;
+                    ulong v = *q;
+                    if (((0x2Au >> (int)(v & 7)) & 1) == 0) continue;     // W.IsPointer
+                    ulong a = v & ~7UL;
+                    if (a - nb >= ns) continue;                             // not young
+                    ulong first = *(ulong*)a;
+                    if ((first & 7) == W.TagForward) { *q = (first & ~7UL) | (v & 7); continue; }
+                    ulong n = 2;
+                    if ((first & 7) == W.TagHeader)
+                    {
+                        uint t = (uint)(byte)(first >> 8);
+                        n = 1 + (t < ObjTypes.FirstRaw ? first >> 32 : RawWords(t, first >> 32));
+                    }
+                    ulong d = top;
+                    top = d + n * 8;
+                    ulong* src = (ulong*)a, dst = (ulong*)d;
+                    for (ulong k = 0; k < n; k++) dst[k] = src[k];
+                    // NoteOldObject(d, n * 8): every card whose first byte the copy covers.
+                    ulong w = (d - ob) >> 3;
+                    for (ulong c = (w + 63) >> (CardShift - 3); (c << (CardShift - 3)) < w + n; c++) cross[c] = (uint)w;
+                    *(ulong*)a = d | W.TagForward;
+                    *q = d | (v & 7);
                 }
             }
+            oldTop = top;
         }
 
         /// <summary>Evacuates what the slots on dirty cards below `limit` point to, and

@@ -204,7 +204,7 @@ namespace LispVm.Gc
         /// moves to the hard cap) or panics when there is no room left.</summary>
         void UpdateNurseryLimit()
         {
-            ulong want = nurSize;
+            ulong want = nurBudget != 0 && nurBudget < nurSize ? nurBudget : nurSize;
             if (grace)
             {
                 // Back under the soft limit: the condition was handled and the data it was

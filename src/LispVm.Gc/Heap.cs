@@ -39,6 +39,8 @@ namespace LispVm.Gc
         ulong oldSoftEnd, oldHardEnd;   // usage caps: soft = limit, hard = limit + reserve
         ulong oldCapEnd;                // current cap (soft, or hard once exhausted)
         ulong nextFullAt;               // old-space use that triggers a full GC
+        ulong nurBudget;                // nursery bytes to fill before the next minor (SizeNursery)
+        ulong survivorTarget;           // survivor bytes a minor collection aims at (0 = whole nursery)
         ulong largeBytes;
         ulong minNursery;
         ulong limitBytes, reserveOpt;
@@ -99,6 +101,7 @@ namespace LispVm.Gc
             largeBytes = options.LargeObjectBytes < 1024 ? 1024 : options.LargeObjectBytes;
             this.limitBytes = limitBytes != 0 ? limitBytes : options.LimitBytes;
             reserveOpt = options.ReserveBytes;
+            survivorTarget = options.MinorSurvivorTargetBytes;
             if (!Layout(options.NurseryBytes)) { Die("heap: cannot reserve or commit memory"); return; }
             Bootstrap();
         }

@@ -8,6 +8,10 @@ namespace LispVm.Gc
         public ulong LimitBytes = 1UL << 30;
         /// <summary>Nursery size (rounded up to 2 MiB).</summary>
         public ulong NurseryBytes = 4UL << 20;
+        /// <summary>Survivor bytes a minor collection aims at: after a minor with a high
+        /// survival rate the next one comes sooner (nursery = target / rate), which bounds
+        /// its pause (issue 19: p99 ≤ 2 ms). 0 = always fill the whole nursery.</summary>
+        public ulong MinorSurvivorTargetBytes = 512UL << 10;
         /// <summary>Emergency reserve above the limit, used after StorageExhausted is set.</summary>
         public ulong ReserveBytes = 4UL << 20;
         /// <summary>Objects of at least this many bytes go straight to the old space.</summary>

@@ -38,11 +38,18 @@ namespace LispVm.Gc
         /// <summary>Body size in words of an object with this header. Raw element sizes:
         /// String8/ByteVector 1 byte, String32 4, Bignum/DoubleFloat/DoubleVector/WordVector 8,
         /// BitVector 1 bit; unknown raw types count bytes.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static ulong BodyWords(ulong header)
+        {
+            // Boxed objects (every slot a value) are the common case in the collector's loops.
+            if ((byte)(header >> 8) < FirstRaw) return header >> 32;
+            return RawBodyWords(header);
+        }
+
+        static ulong RawBodyWords(ulong header)
         {
             ulong len = header >> 32;
             byte t = (byte)(header >> 8);
-            if (t < FirstRaw) return len;
             switch (t)
             {
                 case 0x81: return (len * 4 + 7) >> 3;

@@ -18,7 +18,7 @@ namespace LispVm.Kernel
             o.NurseryBytes = 2UL << 20;
             o.ReserveBytes = 2UL << 20;
             o.RootStackEntries = 4096;
-            o.Clock = new KernelClock(p);
+            o.Clock = new KernelClock(p, false);
             o.Panic = new KernelHeapPanic();
             s_heap = new Heap(new KernelFrameSource(p), o.LimitBytes, o);
         }

@@ -176,7 +176,9 @@ namespace LispVm.Kernel
             }
             VmSizes sizes = VmSizes.ForMemory(sizedFor);
             CheckMemory(p, sizes, o);
-            o.Clock = new KernelClock(p);
+            o.Clock = new KernelClock(p, p.HasOption("LISPVM_GC_CLOCK=cpu"));
+            // Survivor bytes a minor collection aims at (HeapOptions); 0 = fill the whole nursery.
+            o.MinorSurvivorTargetBytes = p.OptionNumber("LISPVM_MINOR_TARGET_KB", o.MinorSurvivorTargetBytes >> 10) << 10;
             o.Panic = new KernelHeapPanic();
             // Address space for the domain's maximum, so a balloon that grows can raise the
             // limit; the limit itself starts at what the frames allow now.

@@ -21,8 +21,11 @@ namespace LispVm.Kernel
     internal sealed class KernelClock : IGcClock
     {
         readonly Platform _p;
-        public KernelClock(Platform p) { _p = p; }
-        public long NowTicks() { return (long)_p.MonotonicNs(); }
+        readonly bool _cpu;
+        // cpu: pauses and GC time in CPU time of the thread (LISPVM_GC_CLOCK=cpu, Linux), so
+        // a loaded machine's descheduling does not count as pause (bench/gc-pause).
+        public KernelClock(Platform p, bool cpu) { _p = p; _cpu = cpu && p.ThreadCpuNs() != 0; }
+        public long NowTicks() { return (long)(_cpu ? _p.ThreadCpuNs() : _p.MonotonicNs()); }
         public long TicksPerSecond => 1000000000;
     }
 

@@ -281,6 +281,13 @@ namespace LispVm.Kernel
             return (ulong)ts[0] * 1000000000UL + (ulong)ts[1];
         }
 
+        public override ulong ThreadCpuNs()
+        {
+            long* ts = stackalloc long[2];
+            if (Native.Syscall(SYS_clock_gettime, 3 /* CLOCK_THREAD_CPUTIME_ID */, (long)ts, 0, 0, 0, 0) != 0) return 0;
+            return (ulong)ts[0] * 1000000000UL + (ulong)ts[1];
+        }
+
         public override long UnixTimeNs()
         {
             long* ts = stackalloc long[2];

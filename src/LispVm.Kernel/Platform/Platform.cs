@@ -18,6 +18,9 @@ namespace LispVm.Kernel
         public abstract void WaitForInput(ulong deadlineNs);
 
         public abstract ulong MonotonicNs();
+        // CPU time this thread has run (user + system), 0 where the platform has no such clock.
+        // Only for measurements: LISPVM_GC_CLOCK=cpu times GC pauses with it (KernelClock).
+        public virtual ulong ThreadCpuNs() { return 0; }
         // Wall clock: ns since 1970-01-01 UTC (Linux CLOCK_REALTIME, Xen's shared_info wall clock).
         public abstract long UnixTimeNs();
 

@@ -36,6 +36,72 @@ namespace LispVm.Tests.Gc
         }
 
         [Fact]
+        public void FullCollectionForwardsIntoMovedDataFromTheDensePrefix()
+        {
+            // After a full collection the old space is dense: the next one leaves that prefix
+            // where it is (no forwarding into it) but must still forward the prefix's pointers
+            // to objects that move down, and rebuild the crossing map for the moved ones.
+            using var t = new GcTestHeap(verify: true);
+            var h = t.H;
+            t[0] = t.Range(3000);                    // the prefix
+            t[1] = t.Range(5000);                    // dies: leaves a gap
+            t[2] = t.Range(4000);                    // moves down into the gap
+            t[3] = h.MakeVector(200, W.Nil);         // spans cards; moves too
+            for (int i = 0; i < 200; i++) h.SetSlot(t[3], i, W.Fix(i));
+            h.Collect(true);
+            Assert.Null(h.Verify());
+            h.SetCar(t[0], t[2]);                    // prefix -> moving data
+            h.SetSlot(t[3], 7, t[0]);                // moving data -> prefix
+            ulong prefix = t[0], moving = t[2];
+            t[1] = W.Nil;
+            h.Collect(true);
+            Assert.Null(h.Verify());
+            Assert.Equal(prefix, t[0]);              // the prefix stayed
+            Assert.NotEqual(moving, t[2]);           // the data above the gap moved
+            Assert.Equal(t[2], h.Car(t[0]));         // and the prefix's pointer followed it
+            Assert.True(t.IsRange(t[2], 4000));
+            ulong l = h.Cdr(t[0]);
+            for (int i = 1; i < 3000; i++, l = h.Cdr(l)) Assert.Equal(W.Fix(i), h.Car(l));
+            Assert.Equal(W.Nil, l);
+            Assert.Equal(t[0], h.Slot(t[3], 7));
+            Assert.Equal(W.Fix(199), h.Slot(t[3], 199));
+            h.Collect(false);                        // a minor after it reads the crossing map
+            Assert.Null(h.Verify());
+        }
+
+        [Fact]
+        public void NurseryShrinksAfterHighSurvivalAndGrowsBack()
+        {
+            // HeapOptions.MinorSurvivorTargetBytes (512 KiB): after a minor collection that
+            // promoted everything, the next one comes after about 512 KiB, not a whole nursery;
+            // with nothing surviving the nursery doubles per collection back to its size.
+            using var t = new GcTestHeap(nurseryMiB: 4);
+            var h = t.H;
+            t[0] = t.Range(300000);                  // 4.8 MB, all live
+            ulong m0 = h.Stats.MinorCollections;
+            Assert.True(m0 >= 1);
+            for (int i = 0; i < 50000; i++) h.Cons(W.Nil, W.Nil);     // 800 KB of garbage
+            ulong m1 = h.Stats.MinorCollections;
+            Assert.True(m1 > m0, "no minor collection within 800 KB after full survival");
+            for (int i = 0; i < 1000000; i++) h.Cons(W.Nil, W.Nil);   // 16 MB of garbage
+            ulong m2 = h.Stats.MinorCollections;
+            Assert.InRange(m2 - m1, 4UL, 9UL);       // 0.5+1+2+4+4+4 MiB..., not 32 of 512 KiB
+            Assert.True(t.IsRange(t[0], 300000));
+            Assert.Null(h.Verify());
+        }
+
+        [Fact]
+        public void SurvivorTargetZeroKeepsTheWholeNursery()
+        {
+            using var t = new GcTestHeap(nurseryMiB: 4, survivorTargetKiB: 0);
+            var h = t.H;
+            t[0] = t.Range(300000);
+            ulong m0 = h.Stats.MinorCollections;
+            for (int i = 0; i < 50000; i++) h.Cons(W.Nil, W.Nil);
+            Assert.Equal(m0, h.Stats.MinorCollections);
+        }
+
+        [Fact]
         public void RootStackProtectsLocals()
         {
             using var t = new GcTestHeap();

@@ -29,13 +29,13 @@ namespace LispVm.Tests.Gc
         public readonly Heap H;
 
         public GcTestHeap(ulong limitMiB = 64, int stressEvery = 0, int stressFull = 0, bool verify = false,
-                          ulong nurseryMiB = 2, ulong reserveMiB = 1)
+                          ulong nurseryMiB = 2, ulong reserveMiB = 1, ulong survivorTargetKiB = 512)
         {
             var o = new HeapOptions
             {
                 LimitBytes = limitMiB << 20, NurseryBytes = nurseryMiB << 20, ReserveBytes = reserveMiB << 20,
                 StressMinorEvery = stressEvery, StressFullEvery = stressFull, VerifyAfterGc = verify,
-                Panic = Panic, Clock = new HostedGcClock(),
+                Panic = Panic, Clock = new HostedGcClock(), MinorSurvivorTargetBytes = survivorTargetKiB << 10,
             };
             H = new Heap(Frames, 0, o);
             H.AddRoots(Roots);
