@@ -2,7 +2,7 @@
 // as a recursion goes, so a 256 MiB guest runs a 1,000,000-deep non-tail recursion; deeper,
 // it gets storage-condition (reservation or frames used up), never a crash, and the stack
 // works again. A 16 MiB guest (its stacks committed lazily) boots and ends the million in
-// storage-condition. LISPVM_LAB=1; written in the stack session while the lab was busy.
+// storage-condition. LISPVM_LAB=1 (both passed in 1.8 min on 2026-12-07).
 using Xunit;
 using Xunit.Abstractions;
 
