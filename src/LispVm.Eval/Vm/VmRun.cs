@@ -700,7 +700,15 @@ public sealed unsafe partial class Vm
                         ulong l = s[sp - 1]; sp--; argc--;
                         while (W.IsCons(l))
                         {
-                            if (sp >= StackLimit) { sp = retSp; PendStack(); goto signal; }
+                            if (sp >= StackLimit)
+                            {
+                                // Grow: the spread's values go through fields across the call
+                                // (live across it, they cost the hot paths registers).
+                                GrowCallee = l; GrowArgc = argc; GrowRetSp = retSp;
+                                bool grown = GrowStack(sp + 1);
+                                l = GrowCallee; argc = GrowArgc; retSp = GrowRetSp; GrowCallee = W.Nil;
+                                if (!grown) { sp = retSp; PendStack(); goto signal; }
+                            }
                             s[sp++] = M.Car(l); argc++; l = M.Cdr(l);
                         }
                         if (l != W.Nil) { sp = retSp; PendType(l, S.List); goto signal; }

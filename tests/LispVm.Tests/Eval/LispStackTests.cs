@@ -85,6 +85,17 @@ public class LispStackTests
     }
 
     [Fact]
+    public void Apply_spreads_a_long_list_past_the_first_commit()
+    {
+        // APPLY pushes the list's elements itself (no ARGS check between them): it grows the
+        // stack as it goes (16K slots are committed at start).
+        using var h = new EvalHost(new HeapOptions { LimitBytes = 512 * MiB });
+        Assert.Equal("100000", h.Eval("(apply #'+ (make-list 100000 :initial-element 1))"));
+        Assert.Equal("1000000", h.Eval("(length (apply #'list (make-list 1000000)))"));
+        Assert.Equal("42", h.Eval("(+ 40 2)"));
+    }
+
+    [Fact]
     public void Green_threads_grow_their_stacks_too()
     {
         using var h = new EvalHost(new HeapOptions { LimitBytes = 128 * MiB }, sizes: VmSizes.ForMemory(256 * MiB));
