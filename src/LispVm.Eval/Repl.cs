@@ -229,6 +229,7 @@ public sealed unsafe class Repl : IConsoleIn
         Heap h = vm.Heap;
         vm.ResetSteps();
         vm.InterruptFlag = 0;   // a Ctrl-C typed at the prompt does not hit the next form
+        vm.TrimStacks();        // frames a deep recursion committed go back
         int m0 = h.RootMark(); int r0 = h.PushRoot(form);
         ulong bt = vm.Intern(":BT"), btf = vm.Intern("BACKTRACE");
         form = h.Root(r0); h.PopRoots(m0);

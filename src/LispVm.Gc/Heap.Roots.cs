@@ -55,12 +55,27 @@ namespace LispVm.Gc
             }
         }
 
+        /// <summary>True while a minor collection visits the roots: a root set may leave out
+        /// slots it knows were not written since the previous collection (after a collection
+        /// no root points into the nursery, and old objects move only in a full one).</summary>
+        public bool CollectingMinor { get { return mode == GcMode.Minor; } }
+
+        /// <summary>True in a root pass after which no visited slot points into the nursery
+        /// (a minor collection, the update pass of a full one): a root set may reset its
+        /// record of what was written since.</summary>
+        public bool RootsCleaned { get { return mode == GcMode.Minor || mode == GcMode.Update; } }
+
+        /// <summary>Root slots minor collections have visited, all together (a pause's work
+        /// that does not depend on the clock: tests compare it).</summary>
+        public ulong MinorRootSlots { get { return minorRootSlots; } }
+        ulong minorRootSlots;
+
         /// <summary>Called by IGcRoots.VisitRoots for each root slot; may update the slot.</summary>
         public void VisitRoot(ref ulong slot)
         {
             switch (mode)
             {
-                case GcMode.Minor: slot = Evacuate(slot); break;
+                case GcMode.Minor: slot = Evacuate(slot); minorRootSlots++; break;
                 case GcMode.Mark: MarkValue(slot); break;
                 case GcMode.Update: slot = Forwarded(slot); break;
                 case GcMode.Verify: VerifyValue(slot, 0); break;

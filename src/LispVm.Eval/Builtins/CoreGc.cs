@@ -15,6 +15,24 @@ public sealed unsafe partial class Builtins
         b.Def("%HEAP-STATS", 0, 0, &HeapStatsB);
         b.Def("%GC-PAUSES", 0, 0, &GcPauses);
         b.Def("%GC-PAUSES-CLEAR", 0, 0, &GcPausesClear);
+        b.Def("%GC-ROOT-SLOTS", 0, 0, &GcRootSlots);
+        b.Def("%STACK-STATS", 0, 0, &StackStats);
+    }
+
+    /// <summary>(%gc-root-slots) → root slots all minor collections so far have visited
+    /// (their work, clock-free: the stacks' watermark keeps it from growing with depth).</summary>
+    static ulong GcRootSlots(Vm vm, Args a) { return M.Fix((long)vm.Heap.MinorRootSlots); }
+
+    /// <summary>(%stack-stats) → #(value-slots-reserved value-slots-committed frames-reserved
+    /// frames-committed pages-committed) of the running thread's Lisp stacks.</summary>
+    static ulong StackStats(Vm vm, Args a)
+    {
+        LispThread t = vm.Th;
+        long* f = stackalloc long[5];
+        f[0] = t.SMax; f[1] = t.SCap; f[2] = t.FMax; f[3] = t.FCap; f[4] = (long)t.PagesCommitted;
+        ulong v = vm.Heap.MakeVector(5, M.Fix(0));
+        for (int i = 0; i < 5; i++) vm.Heap.SetSlot(v, i, M.Fix(f[i]));
+        return v;
     }
 
     static long TicksToMicros(long ticks, long perSecond)

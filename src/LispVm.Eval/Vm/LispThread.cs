@@ -1,6 +1,10 @@
 // Per-Lisp-thread state: value stack, frame stack, dynamic bindings, catch/unwind
-// entries, multiple values. Allocated once at start-up (sized arrays); several threads
-// can exist and the VM switches between them at safe points (green threads).
+// entries, multiple values. The four stacks are reserved address ranges (GrowableArrays on
+// the heap's frame source) committed as deep as they are used, so recursion depth is bounded
+// by memory, not by a frame count fixed at start-up; their bases never move, so the VM
+// keeps raw pointers into them. Several threads can exist and the VM switches between
+// them at safe points (green threads).
+using System.Runtime.CompilerServices;
 using LispVm.Gc;
 
 namespace LispVm.Eval;
@@ -28,21 +32,21 @@ public struct CatchEntry
 
 public enum ThreadState : byte { Free, Runnable, Done, Aborted }
 
-public sealed class LispThread
+public sealed unsafe class LispThread
 {
-    public readonly ulong[] S;        // value stack
+    public readonly ulong* S;         // value stack
     public int Sp;
-    public readonly Frame[] F;
+    public readonly Frame* F;
     public int Fc;
-    public readonly ulong[] B;        // binding stack: pairs (symbol, old value)
+    public readonly ulong* B;         // binding stack: pairs (symbol, old value)
     public int Bsp;
-    public readonly CatchEntry[] C;
+    public readonly CatchEntry* C;
     public int Cc;
     public readonly ulong[] Mv = new ulong[Vm.MaxValues];
     public int Nv = 1;
     public ulong NextTag;             // unique block/tagbody ids
 
-    // Green-thread bookkeeping (Vm/Threads.cs). Slot 0 of the pool is the main (REPL) thread.
+    // Green-thread bookkeeping (Vm/Threads.cs). Slot 0 of the pool is the main thread.
     public int Id;
     public long Serial;               // distinguishes reuses of this pool slot
     public ThreadState State;
@@ -51,25 +55,145 @@ public sealed class LispThread
     /// <summary>Catch index of the run the scheduler may suspend (its outermost run), -1 if none.</summary>
     public int SwitchBase = -1;
     public int BaseFc;                // frame count that run started with
-    public int StackLimit, MaxFrames; // this thread's limits (stacks differ in size)
+    /// <summary>In %IO-WAIT since it last ran: waits for I/O, not busy (VmIoWait.cs).</summary>
+    public bool IoWaiting;
     /// <summary>Set by %THREAD-INTERRUPT (a network session's IAC IP): the thread signals
     /// INTERACTIVE-INTERRUPT at its next safe point, other threads untouched.</summary>
     public bool InterruptPending;
-    /// <summary>In %IO-WAIT since it last ran: waits for I/O, not busy (VmIoWait.cs).</summary>
-    public bool IoWaiting;
 
-    public LispThread(int stackWords, int frames, int bindings, int catches)
+    // ---- committed room (the Grow* methods raise it) ----
+    readonly GrowableArrays sMem, fMem, bMem, cMem;
+    /// <summary>Committed entries of each stack: nothing is ever written at or past these.</summary>
+    public int SCap, FCap, BCap, CCap;
+    /// <summary>Soft limits, where the VM grows the stack or, when the reservation or the
+    /// frames are used up, signals storage-condition: StackLimit (value slots: ARGS checks
+    /// locals + 256 against it), MaxFrames, BindLimit (pairs), CatchLimit. Between a soft
+    /// limit and the committed end lies a margin in which the condition's handler runs.</summary>
+    public int StackLimit, MaxFrames, BindLimit, CatchLimit;
+    /// <summary>Value slots between StackLimit and SCap. ARGS never lets a function start
+    /// within HardMargin of SCap (Compiler.MaxOperandDepth slots are used unchecked).</summary>
+    public const int StackMargin = 8192, HardMargin = 4096;
+    const int FrameMargin = 512, BindMargin = 64, CatchMargin = 16;
+    // What a thread commits when it starts (main: at VM start; others: when created).
+    const int FirstWords = 16384, FirstFrames = 2048, FirstBinds = 512, FirstCatches = 256;
+
+    // ---- minor-collection watermarks (Vm.VisitRoots) ----
+    /// <summary>Lowest frame count, binding height and catch height since the last
+    /// collection (or lower: lower is always safe). See Vm.VisitRoots for the invariant.</summary>
+    public int LowFc, LowBsp;
+    /// <summary>Frame count of the innermost run going on in this thread (Vm.Run).</summary>
+    public int RunBaseFc;
+    /// <summary>max(LowFc, RunBaseFc): a return to a frame count below it takes doret's slow
+    /// path (end of the run, or a new low for the watermark). One compare, as before.</summary>
+    public int RetFloor;
+
+    /// <summary>Reserves stacks for stackWords value slots, frames, bindings and catch
+    /// entries. Commits their first part only if commitNow (the main thread); other threads
+    /// commit when they are created (Start). Reserved is false if the address space was not
+    /// there (the thread cannot run).</summary>
+    public LispThread(IFrameSource src, int stackWords, int frames, int bindings, int catches, bool commitNow)
     {
-        // At least 4096 slots above the limit: the VM indexes the stack unchecked and relies
-        // on it (Compiler.MaxOperandDepth). Smaller stacks are raised to 8192 words.
-        if (stackWords < 8192) stackWords = 8192;
-        S = new ulong[stackWords];
-        F = new Frame[frames];
-        B = new ulong[bindings * 2];
-        C = new CatchEntry[catches];
-        StackLimit = stackWords - (stackWords >= (1 << 16) ? 8192 : 4096);
-        MaxFrames = frames - (frames >= 4096 ? 512 : frames / 8);
+        if (stackWords < FirstWords) stackWords = FirstWords;
+        if (frames < FirstFrames) frames = FirstFrames;
+        if (bindings < FirstBinds) bindings = FirstBinds;
+        if (catches < FirstCatches) catches = FirstCatches;
+        sMem = new GrowableArrays(src, stackWords, 0, new int[] { 8 });
+        fMem = new GrowableArrays(src, frames, 0, new int[] { sizeof(Frame) });
+        bMem = new GrowableArrays(src, bindings, 0, new int[] { 16 });
+        cMem = new GrowableArrays(src, catches, 0, new int[] { sizeof(CatchEntry) });
+        S = (ulong*)sMem.Base(0); F = (Frame*)fMem.Base(0); B = (ulong*)bMem.Base(0); C = (CatchEntry*)cMem.Base(0);
         Result = W.Nil; Name = W.Nil;
         for (int i = 0; i < Mv.Length; i++) Mv[i] = W.Nil;
+        if (commitNow) Start();
+    }
+
+    /// <summary>The address space of all four stacks was reserved.</summary>
+    public bool Reserved { get { return sMem.MaxCount > 0 && fMem.MaxCount > 0 && bMem.MaxCount > 0 && cMem.MaxCount > 0; } }
+
+    /// <summary>Reserved entries (address space) of each stack.</summary>
+    public int SMax { get { return sMem.MaxCount; } }
+    public int FMax { get { return fMem.MaxCount; } }
+
+    /// <summary>Pages the four stacks have committed.</summary>
+    public ulong PagesCommitted { get { return sMem.PagesCommitted + fMem.PagesCommitted + bMem.PagesCommitted + cMem.PagesCommitted; } }
+
+    /// <summary>Commits what a thread needs to start (kept if it was committed before).
+    /// False when the frames are not there.</summary>
+    public bool Start()
+    {
+        if (!Reserved) return false;
+        return GrowValues(FirstWords - StackMargin) & GrowFrames(FirstFrames - FrameMargin)
+            & GrowBindings(FirstBinds - BindMargin) & GrowCatches(FirstCatches - CatchMargin);
+    }
+
+    /// <summary>Commits so that `need` value slots lie below StackLimit. False when the
+    /// reservation is used up or no frames are left (the limits are unchanged then).</summary>
+    public bool GrowValues(int need)
+    {
+        if (need <= StackLimit) return true;
+        if (need > int.MaxValue - StackMargin || !sMem.Ensure(need + StackMargin)) return false;
+        SCap = sMem.Count; StackLimit = SCap - StackMargin;
+        return true;
+    }
+
+    public bool GrowFrames(int need)
+    {
+        if (need <= MaxFrames) return true;
+        if (need > int.MaxValue - FrameMargin || !fMem.Ensure(need + FrameMargin)) return false;
+        FCap = fMem.Count; MaxFrames = FCap - FrameMargin;
+        return true;
+    }
+
+    public bool GrowBindings(int need)
+    {
+        if (need <= BindLimit) return true;
+        if (need > int.MaxValue - BindMargin || !bMem.Ensure(need + BindMargin)) return false;
+        BCap = bMem.Count; BindLimit = BCap - BindMargin;
+        return true;
+    }
+
+    public bool GrowCatches(int need)
+    {
+        if (need <= CatchLimit) return true;
+        if (need > int.MaxValue - CatchMargin || !cMem.Ensure(need + CatchMargin)) return false;
+        CCap = cMem.Count; CatchLimit = CCap - CatchMargin;
+        return true;
+    }
+
+    /// <summary>Gives back what a deep recursion committed once it is over: each stack keeps
+    /// twice what is in use (with its margin), at least its first commit, and is trimmed
+    /// only when it holds more than twice that. Called between top-level forms.</summary>
+    public void Trim()
+    {
+        if (!Reserved) return;
+        if (TrimTo(sMem, Sp + StackMargin, FirstWords)) { SCap = sMem.Count; StackLimit = SCap - StackMargin; }
+        if (TrimTo(fMem, Fc + FrameMargin, FirstFrames)) { FCap = fMem.Count; MaxFrames = FCap - FrameMargin; }
+        if (TrimTo(bMem, Bsp + BindMargin, FirstBinds)) { BCap = bMem.Count; BindLimit = BCap - BindMargin; }
+        if (TrimTo(cMem, Cc + CatchMargin, FirstCatches)) { CCap = cMem.Count; CatchLimit = CCap - CatchMargin; }
+    }
+
+    static bool TrimTo(GrowableArrays g, int used, int first)
+    {
+        int keep = used > first / 2 ? used * 2 : first;
+        if (g.Count <= keep * 2) return false;
+        g.Trim(keep);
+        return true;
+    }
+
+    /// <summary>Gives the stacks' address space back (the VM is being destroyed).</summary>
+    public void Release()
+    {
+        sMem.Release(); fMem.Release(); bMem.Release(); cMem.Release();
+        SCap = FCap = BCap = CCap = 0;
+        StackLimit = MaxFrames = BindLimit = CatchLimit = 0;
+    }
+
+    /// <summary>After the frame count dropped (unwinding, a run ending): keeps the
+    /// watermark at or below every frame count reached since the last collection.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public void NoteFc()
+    {
+        if (Fc < LowFc) LowFc = Fc;
+        RetFloor = LowFc > RunBaseFc ? LowFc : RunBaseFc;
     }
 }

@@ -105,6 +105,7 @@ public sealed unsafe partial class Vm
             Heap.SetSlot(sym, Sy.Value, t.B[i * 2 + 1]);
             t.B[i * 2 + 1] = cur;
         }
+        t.LowBsp = 0;      // every saved value was rewritten: a minor collection scans them all
     }
 
     void SwitchTo(LispThread next)
@@ -148,6 +149,8 @@ public sealed unsafe partial class Vm
         PendN = 0;
         t.SwitchBase = -1;
         t.Sp = 0; t.Fc = 0; t.Cc = 0; t.Bsp = 0;
+        t.LowFc = 0; t.LowBsp = 0; t.RunBaseFc = 0; t.RetFloor = 0;
+        t.Trim();          // back to its first commit
         t.InterruptPending = false;
         LiveThreads--;
         RecomputeStepCap();
@@ -163,7 +166,10 @@ public sealed unsafe partial class Vm
             if (t.State == ThreadState.Runnable) continue;
             // Done/aborted threads keep their result until their slot is reused.
             if (t.State != ThreadState.Free && t.Result != W.Nil && FreeSlotExists(i)) continue;
+            // Its stacks commit their first pages now (kept when the slot is reused).
+            if (!t.Start()) return -1;
             t.Sp = 0; t.Fc = 0; t.Cc = 0; t.Bsp = 0; t.Nv = 1;
+            t.LowFc = 0; t.LowBsp = 0; t.RunBaseFc = 0; t.RetFloor = 0;
             t.S[t.Sp++] = fn;
             t.S[t.Sp++] = M.Fix(0);
             t.C[t.Cc++] = new CatchEntry { Kind = CatchKind.RunBase, Fc = 0, Sp = 0, Bsp = 0, Tag = W.Nil };

@@ -10,12 +10,12 @@ public enum RunStatus { Ok, Aborted, Unwinding, Switch }
 
 /// <summary>Arguments of a builtin: slots of the current Lisp stack (GC roots, so a[i] is
 /// current after any allocation).</summary>
-public readonly struct Args
+public readonly unsafe struct Args
 {
-    readonly ulong[] s;
+    readonly ulong* s;
     readonly int b;
     public readonly int Count;
-    public Args(ulong[] stack, int bas, int count) { s = stack; b = bas; Count = count; }
+    public Args(ulong* stack, int bas, int count) { s = stack; b = bas; Count = count; }
     public ulong this[int i] { [MethodImpl(MethodImplOptions.AggressiveInlining)] get { return s[b + i]; } }
     public void Set(int i, ulong v) { s[b + i] = v; }
 }
@@ -83,19 +83,22 @@ public sealed unsafe partial class Vm : IGcRoots
         Heap = heap;
         Platform = platform;
         Sizes = sizes ?? new VmSizes();
+        // The stacks are address space reserved now and committed as deep as they are used
+        // (LispThread); bindings and catch entries get a quarter and an eighth as many
+        // entries as frames. Without the main thread's first pages nothing can run.
         int frames = Sizes.Frames, threadFrames = Sizes.ThreadFrames;
-        // Bindings and catch entries scale with the frame limit (hosted 64K each; the kernel's
-        // 16K frames get 16K bindings and 8K catches: 2.5 MiB less start-up memory).
-        Th = new LispThread(Sizes.StackWords, frames, frames, frames >= (1 << 16) ? frames : frames / 2);
+        Th = new LispThread(heap.Frames, Sizes.StackWords, frames, frames / 4, frames / 8, true);
+        if (Th.SCap == 0 || Th.FCap == 0) platform.Exit(97);
         MaxFrames = Th.MaxFrames;
         StackLimit = Th.StackLimit;
         // The green-thread pool is allocated now, never later (kernel rule: no C# allocation
-        // after start-up); slot 0 is the main thread above.
+        // after start-up); slot 0 is the main thread above. Their stacks commit when a
+        // thread is created (CreateThread).
         Threads = new LispThread[Sizes.Threads < 1 ? 1 : Sizes.Threads];
         Threads[0] = Th; Th.State = ThreadState.Runnable; Main = Th;
         for (int i = 1; i < Threads.Length; i++)
         {
-            Threads[i] = new LispThread(Sizes.ThreadStackWords, threadFrames, threadFrames, threadFrames / 2);
+            Threads[i] = new LispThread(heap.Frames, Sizes.ThreadStackWords, threadFrames, threadFrames / 4, threadFrames / 8, false);
             Threads[i].Id = i;
         }
         heap.AddRoots(this);
@@ -189,10 +192,7 @@ public sealed unsafe partial class Vm : IGcRoots
         {
             LispThread th = Threads[t];
             if (th.State == ThreadState.Free) continue;
-            for (int i = 0; i < th.Sp; i++) heap.VisitRoot(ref th.S[i]);
-            for (int i = 0; i < th.Fc; i++) heap.VisitRoot(ref th.F[i].Fn);
-            for (int i = 0; i < th.Bsp * 2; i++) heap.VisitRoot(ref th.B[i]);
-            for (int i = 0; i < th.Cc; i++) heap.VisitRoot(ref th.C[i].Tag);
+            VisitStacks(heap, th);
             for (int i = 0; i < MaxValues; i++) heap.VisitRoot(ref th.Mv[i]);
             heap.VisitRoot(ref th.Result);
             heap.VisitRoot(ref th.Name);
@@ -201,6 +201,7 @@ public sealed unsafe partial class Vm : IGcRoots
         for (int i = 0; i < Roots.Length; i++) heap.VisitRoot(ref Roots[i]);
         for (int i = 0; i < Pend.Length; i++) heap.VisitRoot(ref Pend[i]);
         heap.VisitRoot(ref TailFn);
+        heap.VisitRoot(ref GrowCallee);
         for (int i = 0; i < pendFmtArgs.Length; i++) heap.VisitRoot(ref pendFmtArgs[i]);
         Comp.VisitRoots(heap);
     }

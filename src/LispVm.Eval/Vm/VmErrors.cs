@@ -40,12 +40,12 @@ public sealed unsafe partial class Vm
     internal bool PendResume(ulong* s, int sp)
     {
         if (PendN != 1 || Pend[0] != Syms[(int)S.InteractiveInterrupt]) return false;
-        if (sp < 1 || sp + 3 + 16 >= Th.S.Length) return false;
+        if (sp < 1 || sp + 3 + 16 >= Th.SCap) return false;
         Pend[1] = Syms[(int)S.KwResume]; Pend[2] = s[sp - 1]; PendN = 3;
         return true;
     }
 
-    internal void PendStack() { PendSimple(S.StorageCondition, "Stack exhausted."); InOverflow = true; }
+    internal void PendStack() { PendSimple(S.StorageCondition, "Stack exhausted."); EnterOverflow(); }
 
     internal void PendArgCount(int argc, int min, int max)
     {
@@ -180,7 +180,11 @@ public sealed unsafe partial class Vm
         // The nested run below costs C# stack: a chain of macro expanders that call EVAL or
         // COMPILE nests here, so the C# stack is checked as well as the Lisp stacks.
         bool cStack = Heap.Stack.Exhausted();
-        if (cStack || th.Cc >= th.C.Length - 4 || th.Fc >= th.F.Length - 4 || th.Sp + 16 >= th.S.Length)
+        // Lisp stacks: grow past a soft limit, else the margin up to the committed end.
+        if (th.Cc >= th.CatchLimit) RoomForCatch();
+        if (th.Fc >= MaxFrames) GrowFrameStack();
+        if (th.Sp + 16 > StackLimit) GrowStack(th.Sp + 16);
+        if (cStack || th.Cc >= th.CCap - 4 || th.Fc >= th.FCap - 4 || th.Sp + 16 >= th.SCap - LispThread.HardMargin)
         {
             th.Sp = fnPos; result = W.Nil;
             PendSimple(S.StorageCondition, cStack ? "Stack exhausted (nested evaluation too deep)." : "Stack exhausted.");

@@ -19,12 +19,18 @@ public sealed unsafe partial class Vm
     /// runBase is the index of this run's RunBase catch entry.</summary>
     internal RunStatus Run(int baseFc, int runBase, out ulong result)
     {
-        // The value stack is pinned for the run: the loop indexes it through a pointer, with
-        // no array bounds checks (overflow is checked where frames and values are pushed:
-        // StackLimit, the 256-slot margin in ARGS, PendStack).
-        fixed (ulong* s = Th.S)
-        fixed (Frame* fr = Th.F)
-            return RunBody(baseFc, runBase, out result, s, fr);
+        // The stacks are reserved ranges that never move (LispThread): the loop indexes them
+        // through pointers, with no bounds checks (overflow is checked where frames and values
+        // are pushed: StackLimit, the 256-slot margin in ARGS, MaxFrames; past those the
+        // stacks grow, or PendStack). RetFloor is this run's base for doret's one compare.
+        LispThread th = Th;
+        int outer = th.RunBaseFc;
+        th.RunBaseFc = baseFc;
+        th.RetFloor = th.LowFc > baseFc ? th.LowFc : baseFc;
+        RunStatus st = RunBody(baseFc, runBase, out result, th.S, th.F);
+        th.RunBaseFc = outer;
+        th.NoteFc();
+        return st;
     }
 
     RunStatus RunBody(int baseFc, int runBase, out ulong result, ulong* s, Frame* fr)
@@ -220,7 +226,7 @@ public sealed unsafe partial class Vm
                     a = s[--sp];
                     n = M.FixVal(s[--sp]);
                     int vn = th.Nv;
-                    if (sp + vn + 8 > StackLimit) { PendStack(); goto signal; }
+                    if (sp + vn + 8 > StackLimit && !GrowStack(sp + vn + 8)) { PendStack(); goto signal; }
                     if (vn == 1) s[sp++] = a;
                     else for (int j = 0; j < vn; j++) s[sp++] = mv[j];
                     s[sp++] = M.Fix(n + vn);
@@ -236,7 +242,7 @@ public sealed unsafe partial class Vm
                 {
                     a = s[--sp];
                     int vn = th.Nv;
-                    if (sp + vn + 8 > StackLimit) { PendStack(); goto signal; }
+                    if (sp + vn + 8 > StackLimit && !GrowStack(sp + vn + 8)) { PendStack(); goto signal; }
                     if (vn == 1) s[sp++] = a;
                     else for (int j = 0; j < vn; j++) s[sp++] = mv[j];
                     s[sp++] = M.Fix(vn);
@@ -253,7 +259,7 @@ public sealed unsafe partial class Vm
                 }
             case Op.Bind:
                 a = M.Slot(consts, U16(code, ip)); ip += 2;
-                if (th.Bsp * 2 + 2 >= th.B.Length) { PendStack(); goto signal; }
+                if (th.Bsp >= th.BindLimit && !RoomForBinding()) { PendStack(); goto signal; }
                 th.B[th.Bsp * 2] = a; th.B[th.Bsp * 2 + 1] = M.Slot(a, Sy.Value); th.Bsp++;
                 heap.SetSlot(a, Sy.Value, s[--sp]);
                 goto loop;
@@ -268,7 +274,7 @@ public sealed unsafe partial class Vm
                     {
                         ulong sym = M.Car(syms);
                         if (!W.IsSymbol(sym) || sym == W.Nil) { PendType(sym, S.Symbol); goto signal; }
-                        if (th.Bsp * 2 + 2 >= th.B.Length) { PendStack(); goto signal; }
+                        if (th.Bsp >= th.BindLimit && !RoomForBinding()) { PendStack(); goto signal; }
                         th.B[th.Bsp * 2] = sym; th.B[th.Bsp * 2 + 1] = M.Slot(sym, Sy.Value); th.Bsp++;
                         heap.SetSlot(sym, Sy.Value, W.IsCons(vals) ? M.Car(vals) : W.Unbound);
                         if (W.IsCons(vals)) vals = M.Cdr(vals);
@@ -283,13 +289,13 @@ public sealed unsafe partial class Vm
                 s[sp - 1] = a;
                 goto loop;
             case Op.Catch:
-                if (th.Cc >= th.C.Length - 4) { PendStack(); goto signal; }
+                if (th.Cc >= th.CatchLimit && !RoomForCatch()) { PendStack(); goto signal; }
                 a = s[--sp];
                 th.C[th.Cc++] = new CatchEntry { Tag = a, Fc = th.Fc, Sp = sp, Bsp = th.Bsp, Ip = I32(code, ip), Kind = CatchKind.Catch };
                 ip += 4;
                 goto loop;
             case Op.BlockE:
-                if (th.Cc >= th.C.Length - 4) { PendStack(); goto signal; }
+                if (th.Cc >= th.CatchLimit && !RoomForCatch()) { PendStack(); goto signal; }
                 a = M.Fix((long)++th.NextTag);
                 th.C[th.Cc++] = new CatchEntry { Tag = a, Fc = th.Fc, Sp = sp, Bsp = th.Bsp, Ip = I32(code, ip + 1), Kind = (CatchKind)code[ip] };
                 ip += 5;
@@ -324,7 +330,7 @@ public sealed unsafe partial class Vm
                     goto loop;
                 }
             case Op.Uwp:
-                if (th.Cc >= th.C.Length - 4) { PendStack(); goto signal; }
+                if (th.Cc >= th.CatchLimit && !RoomForCatch()) { PendStack(); goto signal; }
                 th.C[th.Cc++] = new CatchEntry { Tag = W.Nil, Fc = th.Fc, Sp = sp, Bsp = th.Bsp, Ip = I32(code, ip), Kind = CatchKind.Uwp };
                 ip += 4;
                 goto loop;
@@ -636,6 +642,7 @@ public sealed unsafe partial class Vm
                         epoch = heap.GcEpoch;
                     }
                 }
+    argsdecode:
                 {
                     int req = code[ip], opt = code[ip + 1], flags = code[ip + 2], nloc = U16(code, ip + 3);
                     ip += 5;   // (argc: set by the call path, or by case ARGS from the frame)
@@ -645,7 +652,8 @@ public sealed unsafe partial class Vm
                         PendArgCount(argc, req, (flags & 1) != 0 ? -1 : fixedN);
                         goto signal;
                     }
-                    if (bp + nloc + 256 > StackLimit && !InOverflow) { PendStack(); goto signal; }
+                    // Past the limit: grow, or storage-condition (argsgrow).
+                    if (bp + nloc + 256 > StackLimit) goto argsgrow;
                     int i = argc;
                     if ((flags & 1) != 0)
                     {
@@ -712,7 +720,15 @@ public sealed unsafe partial class Vm
                         ulong l = s[sp - 1]; sp--; argc--;
                         while (W.IsCons(l))
                         {
-                            if (sp >= StackLimit) { sp = retSp; PendStack(); goto signal; }
+                            if (sp >= StackLimit)
+                            {
+                                // Grow: the spread's values go through fields across the call
+                                // (live across it, they cost the hot paths registers).
+                                GrowCallee = l; GrowArgc = argc; GrowRetSp = retSp;
+                                bool grown = GrowStack(sp + 1);
+                                l = GrowCallee; argc = GrowArgc; retSp = GrowRetSp; GrowCallee = W.Nil;
+                                if (!grown) { sp = retSp; PendStack(); goto signal; }
+                            }
                             s[sp++] = M.Car(l); argc++; l = M.Cdr(l);
                         }
                         if (l != W.Nil) { sp = retSp; PendType(l, S.List); goto signal; }
@@ -730,7 +746,7 @@ public sealed unsafe partial class Vm
                 }
                 th.Sp = sp; th.Nv = 1;
                 fr[th.Fc - 1].Ip = ip;
-                ulong r = Bfn[bi](this, new Args(th.S, sp - argc, argc));
+                ulong r = Bfn[bi](this, new Args(s, sp - argc, argc));
                 if (LispStreamFailed) { LispStreamFailed = false; r = Fail; }
                 if (r == Fail) { sp = retSp; if (tail) ip = ~ip; goto failed; }   // ~ip: see doret
                 if (r == TailCallReq)
@@ -744,11 +760,7 @@ public sealed unsafe partial class Vm
                 if (heap.GcEpoch == epoch) goto loop;   // same frame, nothing moved
                 goto reload;
             }
-            if (th.Fc >= MaxFrames)
-            {
-                if (!InOverflow) { sp = retSp; PendStack(); goto signal; }
-                if (th.Fc >= th.F.Length - 2) { sp = retSp; goto hardoverflow; }
-            }
+            if (th.Fc >= MaxFrames) goto framegrow;
             if (tail)
             {
                 int src = sp - argc;
@@ -780,6 +792,31 @@ public sealed unsafe partial class Vm
             }
         }
 
+    // Cold paths that call out and then redo the instruction: the values of the ARGS or
+    // call in progress are re-read, not kept across the call (kept, they cost the hot
+    // paths registers: callgrind on tak).
+    argsgrow:
+        if (!RoomAtArgs(bp + U16(code, ip - 2) + 256))
+        {
+            if (InOverflow) goto hardoverflow;
+            PendStack(); goto signal;
+        }
+        ip -= 5;
+        argc = fr[th.Fc - 1].Argc;
+        goto argsdecode;
+
+    framegrow:
+        GrowCallee = callee; GrowArgc = argc; GrowRetSp = retSp; GrowTail = tail;
+        if (!RoomForFrame())
+        {
+            sp = GrowRetSp; GrowCallee = W.Nil;
+            if (InOverflow) goto hardoverflow;
+            PendStack(); goto signal;
+        }
+        callee = GrowCallee; argc = GrowArgc; retSp = GrowRetSp; tail = GrowTail;
+        GrowCallee = W.Nil;
+        goto call;
+
     notfn:
         if (W.IsSymbol(callee) && callee != W.Nil && W.IsObj(M.Slot(callee, Sy.Function)) && !IsMacroCell(M.Slot(callee, Sy.Function)))
         {
@@ -797,7 +834,8 @@ public sealed unsafe partial class Vm
             int fc = th.Fc - 1;
             int rs = fr[fc].RetSp;
             th.Fc = fc;
-            if (fc < baseFc)
+            // Below this run's base (it ends) or below the watermark (VmStacks.cs).
+            if (fc < th.RetFloor && ReturnBelowFloor(th, fc, baseFc))
             {
                 th.Sp = rs;
                 result = a;
@@ -829,14 +867,14 @@ public sealed unsafe partial class Vm
             FallbackError();
             goto unwind;
         }
-        if (sp + PendN + 16 >= th.S.Length) sp = fr[th.Fc - 1].Bp;
+        if (sp + PendN + 16 >= th.SCap) sp = fr[th.Fc - 1].Bp;
         for (int j = 0; j < PendN; j++) s[sp++] = Pend[j];
         argc = PendN; PendN = 0;
         for (int j = 0; j < Pend.Length; j++) Pend[j] = W.Nil;
         retSp = sp - argc; tail = false;
         // A resumable interrupt's value goes back into the slot it was copied from.
         if (resume) { retSp--; resume = false; }
-        if (th.Fc >= MaxFrames) InOverflow = true;
+        if (th.Fc >= MaxFrames) EnterOverflow();
         goto call;
 
     hardoverflow:
@@ -856,6 +894,7 @@ public sealed unsafe partial class Vm
                 th.Cc = top;
                 UndoBindings(e.Bsp);
                 th.Fc = e.Fc; th.Sp = e.Sp;
+                th.NoteFc();
                 PendUnwind = true;
                 result = W.Nil;
                 return RunStatus.Unwinding;
@@ -865,14 +904,15 @@ public sealed unsafe partial class Vm
             {
                 UndoBindings(e.Bsp);
                 th.Fc = e.Fc; sp = e.Sp;
+                th.NoteFc();
                 int vn = th.Nv;
-                if (sp + vn + 8 >= th.S.Length) vn = 0;
+                if (sp + vn + 8 >= th.SCap) vn = 0;
                 for (int j = 0; j < vn; j++) s[sp++] = mv[j];
                 s[sp++] = M.Fix(vn);
                 s[sp++] = M.Fix(PendTarget);
                 s[sp++] = M.Fix(1);
                 ip = e.Ip;
-                if (th.Fc < MaxFrames - 64) InOverflow = false;
+                if (InOverflow && th.Fc < th.MaxFrames - 64) EndOverflow();
                 goto reload;
             }
         }
@@ -880,7 +920,8 @@ public sealed unsafe partial class Vm
             CatchEntry e = th.C[PendTarget];
             UndoBindings(e.Bsp);
             th.Fc = e.Fc; sp = e.Sp;
-            if (th.Fc < MaxFrames - 64) InOverflow = false;
+            th.NoteFc();
+            if (InOverflow && th.Fc < th.MaxFrames - 64) EndOverflow();
             if (e.Kind == CatchKind.RunBase)
             {
                 th.Cc = PendTarget;
@@ -952,6 +993,7 @@ public sealed unsafe partial class Vm
             th.Bsp--;
             Heap.SetSlot(th.B[th.Bsp * 2], Sy.Value, th.B[th.Bsp * 2 + 1]);
         }
+        if (to < th.LowBsp) th.LowBsp = to < 0 ? 0 : to;
     }
 
     /// <summary>Safe point work. Returns true when a condition is pending (goto signal).</summary>

@@ -42,5 +42,5 @@ public sealed class EvalHost : IDisposable
         return output.ToString().Trim();
     }
 
-    public void Dispose() { Host.Heap.Destroy(); }
+    public void Dispose() { Host.Vm.ReleaseStacks(); Host.Heap.Destroy(); }
 }

@@ -21,7 +21,13 @@ public class VmSizesTests
         // Reserved, committed as deep as used: a 1 GiB guest reads 10^6 levels.
         Assert.Equal(16384, small.ReadDepth);
         Assert.Equal(1 << 20, big.ReadDepth);
-        Assert.Equal(1 << 18, big.StackWords);
+        // Lisp stacks: reservations (committed as deep as used), halved with memory; from
+        // 256 MiB up a million frames fit.
+        Assert.Equal(1 << 24, big.StackWords);
+        Assert.Equal(1 << 23, big.Frames);
+        Assert.Equal(1 << 18, small.StackWords);
+        Assert.Equal(1 << 17, small.Frames);
+        Assert.True(VmSizes.ForMemory(256 * MiB).Frames > 1000000 + 1024);
         Assert.Equal(0, big.CompilerShift);
         Assert.Equal(4, small.CompilerShift);
         Assert.Equal(8192, big.NumDigits);
@@ -29,9 +35,11 @@ public class VmSizesTests
         // The heap image's fingerprint includes the thread pool: every size keeps it.
         Assert.Equal(big.Threads, small.Threads);
         Assert.True(small.EstimateBytes() < mid.EstimateBytes() && mid.EstimateBytes() < big.EstimateBytes());
-        Assert.InRange(small.EstimateBytes(), 1 * MiB, 3 * MiB);
-        Assert.InRange(big.EstimateBytes(), 14 * MiB, 24 * MiB);
-        Assert.InRange(big.WorkStackBytes(), 32UL << 10, 128UL << 10);
+        // The Lisp stacks are no C# objects now (was 1-3 and 14-24 MiB with them).
+        Assert.InRange(small.EstimateBytes(), 1 * MiB, 2 * MiB);
+        Assert.InRange(big.EstimateBytes(), 10 * MiB, 18 * MiB);
+        // Reader/printer first frames and the main thread's first stack pages.
+        Assert.InRange(big.WorkStackBytes(), 128UL << 10, 512UL << 10);
         // Below 16 MiB nothing shrinks further (the floors).
         Assert.Equal(small.EstimateBytes(), VmSizes.ForMemory(4 * MiB).EstimateBytes());
     }
