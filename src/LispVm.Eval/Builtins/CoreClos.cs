@@ -2,7 +2,8 @@
 // vector; change-class and class redefinition give an existing instance a new wrapper in
 // place, so identity (eq) survives: %set-instance-layout; %make-slot-vector makes the
 // slot vector; %wrapper-stamp is the dispatch's fast class key, %eql-index its eql
-// specializer test; %set-funcallable-function gives a generic function object (a
+// specializer test, %slot-at-layout/%set-slot-at-layout an accessor's slot access;
+// %set-funcallable-function gives a generic function object (a
 // closure) its discriminating function's code in place, so a call is one call.
 using LispVm.Gc;
 
@@ -17,6 +18,8 @@ public sealed unsafe partial class Builtins
         b.Def("%WRAPPER-STAMP", 1, 1, &WrapperStamp);
         b.Def("%EQL-INDEX", 2, 2, &EqlIndex);
         b.Def("%DISPATCH-KEY", 3, 3, &DispatchKey);
+        b.Def("%SLOT-AT-LAYOUT", 4, 4, &SlotAtLayout);
+        b.Def("%SET-SLOT-AT-LAYOUT", 4, 4, &SetSlotAtLayout);
         b.Def("%SET-FUNCALLABLE-FUNCTION", 2, 2, &SetFuncallableFunction);
     }
 
@@ -96,6 +99,35 @@ public sealed unsafe partial class Builtins
         }
         if (M.IsFix(x)) return a[2];
         return WrapperStamp(vm, a);
+    }
+
+    /// <summary>The slot vector of a standard instance x whose layout word is w (an
+    /// instance is [layout, slot vector]), or 0.</summary>
+    static ulong SlotsIfLayout(ulong x, ulong w, ulong loc)
+    {
+        if (!M.Is(x, ObjType.Instance) || M.Len(x) < 2 || M.Slot(x, 0) != w) return 0;
+        ulong v = M.Slot(x, 1);
+        if (!M.Is(v, ObjType.SimpleVector) || !M.IsFix(loc)) return 0;
+        long i = M.FixVal(loc);
+        return i >= 0 && i < M.Len(v) ? v : 0;
+    }
+
+    /// <summary>(%slot-at-layout x w loc miss): slot loc of the standard instance x when its
+    /// layout is w (a reader's cache entry, one call), else miss.</summary>
+    static ulong SlotAtLayout(Vm vm, Args a)
+    {
+        ulong v = SlotsIfLayout(a[0], a[1], a[2]);
+        return v == 0 ? a[3] : M.Slot(v, (int)M.FixVal(a[2]));
+    }
+
+    /// <summary>(%set-slot-at-layout x w loc value): store value in slot loc of x when its
+    /// layout is w and return T (a writer's cache entry), else return NIL.</summary>
+    static ulong SetSlotAtLayout(Vm vm, Args a)
+    {
+        ulong v = SlotsIfLayout(a[0], a[1], a[2]);
+        if (v == 0) return W.Nil;
+        vm.Heap.SetSlot(v, (int)M.FixVal(a[2]), a[3]);
+        return vm.Bool(true);
     }
 
     /// <summary>(%set-funcallable-function target source): make the closure TARGET run

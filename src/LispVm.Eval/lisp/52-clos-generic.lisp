@@ -9,7 +9,8 @@
   name (lambda-list nil) (ll-set nil) (methods nil) (combination '(standard)) (cache nil)
   (positions nil) (eql-values nil) (function nil) (nreq 0) (more nil)
   (documentation nil) (declarations nil) (apo nil) (initial-methods nil) (class-name 'standard-generic-function)
-  (disc nil))   ; the discriminating function, args -> values (53-clos-dispatch)
+  (disc nil)    ; the discriminating function, args -> values (53-clos-dispatch)
+  (slot-cache nil))   ; an accessor disc's (layout . location) of its last miss, or nil
 
 (defstruct (%method (:constructor %make-method) (:predicate %method-p) (:copier nil)
                     (:print-function %print-metaobject))
@@ -126,7 +127,7 @@ required and optional names, &rest, and a bare &key when the method has keywords
 (defun %clear-gf-cache (gf)
   "Forget every cached effective method: the next call builds a new disc. (The generic
 function's own frame is never live here: its code only tail-calls Lisp functions.)"
-  (setf (%gf-cache gf) nil (%gf-disc gf) nil)
+  (setf (%gf-cache gf) nil (%gf-disc gf) nil (%gf-slot-cache gf) nil)
   (let ((f (%gf-function gf)))
     (when f (%set-funcallable-function f (lambda (&rest args) (%gf-first-call gf args))))))
 

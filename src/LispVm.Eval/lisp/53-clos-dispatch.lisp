@@ -92,6 +92,15 @@ functions are only tail-called (see %set-funcallable-function)."
                        clauses)))))
          (nreverse clauses))))
 
+(defun %gf-accessor-kind (gf)
+  "Are all methods of GF standard readers (1 argument) or all writers (2), unqualified, in
+the standard combination?"
+  (let ((ms (%gf-methods gf)) (want (if (eql (%gf-nreq gf) 1) :reader :writer)))
+    (and ms (eq (car (%gf-combination gf)) 'standard)
+         (every (lambda (m) (and (null (%method-qualifiers m)) (%method-accessor m)
+                                 (eq (car (%method-accessor m)) want)))
+                ms))))
+
 (defun %gf-arity-kind (gf)
   (let ((nreq (%gf-nreq gf)))
     (cond ((%gf-more gf) :more)
@@ -125,6 +134,19 @@ functions are only tail-called (see %set-funcallable-function)."
            (t (lambda (&rest args)
                 (unless (%arity-ok :fixed args) (%gf-arity-error gf (length args)))
                 (funcall emf args))))))
+      ((and (member kind '(1 2)) (equal positions (list (1- nreq))) (%gf-accessor-kind gf))
+       ;; Only reader (writer) methods: the slot of the layout that missed last is read
+       ;; (written) here, without a call; else the usual one-argument disc.
+       (let* ((table (setf (%gf-cache gf) (make-hash-table))) (i (car positions))
+              (eqlp nil) (eqlvec nil) (eqlemfs nil) (fixstamp *%fixnum-stamp*)
+              (d (%select-disc-1))
+              (rc (setf (%gf-slot-cache gf) (cons nil 0))))
+         (if (eql kind 1)
+             (lambda (a)
+               (let ((v (%slot-at-layout a (car rc) (cdr rc) '%unbound)))
+                 (if (eq v '%unbound) (funcall d a) v)))
+             (lambda (a b)
+               (if (%set-slot-at-layout b (car rc) (cdr rc) a) a (funcall d a b))))))
       ((null (cdr positions))
        (let* ((table (setf (%gf-cache gf) (make-hash-table))) (i (car positions))
               (eqls (svref eqlv i)) (eqlp (and eqls t))
@@ -208,24 +230,22 @@ wrapper (the cache entry is per class, so the wrapper is that class's), else the
                  (loc (cdr (%assq (cdr (%method-accessor m)) (svref w 4))))
                  (fn (%method-function m)))
             (when (fixnump loc)
+              (let ((rc (and spread (%gf-slot-cache gf))))   ; the accessor disc's slot cache
+                (when rc (setf (car rc) w (cdr rc) loc)))
               (cond
                 ((and writer spread)
                  (lambda (v x)
-                   (if (and (%instance-p x) (eq (%instance-layout x) w))
-                       (setf (svref (%instance-ref x 0) loc) v)
-                       (funcall fn (list v x) nil))))
+                   (if (%set-slot-at-layout x w loc v) v (funcall fn (list v x) nil))))
                 (writer
                  (lambda (args)
                    (let ((x (car (cdr args))))
                      (if (and (%instance-p x) (eq (%instance-layout x) w))
                          (setf (svref (%instance-ref x 0) loc) (car args))
                          (funcall fn args nil)))))
-                (spread
+                (spread                 ; an unbound slot or another layout: the method
                  (lambda (x)
-                   (if (and (%instance-p x) (eq (%instance-layout x) w))
-                       (let ((v (svref (%instance-ref x 0) loc)))
-                         (if (eq v '%unbound) (funcall fn (list x) nil) v))
-                       (funcall fn (list x) nil))))
+                   (let ((v (%slot-at-layout x w loc '%unbound)))
+                     (if (eq v '%unbound) (funcall fn (list x) nil) v))))
                 (t
                  (lambda (args)
                    (let ((x (car args)))

@@ -21,6 +21,14 @@
                 (return t))
               (push (car x) todo) (push (cdr x) todo))))))
 
+(defun %declared-ignore-p (decls var)
+  "Do the declare forms DECLS say (ignore VAR)? (Then a &rest list need not be made.)"
+  (dolist (d decls nil)
+    (when (consp d)
+      (dolist (spec (cdr d))
+        (when (and (consp spec) (eq (car spec) 'ignore) (member var (cdr spec) :test #'eq))
+          (return-from %declared-ignore-p t))))))
+
 (defun %cnm-expansion (cnm-args)
   "call-next-method in a method body, as the local macro of %method-lambda expands it."
   (if cnm-args
@@ -82,7 +90,9 @@ operations) for the first four."
                               (symbolp (cadr tail)) (cadr tail))))
              (inner (if (or simple rest-var)
                         `(let* (,@(%method-arg-bindings vars)
-                                ,@(if rest-var `((,rest-var (nthcdr ,(length vars) %args)))))
+                                ,@(if rest-var `((,rest-var ,(if (%declared-ignore-p decls rest-var)
+                                                                   nil
+                                                                   `(nthcdr ,(length vars) %args))))))
                            (declare (ignorable ,@vars))
                            ,@decls
                            (block ,bname ,@forms))
