@@ -2,7 +2,7 @@
 // vector; change-class and class redefinition give an existing instance a new wrapper in
 // place, so identity (eq) survives: %set-instance-layout; %make-slot-vector makes the
 // slot vector; %wrapper-stamp is the dispatch's fast class key, %eql-index its eql
-// specializer test, %slot-at-layout/%set-slot-at-layout an accessor's slot access;
+// specializer test, %slot-at-layout(s)/%set-slot-at-layout(s) an accessor's slot access;
 // %set-funcallable-function gives a generic function object (a
 // closure) its discriminating function's code in place, so a call is one call.
 using LispVm.Gc;
@@ -20,6 +20,8 @@ public sealed unsafe partial class Builtins
         b.Def("%DISPATCH-KEY", 3, 3, &DispatchKey);
         b.Def("%SLOT-AT-LAYOUT", 4, 4, &SlotAtLayout);
         b.Def("%SET-SLOT-AT-LAYOUT", 4, 4, &SetSlotAtLayout);
+        b.Def("%SLOT-AT-LAYOUTS", 3, 3, &SlotAtLayouts);
+        b.Def("%SET-SLOT-AT-LAYOUTS", 3, 3, &SetSlotAtLayouts);
         b.Def("%SET-FUNCALLABLE-FUNCTION", 2, 2, &SetFuncallableFunction);
     }
 
@@ -127,6 +129,40 @@ public sealed unsafe partial class Builtins
         ulong v = SlotsIfLayout(a[0], a[1], a[2]);
         if (v == 0) return W.Nil;
         vm.Heap.SetSlot(v, (int)M.FixVal(a[2]), a[3]);
+        return vm.Bool(true);
+    }
+
+    /// <summary>The location of x's layout in a slot cache #(layout0 loc0 layout1 loc1 ...)
+    /// (an accessor's per-class locations), or -1.</summary>
+    static long LocationIn(ulong x, ulong cache)
+    {
+        if (!M.Is(x, ObjType.Instance) || M.Len(x) < 2 || !M.Is(cache, ObjType.SimpleVector)) return -1;
+        ulong w = M.Slot(x, 0);
+        int n = M.Len(cache) & ~1;
+        for (int i = 0; i < n; i += 2)
+            if (M.Slot(cache, i) == w) { ulong loc = M.Slot(cache, i + 1); return M.IsFix(loc) ? M.FixVal(loc) : -1; }
+        return -1;
+    }
+
+    /// <summary>(%slot-at-layouts x cache miss): the slot of x at its layout's location in
+    /// the slot cache (see LocationIn), else miss.</summary>
+    static ulong SlotAtLayouts(Vm vm, Args a)
+    {
+        long i = LocationIn(a[0], a[1]);
+        if (i < 0) return a[2];
+        ulong v = M.Slot(a[0], 1);
+        return M.Is(v, ObjType.SimpleVector) && i < M.Len(v) ? M.Slot(v, (int)i) : a[2];
+    }
+
+    /// <summary>(%set-slot-at-layouts x cache value): store value at x's layout's location
+    /// in the slot cache and return T, else NIL.</summary>
+    static ulong SetSlotAtLayouts(Vm vm, Args a)
+    {
+        long i = LocationIn(a[0], a[1]);
+        if (i < 0) return W.Nil;
+        ulong v = M.Slot(a[0], 1);
+        if (!M.Is(v, ObjType.SimpleVector) || i >= M.Len(v)) return W.Nil;
+        vm.Heap.SetSlot(v, (int)i, a[2]);
         return vm.Bool(true);
     }
 

@@ -10,7 +10,7 @@
   (positions nil) (eql-values nil) (function nil) (nreq 0) (more nil)
   (documentation nil) (declarations nil) (apo nil) (initial-methods nil) (class-name 'standard-generic-function)
   (disc nil)    ; the discriminating function, args -> values (53-clos-dispatch)
-  (slot-cache nil))   ; an accessor disc's (layout . location) of its last miss, or nil
+  (slot-cache nil))   ; an accessor disc's #(layout location ...), or nil
 
 (defstruct (%method (:constructor %make-method) (:predicate %method-p) (:copier nil)
                     (:print-function %print-metaobject))

@@ -135,18 +135,19 @@ the standard combination?"
                 (unless (%arity-ok :fixed args) (%gf-arity-error gf (length args)))
                 (funcall emf args))))))
       ((and (member kind '(1 2)) (equal positions (list (1- nreq))) (%gf-accessor-kind gf))
-       ;; Only reader (writer) methods: the slot of the layout that missed last is read
-       ;; (written) here, without a call; else the usual one-argument disc.
+       ;; Only reader (writer) methods: the slot is read (written) here, without a call,
+       ;; at the location the slot cache #(layout loc ...) gives for the instance's layout
+       ;; (filled by %accessor-emf on misses, up to 8 classes); else the usual disc.
        (let* ((table (setf (%gf-cache gf) (make-hash-table))) (i (car positions))
               (eqlp nil) (eqlvec nil) (eqlemfs nil) (fixstamp *%fixnum-stamp*)
               (d (%select-disc-1))
-              (rc (setf (%gf-slot-cache gf) (cons nil 0))))
+              (rc (setf (%gf-slot-cache gf) (make-array 16 :initial-element nil))))
          (if (eql kind 1)
              (lambda (a)
-               (let ((v (%slot-at-layout a (car rc) (cdr rc) '%unbound)))
+               (let ((v (%slot-at-layouts a rc '%unbound)))
                  (if (eq v '%unbound) (funcall d a) v)))
              (lambda (a b)
-               (if (%set-slot-at-layout b (car rc) (cdr rc) a) a (funcall d a b))))))
+               (if (%set-slot-at-layouts b rc a) a (funcall d a b))))))
       ((null (cdr positions))
        (let* ((table (setf (%gf-cache gf) (make-hash-table))) (i (car positions))
               (eqls (svref eqlv i)) (eqlp (and eqls t))
@@ -231,7 +232,11 @@ wrapper (the cache entry is per class, so the wrapper is that class's), else the
                  (fn (%method-function m)))
             (when (fixnump loc)
               (let ((rc (and spread (%gf-slot-cache gf))))   ; the accessor disc's slot cache
-                (when rc (setf (car rc) w (cdr rc) loc)))
+                (when rc
+                  (dotimes (j (floor (length rc) 2))
+                    (when (or (null (svref rc (* 2 j))) (eq (svref rc (* 2 j)) w))
+                      (setf (svref rc (+ 1 (* 2 j))) loc (svref rc (* 2 j)) w)
+                      (return)))))
               (cond
                 ((and writer spread)
                  (lambda (v x)
