@@ -29,8 +29,9 @@ calling class-of (eql-specialized arithmetic dispatches on fixnums)."
 ;;; Spread discs. A generic function of exactly one or two required arguments (no
 ;;; &optional, &rest or &key) gets a disc taking them as arguments (the VM checks the
 ;;; count) and cache entries that take them too (sfns): a most specific primary method
-;;; with a fast function, all others primary too, is the sfn, an accessor's sfn reads the slot, any other emf is wrapped.
-;;; Such a call conses nothing and is two Lisp calls: the disc, then the method.
+;;; with a fast function (all applicable methods primary) is the sfn, an accessor's sfn
+;;; reads the slot, any other emf is wrapped. Such a call conses nothing and is two Lisp
+;;; calls: the disc, then the method.
 
 (defun %gf-spread-p (gf)
   (and (not (%gf-more gf)) (or (eql (%gf-nreq gf) 1) (eql (%gf-nreq gf) 2))))
@@ -43,10 +44,11 @@ variable where this expands) or :more (at least nreq)?"
 (defmacro %disc-1 (kind get eqlp)
   "The disc of a generic function dispatching on one argument, read by GET; EQLP when
 that position has eql specializers: an argument eql to the j-th value of the vector
-eqlvec (key -1-j from %dispatch-key) finds its emf in slot j of the vector eqlemfs (filled
-from the table's key -1-j), any other argument goes by its class key. KIND 1 or 2: a spread disc of that many
-arguments (a b), else one of an argument list. Uses the variables of %build-disc. Lisp
-functions are only tail-called (see %set-funcallable-function)."
+eqlvec (key -1-j from %dispatch-key) finds its emf in slot j of the vector eqlemfs
+(filled from the table's key -1-j), any other argument goes by its class key. KIND 1 or
+2: a spread disc of that many arguments (a b), else one of an argument list. Uses the
+variables of %build-disc. Lisp functions that could change a generic function are only
+tail-called (see %set-funcallable-function)."
   (let* ((spread (member kind '(1 2)))
          (params (case kind (1 '(a)) (2 '(a b)) (t '(&rest args))))
          (call (lambda (f) (if spread `(funcall ,f ,@params) `(funcall ,f args))))
