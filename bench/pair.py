@@ -6,7 +6,9 @@ With --cpu the figure is the process's CPU time (user + system, from wait4) minu
 start-up run's (0 iterations): on a machine whose load average is 8x its cores the
 in-process wall clock mostly measures the neighbours.
 Usage: bench/pair.py [--cpu] --base-dll OLD/lispvm.dll [--base-image OLD.elf] [--cl-bench DIR]
-       [--reps 5] [--iters N] [--system lispvm|image] name..."""
+       [--reps 5] [--iters N] [--system lispvm|image] [--with-prior] name...
+--with-prior: a cl-bench entry runs after its package's earlier entries (untimed), as
+bench.py does when it fails alone (clos-instantiate needs clos-defclass's classes)."""
 import argparse, os, statistics, subprocess, sys, re
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench
@@ -16,7 +18,7 @@ def main():
     ap.add_argument("--base-dll"); ap.add_argument("--base-image")
     ap.add_argument("--cl-bench"); ap.add_argument("--gabriel")
     ap.add_argument("--system", default="lispvm")
-    ap.add_argument("--cpu", action="store_true")
+    ap.add_argument("--cpu", action="store_true"); ap.add_argument("--with-prior", action="store_true")
     ap.add_argument("--reps", type=int, default=5); ap.add_argument("--iters", type=int, default=1)
     ap.add_argument("names", nargs="+")
     a = ap.parse_args()
@@ -28,6 +30,7 @@ def main():
     byname = {b[0]: b for b in benches}
     for name in a.names:
         b = byname[name]
+        if a.with_prior and b[1] == "clbench": b[2][1]["with_prior"] = True
         f = bench.make_file(a.system, b, a.iters)
         f0 = f[:-5] + "-0.lisp"
         open(f0, "w").write(open(f).read().replace(f' {a.iters} (function', ' 0 (function'))

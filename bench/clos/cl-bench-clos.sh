@@ -4,12 +4,13 @@
 # tests.lisp) in LispVm and SBCL side by side. The file itself is never in this repository.
 # Usage: bench/clos/cl-bench-clos.sh PATH-TO-CL-BENCH [--quick] [--lisp CMD]
 #   --quick   one run per entry instead of tests.lisp's counts
-#   --lisp    the LispVm to run (default: the hosted build's lispvm)
+#   --lisp    the LispVm to run (default: the hosted build's lispvm; a .elf image gets the
+#             program on stdin)
 # Exit 1 when a result differs from SBCL's (or SBCL is missing and nothing is compared).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-[ $# -ge 1 ] || { sed -n '2,8p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,9p' "$0"; exit 2; }
 bench=$(cd "$1" && pwd); shift
 quick=0
 lisp="$root/src/LispVm.Hosted/bin/Release/net10.0/lispvm"
@@ -48,7 +49,10 @@ cat > "$out/driver.lisp" <<LISP
             (cl-bench.clos::simple-method x 3) (cl-bench.clos::complex-method x 3))))
 LISP
 echo "LispVm: $lisp"
-"$lisp" "$out/driver.lisp" > "$out/lispvm.txt" 2>&1 || true
+case "$lisp" in   # the kernel image (a .elf run as a Linux process) reads the program on stdin
+  *.elf) "$lisp" < "$out/driver.lisp" 2>&1 | sed 's/^\(\* \)*//' > "$out/lispvm.txt" || true ;;   # less the prompts
+  *) "$lisp" "$out/driver.lisp" > "$out/lispvm.txt" 2>&1 || true ;;
+esac
 if command -v sbcl >/dev/null 2>&1; then
   sbcl --noinform --non-interactive --load "$out/driver.lisp" > "$out/sbcl.txt" 2>&1 || true
 else

@@ -1,20 +1,22 @@
 ;;;; 52-clos-generic.lisp — generic functions and methods: the %gf record behind each
-;;;; generic function object (a closure over the record, registered in *%gf-records*,
-;;;; that hands its argument list to the record's discriminating function, the disc, of
-;;;; 53-clos-dispatch), methods, lambda-list congruence (CLHS 7.6.4) and the applicable
-;;;; methods of an argument list.
+;;;; generic function object (a closure registered in *%gf-records* that runs the code of
+;;;; the record's discriminating function, the disc of 53-clos-dispatch, given to it in
+;;;; place by %set-funcallable-function), methods, lambda-list congruence (CLHS 7.6.4)
+;;;; and the applicable methods of an argument list.
 
 (defstruct (%gf (:constructor %make-gf (name)) (:predicate %gf-p) (:copier nil)
                 (:print-function %print-metaobject))
   name (lambda-list nil) (ll-set nil) (methods nil) (combination '(standard)) (cache nil)
   (positions nil) (eql-values nil) (function nil) (nreq 0) (more nil)
   (documentation nil) (declarations nil) (apo nil) (initial-methods nil) (class-name 'standard-generic-function)
-  (disc nil))   ; the discriminating function, args -> values (53-clos-dispatch)
+  (disc nil)    ; the discriminating function, args -> values (53-clos-dispatch)
+  (slot-cache nil))   ; an accessor disc's #(layout location ...), or nil
 
 (defstruct (%method (:constructor %make-method) (:predicate %method-p) (:copier nil)
                     (:print-function %print-metaobject))
   (qualifiers nil) (specializers nil) (lambda-list nil) (function nil) (gf nil)
-  (documentation nil) (keys nil) (allow-other-keys nil) (accessor nil))   ; accessor: (:reader/:writer . slot)
+  (documentation nil) (keys nil) (allow-other-keys nil) (accessor nil)   ; accessor: (:reader/:writer . slot)
+  (fast nil))   ; the body as a function of the required arguments (no next methods), or nil
 
 (defun %gf-record-class (r) (find-class (%gf-class-name r)))
 
@@ -100,13 +102,19 @@ required and optional names, &rest, and a bare &key when the method has keywords
 
 (defun %fboundp-name (name) (fboundp (if (consp name) (%setf-name (cadr name)) name)))
 
+(defun %gf-shell (gf c1 c2 c3 c4 c5 c6 c7 c8 c9 c10 c11)
+  "A generic function object: a closure with room for 12 closed values, so that
+%set-funcallable-function can give it the code of a disc (53-clos-dispatch) in place."
+  (lambda (&rest args)
+    (if c1 (list c1 c2 c3 c4 c5 c6 c7 c8 c9 c10 c11) (%gf-first-call gf args))))
+
 (defun %make-gf-function (gf)
-  (lambda (&rest args) (funcall (%gf-disc gf) args)))
+  (%gf-shell gf nil nil nil nil nil nil nil nil nil nil nil))
 
 (defun %install-gf (name gf)
   (let ((f (%make-gf-function gf)))
-    (%clear-gf-cache gf)
     (setf (%gf-function gf) f)
+    (%clear-gf-cache gf)
     (setf (gethash f *%gf-records*) gf)
     (when name (%set-fdefinition name f))
     f))
@@ -117,9 +125,11 @@ required and optional names, &rest, and a bare &key when the method has keywords
           (%gf-nreq gf) nreq (%gf-more gf) (or (> nopt 0) restp keyp))))
 
 (defun %clear-gf-cache (gf)
-  "Forget every cached effective method: the next call builds a new disc."
-  (setf (%gf-cache gf) nil)
-  (setf (%gf-disc gf) (lambda (args) (%gf-first-call gf args))))
+  "Forget every cached effective method: the next call builds a new disc. (The generic
+function's own frame is never live here: its code only tail-calls Lisp functions.)"
+  (setf (%gf-cache gf) nil (%gf-disc gf) nil (%gf-slot-cache gf) nil)
+  (let ((f (%gf-function gf)))
+    (when f (%set-funcallable-function f (lambda (&rest args) (%gf-first-call gf args))))))
 
 (defvar *%all-gfs* nil)
 (defun %clear-all-caches ()

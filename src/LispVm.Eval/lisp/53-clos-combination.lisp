@@ -11,9 +11,16 @@ functions take (args &optional next), so a lone method is its own chain."
   (cond
     ((null methods) final)
     ((and (null (cdr methods)) (null final)) (%method-function (car methods)))
+    ((%method-fast (car methods))       ; it never calls the next method: the rest is dead
+     (let ((f (%method-fast (car methods)))) (lambda (args) (apply f args))))
     (t
       (let ((fn (%method-function (car methods))) (next (%method-chain (cdr methods) final)))
         (lambda (args) (funcall fn args next))))))
+
+(defun %method-caller (m)
+  "(fast . function) of a method: a :before or :after method is called by its fast
+function (on the arguments themselves) when it has one."
+  (cons (%method-fast m) (%method-function m)))
 
 (defun %no-applicable-emf (gf)
   (lambda (args) (apply #'no-applicable-method (%gf-function gf) args)))
@@ -43,12 +50,12 @@ functions take (args &optional next), so a lone method is its own chain."
             (%no-applicable-emf gf))
         (let* ((chain (%method-chain primary nil))
                (main (if (or before after)
-                         (let ((bfns (mapcar #'%method-function before))
-                               (afns (mapcar #'%method-function after)))
+                         (let ((bfns (mapcar #'%method-caller before))
+                               (afns (mapcar #'%method-caller after)))
                            (lambda (args)
-                             (dolist (f bfns) (funcall f args nil))
+                             (dolist (p bfns) (if (car p) (apply (car p) args) (funcall (cdr p) args nil)))
                              (multiple-value-prog1 (funcall chain args)
-                               (dolist (f afns) (funcall f args nil)))))
+                               (dolist (p afns) (if (car p) (apply (car p) args) (funcall (cdr p) args nil))))))
                          chain)))
           (if around (%method-chain around main) main)))))
 

@@ -1,7 +1,8 @@
 ;;;; 54-clos-defmethod.lisp — defmethod and defgeneric (the generic functions on methods,
 ;;;; add-method ... function-keywords, are in 56-clos-standard). A method's function is
 ;;;; (lambda (args &optional next) ...) around the body; call-next-method and
-;;;; next-method-p are local functions, made only when the body mentions them.
+;;;; next-method-p are local functions, made only when the body mentions them. A method
+;;;; of required parameters that mentions neither also has a fast function of them.
 
 (defun %tree-mentions-p (tree names)
   (let ((todo (list tree)))
@@ -9,6 +10,34 @@
           (let ((x (pop todo)))
             (cond ((consp x) (push (car x) todo) (push (cdr x) todo))
                   ((and (symbolp x) (member x names :test #'eq)) (return t)))))))
+
+(defun %tree-mentions-function-p (tree names)
+  "Does TREE hold (function name) for one of NAMES?"
+  (let ((todo (list tree)))
+    (loop (when (null todo) (return nil))
+          (let ((x (pop todo)))
+            (when (consp x)
+              (when (and (eq (car x) 'function) (consp (cdr x)) (member (cadr x) names :test #'eq))
+                (return t))
+              (push (car x) todo) (push (cdr x) todo))))))
+
+(defun %declared-ignore-p (decls var)
+  "Do the declare forms DECLS say (ignore VAR)? (Then a &rest list need not be made.)"
+  (dolist (d decls nil)
+    (when (consp d)
+      (dolist (spec (cdr d))
+        (when (and (consp spec) (eq (car spec) 'ignore) (member var (cdr spec) :test #'eq))
+          (return-from %declared-ignore-p t))))))
+
+(defun %cnm-expansion (cnm-args)
+  "call-next-method in a method body, as the local macro of %method-lambda expands it."
+  (if cnm-args
+      `(%call-next-method-with (car %method-cell) %args %next (list ,@cnm-args))
+      '(if %next (funcall %next %args) (%no-next-method (car %method-cell) %args))))
+
+(defun %call-next-method-with (method args next new-args)
+  (%check-cnm-args method args new-args)
+  (if next (funcall next new-args) (%no-next-method method new-args)))
 
 (defun %parse-defmethod (rest)
   "(values qualifiers specialized-lambda-list body) of defmethod's arguments after the name."
@@ -61,34 +90,51 @@ operations) for the first four."
                               (symbolp (cadr tail)) (cadr tail))))
              (inner (if (or simple rest-var)
                         `(let* (,@(%method-arg-bindings vars)
-                                ,@(if rest-var `((,rest-var (nthcdr ,(length vars) %args)))))
+                                ,@(if rest-var `((,rest-var ,(if (%declared-ignore-p decls rest-var)
+                                                                   nil
+                                                                   `(nthcdr ,(length vars) %args))))))
                            (declare (ignorable ,@vars))
                            ,@decls
                            (block ,bname ,@forms))
                         `(apply (lambda ,plain (declare (ignorable ,@vars)) ,@decls (block ,bname ,@forms))
                                 %args)))
-             (cnm (%tree-mentions-p forms '(call-next-method next-method-p))))
+             (cnm (%tree-mentions-p forms '(call-next-method next-method-p)))
+             ;; Required parameters only and no next methods: the body is also a function
+             ;; of the arguments themselves (a spread generic function calls it directly).
+             (fast (and simple (not cnm)
+                        `(lambda ,vars (declare (ignorable ,@vars)) ,@decls (block ,bname ,@forms)))))
         (values
-         `(lambda (%args &optional %next)
+         (if fast
+             `(lambda (%args &optional %next) (declare (ignore %next)) (apply %fast %args))
+             `(lambda (%args &optional %next)
             (declare (ignorable %next))
-            ,(if cnm
+            ,(cond
+               ((and cnm (not (%tree-mentions-function-p forms '(call-next-method next-method-p))))
+                ;; Only called, never taken as #'call-next-method: local macros, no closures.
+                `(macrolet ((call-next-method (&rest cnm-args) (%cnm-expansion cnm-args))
+                            (next-method-p () '(if %next t nil)))
+                   ,inner))
+               (cnm
                  `(flet ((call-next-method (&rest cnm-args)
                            (when cnm-args (%check-cnm-args (car %method-cell) %args cnm-args))
                            (if %next
                                (funcall %next (or cnm-args %args))
                                (%no-next-method (car %method-cell) (or cnm-args %args))))
                          (next-method-p () (if %next t nil)))
-                    ,inner)
-                 inner))
-         specs original doc)))))
+                    ,inner))
+               (t inner))))
+         specs original doc fast)))))
 
 (defmacro defmethod (name &rest rest)
   (multiple-value-bind (qualifiers sll body) (%parse-defmethod rest)
-    (multiple-value-bind (fn specs plain doc) (%method-lambda name sll body)
-      `(let ((%method-cell (list nil)))
-         (%ensure-method ',name ',qualifiers (list ,@specs) ',plain ,doc ,fn %method-cell)))))
+    (multiple-value-bind (fn specs plain doc fast) (%method-lambda name sll body)
+      (if fast
+          `(let ((%method-cell (list nil)) (%fast ,fast))
+             (%ensure-method ',name ',qualifiers (list ,@specs) ',plain ,doc ,fn %method-cell %fast))
+          `(let ((%method-cell (list nil)))
+             (%ensure-method ',name ',qualifiers (list ,@specs) ',plain ,doc ,fn %method-cell))))))
 
-(defun %ensure-method (name qualifiers specializers lambda-list doc fn cell)
+(defun %ensure-method (name qualifiers specializers lambda-list doc fn cell &optional fast)
   (let ((gf (if (and (%fboundp-name name) (%gf-record (fdefinition name) nil))
                 (fdefinition name)
                 (ensure-generic-function name))))
@@ -96,7 +142,7 @@ operations) for the first four."
       (declare (ignore nreq nopt restp))
       (let ((m (%make-method :qualifiers qualifiers :specializers specializers
                              :lambda-list lambda-list :function fn :documentation doc
-                             :keys (if keyp keys nil) :allow-other-keys aok)))
+                             :keys (if keyp keys nil) :allow-other-keys aok :fast fast)))
         (setf (car cell) m)
         (%add-method gf m)
         m))))
