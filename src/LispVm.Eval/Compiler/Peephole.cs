@@ -51,7 +51,8 @@ public sealed unsafe partial class Compiler
     /// goes where that JMP goes; a JMP to the next instruction (past NOP/SKIP2 placeholders)
     /// becomes NOPs; JNIL/JT over a JMP that is no jump target becomes the opposite test
     /// to the JMP's target, as (if (atom l) (go end)) compiles: ATOM JNIL x JMP end x: ->
-    /// ATOM JT end. Lengths do not change, so the targets stay valid; the liveness pass
+    /// ATOM JT end. Conditional jumps only ever go forward (backward JMPs are where the VM
+    /// polls). Lengths do not change, so the targets stay valid; the liveness pass
     /// after this recounts them.</summary>
     void ThreadJumps(byte[] c, int start, int end, byte[] len8)
     {
@@ -59,7 +60,10 @@ public sealed unsafe partial class Compiler
         {
             Op o = (Op)c[p];
             if ((o != Op.Jmp && o != Op.JNil && o != Op.JT && o != Op.JTK) || (peepTarget[p - start] & 4) != 0) continue;
+            // Only JMP polls (interrupts, preemption, the step limit) when it jumps back: a
+            // conditional jump must stay forward, so it is threaded only to a forward target.
             int t = FinalTarget(c, start, end, len8, Get32(c, p + 1));
+            if (o != Op.Jmp && t <= p - start) t = Get32(c, p + 1);
             Set32(c, p + 1, t);
             int q = p + 5;
             if (o == Op.Jmp)
@@ -69,7 +73,9 @@ public sealed unsafe partial class Compiler
             }
             q = Placeholders(c, start, end, len8, q);
             if (o == Op.JTK || q >= end || (Op)c[q] != Op.Jmp || (peepTarget[q - start] & 1) != 0 || t != Placeholders(c, start, end, len8, q + 5) - start) continue;
-            c[p] = (byte)(o == Op.JNil ? Op.JT : Op.JNil); Set32(c, p + 1, FinalTarget(c, start, end, len8, Get32(c, q + 1)));
+            int u = FinalTarget(c, start, end, len8, Get32(c, q + 1));
+            if (u <= p - start) continue;   // a loop's back edge stays a JMP
+            c[p] = (byte)(o == Op.JNil ? Op.JT : Op.JNil); Set32(c, p + 1, u);
             for (int j = 0; j < 5; j++) c[q + j] = (byte)Op.Nop;
         }
     }

@@ -78,6 +78,19 @@ public class PeepholeTests
     }
 
     [Fact]
+    public void A_loop_whose_back_edge_is_a_branch_over_a_jmp_still_polls()
+    {
+        // (if (consp x) (go top)) is CONSP JNIL x JMP top x:. Inverted to a backward JT it
+        // would never reach the JMP's poll: no step limit, no interrupt, no preemption.
+        using var h = new EvalHost();
+        h.Host.Vm.StepLimit = 100_000;
+        Assert.Contains(";; Error: Step limit exceeded.", h.Eval("(let ((x (list 1))) (tagbody top (if (consp x) (go top))))"));
+        Assert.Contains(";; Error: Step limit exceeded.", h.Eval("(let ((x (list 1))) (tagbody top (when x (go top))))"));
+        Assert.Contains(";; Error: Step limit exceeded.", h.Eval("(defun spin (l) (tagbody top (unless (atom l) (go top))))") + h.Eval("(spin (list 1))"));
+        Assert.Equal("2", h.Eval("(1+ 1)"));
+    }
+
+    [Fact]
     public void A_dolist_loop_tests_its_list_in_one_instruction()
     {
         using var h = new EvalHost();
