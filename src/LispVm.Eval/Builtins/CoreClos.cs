@@ -1,8 +1,8 @@
 // Why: CLOS (issue 15) keeps a standard instance as a wrapper (its layout) plus a slot
 // vector; change-class and class redefinition give an existing instance a new wrapper in
 // place, so identity (eq) survives: %set-instance-layout; %make-slot-vector makes the
-// slot vector; %wrapper-stamp is the dispatch's fast class key, %eql-index its eql
-// specializer test, %slot-at-layout(s)/%set-slot-at-layout(s) an accessor's slot access;
+// slot vector; %wrapper-stamp is the dispatch's fast class key, %dispatch-key its eql
+// specializer test and class key in one, %slot-at-layout(s)/%set-slot-at-layout(s) an accessor's slot access;
 // %set-funcallable-function gives a generic function object (a
 // closure) its discriminating function's code in place, so a call is one call.
 using LispVm.Gc;
@@ -16,7 +16,6 @@ public sealed unsafe partial class Builtins
         b.Def("%SET-INSTANCE-LAYOUT", 2, 2, &SetInstanceLayout);
         b.Def("%MAKE-SLOT-VECTOR", 2, 2, &MakeSlotVector);
         b.Def("%WRAPPER-STAMP", 1, 1, &WrapperStamp);
-        b.Def("%EQL-INDEX", 2, 2, &EqlIndex);
         b.Def("%DISPATCH-KEY", 3, 3, &DispatchKey);
         b.Def("%SLOT-AT-LAYOUT", 4, 4, &SlotAtLayout);
         b.Def("%SET-SLOT-AT-LAYOUT", 4, 4, &SetSlotAtLayout);
@@ -65,22 +64,6 @@ public sealed unsafe partial class Builtins
         if (!M.Is(a[0], ObjType.Instance)) return vm.TypeError(a[0], "STRUCTURE-OBJECT");
         vm.Heap.SetSlot(a[0], 0, a[1]);
         return a[1];
-    }
-
-    /// <summary>(%eql-index x vector): the index of the first element of the simple
-    /// vector eql to x, or NIL — a generic function's eql specializer values of one
-    /// argument position, tested in one step.</summary>
-    static ulong EqlIndex(Vm vm, Args a)
-    {
-        ulong x = a[0], v = a[1];
-        if (!M.Is(v, ObjType.SimpleVector)) return vm.TypeError(v, "SIMPLE-VECTOR");
-        int n = M.Len(v);
-        for (int i = 0; i < n; i++)
-        {
-            ulong e = M.Slot(v, i);
-            if (e == x || (W.IsObj(x) && vm.Heap.Eql(e, x))) return M.Fix(i);
-        }
-        return W.Nil;
     }
 
     /// <summary>(%dispatch-key x eqlvec fixnum-stamp): a one-argument disc's key for x in
