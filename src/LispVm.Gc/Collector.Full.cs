@@ -143,7 +143,7 @@ namespace LispVm.Gc
                         ulong len = h >> 32;
                         uint t = (uint)(byte)(h >> 8);
                         if (t < ObjTypes.FirstRaw) { n = 1 + len; scan = len != 0; }
-                        else { n = 1 + RawWords(t, len); scan = false; }
+                        else { n = 1 + ObjTypes.RawWords(t, len); scan = false; }
                     }
                     if ((ulong)b + n < 64) marks[w] |= ((1UL << (int)n) - 1) << b;
                     else
@@ -161,16 +161,6 @@ namespace LispVm.Gc
             }
             markSp = sp;
             if (overflow) markOverflow = true;
-        }
-
-        /// <summary>ObjTypes.BodyWords of a raw type, without a call (for the mark loop).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static ulong RawWords(uint t, ulong len)
-        {
-            if (t == 0x81) return (len * 4 + 7) >> 3;
-            if (t - 0x83 <= 3) return len;
-            if (t == 0x87) return (len + 63) >> 6;
-            return (len + 7) >> 3;
         }
 
         /// <summary>After a mark-stack overflow: traces the children of every marked object.</summary>
@@ -246,7 +236,7 @@ namespace LispVm.Gc
                 {
                     uint t = (uint)(byte)(h >> 8);
                     if (t < ObjTypes.FirstRaw) { words = 1 + (h >> 32); first = 1; }
-                    else { words = 1 + RawWords(t, h >> 32); first = words; }
+                    else { words = 1 + ObjTypes.RawWords(t, h >> 32); first = words; }
                 }
                 for (ulong i = first; i < words; i++)
                 {

@@ -100,7 +100,7 @@ namespace LispVm.Gc
                 if ((h & 7) == W.TagHeader)
                 {
                     uint t = (uint)(byte)(h >> 8);
-                    ulong body = t < ObjTypes.FirstRaw ? h >> 32 : RawWords(t, h >> 32);
+                    ulong body = t < ObjTypes.FirstRaw ? h >> 32 : ObjTypes.RawWords(t, h >> 32);
                     scan += 8 + body * 8;
                     qEnd = t < ObjTypes.FirstRaw ? q + 1 + body : q;
                     q++;
@@ -118,7 +118,7 @@ namespace LispVm.Gc
                     if ((first & 7) == W.TagHeader)
                     {
                         uint t = (uint)(byte)(first >> 8);
-                        n = 1 + (t < ObjTypes.FirstRaw ? first >> 32 : RawWords(t, first >> 32));
+                        n = 1 + (t < ObjTypes.FirstRaw ? first >> 32 : ObjTypes.RawWords(t, first >> 32));
                     }
                     ulong d = top;
                     top = d + n * 8;

@@ -46,17 +46,17 @@ namespace LispVm.Gc
             return RawBodyWords(header);
         }
 
-        static ulong RawBodyWords(ulong header)
+        static ulong RawBodyWords(ulong header) { return RawWords((uint)(byte)(header >> 8), header >> 32); }
+
+        /// <summary>Body words of a raw object of type t with len elements: the one table
+        /// of raw element sizes (the collectors' loops inline it, so it has no switch).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static ulong RawWords(uint t, ulong len)
         {
-            ulong len = header >> 32;
-            byte t = (byte)(header >> 8);
-            switch (t)
-            {
-                case 0x81: return (len * 4 + 7) >> 3;
-                case 0x83: case 0x84: case 0x85: case 0x86: return len;
-                case 0x87: return (len + 63) >> 6;
-                default: return (len + 7) >> 3;
-            }
+            if (t == (uint)ObjType.String32) return (len * 4 + 7) >> 3;
+            if (t - (uint)ObjType.Bignum <= ObjType.WordVector - ObjType.Bignum) return len;   // 8-byte elements
+            if (t == (uint)ObjType.BitVector) return (len + 63) >> 6;
+            return (len + 7) >> 3;                                // String8, ByteVector, unknown: bytes
         }
 
         /// <summary>Body size in words for `n` elements of type `t`.</summary>
