@@ -128,35 +128,18 @@ public sealed unsafe class LispThread
 
     /// <summary>Commits so that `need` value slots lie below StackLimit. False when the
     /// reservation is used up or no frames are left (the limits are unchanged then).</summary>
-    public bool GrowValues(int need)
-    {
-        if (need <= StackLimit) return true;
-        if (need > int.MaxValue - StackMargin || !sMem.Ensure(need + StackMargin)) return false;
-        SCap = sMem.Count; StackLimit = SCap - StackMargin;
-        return true;
-    }
+    public bool GrowValues(int need) { return Grow(sMem, need, StackMargin, ref SCap, ref StackLimit); }
+    public bool GrowFrames(int need) { return Grow(fMem, need, FrameMargin, ref FCap, ref MaxFrames); }
+    public bool GrowBindings(int need) { return Grow(bMem, need, BindMargin, ref BCap, ref BindLimit); }
+    public bool GrowCatches(int need) { return Grow(cMem, need, CatchMargin, ref CCap, ref CatchLimit); }
 
-    public bool GrowFrames(int need)
+    /// <summary>One stack: room for `need` entries below its soft limit, which stays
+    /// `margin` short of what is committed (cap).</summary>
+    static bool Grow(GrowableArrays g, int need, int margin, ref int cap, ref int limit)
     {
-        if (need <= MaxFrames) return true;
-        if (need > int.MaxValue - FrameMargin || !fMem.Ensure(need + FrameMargin)) return false;
-        FCap = fMem.Count; MaxFrames = FCap - FrameMargin;
-        return true;
-    }
-
-    public bool GrowBindings(int need)
-    {
-        if (need <= BindLimit) return true;
-        if (need > int.MaxValue - BindMargin || !bMem.Ensure(need + BindMargin)) return false;
-        BCap = bMem.Count; BindLimit = BCap - BindMargin;
-        return true;
-    }
-
-    public bool GrowCatches(int need)
-    {
-        if (need <= CatchLimit) return true;
-        if (need > int.MaxValue - CatchMargin || !cMem.Ensure(need + CatchMargin)) return false;
-        CCap = cMem.Count; CatchLimit = CCap - CatchMargin;
+        if (need <= limit) return true;
+        if (need > int.MaxValue - margin || !g.Ensure(need + margin)) return false;
+        cap = g.Count; limit = cap - margin;
         return true;
     }
 
@@ -166,18 +149,19 @@ public sealed unsafe class LispThread
     public void Trim()
     {
         if (!Reserved) return;
-        if (TrimTo(sMem, Sp + StackMargin, FirstWords)) { SCap = sMem.Count; StackLimit = SCap - StackMargin; }
-        if (TrimTo(fMem, Fc + FrameMargin, FirstFrames)) { FCap = fMem.Count; MaxFrames = FCap - FrameMargin; }
-        if (TrimTo(bMem, Bsp + BindMargin, FirstBinds)) { BCap = bMem.Count; BindLimit = BCap - BindMargin; }
-        if (TrimTo(cMem, Cc + CatchMargin, FirstCatches)) { CCap = cMem.Count; CatchLimit = CCap - CatchMargin; }
+        TrimTo(sMem, Sp, StackMargin, FirstWords, ref SCap, ref StackLimit);
+        TrimTo(fMem, Fc, FrameMargin, FirstFrames, ref FCap, ref MaxFrames);
+        TrimTo(bMem, Bsp, BindMargin, FirstBinds, ref BCap, ref BindLimit);
+        TrimTo(cMem, Cc, CatchMargin, FirstCatches, ref CCap, ref CatchLimit);
     }
 
-    static bool TrimTo(GrowableArrays g, int used, int first)
+    static void TrimTo(GrowableArrays g, int inUse, int margin, int first, ref int cap, ref int limit)
     {
+        int used = inUse + margin;
         int keep = used > first / 2 ? used * 2 : first;
-        if (g.Count <= keep * 2) return false;
+        if (g.Count <= keep * 2) return;
         g.Trim(keep);
-        return true;
+        cap = g.Count; limit = cap - margin;
     }
 
     /// <summary>Gives the stacks' address space back (the VM is being destroyed).</summary>

@@ -796,7 +796,7 @@ public sealed unsafe partial class Vm
     // call in progress are re-read, not kept across the call (kept, they cost the hot
     // paths registers: callgrind on tak).
     argsgrow:
-        if (!RoomAtArgs(bp + U16(code, ip - 2) + 256))
+        if (!GrowStack(bp + U16(code, ip - 2) + 256))
         {
             if (InOverflow) goto hardoverflow;
             PendStack(); goto signal;
@@ -807,7 +807,7 @@ public sealed unsafe partial class Vm
 
     framegrow:
         GrowCallee = callee; GrowArgc = argc; GrowRetSp = retSp; GrowTail = tail;
-        if (!RoomForFrame())
+        if (!GrowFrameStack())
         {
             sp = GrowRetSp; GrowCallee = W.Nil;
             if (InOverflow) goto hardoverflow;

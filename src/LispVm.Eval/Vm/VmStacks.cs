@@ -62,14 +62,6 @@ public sealed unsafe partial class Vm
         MaxFrames = Th.MaxFrames;
     }
 
-    /// <summary>ARGS past StackLimit: true when the stack grew.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    bool RoomAtArgs(int need) { return GrowStack(need); }
-
-    /// <summary>A call past MaxFrames: true when the frame stack grew.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    bool RoomForFrame() { return GrowFrameStack(); }
-
     /// <summary>doret's slow path (fc below th.RetFloor): lowers the watermark by a chunk of
     /// frames, so a long chain of returns comes here once per 64 (lower than reached is
     /// safe: a collection only scans more). True when the run ends (fc below its base).</summary>
